@@ -1,0 +1,1 @@
+"""Starlette app, Strawberry GraphQL schema, REST routes and the CLI."""

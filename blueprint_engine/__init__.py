@@ -1,0 +1,1 @@
+"""The domain: catalogue, blueprints, resources, revisions, lifecycle, anomalies."""

@@ -1,0 +1,79 @@
+"""One root exception; every error names what was wrong and what is allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class FabricError(Exception):
+    """Root of every error Fabricgraph raises on purpose.
+
+    ``code`` is stable and machine-readable; ``message`` says what was wrong;
+    ``allowed`` says what would have been accepted.
+    """
+
+    code = "fabric_error"
+    http_status = 400
+
+    def __init__(self, message: str, *, allowed: str | Sequence[str] = "") -> None:
+        self.message = message
+        self.allowed = allowed if isinstance(allowed, str) else ", ".join(allowed)
+        text = message if not self.allowed else f"{message} (allowed: {self.allowed})"
+        super().__init__(text)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message, "allowed": self.allowed}
+
+
+class ValidationError(FabricError):
+    code = "invalid_input"
+
+
+class NotFoundError(FabricError):
+    code = "not_found"
+    http_status = 404
+
+
+class ConflictError(FabricError):
+    """A stale edit, a duplicate name, or a second deployment on one device."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class TransitionError(FabricError):
+    """An illegal lifecycle transition; names the current state and next steps."""
+
+    code = "illegal_transition"
+    http_status = 409
+
+
+class PoolExhaustedError(FabricError):
+    code = "pool_exhausted"
+    http_status = 409
+
+
+class BuildError(FabricError):
+    """Staged intent that cannot be committed (each problem is listed)."""
+
+    code = "build_errors"
+    http_status = 422
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(
+            f"{len(self.problems)} build error(s): " + "; ".join(self.problems),
+            allowed="fix every listed problem in the staged blueprint, then commit",
+        )
+
+
+class AuthError(FabricError):
+    code = "forbidden"
+    http_status = 403
+
+
+class ServiceUnavailableError(FabricError):
+    """Neo4j, Redis or a device could not be reached."""
+
+    code = "service_unavailable"
+    http_status = 503

@@ -1,0 +1,1 @@
+"""Graph schema: labels, relationship types, constraints, indexes and migrations."""

@@ -1,0 +1,1 @@
+"""The virtual lab: one network namespace per device, veth cables, FRR and lldpd."""

@@ -1,0 +1,1 @@
+"""Pure (device context -> config text) rendering with Jinja2, templates per NOS."""

@@ -1,0 +1,1 @@
+"""Celery app, thin tasks, reconciler, device-driver adapters and telemetry."""
