@@ -39,6 +39,7 @@ class System:
     device_profile: str | None  # None for generic servers
     asn: int | None = None  # switches only
     loopback: str | None = None  # "10.0.0.1/32"; servers: their host address
+    ports: tuple[str, ...] = ()  # switches: every port of the device profile, in port order
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class Pool:
     kind: str  # "asn" | "ipv4" | "vni" | "vlan"
     ranges: tuple[str, ...]  # asn/vni/vlan: "65100-65999"; ipv4: "10.0.0.0/16"
     prefix_len: int | None = None  # ipv4: size of each allocation (32, 31, 24...)
+    policy: str = "lowest_free"  # allocation.Policy: "lowest_free" | "sequential_from_last"
 
 
 @dataclass

@@ -34,6 +34,9 @@ class InterfaceContext(TypedDict):
     peer_system: str | None
     peer_interface: str | None
     vlans: list[int]  # VLANs (virtual networks) carried to a server on this port
+    # Optional: the device profile's default speed, used by discovery1 (which
+    # renders profile speeds); discovery2 on use the blueprint's ``speed_mbps``.
+    profile_speed_mbps: NotRequired[int]
 
 
 class BgpNeighborContext(TypedDict):

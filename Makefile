@@ -1,0 +1,66 @@
+# Fabricgraph: `make run` (the whole product on this machine) and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PYTEST := .venv/bin/pytest
+SERVICES := deploy/services.sh
+BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9
+
+.PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
+        unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status
+
+run: deps venv services worker api demo ## services up, demo blueprint deployed, API served
+
+deps: ## Debian packages (redis, FRR, lldpd...), installed when missing
+	@deploy/install-debian.sh
+
+venv: .venv/.installed
+.venv/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv .venv
+	@$(PY) -m pip install -q -U pip
+	@$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+neo4j-fetch: ## the Neo4j server and Browser jars, from Maven Central
+	@deploy/neo4j/neo4j.sh fetch
+
+services: venv neo4j-fetch ## Neo4j and Redis
+	@$(SERVICES) start neo4j redis
+	@$(PY) -m api migrate
+
+worker: services
+	@$(SERVICES) start worker
+
+api: services
+	@$(SERVICES) start api
+
+demo: api
+	@$(PY) -m api tour
+
+status:
+	@$(SERVICES) status
+
+stop: ## stops exactly what the project started, by pid
+	@-$(PY) -m lab down 2>/dev/null || true
+	@$(SERVICES) stop
+
+test: deps venv services worker ## unit + integration tests against the real services
+	@$(PYTEST) -q tests
+
+unit: venv
+	@$(PYTEST) -q tests/unit
+
+lint: venv
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+typecheck: venv
+	@.venv/bin/mypy
+
+bench: $(addprefix bench-,$(BENCHES))
+$(addprefix bench-,$(BENCHES)): bench-%: services worker
+	@$(PY) -m bench $*
+
+lab-up: services
+	@$(PY) -m api lab-up
+
+lab-down: venv
+	@$(PY) -m lab down

@@ -1,0 +1,85 @@
+"""The `fabricgraph` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.health import health as service_health
+from blueprint_engine.db import Graph
+from blueprint_engine.errors import FabricError
+from blueprint_engine.migrate import migrate
+from blueprint_engine.settings import load_settings
+
+app = typer.Typer(help="Fabricgraph: intent-based datacenter fabrics over a Neo4j graph.")
+console = Console()
+
+
+def fail(exc: FabricError) -> None:
+    console.print(f"[red]error[/red] [{exc.code}] {exc.message}")
+    if exc.allowed:
+        console.print(f"  allowed: {exc.allowed}")
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def health() -> None:
+    """Show whether Neo4j, Redis and the workers are up."""
+    settings = load_settings()
+    graph = Graph(settings)
+    try:
+        report = service_health(graph, settings)
+    finally:
+        graph.close()
+    table = Table("service", "state", "detail")
+    for check in report["checks"]:  # type: ignore[attr-defined]
+        state = "[green]up[/green]" if check["up"] else "[red]down[/red]"
+        table.add_row(check["name"], state, check["detail"])
+    console.print(table)
+    if not report["ok"]:
+        raise typer.Exit(code=1)
+
+
+@app.command("migrate")
+def migrate_cmd() -> None:
+    """Apply the graph migrations that are missing (idempotent)."""
+    settings = load_settings()
+    graph = Graph(settings)
+    try:
+        applied = migrate(graph)
+    except FabricError as exc:
+        fail(exc)
+    finally:
+        graph.close()
+    console.print(f"applied migrations: {applied or 'none (up to date)'}")
+
+
+@app.command()
+def tour() -> None:
+    """The product tour `make run` ends with: check the services, say what to open."""
+    settings = load_settings()
+    graph = Graph(settings)
+    try:
+        report = service_health(graph, settings)
+    finally:
+        graph.close()
+    down = [c["name"] for c in report["checks"] if not c["up"]]  # type: ignore[attr-defined]
+    if down:
+        console.print(f"[red]not up:[/red] {', '.join(down)} (see `fabricgraph health`)")
+        raise typer.Exit(code=1)
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    console.print("[bold green]Fabricgraph is running.[/bold green] Open:")
+    console.print(f"  GraphQL IDE       {base}/graphql")
+    console.print(f"  health            {base}/health")
+    console.print(f"  read-only Cypher  POST {base}/api/cypher")
+    console.print("  Neo4j Browser     http://127.0.0.1:7474/browser/  (neo4j / fabricgraph)")
+    console.print("  stop everything   make stop")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+"""Per-request GraphQL context: the caller, the graph, fresh dataloaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as StrawberryInfo
+
+from api.auth import Caller
+from blueprint_engine.db import Graph
+from blueprint_engine.settings import Settings
+
+
+@dataclass
+class Context:
+    graph: Graph
+    settings: Settings
+    caller: Caller
+    loaders: dict[str, Any] = field(default_factory=dict)
+
+
+Info = StrawberryInfo[Context, None]

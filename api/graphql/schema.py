@@ -1,0 +1,41 @@
+"""Root GraphQL types. Resolvers are thin: they call blueprint_engine in a thread."""
+
+from __future__ import annotations
+
+import strawberry
+from starlette.concurrency import run_in_threadpool
+
+from api.graphql.context import Info
+from api.health import health as service_health
+from blueprint_engine.migrate import graph_version
+
+
+@strawberry.type
+class ServiceCheck:
+    name: str
+    up: bool
+    detail: str
+
+
+@strawberry.type
+class Health:
+    ok: bool
+    checks: list[ServiceCheck]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
+    async def health(self, info: Info) -> Health:
+        ctx = info.context
+        report = await run_in_threadpool(service_health, ctx.graph, ctx.settings)
+        checks = [ServiceCheck(**c) for c in report["checks"]]  # type: ignore[attr-defined]
+        return Health(ok=bool(report["ok"]), checks=checks)
+
+    @strawberry.field(description="Number of the last graph migration applied.")
+    async def graph_version(self, info: Info) -> int:
+        return await run_in_threadpool(graph_version, info.context.graph)
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=Query)

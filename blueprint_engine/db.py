@@ -1,0 +1,163 @@
+"""The Neo4j gateway: every statement is named, parameterised, timed and translated.
+
+Cypher text lives in ``blueprint_engine.queries`` modules as ``Query`` objects;
+callers pass parameters only. Driver exceptions never cross this boundary: they
+become ``FabricError`` subclasses that say what was wrong.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase, ManagedTransaction
+from neo4j import exceptions as neo4j_errors
+
+from blueprint_engine.errors import ConflictError, FabricError, ServiceUnavailableError
+from blueprint_engine.settings import Settings
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Query:
+    """A named Cypher statement. Values only ever travel as ``$parameters``."""
+
+    name: str
+    text: str
+
+
+@dataclass
+class QueryStats:
+    """Per-name call counts and total seconds, for metrics and benchmarks."""
+
+    calls: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def record(self, name: str, elapsed: float) -> None:
+        self.calls[name] = self.calls.get(name, 0) + 1
+        self.seconds[name] = self.seconds.get(name, 0.0) + elapsed
+
+
+def translate(exc: Exception) -> FabricError:
+    """Driver exception -> FabricError naming the problem."""
+    if isinstance(exc, FabricError):
+        return exc
+    if isinstance(exc, neo4j_errors.ConstraintError):
+        return ConflictError(
+            f"the graph refused a duplicate: {exc.message}",
+            allowed="a value or name not already used in the graph",
+        )
+    if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
+        return ServiceUnavailableError(
+            f"Neo4j is unreachable: {exc}", allowed="start it with `make services`"
+        )
+    if isinstance(exc, neo4j_errors.AuthError):
+        return ServiceUnavailableError(
+            f"Neo4j refused the credentials: {exc.message}",
+            allowed="set NEO4J_AUTH=user/password to valid credentials",
+        )
+    if isinstance(exc, neo4j_errors.Neo4jError):
+        return FabricError(f"Neo4j error {exc.code}: {exc.message}")
+    return FabricError(f"unexpected graph error: {exc}")
+
+
+class Graph:
+    """A connection to one Neo4j database. Create one per process and pass it in."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stats = QueryStats()
+        self._driver = GraphDatabase.driver(
+            settings.neo4j_uri,
+            auth=settings.neo4j_user_password,
+            connection_timeout=5.0,
+            max_transaction_retry_time=10.0,
+            notifications_min_severity="OFF",
+        )
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def ping(self) -> str:
+        """Return the server agent string; raise ServiceUnavailableError when down."""
+        try:
+            info = self._driver.get_server_info()
+        except Exception as exc:
+            raise translate(exc) from exc
+        return str(info.agent)
+
+    def run(self, tx: ManagedTransaction, query: Query, **params: Any) -> list[Row]:
+        started = time.perf_counter()
+        result = tx.run(query.text, params)
+        rows = [record.data() for record in result]
+        self.stats.record(query.name, time.perf_counter() - started)
+        return rows
+
+    def read(self, query: Query, **params: Any) -> list[Row]:
+        return self.read_tx(lambda tx: self.run(tx, query, **params))
+
+    def write(self, query: Query, **params: Any) -> list[Row]:
+        return self.write_tx(lambda tx: self.run(tx, query, **params))
+
+    def read_tx(self, work: Callable[[ManagedTransaction], T]) -> T:
+        try:
+            with self._session(neo4j.READ_ACCESS) as session:
+                return session.execute_read(work)
+        except Exception as exc:
+            raise translate(exc) from exc
+
+    def write_tx(self, work: Callable[[ManagedTransaction], T]) -> T:
+        try:
+            with self._session(neo4j.WRITE_ACCESS) as session:
+                return session.execute_write(work)
+        except Exception as exc:
+            raise translate(exc) from exc
+
+    @contextmanager
+    def explicit(self, access_mode: str = neo4j.WRITE_ACCESS) -> Iterator[neo4j.Transaction]:
+        """An explicit transaction the caller commits or lets roll back (staged views)."""
+        try:
+            with self._session(access_mode) as session, session.begin_transaction() as tx:
+                yield tx
+        except FabricError:
+            raise
+        except Exception as exc:
+            raise translate(exc) from exc
+
+    def run_readonly(
+        self, text: str, params: Mapping[str, Any], *, max_rows: int, timeout_s: float
+    ) -> tuple[list[str], list[list[Any]], bool]:
+        """Run caller-supplied Cypher in a READ session: writes fail in the server."""
+
+        def work(tx: ManagedTransaction) -> tuple[list[str], list[list[Any]], bool]:
+            result = tx.run(text, dict(params))
+            keys = list(result.keys())
+            rows: list[list[Any]] = []
+            truncated = False
+            for record in result:
+                if len(rows) >= max_rows:
+                    truncated = True
+                    break
+                data = record.data()  # nodes and relationships become property maps
+                rows.append([data[key] for key in keys])
+            return keys, rows, truncated
+
+        try:
+            with self._session(neo4j.READ_ACCESS) as session:
+                tx_work = neo4j.unit_of_work(timeout=timeout_s)(work)
+                return session.execute_read(tx_work)
+        except Exception as exc:
+            raise translate(exc) from exc
+
+    @contextmanager
+    def _session(self, access_mode: str) -> Iterator[neo4j.Session]:
+        with self._driver.session(
+            database=self.settings.neo4j_database, default_access_mode=access_mode
+        ) as session:
+            yield session

@@ -1,0 +1,36 @@
+"""One typed settings object, built from the environment and passed in."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the services are. ``NEO4J_URI``/``NEO4J_AUTH`` point at an external Neo4j."""
+
+    model_config = SettingsConfigDict(env_prefix="FG_", extra="ignore", frozen=True)
+
+    neo4j_uri: str = Field(default="bolt://127.0.0.1:7687", validation_alias="NEO4J_URI")
+    # "user/password" as in the official Docker image's NEO4J_AUTH
+    neo4j_auth: str = Field(default="neo4j/fabricgraph", validation_alias="NEO4J_AUTH")
+    neo4j_database: str = "neo4j"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    cypher_max_rows: int = 1000
+    cypher_timeout_s: float = 5.0
+    max_payload_bytes: int = 1_000_000
+    # API tokens: "token:role:name,..." (roles: viewer, operator, admin)
+    api_tokens: str = (
+        "dev-admin:admin:admin,dev-operator:operator:operator,dev-viewer:viewer:viewer"
+    )
+
+    @property
+    def neo4j_user_password(self) -> tuple[str, str]:
+        user, _, password = self.neo4j_auth.partition("/")
+        return user, password
+
+
+def load_settings() -> Settings:
+    return Settings()

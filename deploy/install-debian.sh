@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the Debian packages Fabricgraph needs (idempotent; root only).
+set -euo pipefail
+pkgs=(redis-server frr frr-pythontools lldpd iproute2 iputils-ping openssh-server procps maven)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+[ ${#missing[@]} -eq 0 ] && { echo "debian packages: all present"; exit 0; }
+if [ "$(id -u)" != 0 ]; then
+  echo "missing Debian packages: ${missing[*]}; run as root or: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "debian packages: installing ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts services on install where it can; the project runs its own instances.
+for svc in redis-server frr lldpd ssh; do
+  (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || true
+  (command -v service >/dev/null && service "$svc" stop >/dev/null 2>&1) || true
+done

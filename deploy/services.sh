@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Start/stop the project's own services, each recorded by pid under .state/.
+# Usage: deploy/services.sh start|stop|status [neo4j|redis|worker|api ...]
+# Starting what already runs is harmless; a port taken by another program is an error.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+state="${FG_STATE_DIR:-$root/.state}"
+py="$root/.venv/bin/python"
+redis_port="${FG_REDIS_PORT:-6379}"
+api_port="${FG_API_PORT:-8000}"
+mkdir -p "$state/logs"
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+need_free_port() {
+  if port_busy "$1"; then
+    echo "$2: port 127.0.0.1:$1 is already taken by another process (not started by Fabricgraph); stop it or choose another port" >&2
+    exit 1
+  fi
+}
+wait_port() {
+  local t0=$SECONDS
+  until port_busy "$1"; do
+    if ! alive "$3"; then echo "$2: exited during start; see $state/logs/$2.log" >&2; tail -20 "$state/logs/$2.log" >&2; exit 1; fi
+    if (( SECONDS - t0 > 60 )); then echo "$2: not listening on $1 after 60 s" >&2; exit 1; fi
+    sleep 0.3
+  done
+}
+stop_pid() {
+  local name=$1 pidfile=$2
+  if alive "$pidfile"; then
+    local pid; pid=$(cat "$pidfile")
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; }
+    echo "$name: stopped (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
+start_redis() {
+  local pidfile="$state/redis.pid"
+  if alive "$pidfile"; then echo "redis: already running (pid $(cat "$pidfile"))"; return; fi
+  need_free_port "$redis_port" redis
+  command -v redis-server >/dev/null || { echo "redis: redis-server not installed (apt-get install redis-server)" >&2; exit 1; }
+  mkdir -p "$state/redis"
+  setsid redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$state/redis" \
+    --save "" --appendonly no --logfile "$state/logs/redis.log" >/dev/null 2>&1 &
+  echo $! > "$pidfile"
+  wait_port "$redis_port" redis "$pidfile"
+  echo "redis: up (127.0.0.1:$redis_port, pid $(cat "$pidfile"))"
+}
+
+start_worker() {
+  local pidfile="$state/worker.pid"
+  if alive "$pidfile"; then echo "worker: already running (pid $(cat "$pidfile"))"; return; fi
+  setsid "$py" -m celery -A workers.app worker --loglevel=INFO --concurrency="${FG_WORKER_CONCURRENCY:-2}" \
+    --hostname="fabricgraph@%h" > "$state/logs/worker.log" 2>&1 &
+  echo $! > "$pidfile"
+  local t0=$SECONDS
+  until "$py" -m celery -A workers.app inspect ping --timeout 1 >/dev/null 2>&1; do
+    if ! alive "$pidfile"; then echo "worker: exited during start; see $state/logs/worker.log" >&2; tail -20 "$state/logs/worker.log" >&2; exit 1; fi
+    if (( SECONDS - t0 > 60 )); then echo "worker: no answer to ping after 60 s" >&2; exit 1; fi
+    sleep 0.5
+  done
+  echo "worker: up (pid $(cat "$pidfile"))"
+}
+
+start_api() {
+  local pidfile="$state/api.pid"
+  if alive "$pidfile"; then echo "api: already running (pid $(cat "$pidfile"))"; return; fi
+  need_free_port "$api_port" api
+  setsid "$py" -m uvicorn api.app:create_app --factory --host 127.0.0.1 --port "$api_port" \
+    --log-level warning > "$state/logs/api.log" 2>&1 &
+  echo $! > "$pidfile"
+  wait_port "$api_port" api "$pidfile"
+  echo "api: up (http://127.0.0.1:$api_port, pid $(cat "$pidfile"))"
+}
+
+cmd=${1:-}; shift || true
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(neo4j redis worker api)
+case "$cmd" in
+  start)
+    for t in "${targets[@]}"; do
+      case "$t" in
+        neo4j) if [ -n "${NEO4J_URI:-}" ]; then echo "neo4j: external ($NEO4J_URI)"; else "$here/neo4j/neo4j.sh" start; fi ;;
+        redis) start_redis ;;
+        worker) start_worker ;;
+        api) start_api ;;
+        *) echo "unknown service: $t (allowed: neo4j redis worker api)" >&2; exit 2 ;;
+      esac
+    done ;;
+  stop)
+    # reverse order: api and workers before the stores they use
+    for t in api worker redis neo4j; do
+      [[ " ${targets[*]} " == *" $t "* ]] || continue
+      case "$t" in
+        neo4j) [ -n "${NEO4J_URI:-}" ] || "$here/neo4j/neo4j.sh" stop ;;
+        *) stop_pid "$t" "$state/$t.pid" ;;
+      esac
+    done ;;
+  status)
+    for t in "${targets[@]}"; do
+      case "$t" in
+        neo4j) "$here/neo4j/neo4j.sh" status || true ;;
+        *) if alive "$state/$t.pid"; then echo "$t: running (pid $(cat "$state/$t.pid"))"; else echo "$t: stopped"; fi ;;
+      esac
+    done ;;
+  *) echo "usage: $0 start|stop|status [neo4j|redis|worker|api ...]" >&2; exit 2 ;;
+esac

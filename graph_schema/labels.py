@@ -1,0 +1,70 @@
+"""Node labels and relationship types of the Fabricgraph graph.
+
+Every intent node carries ``uid`` = ``"<blueprint>/<id>"`` (unique per label)
+and ``id`` (unique inside its blueprint) and ``blueprint``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Label(StrEnum):
+    # design catalogue
+    LOGICAL_DEVICE = "LogicalDevice"
+    DEVICE_PROFILE = "DeviceProfile"
+    RACK_TYPE = "RackType"
+    TEMPLATE = "Template"
+    # blueprint intent
+    BLUEPRINT = "Blueprint"
+    RACK = "Rack"
+    SYSTEM = "System"
+    INTERFACE = "Interface"
+    TRANSCEIVER = "Transceiver"
+    LINK = "Link"
+    BGP_SESSION = "BgpSession"
+    ROUTING_ZONE = "RoutingZone"
+    VIRTUAL_NETWORK = "VirtualNetwork"
+    POOL = "Pool"
+    RESOURCE = "Resource"
+    CONFIGLET = "Configlet"
+    PROPERTY_SET = "PropertySet"
+    # change management
+    REVISION = "Revision"
+    STAGED_CHANGE = "StagedChange"
+    # managed devices and their configs
+    DEVICE = "Device"
+    CONFIG = "Config"
+    DEPLOYMENT = "Deployment"
+    # operational state
+    OBSERVATION = "Observation"
+    ANOMALY = "Anomaly"
+    ROOT_CAUSE = "RootCause"
+    # bookkeeping
+    GRAPH_META = "GraphMeta"
+
+
+class Rel(StrEnum):
+    HAS_RACK = "HAS_RACK"  # Blueprint -> Rack
+    HAS_SYSTEM = "HAS_SYSTEM"  # Blueprint -> System
+    IN_RACK = "IN_RACK"  # System -> Rack
+    HAS_INTERFACE = "HAS_INTERFACE"  # System -> Interface
+    HAS_TRANSCEIVER = "HAS_TRANSCEIVER"  # Interface -> Transceiver
+    ENDPOINT = "ENDPOINT"  # Link -> Interface (two of them, with {side: 'a'|'b'})
+    PEER = "PEER"  # BgpSession -> System (two of them, with {side})
+    OVER = "OVER"  # BgpSession -> Link (underlay sessions)
+    BOUND_TO = "BOUND_TO"  # VirtualNetwork -> Rack
+    IN_ZONE = "IN_ZONE"  # VirtualNetwork -> RoutingZone
+    HAS_POOL = "HAS_POOL"  # Blueprint -> Pool
+    ALLOCATED = "ALLOCATED"  # Pool -> Resource
+    HELD_BY = "HELD_BY"  # Resource -> the intent node holding it
+    HAS_REVISION = "HAS_REVISION"  # Blueprint -> Revision
+    PREVIOUS = "PREVIOUS"  # Revision -> Revision
+    HAS_CHANGE = "HAS_CHANGE"  # Blueprint -> StagedChange
+    ASSIGNED_TO = "ASSIGNED_TO"  # Device -> System
+    HAS_CONFIG = "HAS_CONFIG"  # Device -> Config {stage}
+    HAS_DEPLOYMENT = "HAS_DEPLOYMENT"  # Device -> Deployment
+    OBSERVES = "OBSERVES"  # Observation -> intent node
+    ON = "ON"  # Anomaly -> intent node
+    EXPLAINS = "EXPLAINS"  # RootCause -> Anomaly
+    CAUSED_AT = "CAUSED_AT"  # RootCause -> intent node at fault

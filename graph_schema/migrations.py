@@ -1,0 +1,87 @@
+"""Numbered graph migrations, applied in this explicit order, each exactly once.
+
+A migration is a tuple of idempotent Cypher statements (``IF NOT EXISTS``); the
+applied numbers are recorded on the single ``GraphMeta`` node, so applying the
+list twice changes nothing. Append new migrations; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph_schema.labels import Label
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    name: str
+    statements: tuple[str, ...]
+
+
+def _unique(label: Label, prop: str) -> str:
+    name = f"{label.value.lower()}_{prop}_unique"
+    return (
+        f"CREATE CONSTRAINT {name} IF NOT EXISTS FOR (n:{label.value}) REQUIRE n.{prop} IS UNIQUE"
+    )
+
+
+def _index(label: Label, *props: str) -> str:
+    name = f"{label.value.lower()}_{'_'.join(props)}_index"
+    fields = ", ".join(f"n.{p}" for p in props)
+    return f"CREATE INDEX {name} IF NOT EXISTS FOR (n:{label.value}) ON ({fields})"
+
+
+_INTENT = (
+    Label.RACK,
+    Label.SYSTEM,
+    Label.INTERFACE,
+    Label.TRANSCEIVER,
+    Label.LINK,
+    Label.BGP_SESSION,
+    Label.ROUTING_ZONE,
+    Label.VIRTUAL_NETWORK,
+    Label.POOL,
+    Label.CONFIGLET,
+    Label.PROPERTY_SET,
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "uniqueness of names and ids",
+        (
+            _unique(Label.GRAPH_META, "name"),
+            _unique(Label.BLUEPRINT, "name"),
+            _unique(Label.LOGICAL_DEVICE, "name"),
+            _unique(Label.DEVICE_PROFILE, "name"),
+            _unique(Label.RACK_TYPE, "name"),
+            _unique(Label.TEMPLATE, "name"),
+            *(_unique(label, "uid") for label in _INTENT),
+            # a (pool, value) pair is held at most once: no double allocation, by the graph
+            _unique(Label.RESOURCE, "key"),
+            _unique(Label.REVISION, "uid"),
+            _unique(Label.STAGED_CHANGE, "uid"),
+            _unique(Label.DEVICE, "serial"),
+            _unique(Label.DEPLOYMENT, "uid"),
+            _unique(Label.ANOMALY, "uid"),
+            _unique(Label.ROOT_CAUSE, "uid"),
+        ),
+    ),
+    Migration(
+        2,
+        "lookup indexes",
+        (
+            *(_index(label, "blueprint", "id") for label in _INTENT),
+            _index(Label.SYSTEM, "blueprint", "role"),
+            _index(Label.RESOURCE, "blueprint", "pool"),
+            _index(Label.ANOMALY, "blueprint", "state"),
+            _index(Label.ANOMALY, "kind"),
+            _index(Label.CONFIG, "device", "stage"),
+            _index(Label.OBSERVATION, "key"),
+            _index(Label.DEVICE, "hostname"),
+        ),
+    ),
+)
+
+GRAPH_VERSION: int = MIGRATIONS[-1].number

@@ -1,0 +1,25 @@
+"""Integration fixtures: the real Neo4j and Redis started by `make services`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from blueprint_engine.db import Graph
+from blueprint_engine.migrate import migrate
+from blueprint_engine.settings import Settings, load_settings
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+def graph(settings: Settings) -> Iterator[Graph]:
+    g = Graph(settings)
+    g.ping()  # fails loudly (ServiceUnavailableError) when Neo4j is not running
+    migrate(g)
+    yield g
+    g.close()

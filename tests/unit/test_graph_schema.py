@@ -1,0 +1,24 @@
+"""The graph schema's migrations are an explicit, ordered, idempotent list."""
+
+from graph_schema import GRAPH_VERSION, MIGRATIONS, Label
+
+
+def test_migrations_are_numbered_one_to_n_in_order() -> None:
+    assert [m.number for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+    assert len(MIGRATIONS) == GRAPH_VERSION
+
+
+def test_every_schema_statement_is_idempotent() -> None:
+    statements = [s for m in MIGRATIONS for s in m.statements]
+    assert statements
+    assert all("IF NOT EXISTS" in s for s in statements)
+
+
+def test_schema_object_names_are_unique() -> None:
+    names = [s.split()[2] for m in MIGRATIONS for s in m.statements]
+    assert len(names) == len(set(names))
+
+
+def test_resource_values_are_unique_per_pool_by_constraint() -> None:
+    statements = " ".join(s for m in MIGRATIONS for s in m.statements)
+    assert f"FOR (n:{Label.RESOURCE.value}) REQUIRE n.key IS UNIQUE" in statements

@@ -1,0 +1,53 @@
+"""The Celery application (Redis broker). Tasks take ids and small JSON values only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+
+from blueprint_engine.db import Graph
+from blueprint_engine.settings import Settings, load_settings
+
+
+def create_celery(settings: Settings) -> Celery:
+    celery = Celery("fabricgraph", broker=settings.redis_url, backend=settings.redis_url)
+    celery.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,  # a worker killed mid-task leaves the message for another
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        result_expires=3600,
+        broker_connection_retry_on_startup=True,
+        imports=("workers.tasks",),
+    )
+    return celery
+
+
+class GraphTask(Task):  # type: ignore[type-arg]
+    """Base task with one lazily opened Neo4j connection per worker process."""
+
+    _graph: Graph | None = None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            type(self)._settings = load_settings()
+        assert self._settings is not None
+        return self._settings
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            type(self)._graph = Graph(self.settings)
+        assert self._graph is not None
+        return self._graph
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return super().__call__(*args, **kwargs)
+
+
+app = create_celery(load_settings())
