@@ -1,0 +1,63 @@
+"""The one Jinja2 environment for device templates, and the filters templates use."""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+
+import jinja2
+
+_EOS_SPEEDS = {1000: "1000full", 10000: "10000full", 100: "100full"}
+
+
+def address(interface: str) -> str:
+    """``"10.0.0.1/32"`` -> ``"10.0.0.1"``."""
+    return str(ipaddress.ip_interface(interface).ip)
+
+
+def network(interface: str) -> str:
+    """``"10.100.1.1/24"`` -> ``"10.100.1.0/24"``."""
+    return str(ipaddress.ip_interface(interface).network)
+
+
+def eos_speed(mbps: int) -> str:
+    """EOS ``speed forced`` keyword: 100000 -> ``100gfull``, 10000 -> ``10000full``."""
+    if mbps in _EOS_SPEEDS:
+        return _EOS_SPEEDS[mbps]
+    return f"{mbps // 1000}gfull"
+
+
+def junos_speed(mbps: int) -> str:
+    """Junos ``speed`` value: 100000 -> ``100g``, 1000 -> ``1g``."""
+    return f"{mbps // 1000}g" if mbps >= 1000 else f"{mbps}m"
+
+
+def vlan_list(vlans: list[int]) -> str:
+    """``[100, 200]`` -> ``"100,200"`` (EOS/NX-OS allowed-VLAN lists)."""
+    return ",".join(str(vlan) for vlan in vlans)
+
+
+@functools.lru_cache(maxsize=1)
+def build_environment() -> jinja2.Environment:
+    """Templates from ``renderers/templates/<nos>/``, parsed once and cached.
+
+    ``StrictUndefined`` turns a missing context field into an error instead of
+    an empty string; ``trim_blocks``/``lstrip_blocks`` keep block tags off the output.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("renderers", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        auto_reload=False,
+    )
+    env.filters.update(
+        address=address,
+        network=network,
+        eos_speed=eos_speed,
+        junos_speed=junos_speed,
+        vlan_list=vlan_list,
+    )
+    return env

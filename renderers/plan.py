@@ -1,0 +1,142 @@
+"""Stage rules as pure data: a device context + stage -> the variables templates read.
+
+The lifecycle rules (seed 001) live here once, for every NOS; templates only
+spell them in a NOS's syntax:
+
+- discovery1: every port up, profile speed, L3 mode, LLDP on; the device's own hostname.
+- discovery2: + blueprint hostname, descriptions, blueprint speeds, spine fabric MTU.
+- service: + loopback, fabric and server /31s, fabric MTU on both ends, BGP, EVPN,
+  VLANs/SVIs, VRFs, static routes, DHCP relay, configlets; unused ports shut.
+- drain: + deny route-maps on every BGP neighbour; L2 server ports shut and out of
+  the bridge.
+
+Required service fields (``asn``, ``loopback``, ``router_id``...) are *not* read
+here: templates read them, so a missing one raises through ``StrictUndefined``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from renderers.context import (
+    BgpNeighborContext,
+    DeviceContext,
+    InterfaceContext,
+    Stage,
+    VirtualNetworkContext,
+)
+from renderers.errors import RenderError
+
+STAGE_ORDER = (Stage.DISCOVERY1, Stage.DISCOVERY2, Stage.SERVICE, Stage.DRAIN)
+
+
+def at_least(stage: Stage, minimum: Stage) -> bool:
+    """Whether ``stage`` includes everything ``minimum`` renders (stages are cumulative)."""
+    return STAGE_ORDER.index(stage) >= STAGE_ORDER.index(minimum)
+
+
+def interface_plan(iface: InterfaceContext, context: DeviceContext, stage: Stage) -> dict[str, Any]:
+    """What one port looks like at one stage, NOS-independent."""
+    blueprint = at_least(stage, Stage.DISCOVERY2)
+    service = at_least(stage, Stage.SERVICE)
+    fabric = iface["role"] == "fabric"
+    speed = (
+        iface["speed_mbps"] if blueprint else iface.get("profile_speed_mbps", iface["speed_mbps"])
+    )
+    mtu: int | None = None
+    if (blueprint and fabric and context["role"] == "spine") or (service and fabric):
+        mtu = context["fabric_mtu"]
+    ipv4 = iface["ipv4"] if service else None
+    vlans = sorted(iface["vlans"]) if service else []
+    if ipv4 and vlans:
+        raise RenderError(
+            f"{context['hostname']}: port {iface['name']} has both an address ({ipv4}) "
+            f"and VLANs {vlans}",
+            allowed="a server port is either routed (ipv4) or carries VLANs, not both",
+        )
+    drained = stage == Stage.DRAIN and iface["role"] == "server" and bool(vlans)
+    return {
+        "name": iface["name"],
+        "role": iface["role"],
+        "speed_mbps": speed,
+        "description": iface["description"] if blueprint else "",
+        "mtu": mtu,
+        "ipv4": ipv4,
+        "vlans": vlans,
+        "drained": drained,
+        "shutdown": (service and iface["role"] == "unused") or drained,
+    }
+
+
+def _network(gateway: str) -> str:
+    return str(ipaddress.ip_interface(gateway).network)
+
+
+def _vrfs(vns: list[VirtualNetworkContext]) -> list[dict[str, Any]]:
+    """Non-default VRFs with the gateway subnets they advertise, in name order."""
+    by_vrf: dict[str, list[str]] = {}
+    for vn in vns:
+        if vn["vrf"] != "default":
+            subnets = by_vrf.setdefault(vn["vrf"], [])
+            if vn["gateway"]:
+                subnets.append(_network(vn["gateway"]))
+    return [{"name": name, "networks": nets} for name, nets in sorted(by_vrf.items())]
+
+
+def _advertised(context: DeviceContext, vns: list[VirtualNetworkContext]) -> list[str]:
+    """Leafs advertise server host routes and their default-VRF gateway subnets."""
+    if context["role"] != "leaf":
+        return []
+    prefixes = [route["prefix"] for route in context.get("static_routes", [])]
+    prefixes += [_network(vn["gateway"]) for vn in vns if vn["gateway"] and vn["vrf"] == "default"]
+    return list(dict.fromkeys(prefixes))
+
+
+def _neighbors(context: DeviceContext) -> tuple[list[BgpNeighborContext], list[BgpNeighborContext]]:
+    neighbors = context.get("bgp_neighbors", [])
+    underlay = [n for n in neighbors if n["afi"] == "ipv4"]
+    overlay = [n for n in neighbors if n["afi"] == "evpn"]
+    if overlay and context.get("overlay") != "evpn":
+        raise RenderError(
+            f"{context['hostname']}: EVPN neighbours {[n['ip'] for n in overlay]} "
+            f"on a fabric whose overlay is {context.get('overlay', 'unset')!r}",
+            allowed="afi 'evpn' neighbours only with overlay 'evpn'",
+        )
+    return underlay, overlay
+
+
+def stage_variables(context: DeviceContext, stage: Stage, own_hostname: str) -> dict[str, Any]:
+    """Every variable a top-level stage template may read.
+
+    ``own_hostname`` is the device's own name (from its pristine config), kept by
+    discovery1; later stages use the blueprint's ``hostname``.
+    """
+    service = at_least(stage, Stage.SERVICE)
+    interfaces = [interface_plan(i, context, stage) for i in context["interfaces"]]
+    vns = sorted(context.get("virtual_networks", []), key=lambda vn: vn["vlan"]) if service else []
+    underlay, overlay = _neighbors(context) if service else ([], [])
+    evpn = service and context.get("overlay") == "evpn"
+    vxlan_vns = [vn for vn in vns if vn["vni"] is not None] if evpn else []
+    return {
+        **context,
+        "stage": str(stage),
+        "blueprint": at_least(stage, Stage.DISCOVERY2),
+        "service": service,
+        "drain": stage == Stage.DRAIN,
+        "system_hostname": context["hostname"]
+        if at_least(stage, Stage.DISCOVERY2)
+        else own_hostname,
+        "ports": interfaces,
+        "vns": vns,
+        "evpn": evpn,
+        "vxlan_vns": vxlan_vns,
+        "vrfs": _vrfs(vns),
+        "underlay_neighbors": underlay,
+        "overlay_neighbors": overlay,
+        "advertised": _advertised(context, vns) if service else [],
+        "static_routes": context.get("static_routes", []) if service else [],
+        "dhcp_relay_servers": context.get("dhcp_relay_servers", []) if service else [],
+        "bridge_ports": [p["name"] for p in interfaces if p["vlans"] and not p["drained"]]
+        + [f"vni{vn['vni']}" for vn in vxlan_vns],
+    }
