@@ -14,10 +14,13 @@ from renderers.errors import RenderError
 from renderers.plan import at_least, stage_variables
 
 _CLI_HOSTNAME = {
-    Nos.EOS: re.compile(r"^hostname\s+(\S+)", re.MULTILINE),
-    Nos.NXOS: re.compile(r"^hostname\s+(\S+)", re.MULTILINE),
-    Nos.JUNOS: re.compile(r"^set system host-name\s+(\S+)", re.MULTILINE),
+    Nos.EOS: re.compile(r"^hostname\s+(\S+)[ \t]*$", re.MULTILINE),
+    Nos.NXOS: re.compile(r"^hostname\s+(\S+)[ \t]*$", re.MULTILINE),
+    Nos.JUNOS: re.compile(r"^set system host-name\s+(\S+)[ \t]*$", re.MULTILINE),
 }
+
+_TRAILER = {Nos.EOS: "end"}  # pristine's own "end" is dropped: it would stop a paste
+_SEPARATOR = {Nos.NXOS: ""}
 
 
 def _nos(context: DeviceContext) -> Nos:
@@ -84,13 +87,20 @@ def _render_cli(context: DeviceContext, nos: Nos, stage: Stage) -> str:
     pristine = context["pristine"]
     match = _CLI_HOSTNAME[nos].search(pristine)
     own = match.group(1) if match else context["hostname"]
-    parts = [pristine, _template_text(context, nos, stage, own)]
+    if at_least(stage, Stage.DISCOVERY2):  # the blueprint's hostname replaces the device's own
+        pristine = _CLI_HOSTNAME[nos].sub("", pristine)
+    kept = [line.rstrip() for line in pristine.splitlines() if line.strip() != "end"]
+    if kept and nos in _SEPARATOR:
+        kept.append(_SEPARATOR[nos])
+    parts = [_template_text(context, nos, stage, own)]
     parts += [text for _, text in _configlets(context, stage)]
-    lines = [line.rstrip() for part in parts for line in part.splitlines()]
+    lines = kept + [line.rstrip() for part in parts for line in part.splitlines()]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:
         lines.pop()
+    if nos in _TRAILER:
+        lines.append(_TRAILER[nos])
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,57 @@
+"""Example device contexts for the renderer tests (fixtures/golden_configs/contexts).
+
+The examples describe one small EVPN fabric, written for linux_frr::
+
+    spine1 (AS 65000)        spine2 (AS 65000)
+      swp1 \\    / swp2        swp1 \\   / swp2
+    leaf1 (AS 65101)         leaf2 (AS 65102)
+      swp3, swp4: routed /31s  swp3, swp4: VLANs 100 (web), 200 (db, VRF blue)
+      to server1, server2      to server3, server4; VXLAN VNIs 10100, 10200
+
+For another NOS the ports are renamed with that NOS's port pattern and the
+pristine config and configlets come from ``nos_variants.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from renderers.context import DeviceContext
+
+GOLDEN = Path(__file__).resolve().parents[3] / "fixtures" / "golden_configs"
+CONTEXTS = GOLDEN / "contexts"
+DEVICES = ("spine1", "leaf1", "leaf2")
+
+
+@functools.cache
+def _raw(name: str) -> Any:
+    return json.loads((CONTEXTS / f"{name}.json").read_text())
+
+
+def load_example(device: str, nos: str = "linux_frr") -> DeviceContext:
+    """A fresh copy of the example context of ``device``, for ``nos``."""
+    base = copy.deepcopy(_raw(device))
+    if nos == "linux_frr":
+        return cast(DeviceContext, base)
+    variant = _raw("nos_variants")[nos]
+    pattern = variant["port_pattern"]
+    text = re.sub(r"\bswp(\d+)\b", lambda m: pattern.format(n=m.group(1)), json.dumps(base))
+    context = json.loads(text)
+    context["nos"] = nos
+    context["pristine"] = variant["pristine"][device]
+    if context["configlets"]:
+        context["configlets"] = copy.deepcopy(variant["configlets"])
+    return cast(DeviceContext, context)
+
+
+@pytest.fixture
+def example() -> Callable[..., DeviceContext]:
+    return load_example
