@@ -284,7 +284,7 @@ class Allocator:
     def allocate(self, pool_id: str, owner: str) -> Allocation:
         cursor = self._cursor(pool_id)
         value = format_value(cursor.pool, cursor.take())
-        return self._record(Allocation(pool_id, value, owner))
+        return self._record(Allocation(cursor.pool.id, value, owner))
 
     def claim(self, pool_id: str, value: str, owner: str) -> Allocation:
         """Allocate a specific value (an explicit VLAN, or one chosen by an IPAM)."""
@@ -303,7 +303,7 @@ class Allocator:
                 allowed=f"a free value of pool {pool_id}, or none to allocate one",
             )
         cursor.used.add(number)
-        return self._record(Allocation(pool_id, format_value(cursor.pool, number), owner))
+        return self._record(Allocation(cursor.pool.id, format_value(cursor.pool, number), owner))
 
     def _record(self, allocation: Allocation) -> Allocation:
         self.allocations.append(allocation)

@@ -1,0 +1,45 @@
+"""A bag of new design objects (one rack, one virtual network, a whole fabric)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+from blueprint_engine.model import (
+    Allocation,
+    BgpSession,
+    BlueprintDesign,
+    Interface,
+    Link,
+    Rack,
+    RoutingZone,
+    System,
+    Transceiver,
+    VirtualNetwork,
+)
+
+
+@dataclass
+class DesignParts:
+    """New intent to add to a blueprint; ``allocations`` are the resources it holds."""
+
+    racks: list[Rack] = field(default_factory=list)
+    systems: list[System] = field(default_factory=list)
+    interfaces: list[Interface] = field(default_factory=list)
+    transceivers: list[Transceiver] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    sessions: list[BgpSession] = field(default_factory=list)
+    routing_zones: list[RoutingZone] = field(default_factory=list)
+    virtual_networks: list[VirtualNetwork] = field(default_factory=list)
+    allocations: list[Allocation] = field(default_factory=list)
+
+    def extend(self, other: DesignParts) -> None:
+        for item in fields(self):
+            getattr(self, item.name).extend(getattr(other, item.name))
+
+
+def apply_parts(design: BlueprintDesign, parts: DesignParts) -> BlueprintDesign:
+    """A new design holding ``design``'s objects followed by ``parts``."""
+    merged = replace(design)
+    for item in fields(parts):
+        setattr(merged, item.name, [*getattr(design, item.name), *getattr(parts, item.name)])
+    return merged
