@@ -19,6 +19,7 @@ import re
 
 from renderers import frr_document
 from renderers.context import Nos
+from renderers.errors import RenderError
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? ")
 CONTEXT_LINES = 2
@@ -47,9 +48,13 @@ def _diff(old: list[str], new: list[str], old_name: str, new_name: str) -> list[
 
 def incremental(nos: Nos | str, old_config: str, new_config: str) -> str:
     """The delta from ``old_config`` (running/golden) to ``new_config`` (rendered)."""
+    try:
+        checked = Nos(nos)
+    except ValueError:
+        raise RenderError(f"unknown NOS {nos!r}", allowed=[n.value for n in Nos]) from None
     if old_config == new_config:
         return ""
-    if Nos(nos) == Nos.LINUX_FRR:
+    if checked == Nos.LINUX_FRR:
         old = frr_document.parse_document(old_config, what="old config")
         new = frr_document.parse_document(new_config, what="new config")
         lines: list[str] = []
