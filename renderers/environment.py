@@ -32,6 +32,12 @@ def junos_speed(mbps: int) -> str:
     return f"{mbps // 1000}g" if mbps >= 1000 else f"{mbps}m"
 
 
+def sort_prefixes(prefixes: list[str]) -> list[str]:
+    """Distinct prefixes in address order (how FRR prints ``network`` statements)."""
+    networks = {ipaddress.ip_network(p, strict=False) for p in prefixes}
+    return [str(n) for n in sorted(networks, key=lambda n: (n.network_address, n.prefixlen))]
+
+
 def vlan_list(vlans: list[int]) -> str:
     """``[100, 200]`` -> ``"100,200"`` (EOS/NX-OS allowed-VLAN lists)."""
     return ",".join(str(vlan) for vlan in vlans)
@@ -59,5 +65,6 @@ def build_environment() -> jinja2.Environment:
         eos_speed=eos_speed,
         junos_speed=junos_speed,
         vlan_list=vlan_list,
+        sort_prefixes=sort_prefixes,
     )
     return env

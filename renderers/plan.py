@@ -24,6 +24,7 @@ from renderers.context import (
     DeviceContext,
     InterfaceContext,
     Stage,
+    StaticRouteContext,
     VirtualNetworkContext,
 )
 from renderers.errors import RenderError
@@ -93,8 +94,18 @@ def _advertised(context: DeviceContext, vns: list[VirtualNetworkContext]) -> lis
     return list(dict.fromkeys(prefixes))
 
 
+def _by_address(neighbor: BgpNeighborContext) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    return ipaddress.ip_address(neighbor["ip"])
+
+
+def _static_routes(context: DeviceContext) -> list[StaticRouteContext]:
+    routes = context.get("static_routes", [])
+    return sorted(routes, key=lambda r: (ipaddress.ip_network(r["prefix"]), r["next_hop"]))
+
+
 def _neighbors(context: DeviceContext) -> tuple[list[BgpNeighborContext], list[BgpNeighborContext]]:
-    neighbors = context.get("bgp_neighbors", [])
+    """Underlay and overlay neighbours, each in address order (as FRR prints them)."""
+    neighbors = sorted(context.get("bgp_neighbors", []), key=_by_address)
     underlay = [n for n in neighbors if n["afi"] == "ipv4"]
     overlay = [n for n in neighbors if n["afi"] == "evpn"]
     if overlay and context.get("overlay") != "evpn":
@@ -132,10 +143,11 @@ def stage_variables(context: DeviceContext, stage: Stage, own_hostname: str) -> 
         "evpn": evpn,
         "vxlan_vns": vxlan_vns,
         "vrfs": _vrfs(vns),
+        "neighbors": sorted(underlay + overlay, key=_by_address),
         "underlay_neighbors": underlay,
         "overlay_neighbors": overlay,
         "advertised": _advertised(context, vns) if service else [],
-        "static_routes": context.get("static_routes", []) if service else [],
+        "static_routes": _static_routes(context) if service else [],
         "dhcp_relay_servers": context.get("dhcp_relay_servers", []) if service else [],
         "bridge_ports": [p["name"] for p in interfaces if p["vlans"] and not p["drained"]]
         + [f"vni{vn['vni']}" for vn in vxlan_vns],

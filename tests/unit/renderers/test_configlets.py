@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import load_example
+from render_examples import load_example
 
 from renderers import ConfigletError, render, render_configlet
 from renderers.context import ConfigletContext, Nos, Stage

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from conftest import DEVICES, GOLDEN, load_example
+from render_examples import DEVICES, GOLDEN, load_example
 
 from renderers import render
 from renderers.context import Nos, Stage

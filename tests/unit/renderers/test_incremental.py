@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import load_example
+from render_examples import load_example
 
 from renderers import RenderError, incremental, render
 from renderers.context import Nos, Stage

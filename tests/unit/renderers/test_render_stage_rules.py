@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DEVICES, load_example
+from render_examples import DEVICES, load_example
 
 from renderers import RenderError, render
 from renderers.context import Nos, Stage

@@ -18,11 +18,8 @@ import copy
 import functools
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
-
-import pytest
 
 from renderers.context import DeviceContext
 
@@ -50,8 +47,3 @@ def load_example(device: str, nos: str = "linux_frr") -> DeviceContext:
     if context["configlets"]:
         context["configlets"] = copy.deepcopy(variant["configlets"])
     return cast(DeviceContext, context)
-
-
-@pytest.fixture
-def example() -> Callable[..., DeviceContext]:
-    return load_example
