@@ -29,6 +29,12 @@ def build_sandbox() -> ImmutableSandboxedEnvironment:
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _compile(source: str) -> jinja2.Template:
+    """Configlet sources repeat across devices; parse each distinct one once."""
+    return build_sandbox().from_string(source)
+
+
 def configlet_variables(context: DeviceContext) -> dict[str, Any]:
     properties = dict(context.get("property_sets", {}))
     variables: dict[str, Any] = {k: v for k, v in properties.items() if k.isidentifier()}
@@ -41,7 +47,7 @@ def render_configlet(configlet: ConfigletContext, context: DeviceContext) -> str
     """The configlet's text for this device; ``ConfigletError`` names what went wrong."""
     name = configlet["name"]
     try:
-        template = build_sandbox().from_string(configlet["template"])
+        template = _compile(configlet["template"])
         text = template.render(configlet_variables(context))
     except SecurityError as exc:
         raise ConfigletError(

@@ -10,16 +10,6 @@ import jinja2
 _EOS_SPEEDS = {1000: "1000full", 10000: "10000full", 100: "100full"}
 
 
-def address(interface: str) -> str:
-    """``"10.0.0.1/32"`` -> ``"10.0.0.1"``."""
-    return str(ipaddress.ip_interface(interface).ip)
-
-
-def network(interface: str) -> str:
-    """``"10.100.1.1/24"`` -> ``"10.100.1.0/24"``."""
-    return str(ipaddress.ip_interface(interface).network)
-
-
 def eos_speed(mbps: int) -> str:
     """EOS ``speed forced`` keyword: 100000 -> ``100gfull``, 10000 -> ``10000full``."""
     if mbps in _EOS_SPEEDS:
@@ -60,8 +50,6 @@ def build_environment() -> jinja2.Environment:
         auto_reload=False,
     )
     env.filters.update(
-        address=address,
-        network=network,
         eos_speed=eos_speed,
         junos_speed=junos_speed,
         vlan_list=vlan_list,
