@@ -1,0 +1,124 @@
+"""Start and stop the per-namespace daemons: FRR (zebra, bgpd, staticd), lldpd, sshd."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Sequence
+
+from lab import shell
+from napalm_linuxfrr.layout import DeviceLayout
+
+FRR_DAEMONS = ("zebra", "bgpd", "staticd")
+FRR_BIN = "/usr/lib/frr"
+SSHD_PORT = 22
+
+
+def factory_frr_conf(hostname: str) -> str:
+    return (
+        "frr defaults datacenter\n"
+        f"hostname {hostname}\n"
+        "log syslog informational\n"
+        "service integrated-vtysh-config\n"
+        "!\n"
+    )
+
+
+def factory_lldpd_conf(hostname: str) -> str:
+    return (
+        f"configure system hostname {hostname}\n"
+        "configure lldp tx-interval 5\n"
+        "configure lldp portidsubtype ifname\n"
+    )
+
+
+def start_frr(netns: str, layout: DeviceLayout) -> None:
+    """zebra first (it owns the zserv socket), then bgpd and staticd."""
+    run_dir = layout.frr_run_dir or "/var/run/frr"
+    for daemon in FRR_DAEMONS:
+        argv = [
+            f"{FRR_BIN}/{daemon}",
+            "-d",
+            "-N",
+            netns,
+            "-z",
+            f"{run_dir}/zserv.api",
+            "-i",
+            f"{run_dir}/{daemon}.pid",
+            "--vty_socket",
+            run_dir,
+            "-P",
+            "0",
+            "-f",
+            layout.frr_conf_file,
+        ]
+        shell.in_netns(netns, argv)
+        if daemon == "zebra":
+            _wait_for(f"{run_dir}/zserv.api")
+
+
+def _wait_for(path: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def start_lldpd(netns: str, layout: DeviceLayout, ports: Sequence[str], factory_conf: str) -> None:
+    """lldpd on the switch's ports only, configured from the pushed file if there is one."""
+    conf = layout.lldpd_conf_file if os.path.exists(layout.lldpd_conf_file) else factory_conf
+    sock = layout.lldpd_socket or "/var/run/lldpd.socket"
+    argv = ["lldpd", "-d", "-u", sock, "-I", ",".join(ports), "-O", conf]
+    shell.spawn(netns, argv, os.path.join(os.path.dirname(sock), "lldpd.log"))
+    _wait_for(sock)
+
+
+def start_sshd(netns: str, run_dir: str, authorized_keys: str) -> None:
+    """An sshd listening on every address of ``netns`` (root login with a key only)."""
+    os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+    argv = [
+        "/usr/sbin/sshd",
+        "-p",
+        str(SSHD_PORT),
+        "-o",
+        f"PidFile={run_dir}/sshd.pid",
+        "-o",
+        f"AuthorizedKeysFile={authorized_keys}",
+        "-o",
+        "PermitRootLogin=prohibit-password",
+        "-o",
+        "PasswordAuthentication=no",
+        "-o",
+        "StrictModes=no",
+        "-o",
+        "UsePAM=no",
+    ]
+    shell.in_netns(netns, argv)
+    _wait_for(f"{run_dir}/sshd.pid")
+
+
+def stop_netns_processes(netns: str, grace: float = 3.0) -> list[int]:
+    """SIGTERM, then SIGKILL, every process living in ``netns``; returns their pids."""
+    pids = shell.netns_pids(netns)
+    _signal_all(pids, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+    _signal_all([p for p in pids if _alive(p)], signal.SIGKILL)
+    return pids
+
+
+def _signal_all(pids: Sequence[int], sig: signal.Signals) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            continue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(") ")[-1][:1] != "Z"
+    except FileNotFoundError:
+        return False

@@ -1,0 +1,161 @@
+"""Fault injection and repair on a running lab (each fault is recorded in the state)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from lab import builder, daemons, shell
+from lab.cabling import Cabler, recable
+from lab.errors import UnknownLabObjectError
+from lab.state import LabState
+from lab.topology import Endpoint, Topology, parse_endpoint
+from lab.transceivers import failed_transceiver, healthy_transceiver
+from napalm_linuxfrr.layout import lab_layout
+
+FAULT_KINDS = (
+    "cable_cut",
+    "transceiver_fail",
+    "device_offline",
+    "oob_change",
+    "swap_cables",
+    "server_down",
+)
+
+
+def _pair_of(state: LabState, end: Endpoint) -> tuple[Endpoint, Endpoint | None]:
+    for a, b in state.cabling:
+        if a == str(end) or b == str(end):
+            ends = [parse_endpoint(x) for x in (a, b) if x is not None]
+            first = end
+            other = next((e for e in ends if e != end), None)
+            return first, other
+    raise UnknownLabObjectError(
+        f"port {end} has no cable", allowed=[f"{a}--{b}" for a, b in state.cabling]
+    )
+
+
+def _set_cabling(
+    state: LabState, old: Sequence[Endpoint], new: list[tuple[Endpoint, Endpoint | None]]
+) -> None:
+    names = {str(e) for e in old}
+    kept = [p for p in state.cabling if p[0] not in names and p[1] not in names]
+    state.cabling = kept + [[str(a), str(b) if b else None] for a, b in new]
+
+
+def _recable(
+    state: LabState, old: Sequence[Endpoint], new: list[tuple[Endpoint, Endpoint | None]]
+) -> None:
+    cabler = Cabler(state.veth_index)
+    recable(cabler, new)
+    state.veth_index = cabler.index
+    _set_cabling(state, old, new)
+
+
+def cable_cut(state: LabState, end: Endpoint) -> dict[str, Any]:
+    a, b = _pair_of(state, end)
+    if b is None:
+        raise UnknownLabObjectError(
+            f"the cable at {end} is already cut", allowed="a connected port"
+        )
+    _recable(state, [a, b], [(a, None), (b, None)])
+    return {"kind": "cable_cut", "ends": [str(a), str(b)]}
+
+
+def reconnect(state: LabState, a: Endpoint, b: Endpoint) -> None:
+    _recable(state, [a, b], [(a, b)])
+
+
+def transceiver_fail(state: LabState, state_dir: str, end: Endpoint) -> dict[str, Any]:
+    fault = cable_cut(state, end)
+    _rewrite_optic(state_dir, end, failed=True)
+    return {**fault, "kind": "transceiver_fail", "port": str(end)}
+
+
+def _rewrite_optic(state_dir: str, end: Endpoint, failed: bool) -> None:
+    path = lab_layout(state_dir, f"fg-{end.node}").transceivers_file
+    with open(path, encoding="utf-8") as fh:
+        optics = json.load(fh)
+    module = healthy_transceiver(end.node, end.port)
+    optics[end.port] = failed_transceiver(module) if failed else module
+    builder.write_file(path, json.dumps(optics, indent=1, sort_keys=True))
+
+
+def swap_cables(state: LabState, end1: Endpoint, end2: Endpoint) -> dict[str, Any]:
+    a1, b1 = _pair_of(state, end1)
+    a2, b2 = _pair_of(state, end2)
+    if b1 is None or b2 is None or {a1, b1} == {a2, b2}:
+        raise UnknownLabObjectError(
+            f"cannot swap {end1} and {end2}", allowed="ends of two different connected cables"
+        )
+    _recable(state, [a1, b1, a2, b2], [(a1, b2), (a2, b1)])
+    return {"kind": "swap_cables", "ends": [str(a1), str(b1), str(a2), str(b2)]}
+
+
+def device_offline(topo: Topology, node: str) -> dict[str, Any]:
+    daemons.stop_netns_processes(topo.node(node).netns)
+    return {"kind": "device_offline", "node": node}
+
+
+def oob_change(topo: Topology, state_dir: str, node: str, lines: Sequence[str]) -> dict[str, Any]:
+    netns = topo.node(node).netns
+    layout = lab_layout(state_dir, netns)
+    argv = ["vtysh", "--config_dir", layout.frr_conf_dir, "--vty_socket", layout.frr_run_dir or ""]
+    words = ["-c", "configure terminal"]
+    for line in lines:
+        words += ["-c", line]
+    shell.in_netns(netns, [*argv, *words])
+    return {"kind": "oob_change", "node": node, "lines": list(lines)}
+
+
+def server_down(topo: Topology, node: str) -> dict[str, Any]:
+    server = topo.node(node)
+    if server.kind != "server":
+        raise UnknownLabObjectError(
+            f"{node} is not a server", allowed=[s.name for s in topo.servers()]
+        )
+    for iface in server.interfaces:
+        shell.run(["ip", "-n", server.netns, "link", "set", "dev", iface.name, "down"])
+    return {"kind": "server_down", "node": node}
+
+
+def repair(state: LabState, topo: Topology, state_dir: str, fault: dict[str, Any]) -> None:
+    """Undo one recorded fault."""
+    kind = fault["kind"]
+    if kind in ("cable_cut", "transceiver_fail"):
+        a, b = (parse_endpoint(e) for e in fault["ends"])
+        reconnect(state, a, b)
+        if kind == "transceiver_fail":
+            _rewrite_optic(state_dir, parse_endpoint(fault["port"]), failed=False)
+    elif kind == "swap_cables":
+        a1, b1, a2, b2 = (parse_endpoint(e) for e in fault["ends"])
+        _recable(state, [a1, b1, a2, b2], [(a1, b1), (a2, b2)])
+    elif kind == "device_offline":
+        builder.start_switch(state_dir, topo.node(fault["node"]))
+    elif kind == "oob_change":
+        _reload_saved_frr(topo, state_dir, fault["node"])
+    elif kind == "server_down":
+        builder.configure_server(topo.node(fault["node"]))
+
+
+def _reload_saved_frr(topo: Topology, state_dir: str, node: str) -> None:
+    """Put back the last pushed FRR configuration (what the daemons saved)."""
+    netns = topo.node(node).netns
+    layout = lab_layout(state_dir, netns)
+    shell.in_netns(
+        netns,
+        [
+            "/usr/lib/frr/frr-reload.py",
+            "--reload",
+            "--bindir",
+            "/usr/bin",
+            "--confdir",
+            layout.frr_conf_dir,
+            "--rundir",
+            layout.frr_run_dir or "",
+            "--vty_socket",
+            layout.frr_run_dir or "",
+            layout.frr_conf_file,
+        ],
+    )

@@ -1,0 +1,81 @@
+"""Applying a full document to a device: FRR first (most likely to refuse), then the rest."""
+
+from __future__ import annotations
+
+from napalm_linuxfrr import frr, lldp
+from napalm_linuxfrr.device import Device, DeviceCommandError
+from napalm_linuxfrr.document import Document
+from napalm_linuxfrr.ifaces import parse_interfaces
+from napalm_linuxfrr.kernel import Record, plan_interface_changes
+
+
+def apply_document(device: Device, doc: Document) -> None:
+    """Make the device's state equal ``doc`` (a full replace)."""
+    hostname = (doc.hostname or "").strip() or device.hostname()
+    apply_frr(device, doc.frr or frr.factory_frr(hostname))
+    apply_hostname(device, hostname)
+    ifaces = parse_interfaces(doc.interfaces or "")
+    for argv in plan_interface_changes(ifaces, device.kernel()):
+        device.must(argv)
+    if doc.interfaces is not None:
+        device.write_file(device.layout.interfaces_file, doc.interfaces)
+    apply_lldpd(device, doc.lldpd)
+    record = Record(
+        mentioned=tuple(name for name in ifaces if name != "lo"),
+        link_speed={n: c.link_speed for n, c in ifaces.items() if c.link_speed is not None},
+        lldp_enabled=doc.lldpd is not None,
+    )
+    device.write_file(device.layout.record_file, record.to_json())
+
+
+def apply_frr(device: Device, text: str) -> None:
+    """``frr-reload.py --reload``: only the difference is applied, then saved."""
+    path = device.temp_path(".conf")
+    device.write_file(path, frr.daemon_config(text))
+    try:
+        result = device.frr_reload(path, test=False)
+    finally:
+        device.remove_file(path)
+    if not result.ok:
+        raise DeviceCommandError(
+            "FRR refused the configuration: " + frr.reload_error(result.stdout, result.stderr)
+        )
+
+
+def apply_merge_frr(device: Device, text: str) -> None:
+    """Merge: the lines are applied in configuration mode, then saved."""
+    if not text.strip():
+        return
+    path = device.temp_path(".conf")
+    device.write_file(path, text)
+    try:
+        result = device.frr_apply_lines(path)
+    finally:
+        device.remove_file(path)
+    if not result.ok:
+        raise DeviceCommandError(
+            f"FRR refused the merge: {(result.stderr or result.stdout).strip()}"
+        )
+    device.vtysh("write memory")
+
+
+def apply_hostname(device: Device, hostname: str) -> None:
+    device.write_file(device.layout.hostname_file, f"{hostname}\n")
+    vtysh_conf = f"{device.layout.frr_conf_dir}/vtysh.conf"
+    current = device.read_file(vtysh_conf) or ""
+    wanted = frr.set_vtysh_hostname(current, hostname)
+    if wanted != current:
+        device.write_file(vtysh_conf, wanted)
+
+
+def apply_lldpd(device: Device, text: str | None) -> None:
+    """Set lldpd to exactly the file's settings; no file means LLDP paused."""
+    if text is None:
+        device.remove_file(device.layout.lldpd_conf_file)
+        device.lldpcli("pause")
+        return
+    device.write_file(device.layout.lldpd_conf_file, text)
+    for args in lldp.apply_commands(lldp.parse_lldpd_conf(text)):
+        result = device.lldpcli(*args)
+        if not result.ok:
+            raise DeviceCommandError(f"lldpcli {' '.join(args)}: {result.stderr.strip()}")

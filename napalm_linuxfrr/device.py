@@ -1,0 +1,128 @@
+"""Device operations over a command runner: files, vtysh, frr-reload, lldpcli, ``ip``."""
+
+from __future__ import annotations
+
+import posixpath
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from napalm_linuxfrr import frr, lldp
+from napalm_linuxfrr.document import Document
+from napalm_linuxfrr.ifaces import render_interfaces
+from napalm_linuxfrr.kernel import (
+    KernelIface,
+    Record,
+    parse_ip_addr,
+    parse_record,
+    running_interfaces,
+)
+from napalm_linuxfrr.layout import DeviceLayout
+from napalm_linuxfrr.transport import CommandResult, CommandRunner
+
+FRR_RELOAD = "/usr/lib/frr/frr-reload.py"
+
+
+class DeviceCommandError(Exception):
+    """A command on the device failed; the message carries its output."""
+
+
+@dataclass
+class Device:
+    runner: CommandRunner
+    layout: DeviceLayout
+
+    # -- raw commands ------------------------------------------------------------
+    def run(self, argv: Sequence[str], stdin: str | None = None) -> CommandResult:
+        return self.runner.run(argv, stdin=stdin)
+
+    def must(self, argv: Sequence[str], stdin: str | None = None) -> str:
+        result = self.run(argv, stdin)
+        if not result.ok:
+            raise DeviceCommandError(
+                f"{' '.join(argv)} failed ({result.returncode}): "
+                f"{(result.stderr or result.stdout).strip()}"
+            )
+        return result.stdout
+
+    def read_file(self, path: str) -> str | None:
+        result = self.run(["cat", path])
+        return result.stdout if result.ok else None
+
+    def write_file(self, path: str, text: str) -> None:
+        self.must(["mkdir", "-p", posixpath.dirname(path)])
+        self.must(["sh", "-c", 'cat > "$1"', "sh", path], stdin=text)
+
+    def remove_file(self, path: str) -> None:
+        self.must(["rm", "-f", path])
+
+    def temp_path(self, suffix: str) -> str:
+        return f"{self.layout.tmp_dir}/{secrets.token_hex(6)}{suffix}"
+
+    # -- FRR ----------------------------------------------------------------------
+    def vtysh_argv(self) -> list[str]:
+        argv = ["vtysh", "--config_dir", self.layout.frr_conf_dir]
+        if self.layout.frr_run_dir:
+            argv += ["--vty_socket", self.layout.frr_run_dir]
+        return argv
+
+    def vtysh(self, *commands: str) -> CommandResult:
+        argv = self.vtysh_argv()
+        for command in commands:
+            argv += ["-c", command]
+        return self.run(argv)
+
+    def frr_check(self, path: str) -> CommandResult:
+        """Syntax check of a candidate file by vtysh itself (no daemon involved)."""
+        return self.run([*self.vtysh_argv(), "-m", "-f", path])
+
+    def frr_reload(self, path: str, *, test: bool) -> CommandResult:
+        run_dir = self.layout.frr_run_dir or "/var/run/frr"
+        argv = [FRR_RELOAD, "--test" if test else "--reload", "--stdout", "--bindir", "/usr/bin"]
+        argv += ["--confdir", self.layout.frr_conf_dir, "--rundir", run_dir]
+        if self.layout.frr_run_dir:
+            argv += ["--vty_socket", self.layout.frr_run_dir]
+        return self.run([*argv, path])
+
+    def frr_apply_lines(self, path: str) -> CommandResult:
+        """Merge: run the file's lines in config mode (additive)."""
+        return self.run([*self.vtysh_argv(), "-f", path])
+
+    def frr_running(self) -> str | None:
+        result = self.vtysh("show running-config")
+        return frr.normalise_running(result.stdout) if result.ok else None
+
+    # -- lldpd ----------------------------------------------------------------------
+    def lldpcli(self, *args: str, json_output: bool = False) -> CommandResult:
+        argv = ["lldpcli"]
+        if self.layout.lldpd_socket:
+            argv += ["-u", self.layout.lldpd_socket]
+        if json_output:
+            argv += ["-f", "json"]
+        return self.run([*argv, *args])
+
+    # -- kernel and records -------------------------------------------------------------
+    def kernel(self) -> dict[str, KernelIface]:
+        return parse_ip_addr(self.must(["ip", "-j", "-d", "addr", "show"]))
+
+    def record(self) -> Record:
+        return parse_record(self.read_file(self.layout.record_file) or "")
+
+    def hostname(self) -> str:
+        return (self.read_file(self.layout.hostname_file) or "").strip()
+
+    def running_document(self) -> Document:
+        """The document built from the device's real state (see the format doc)."""
+        record = self.record()
+        hostname = self.hostname()
+        lldpd_text: str | None = None
+        if record.lldp_enabled:
+            shown = self.lldpcli("show", "configuration", json_output=True)
+            if shown.ok:
+                lldpd_text = lldp.render_lldpd_conf(lldp.running_settings(shown.stdout))
+        return Document(
+            hostname=f"{hostname}\n" if hostname else None,
+            interfaces=render_interfaces(running_interfaces(self.kernel(), record)),
+            lldpd=lldpd_text,
+            frr=self.frr_running(),
+        )

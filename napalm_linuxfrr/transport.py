@@ -1,0 +1,137 @@
+"""How the driver runs a command on the device: inside a lab namespace or over SSH.
+
+Every device interaction of the driver is ``runner.run(argv, stdin)``; reading and
+writing files are commands too (``cat``, ``tee``), so one small contract covers a
+real switch reached by SSH and a lab switch reached with ``ip netns exec``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import paramiko
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class CommandRunner(Protocol):
+    """Runs one command on the device and returns its exit status and output."""
+
+    def run(
+        self, argv: Sequence[str], stdin: str | None = None, timeout: float = 60.0
+    ) -> CommandResult: ...
+
+    def close(self) -> None: ...
+
+
+class TransportError(Exception):
+    """The device could not be reached (namespace missing, SSH refused...)."""
+
+
+class NetnsTransport:
+    """Runs commands with ``ip netns exec <netns>`` on this machine (needs root)."""
+
+    def __init__(self, netns: str) -> None:
+        self.netns = netns
+        probe = self.run(["true"], timeout=10.0)
+        if not probe.ok:
+            raise TransportError(
+                f"network namespace {netns!r} is not usable: {probe.stderr.strip()}"
+            )
+
+    def run(
+        self, argv: Sequence[str], stdin: str | None = None, timeout: float = 60.0
+    ) -> CommandResult:
+        try:
+            done = subprocess.run(
+                ["ip", "netns", "exec", self.netns, *argv],
+                input=stdin,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return CommandResult(255, "", f"{argv[0]}: {exc}")
+        return CommandResult(done.returncode, done.stdout, done.stderr)
+
+    def close(self) -> None:
+        """Nothing to release: each command is its own process."""
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    hostname: str
+    username: str
+    password: str
+    port: int = 22
+    key_filename: str | None = None
+    proxy_command: str | None = None
+    use_sudo: bool = False
+    timeout: float = 30.0
+
+
+class SshTransport:
+    """Runs commands over one SSH connection (paramiko) to a Linux/FRR box."""
+
+    def __init__(self, settings: SshSettings) -> None:
+        self.settings = settings
+        self.client = paramiko.SSHClient()
+        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        sock = paramiko.ProxyCommand(settings.proxy_command) if settings.proxy_command else None
+        try:
+            self.client.connect(
+                settings.hostname,
+                port=settings.port,
+                username=settings.username,
+                password=settings.password or None,
+                key_filename=settings.key_filename,
+                sock=sock,
+                timeout=settings.timeout,
+                banner_timeout=settings.timeout,
+                auth_timeout=settings.timeout,
+                look_for_keys=settings.key_filename is None and not settings.password,
+                allow_agent=False,
+            )
+        except (paramiko.SSHException, OSError) as exc:
+            raise TransportError(
+                f"SSH to {settings.hostname}:{settings.port} failed: {exc}"
+            ) from exc
+
+    def run(
+        self, argv: Sequence[str], stdin: str | None = None, timeout: float = 60.0
+    ) -> CommandResult:
+        words = ["sudo", "-n", *argv] if self.settings.use_sudo else list(argv)
+        try:
+            chan_in, chan_out, chan_err = self.client.exec_command(
+                shlex.join(words), timeout=timeout
+            )
+            if stdin is not None:
+                chan_in.write(stdin)
+            chan_in.channel.shutdown_write()
+            out = chan_out.read().decode()
+            err = chan_err.read().decode()
+            status = chan_out.channel.recv_exit_status()
+        except (paramiko.SSHException, OSError, EOFError) as exc:
+            return CommandResult(255, "", f"ssh: {exc}")
+        return CommandResult(status, out, err)
+
+    def is_active(self) -> bool:
+        transport = self.client.get_transport()
+        return transport is not None and transport.is_active()
+
+    def close(self) -> None:
+        self.client.close()
