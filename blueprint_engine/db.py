@@ -21,7 +21,10 @@ from blueprint_engine.errors import ConflictError, FabricError, ServiceUnavailab
 from blueprint_engine.settings import Settings
 
 T = TypeVar("T")
+# what the driver raises; anything else is a bug and propagates unchanged
+DRIVER_ERRORS = (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError)
 Row = dict[str, Any]
+Tx = ManagedTransaction | neo4j.Transaction
 
 
 @dataclass(frozen=True)
@@ -88,11 +91,11 @@ class Graph:
         """Return the server agent string; raise ServiceUnavailableError when down."""
         try:
             info = self._driver.get_server_info()
-        except Exception as exc:
+        except DRIVER_ERRORS as exc:
             raise translate(exc) from exc
         return str(info.agent)
 
-    def run(self, tx: ManagedTransaction, query: Query, **params: Any) -> list[Row]:
+    def run(self, tx: Tx, query: Query, **params: Any) -> list[Row]:
         started = time.perf_counter()
         result = tx.run(query.text, params)
         rows = [record.data() for record in result]
@@ -109,14 +112,14 @@ class Graph:
         try:
             with self._session(neo4j.READ_ACCESS) as session:
                 return session.execute_read(work)
-        except Exception as exc:
+        except DRIVER_ERRORS as exc:
             raise translate(exc) from exc
 
     def write_tx(self, work: Callable[[ManagedTransaction], T]) -> T:
         try:
             with self._session(neo4j.WRITE_ACCESS) as session:
                 return session.execute_write(work)
-        except Exception as exc:
+        except DRIVER_ERRORS as exc:
             raise translate(exc) from exc
 
     @contextmanager
@@ -125,9 +128,7 @@ class Graph:
         try:
             with self._session(access_mode) as session, session.begin_transaction() as tx:
                 yield tx
-        except FabricError:
-            raise
-        except Exception as exc:
+        except DRIVER_ERRORS as exc:
             raise translate(exc) from exc
 
     def run_readonly(
@@ -152,7 +153,7 @@ class Graph:
             with self._session(neo4j.READ_ACCESS) as session:
                 tx_work = neo4j.unit_of_work(timeout=timeout_s)(work)
                 return session.execute_read(tx_work)
-        except Exception as exc:
+        except DRIVER_ERRORS as exc:
             raise translate(exc) from exc
 
     @contextmanager

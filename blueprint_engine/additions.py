@@ -1,0 +1,154 @@
+"""Staged additions (a rack, a virtual network) built by the pure design engine.
+
+The handler reads the blueprint's skeleton (spines and their used ports, racks,
+pools, resources in use) in the caller's transaction, asks ``design`` for the new
+parts, writes them, and returns the diff and the inverse (delete what was added).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blueprint_engine import design as design_engine
+from blueprint_engine.catalogue import Catalogue
+from blueprint_engine.db import Query
+from blueprint_engine.design_parts import DesignParts
+from blueprint_engine.edits import Applied, EditContext, Handler
+from blueprint_engine.errors import ValidationError
+from blueprint_engine.model import (
+    Allocation,
+    BlueprintDesign,
+    Interface,
+    Overlay,
+    Pool,
+    Rack,
+    Role,
+    RoutingZone,
+    System,
+    VirtualNetwork,
+)
+from blueprint_engine.store import write_parts
+
+SKELETON = Query(
+    "additions.skeleton",
+    """
+    MATCH (b:Blueprint {name: $bp})
+    CALL (b) {
+      MATCH (b)-[:HAS_SYSTEM]->(s:System {role: 'spine'})
+      OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
+      WITH s, collect(i.name) AS used
+      RETURN collect(s {.*, used: used}) AS spines
+    }
+    CALL (b) {
+      OPTIONAL MATCH (b)-[:HAS_RACK]->(k:Rack)
+      OPTIONAL MATCH (k)<-[:IN_RACK]-(s:System)
+      WITH k, collect(s) AS members WHERE k IS NOT NULL
+      RETURN collect(k {.id, .rack_type, .redundancy,
+               leafs: [m IN members WHERE m.role = 'leaf' | m.id],
+               servers: [m IN members WHERE m.role = 'server' | m.id]}) AS racks
+    }
+    CALL (b) {
+      MATCH (b)-[:HAS_POOL]->(p:Pool)
+      RETURN collect(p {.*}) AS pools
+    }
+    CALL (b) {
+      OPTIONAL MATCH (r:Resource {blueprint: $bp})
+      RETURN collect([r.pool, r.value, r.owner]) AS resources
+    }
+    CALL (b) {
+      OPTIONAL MATCH (z:RoutingZone {blueprint: $bp})
+      RETURN collect(z {.id, .vrf, .vni}) AS zones
+    }
+    CALL (b) {
+      OPTIONAL MATCH (v:VirtualNetwork {blueprint: $bp})
+      RETURN collect(v.id) AS networks
+    }
+    RETURN b.overlay AS overlay, spines, racks, pools, resources, zones, networks
+    """,
+)
+
+
+def _skeleton(ctx: EditContext) -> BlueprintDesign:
+    rows = ctx.graph.run(ctx.tx, SKELETON, bp=ctx.blueprint)
+    if not rows:
+        raise ValidationError(f"no blueprint named {ctx.blueprint!r}")
+    row = rows[0]
+    skeleton = BlueprintDesign(ctx.blueprint, "", Overlay(row["overlay"]))
+    for s in row["spines"]:
+        skeleton.systems.append(
+            System(s["id"], s["hostname"], Role.SPINE, None, s["logical_device"],
+                   s["device_profile"], s["asn"], s["loopback"], tuple(s["ports"]))
+        )  # fmt: skip
+        skeleton.interfaces.extend(
+            Interface(f"{s['id']}:{name}", s["id"], name, 0) for name in s["used"]
+        )
+    skeleton.racks = [
+        Rack(k["id"], k["rack_type"], tuple(sorted(k["leafs"])), tuple(sorted(k["servers"])),
+             k["redundancy"])
+        for k in row["racks"]
+    ]  # fmt: skip
+    skeleton.pools = [
+        Pool(p["id"], p["kind"], tuple(p["ranges"]), p.get("prefix_len"), p["policy"])
+        for p in row["pools"]
+    ]
+    skeleton.allocations = [
+        Allocation(pool, value, owner) for pool, value, owner in row["resources"]
+    ]
+    skeleton.routing_zones = [RoutingZone(z["id"], z["vrf"], z.get("vni")) for z in row["zones"]]
+    skeleton.virtual_networks = [
+        VirtualNetwork(name, 0, "", "default", ()) for name in row["networks"]
+    ]
+    return skeleton
+
+
+def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
+    fragment = BlueprintDesign(ctx.blueprint, "", overlay)
+    for name in ("racks", "systems", "interfaces", "transceivers", "links", "sessions",
+                 "routing_zones", "virtual_networks", "allocations"):  # fmt: skip
+        setattr(fragment, name, list(getattr(parts, name)))
+    write_parts(ctx.graph, ctx.tx, ctx.blueprint, fragment)
+    added: list[tuple[str, str]] = [
+        *(("Rack", x.id) for x in parts.racks),
+        *(("System", x.id) for x in parts.systems),
+        *(("Interface", x.id) for x in parts.interfaces),
+        *(("Transceiver", x.id) for x in parts.transceivers),
+        *(("Link", x.id) for x in parts.links),
+        *(("BgpSession", x.id) for x in parts.sessions),
+        *(("RoutingZone", x.id) for x in parts.routing_zones),
+        *(("VirtualNetwork", x.id) for x in parts.virtual_networks),
+    ]
+    nodes = [{"label": label, "prop": "uid", "value": f"{ctx.blueprint}/{i}"} for label, i in added]
+    nodes += [
+        {"label": "Resource", "prop": "key", "value": f"{ctx.blueprint}/{a.pool}/{a.value}"}
+        for a in parts.allocations
+    ]
+    diff = [{"change": "added", "kind": label, "id": i} for label, i in added]
+    diff += [{"change": "added", "kind": "Resource", "id": f"{a.pool}/{a.value}",
+              "owner": a.owner} for a in parts.allocations]  # fmt: skip
+    return Applied(diff=diff, inverse=[{"kind": "delete_nodes", "params": {"nodes": nodes}}])
+
+
+def _catalogue(ctx: EditContext) -> Catalogue:
+    catalogue = ctx.extensions.get("catalogue")
+    if not isinstance(catalogue, Catalogue):
+        raise ValidationError("this staging engine was built without a design catalogue")
+    return catalogue
+
+
+def add_rack(ctx: EditContext, params: dict[str, Any]) -> Applied:
+    rack_type = params.get("rack_type")
+    catalogue = _catalogue(ctx)
+    if not isinstance(rack_type, str) or not rack_type:
+        raise ValidationError("missing parameter rack_type", allowed=sorted(catalogue.rack_types))
+    skeleton = _skeleton(ctx)
+    parts = design_engine.add_rack(skeleton, catalogue, rack_type)
+    return _write(ctx, parts, skeleton.overlay)
+
+
+def add_virtual_network(ctx: EditContext, params: dict[str, Any]) -> Applied:
+    skeleton = _skeleton(ctx)
+    parts = design_engine.add_virtual_network(skeleton, dict(params))
+    return _write(ctx, parts, skeleton.overlay)
+
+
+HANDLERS: dict[str, Handler] = {"add_rack": add_rack, "add_virtual_network": add_virtual_network}

@@ -1,0 +1,49 @@
+"""The blueprint service: what the API and CLI call (create, read, stage, commit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from blueprint_engine import additions, store
+from blueprint_engine.catalogue import Catalogue, load_catalogue
+from blueprint_engine.db import Graph, Row
+from blueprint_engine.design import build_design
+from blueprint_engine.errors import ValidationError
+from blueprint_engine.staging import Staging
+
+DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "catalogue"
+NAME_PATTERN = "letters, digits, '-' and '_', 1 to 63 characters, starting with a letter"
+
+
+def check_name(name: str) -> str:
+    if not (
+        0 < len(name) < 64
+        and name[0].isalpha()
+        and all(c.isalnum() or c in "-_" for c in name)
+        and name.isascii()
+    ):
+        raise ValidationError(f"invalid blueprint name {name!r}", allowed=NAME_PATTERN)
+    return name
+
+
+class Blueprints:
+    def __init__(self, graph: Graph, catalogue: Catalogue | None = None) -> None:
+        self.graph = graph
+        self.catalogue = catalogue or load_catalogue(DEFAULT_CATALOGUE)
+        self.staging = Staging(graph, additions.HANDLERS, {"catalogue": self.catalogue})
+
+    def create(self, name: str, template: str) -> Row:
+        """Instantiate ``template`` as blueprint ``name`` (all resources allocated)."""
+        design = build_design(self.catalogue, template, check_name(name))
+        store.write_design(self.graph, design)
+        return store.summary(self.graph, name)
+
+    def summary(self, name: str) -> Row:
+        return store.summary(self.graph, name)
+
+    def names(self) -> list[str]:
+        return store.list_blueprints(self.graph)
+
+    def delete(self, name: str) -> None:
+        store.summary(self.graph, name)  # NotFoundError names the known blueprints
+        store.delete_blueprint(self.graph, name)

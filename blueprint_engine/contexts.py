@@ -1,0 +1,173 @@
+"""Device contexts for the renderers: one graph query for any number of switches.
+
+``fetch_rows`` reads, in one statement, everything a switch's configuration
+depends on; ``assemble`` (pure) turns a row into a ``renderers.DeviceContext``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from blueprint_engine.db import Graph, Query, Row, Tx
+from renderers.context import (
+    BgpNeighborContext,
+    DeviceContext,
+    InterfaceContext,
+    StaticRouteContext,
+    VirtualNetworkContext,
+)
+
+FABRIC_MTU = 9050
+
+DEVICE_ROWS = Query(
+    "contexts.devices",
+    """
+    UNWIND $systems AS sid
+    MATCH (s:System {uid: $bp + '/' + sid})
+    OPTIONAL MATCH (s)-[:IN_RACK]->(rack:Rack)
+    CALL (s) {
+      MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
+      OPTIONAL MATCH (i)<-[:ENDPOINT]-(l:Link)-[:ENDPOINT]->(pi:Interface)
+                     <-[:HAS_INTERFACE]-(ps:System)
+      WHERE pi <> i
+      RETURN collect({name: i.name, speed: i.speed_mbps, ipv4: i.ipv4, link_role: l.role,
+                      peer: ps.hostname, peer_role: ps.role, peer_interface: pi.name,
+                      peer_ipv4: pi.ipv4, peer_loopback: ps.loopback}) AS interfaces
+    }
+    CALL (s) {
+      MATCH (b:BgpSession)-[me:PEER]->(s)
+      MATCH (b)-[:PEER]->(p:System) WHERE p <> s
+      OPTIONAL MATCH (b)-[:OVER]->(:Link)-[:ENDPOINT]->(li:Interface)<-[:HAS_INTERFACE]-(s)
+      RETURN collect({afi: b.afi, side: me.side, a_ip: b.a_ip, b_ip: b.b_ip,
+                      a_asn: b.a_asn, b_asn: b.b_asn, peer: p.hostname,
+                      interface: li.name}) AS sessions
+    }
+    CALL (rack) {
+      OPTIONAL MATCH (v:VirtualNetwork)-[:BOUND_TO]->(rack)
+      OPTIONAL MATCH (v)-[:IN_ZONE]->(z:RoutingZone)
+      RETURN collect({name: v.id, vlan: v.vlan, vni: v.vni, vrf: z.vrf,
+                      gateways: v.rack_gateways}) AS vns
+    }
+    OPTIONAL MATCH (d:Device)-[:ASSIGNED_TO]->(s)
+    OPTIONAL MATCH (d)-[:HAS_CONFIG]->(pristine:Config {stage: 'pristine'})
+    MATCH (bp:Blueprint {name: $bp})
+    RETURN s.id AS id, s.hostname AS hostname, s.role AS role, s.asn AS asn,
+           s.loopback AS loopback, s.ports AS ports, s.device_profile AS profile,
+           rack.id AS rack, bp.overlay AS overlay, interfaces, sessions, vns,
+           pristine.text AS pristine
+    """,
+)
+SWITCHES = Query(
+    "contexts.switches",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
+    WHERE s.role IN ['spine', 'leaf']
+    RETURN s.id AS id ORDER BY id
+    """,
+)
+
+
+def switch_ids(graph: Graph, bp: str, tx: Tx | None = None) -> list[str]:
+    rows = graph.run(tx, SWITCHES, bp=bp) if tx else graph.read(SWITCHES, bp=bp)
+    return [str(r["id"]) for r in rows]
+
+
+def fetch_rows(graph: Graph, bp: str, systems: list[str], tx: Tx | None = None) -> list[Row]:
+    if tx is not None:
+        return graph.run(tx, DEVICE_ROWS, bp=bp, systems=systems)
+    return graph.read(DEVICE_ROWS, bp=bp, systems=systems)
+
+
+def _interface(
+    port: str, speed: int, link: Mapping[str, Any] | None, vlans: list[int]
+) -> InterfaceContext:
+    if link is None or link.get("peer") is None:
+        return InterfaceContext(
+            name=port,
+            speed_mbps=speed,
+            role="unused",
+            description="",
+            ipv4=None,
+            peer_system=None,
+            peer_interface=None,
+            vlans=[],
+            profile_speed_mbps=speed,
+        )
+    server = link.get("peer_role") == "server"
+    return InterfaceContext(
+        name=port,
+        speed_mbps=int(link["speed"]),
+        role="server" if server else "fabric",
+        description=f"to {link['peer']}:{link['peer_interface']}",
+        ipv4=link.get("ipv4"),
+        peer_system=link["peer"],
+        peer_interface=link["peer_interface"],
+        vlans=list(vlans) if server else [],
+        profile_speed_mbps=speed,
+    )
+
+
+def _neighbor(session: Mapping[str, Any]) -> BgpNeighborContext:
+    peer_side = "b" if session["side"] == "a" else "a"
+    ip = str(session[f"{peer_side}_ip"]).split("/")[0]
+    return BgpNeighborContext(
+        ip=ip,
+        asn=int(session[f"{peer_side}_asn"]),
+        description=str(session["peer"]),
+        interface=session.get("interface"),
+        afi=session["afi"],
+    )
+
+
+def assemble(
+    row: Mapping[str, Any], nos: str, port_speed: Callable[[str, str], int]
+) -> DeviceContext:
+    """A graph row -> the renderers' device context (pure)."""
+    by_name = {i["name"]: i for i in row["interfaces"]}
+    vns = [v for v in row["vns"] if v.get("name") is not None]
+    vlans = sorted(int(v["vlan"]) for v in vns)
+    interfaces = [
+        _interface(port, port_speed(str(row["profile"]), port), by_name.get(port), vlans)
+        for port in row["ports"]
+    ]
+    server_ports = [i["name"] for i in interfaces if i["role"] == "server"]
+    routes = [
+        StaticRouteContext(
+            prefix=str(i["peer_loopback"]),
+            next_hop=str(i["peer_ipv4"]).split("/")[0],
+            description=f"host {i['peer']}",
+        )
+        for i in sorted(row["interfaces"], key=lambda x: x["name"])
+        if i.get("peer_role") == "server" and i.get("peer_loopback") and i.get("peer_ipv4")
+    ]
+    loopback = str(row["loopback"])
+    context = DeviceContext(
+        hostname=str(row["hostname"]),
+        nos=nos,
+        role=cast(Any, row["role"]),
+        pristine=str(row.get("pristine") or ""),
+        interfaces=interfaces,
+        fabric_mtu=FABRIC_MTU,
+        asn=int(row["asn"]),
+        loopback=loopback,
+        router_id=loopback.split("/")[0],
+        bgp_neighbors=sorted(
+            (_neighbor(s) for s in row["sessions"]), key=lambda n: (n["afi"], n["ip"])
+        ),
+        overlay=cast(Any, row["overlay"]),
+        virtual_networks=[
+            VirtualNetworkContext(
+                name=str(v["name"]),
+                vlan=int(v["vlan"]),
+                vni=v.get("vni"),
+                vrf=str(v.get("vrf") or "default"),
+                gateway=json.loads(v["gateways"] or "{}").get(row["rack"]),
+                ports=server_ports,
+            )
+            for v in sorted(vns, key=lambda v: int(v["vlan"]))
+        ],
+        static_routes=routes,
+    )
+    return context
