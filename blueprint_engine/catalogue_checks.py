@@ -294,13 +294,31 @@ def _check_virtual_networks(template: Template, report: Report) -> None:
                     f"rack type {rack_type!r} is not used by "
                     f"this template (allowed: {', '.join(sorted(rack_types))})",
                 )
-        if vn_pool is not None and (vn_pool.prefix_len or 32) > network.rack_prefix_len:
-            report(
-                (*field, "rack_prefix_len"),
-                f"a /{network.rack_prefix_len} slice does not fit "
-                f"in a /{vn_pool.prefix_len} subnet of pool ipv4-vn "
-                f"(allowed: >= {vn_pool.prefix_len})",
-            )
+        if vn_pool is not None:
+            _check_slices(template, index, vn_pool.prefix_len or 32, report)
+
+
+def _check_slices(template: Template, index: int, subnet_len: int, report: Report) -> None:
+    """A virtual network's subnet must hold one rack slice per bound rack."""
+    network = template.virtual_networks[index]
+    field: YamlPath = ("virtual_networks", index, "rack_prefix_len")
+    if subnet_len > network.rack_prefix_len:
+        report(
+            field,
+            f"a /{network.rack_prefix_len} slice does not fit in a /{subnet_len} subnet "
+            f"of pool ipv4-vn (allowed: >= {subnet_len})",
+        )
+        return
+    types = [r.rack_type for r in template.racks for _ in range(r.count)]
+    bound = {f"rack{n}" for n, rack_type in enumerate(types, 1) if rack_type in network.rack_types}
+    bound |= set(network.racks)
+    slices = 1 << (network.rack_prefix_len - subnet_len)
+    if len(bound) > slices:
+        report(
+            field,
+            f"{len(bound)} bound racks need {len(bound)} /{network.rack_prefix_len} slices but "
+            f"a /{subnet_len} subnet holds {slices} (allowed: a longer rack_prefix_len)",
+        )
 
 
 def check_catalogue(catalogue: Catalogue) -> list[CatalogueProblem]:

@@ -69,9 +69,18 @@ def _spine_layer(
         spine_id = f"spine{index}"
         loopback = allocator.allocate(PoolId.LOOPBACK, spine_id).value
         spines.append(
-            System(spine_id, spine_id, Role.SPINE, None, spec.logical_device,
-                   spec.device_profile, asn, loopback, ports)
-        )  # fmt: skip
+            System(
+                id=spine_id,
+                hostname=spine_id,
+                role=Role.SPINE,
+                rack=None,
+                logical_device=spec.logical_device,
+                device_profile=spec.device_profile,
+                asn=asn,
+                loopback=loopback,
+                ports=ports,
+            )
+        )
     return spines
 
 

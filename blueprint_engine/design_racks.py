@@ -13,12 +13,13 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from blueprint_engine.allocation import Allocator, PoolId
 from blueprint_engine.catalogue import Catalogue, MappedPort
 from blueprint_engine.catalogue_models import PortRole, RackType
 from blueprint_engine.design_parts import DesignParts
-from blueprint_engine.errors import FabricError
+from blueprint_engine.errors import FabricError, ValidationError
 from blueprint_engine.model import (
     BgpSession,
     Interface,
@@ -30,6 +31,8 @@ from blueprint_engine.model import (
     System,
     Transceiver,
 )
+
+ValueT = TypeVar("ValueT")
 
 
 class PortsExhaustedError(FabricError):
@@ -101,6 +104,14 @@ def bare(address: str) -> str:
     return address.partition("/")[0]
 
 
+def _required(value: ValueT | None, system: str, what: str) -> ValueT:
+    if value is None:
+        raise ValidationError(
+            f"{system} has no {what}", allowed=f"switches with an allocated {what}"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class _End:
     system: System
@@ -127,6 +138,7 @@ class FabricBuilder:
         self.allocator = allocator
         self.spines = list(spines)
         self._ports: dict[tuple[str, str], tuple[MappedPort, ...]] = {}
+        self._port_names: dict[str, tuple[str, ...]] = {}
         self.cursors = {
             spine.id: self._cursor(spine, used_ports.get(spine.id, ())) for spine in spines
         }
@@ -169,32 +181,52 @@ class FabricBuilder:
         b = _End(leaf, leaf_cursor.take("spine"))
         link = self._link(a, b, LinkRole.SPINE_LEAF, PoolId.FABRIC, parts)
         a_ip, b_ip = _address(link.subnet or "")
-        assert spine.asn is not None and leaf.asn is not None
         parts.sessions.append(
             BgpSession(
-                f"{spine.id}--{leaf.id}", spine.id, leaf.id, bare(a_ip), bare(b_ip),
-                spine.asn, leaf.asn, "ipv4", link.id,
+                id=f"{spine.id}--{leaf.id}",
+                a=spine.id,
+                b=leaf.id,
+                a_ip=bare(a_ip),
+                b_ip=bare(b_ip),
+                a_asn=_required(spine.asn, spine.id, "asn"),
+                b_asn=_required(leaf.asn, leaf.id, "asn"),
+                afi="ipv4",
+                link=link.id,
             )
-        )  # fmt: skip
+        )
 
     def _evpn_session(self, spine: System, leaf: System) -> BgpSession:
-        assert spine.asn is not None and leaf.asn is not None
-        assert spine.loopback is not None and leaf.loopback is not None
         return BgpSession(
-            f"{spine.id}--{leaf.id}:evpn", spine.id, leaf.id, bare(spine.loopback),
-            bare(leaf.loopback), spine.asn, leaf.asn, "evpn", None,
-        )  # fmt: skip
+            id=f"{spine.id}--{leaf.id}:evpn",
+            a=spine.id,
+            b=leaf.id,
+            a_ip=bare(_required(spine.loopback, spine.id, "loopback")),
+            b_ip=bare(_required(leaf.loopback, leaf.id, "loopback")),
+            a_asn=_required(spine.asn, spine.id, "asn"),
+            b_asn=_required(leaf.asn, leaf.id, "asn"),
+            afi="evpn",
+            link=None,
+        )
 
     def _leaf(self, rack_id: str, index: int, rack: RackType) -> System:
         leaf_id = f"{rack_id}-leaf{index}"
         asn = int(self.allocator.allocate(PoolId.ASN_LEAF, leaf_id).value)
         loopback = self.allocator.allocate(PoolId.LOOPBACK, leaf_id).value
         spec = rack.leaf
-        ports = profile_port_names(self.catalogue, spec.device_profile)
+        if spec.device_profile not in self._port_names:
+            names = profile_port_names(self.catalogue, spec.device_profile)
+            self._port_names[spec.device_profile] = names
         return System(
-            leaf_id, leaf_id, Role.LEAF, rack_id, spec.logical_device, spec.device_profile,
-            asn, loopback, ports,
-        )  # fmt: skip
+            id=leaf_id,
+            hostname=leaf_id,
+            role=Role.LEAF,
+            rack=rack_id,
+            logical_device=spec.logical_device,
+            device_profile=spec.device_profile,
+            asn=asn,
+            loopback=loopback,
+            ports=self._port_names[spec.device_profile],
+        )
 
     def _server(self, rack_id: str, index: int, rack: RackType) -> System:
         server_id = f"{rack_id}-server{index}"
@@ -225,9 +257,7 @@ class FabricBuilder:
                     a = _End(leaf, leaf_cursors[leaf.id].take("server"))
                     b = _End(server, server_cursor.take("leaf"))
                     self._link(a, b, LinkRole.LEAF_SERVER, PoolId.SERVER_LINK, parts)
-        redundancy = rack.leafs
-        parts.racks.append(
-            Rack(rack_id, rack.name, tuple(s.id for s in leafs), tuple(s.id for s in servers),
-                 redundancy)
-        )  # fmt: skip
+        leaf_ids = tuple(leaf.id for leaf in leafs)
+        server_ids = tuple(server.id for server in servers)
+        parts.racks.append(Rack(rack_id, rack.name, leaf_ids, server_ids, rack.leafs))
         return parts
