@@ -12,8 +12,5 @@ fi
 echo "debian packages: installing ${missing[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts services on install where it can; the project runs its own instances.
-for svc in redis-server frr lldpd ssh; do
-  (command -v systemctl >/dev/null && systemctl stop "$svc" 2>/dev/null) || true
-  (command -v service >/dev/null && service "$svc" stop >/dev/null 2>&1) || true
-done
+# The project runs its own Redis, FRR and lldpd instances (by pid, per namespace);
+# nothing here starts or stops the distribution's services.
