@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,8 +18,10 @@ from strawberry.asgi import GraphQL
 
 from api.auth import Caller, caller_from_header, parse_tokens
 from api.graphql.context import Context
+from api.graphql.loaders import make_loaders
 from api.graphql.schema import build_schema
 from api.health import health
+from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError, ValidationError
 from blueprint_engine.migrate import migrate
@@ -50,16 +53,25 @@ class PayloadLimit:
 
 
 class FabricGraphQL(GraphQL[Context, None]):
-    def __init__(self, graph: Graph, settings: Settings, tokens: dict[str, Caller]) -> None:
+    def __init__(
+        self, graph: Graph, settings: Settings, tokens: dict[str, Caller], blueprints: Blueprints
+    ) -> None:
         super().__init__(build_schema(), graphql_ide="graphiql")
         self.graph, self.settings, self.tokens = graph, settings, tokens
+        self.blueprints = blueprints
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         header = request.headers.get("authorization")
         if header is None and isinstance(request, WebSocket):
             header = request.query_params.get("token") and f"Bearer {request.query_params['token']}"
         caller = caller_from_header(header, self.tokens)
-        return Context(graph=self.graph, settings=self.settings, caller=caller)
+        return Context(
+            graph=self.graph,
+            settings=self.settings,
+            caller=caller,
+            blueprints=self.blueprints,
+            loaders=make_loaders(self.graph),
+        )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -73,14 +85,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
+        with contextlib.suppress(FabricError):  # served anyway: /health names what is down
             await run_in_threadpool(migrate, graph)
-        except FabricError:
-            pass  # served anyway: /health names what is down
         yield
         graph.close()
 
-    graphql = FabricGraphQL(graph, settings, tokens)
+    graphql = FabricGraphQL(graph, settings, tokens, Blueprints(graph))
     from api.rest import rest_routes
 
     routes = [

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli_blueprint import app as blueprint_app
 from api.health import health as service_health
 from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
@@ -13,6 +14,7 @@ from blueprint_engine.migrate import migrate
 from blueprint_engine.settings import load_settings
 
 app = typer.Typer(help="Fabricgraph: intent-based datacenter fabrics over a Neo4j graph.")
+app.add_typer(blueprint_app, name="blueprint")
 console = Console()
 
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 from blueprint_engine import additions, store
 from blueprint_engine.catalogue import Catalogue, load_catalogue
+from blueprint_engine.configs import Configs
 from blueprint_engine.db import Graph, Row
 from blueprint_engine.design import build_design
 from blueprint_engine.errors import ValidationError
-from blueprint_engine.staging import Staging
+from blueprint_engine.staging import Revision, Staging
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "catalogue"
 NAME_PATTERN = "letters, digits, '-' and '_', 1 to 63 characters, starting with a letter"
@@ -31,6 +32,7 @@ class Blueprints:
         self.graph = graph
         self.catalogue = catalogue or load_catalogue(DEFAULT_CATALOGUE)
         self.staging = Staging(graph, additions.HANDLERS, {"catalogue": self.catalogue})
+        self.configs = Configs(graph, self.catalogue)
 
     def create(self, name: str, template: str) -> Row:
         """Instantiate ``template`` as blueprint ``name`` (all resources allocated)."""
@@ -47,3 +49,23 @@ class Blueprints:
     def delete(self, name: str) -> None:
         store.summary(self.graph, name)  # NotFoundError names the known blueprints
         store.delete_blueprint(self.graph, name)
+
+    def commit(self, name: str, *, base_version: int, author: str, message: str) -> Revision:
+        """Commit staged edits; the touched switches' incremental configs are stored with it."""
+        return self.staging.commit(
+            name,
+            base_version=base_version,
+            author=author,
+            message=message,
+            before_commit=self.configs.commit_hook(name),
+        )
+
+    def incremental_preview(self, name: str) -> dict[str, str]:
+        """{switch: incremental config} that committing the staged edits would apply."""
+        with self.staging.staged_view(name) as (tx, applied):
+            preview = self.configs.incremental_preview(tx, name, applied)
+        return {system: cfg["incremental"] for system, cfg in preview.items()}
+
+    def config(self, name: str, system: str, stage: str) -> str | None:
+        """A stored config stage of a switch (rendered, incremental...)."""
+        return self.configs.stored(name, [system], stage).get(system)

@@ -104,7 +104,9 @@ def _interface(
         ipv4=link.get("ipv4"),
         peer_system=link["peer"],
         peer_interface=link["peer_interface"],
-        vlans=list(vlans) if server else [],
+        # server links are routed /31s in this reference design: a virtual network is the
+        # rack's SVI gateway (and VXLAN with EVPN), not a VLAN tagged on a routed port
+        vlans=list(vlans) if server and not link.get("ipv4") else [],
         profile_speed_mbps=speed,
     )
 

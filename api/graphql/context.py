@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 
 from api.auth import Caller
+from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.settings import Settings
 
@@ -17,6 +18,7 @@ class Context:
     graph: Graph
     settings: Settings
     caller: Caller
+    blueprints: Blueprints
     loaders: dict[str, Any] = field(default_factory=dict)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from starlette.concurrency import run_in_threadpool
 
+from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.context import Info
 from api.health import health as service_health
 from blueprint_engine.migrate import graph_version
@@ -24,7 +25,7 @@ class Health:
 
 
 @strawberry.type
-class Query:
+class Query(BlueprintQuery):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
@@ -37,5 +38,10 @@ class Query:
         return await run_in_threadpool(graph_version, info.context.graph)
 
 
+@strawberry.type
+class Mutation(BlueprintMutation):
+    pass
+
+
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query)
+    return strawberry.Schema(query=Query, mutation=Mutation)

@@ -262,3 +262,25 @@ def test_an_unknown_edit_kind_is_refused_with_the_allowed_kinds(
             bp, {"kind": "explode", "params": {}}, base_version=0, author="alice"
         )
     assert "add_rack" in err.value.allowed
+
+
+def test_commit_stores_incremental_configs_for_exactly_the_touched_switches(
+    make_blueprint: Any, blueprints: Blueprints
+) -> None:
+    """Removing VN "web" (VLAN 100, bound to rack1 and rack2) touches only their leafs."""
+    bp = make_blueprint("lab")
+    version = blueprints.staging.stage(
+        bp,
+        {"kind": "remove_virtual_network", "params": {"name": "web"}},
+        base_version=0,
+        author="alice",
+    )
+    preview = blueprints.incremental_preview(bp)
+    assert sorted(preview) == ["rack1-leaf1", "rack2-leaf1"]
+    assert all("-" in delta and "vlan100" in delta for delta in preview.values())
+    revision = blueprints.commit(bp, base_version=version, author="alice", message="drop web")
+    assert revision.devices == ["rack1-leaf1", "rack2-leaf1"]
+    stored = blueprints.config(bp, "rack1-leaf1", "incremental")
+    assert stored == preview["rack1-leaf1"]
+    assert "vlan100" not in (blueprints.config(bp, "rack1-leaf1", "rendered") or "vlan100")
+    assert blueprints.config(bp, "spine1", "incremental") is None

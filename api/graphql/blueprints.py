@@ -1,0 +1,337 @@
+"""Blueprint queries and the mutations that stage, commit and roll back changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.auth import Role
+from api.graphql.common import call, require
+from api.graphql.context import Info
+from api.graphql.types import (
+    BgpSession,
+    DeviceConfig,
+    DiffEntry,
+    Link,
+    Pool,
+    Resource,
+    Revision,
+    StagedChange,
+    StageResult,
+    System,
+    VirtualNetwork,
+    pick,
+)
+from blueprint_engine import reads
+from blueprint_engine.staging import Revision as RevisionData
+
+
+def _revision(r: RevisionData) -> Revision:
+    return Revision(
+        number=r.number,
+        author=r.author,
+        message=r.message,
+        at=r.at,
+        devices=r.devices,
+        diff=[DiffEntry.of(e) for e in r.diff],
+    )
+
+
+@strawberry.type
+class Blueprint:
+    name: str
+    template: str
+    overlay: str
+    staged_version: int
+    active_revision: int
+    racks: int
+    spines: int
+    leafs: int
+    servers: int
+    links_count: int
+    bgp_sessions_count: int
+    resources_count: int
+
+    @strawberry.field
+    async def systems(
+        self,
+        info: Info,
+        role: str | None = None,
+        rack: str | None = None,
+        name: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[System]:
+        rows = await call(
+            reads.rows,
+            info.context.graph,
+            reads.SYSTEMS,
+            bp=self.name,
+            role=role,
+            rack=rack,
+            name=name,
+            **reads.page(limit, offset),
+        )
+        return [System.of(r) for r in rows]
+
+    @strawberry.field
+    async def links(
+        self, info: Info, role: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Link]:
+        rows = await call(
+            reads.rows,
+            info.context.graph,
+            reads.LINKS,
+            bp=self.name,
+            role=role,
+            **reads.page(limit, offset),
+        )
+        return [Link.of(r) for r in rows]
+
+    @strawberry.field
+    async def bgp_sessions(
+        self, info: Info, afi: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[BgpSession]:
+        rows = await call(
+            reads.rows,
+            info.context.graph,
+            reads.SESSIONS,
+            bp=self.name,
+            afi=afi,
+            **reads.page(limit, offset),
+        )
+        return [pick(BgpSession, r) for r in rows]
+
+    @strawberry.field
+    async def virtual_networks(
+        self, info: Info, limit: int = 100, offset: int = 0
+    ) -> list[VirtualNetwork]:
+        rows = await call(
+            reads.rows,
+            info.context.graph,
+            reads.VIRTUAL_NETWORKS,
+            bp=self.name,
+            **reads.page(limit, offset),
+        )
+        return [pick(VirtualNetwork, r) for r in rows]
+
+    @strawberry.field
+    async def resources(
+        self,
+        info: Info,
+        pool: str | None = None,
+        owner: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Resource]:
+        rows = await call(
+            reads.rows,
+            info.context.graph,
+            reads.RESOURCES,
+            bp=self.name,
+            pool=pool,
+            owner=owner,
+            **reads.page(limit, offset),
+        )
+        return [pick(Resource, r) for r in rows]
+
+    @strawberry.field
+    async def pools(self, info: Info) -> list[Pool]:
+        rows = await call(reads.rows, info.context.graph, reads.POOLS, bp=self.name)
+        return [pick(Pool, r) for r in rows]
+
+    @strawberry.field(description="the staged edit log, oldest first")
+    async def staged_changes(self, info: Info) -> list[StagedChange]:
+        changes = await call(info.context.blueprints.staging.changes, self.name)
+        return [
+            StagedChange(
+                seq=c.seq,
+                kind=c.kind,
+                params=c.params,  # type: ignore[arg-type]
+                author=c.author,
+                base_version=c.base_version,
+                at=c.at,
+            )
+            for c in changes
+        ]
+
+    @strawberry.field(description="logical diff of staged against active")
+    async def staged_diff(self, info: Info) -> list[DiffEntry]:
+        entries = await call(info.context.blueprints.staging.diff, self.name)
+        return [DiffEntry.of(e) for e in entries]
+
+    @strawberry.field(description="problems that block a commit of the staged blueprint")
+    async def build_errors(self, info: Info) -> list[str]:
+        return await call(info.context.blueprints.staging.build_errors, self.name)
+
+    @strawberry.field(description="per-switch config delta a commit of staged would apply")
+    async def incremental_configs(self, info: Info) -> list[DeviceConfig]:
+        preview = await call(info.context.blueprints.incremental_preview, self.name)
+        return [
+            DeviceConfig(system=s, stage="incremental", text=t) for s, t in sorted(preview.items())
+        ]
+
+    @strawberry.field(description="a stored config stage of a switch: rendered or incremental")
+    async def config(self, info: Info, system: str, stage: str = "rendered") -> DeviceConfig | None:
+        text = await call(info.context.blueprints.config, self.name, system, stage)
+        return None if text is None else DeviceConfig(system=system, stage=stage, text=text)
+
+    @strawberry.field
+    async def revisions(self, info: Info) -> list[Revision]:
+        revisions = await call(info.context.blueprints.staging.revisions, self.name)
+        return [_revision(r) for r in revisions]
+
+    @strawberry.field(description="logical diff between two revisions (0 = as built)")
+    async def revision_diff(self, info: Info, older: int, newer: int) -> list[DiffEntry]:
+        entries = await call(info.context.blueprints.staging.diff_between, self.name, older, newer)
+        return [DiffEntry.of(e) for e in entries]
+
+    @staticmethod
+    def of(row: dict[str, Any]) -> Blueprint:
+        return Blueprint(
+            name=row["name"],
+            template=row["template"],
+            overlay=row["overlay"],
+            staged_version=row["staged_version"],
+            active_revision=row["active_revision"],
+            racks=row["racks"],
+            spines=row["spines"],
+            leafs=row["leafs"],
+            servers=row["servers"],
+            links_count=row["links"],
+            bgp_sessions_count=row["bgp_sessions"],
+            resources_count=row["resources"],
+        )
+
+
+@strawberry.type
+class BlueprintQuery:
+    @strawberry.field
+    async def blueprints(self, info: Info) -> list[str]:
+        return await call(info.context.blueprints.names)
+
+    @strawberry.field
+    async def blueprint(self, info: Info, name: str) -> Blueprint:
+        return Blueprint.of(await call(info.context.blueprints.summary, name))
+
+
+async def _stage(
+    info: Info, blueprint: str, base_version: int, kind: str, params: dict[str, Any]
+) -> StageResult:
+    author = require(info, Role.OPERATOR, f"stage a {kind} edit")
+    version = await call(
+        info.context.blueprints.staging.stage,
+        blueprint,
+        {"kind": kind, "params": params},
+        base_version=base_version,
+        author=author,
+    )
+    return StageResult(blueprint=blueprint, staged_version=version)
+
+
+@strawberry.type
+class BlueprintMutation:
+    @strawberry.mutation(description="instantiate a template as a new blueprint")
+    async def create_blueprint(self, info: Info, name: str, template: str) -> Blueprint:
+        require(info, Role.OPERATOR, "create a blueprint")
+        return Blueprint.of(await call(info.context.blueprints.create, name, template))
+
+    @strawberry.mutation
+    async def delete_blueprint(self, info: Info, name: str) -> bool:
+        require(info, Role.ADMIN, "delete a blueprint")
+        await call(info.context.blueprints.delete, name)
+        return True
+
+    @strawberry.mutation
+    async def add_rack(
+        self, info: Info, blueprint: str, base_version: int, rack_type: str
+    ) -> StageResult:
+        return await _stage(info, blueprint, base_version, "add_rack", {"rack_type": rack_type})
+
+    @strawberry.mutation
+    async def remove_rack(
+        self, info: Info, blueprint: str, base_version: int, rack: str
+    ) -> StageResult:
+        return await _stage(info, blueprint, base_version, "remove_rack", {"rack": rack})
+
+    @strawberry.mutation
+    async def add_virtual_network(
+        self,
+        info: Info,
+        blueprint: str,
+        base_version: int,
+        name: str,
+        racks: list[str],
+        vlan: int | None = None,
+        routing_zone: str = "default",
+    ) -> StageResult:
+        params = {"name": name, "racks": racks, "vlan": vlan, "routing_zone": routing_zone}
+        return await _stage(info, blueprint, base_version, "add_virtual_network", params)
+
+    @strawberry.mutation
+    async def remove_virtual_network(
+        self, info: Info, blueprint: str, base_version: int, name: str
+    ) -> StageResult:
+        return await _stage(info, blueprint, base_version, "remove_virtual_network", {"name": name})
+
+    @strawberry.mutation
+    async def recable_link(
+        self, info: Info, blueprint: str, base_version: int, link: str, side: str, interface: str
+    ) -> StageResult:
+        params = {"link": link, "side": side, "interface": interface}
+        return await _stage(info, blueprint, base_version, "recable_link", params)
+
+    @strawberry.mutation
+    async def set_property(
+        self,
+        info: Info,
+        blueprint: str,
+        base_version: int,
+        kind: str,
+        id: str,
+        key: str,
+        value: JSON,
+    ) -> StageResult:
+        params = {"kind": kind, "id": id, "key": key, "value": value}
+        return await _stage(info, blueprint, base_version, "set_property", params)
+
+    @strawberry.mutation
+    async def set_deploy_mode(
+        self, info: Info, blueprint: str, base_version: int, system: str, mode: str
+    ) -> StageResult:
+        params = {"system": system, "mode": mode}
+        return await _stage(info, blueprint, base_version, "set_deploy_mode", params)
+
+    @strawberry.mutation(description="apply the staged edits to active as one revision")
+    async def commit(self, info: Info, blueprint: str, base_version: int, message: str) -> Revision:
+        author = require(info, Role.OPERATOR, "commit a blueprint")
+        revision = await call(
+            info.context.blueprints.staging.commit,
+            blueprint,
+            base_version=base_version,
+            author=author,
+            message=message,
+        )
+        return _revision(revision)
+
+    @strawberry.mutation(description="stage the inverse of every revision after to_revision")
+    async def rollback(
+        self, info: Info, blueprint: str, base_version: int, to_revision: int
+    ) -> StageResult:
+        author = require(info, Role.OPERATOR, "roll back a blueprint")
+        version = await call(
+            info.context.blueprints.staging.rollback,
+            blueprint,
+            to_revision,
+            base_version=base_version,
+            author=author,
+        )
+        return StageResult(blueprint=blueprint, staged_version=version)
+
+    @strawberry.mutation
+    async def discard_staged(self, info: Info, blueprint: str, base_version: int) -> bool:
+        require(info, Role.OPERATOR, "discard staged edits")
+        await call(info.context.blueprints.staging.discard, blueprint, base_version=base_version)
+        return True
