@@ -65,9 +65,13 @@ def prepare_switch_files(state_dir: str, node: Node) -> DeviceLayout:
 
 
 def start_switch(state_dir: str, node: Node) -> None:
+    daemons.start_frr(node.netns, lab_layout(state_dir, node.netns))
+    start_lldpd(state_dir, node)
+
+
+def start_lldpd(state_dir: str, node: Node) -> None:
     layout = lab_layout(state_dir, node.netns)
     base = lab_node_dir(state_dir, node.netns)
-    daemons.start_frr(node.netns, layout)
     daemons.start_lldpd(node.netns, layout, node.ports, f"{base}/lldpd-factory.conf")
 
 

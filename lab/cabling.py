@@ -63,7 +63,7 @@ def _place(tmp: str, netns: str, port: str) -> None:
 
 
 def read_port(end: Endpoint) -> PortSettings:
-    out = shell.run(["ip", "-j", "-n", netns_name(end.node), "addr", "show", "dev", end.port])
+    out = shell.run(["ip", "-j", "-d", "-n", netns_name(end.node), "addr", "show", "dev", end.port])
     item: dict[str, Any] = json.loads(out)[0]
     return PortSettings(
         admin_up="UP" in item.get("flags", []),

@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 
 from lab import shell
+from lab.errors import LabCommandError
 from napalm_linuxfrr.layout import DeviceLayout
 
 FRR_DAEMONS = ("zebra", "bgpd", "staticd")
@@ -68,9 +69,21 @@ def start_lldpd(netns: str, layout: DeviceLayout, ports: Sequence[str], factory_
     """lldpd on the switch's ports only, configured from the pushed file if there is one."""
     conf = layout.lldpd_conf_file if os.path.exists(layout.lldpd_conf_file) else factory_conf
     sock = layout.lldpd_socket or "/var/run/lldpd.socket"
+    stop_named(netns, "lldpd")
+    for stale in (sock, f"{sock}.lock"):
+        if os.path.exists(stale):
+            os.unlink(stale)
     argv = ["lldpd", "-d", "-u", sock, "-I", ",".join(ports), "-O", conf]
     shell.spawn(netns, argv, os.path.join(os.path.dirname(sock), "lldpd.log"))
-    _wait_for(sock)
+    probe = ["ip", "netns", "exec", netns, "lldpcli", "-u", sock, "show", "configuration"]
+    deadline = time.monotonic() + 10.0
+    while not shell.succeeds(probe):
+        if time.monotonic() > deadline:
+            raise LabCommandError(
+                f"lldpd in {netns} did not answer on {sock}",
+                allowed="see the lldpd.log beside the socket",
+            )
+        time.sleep(0.1)
 
 
 def start_sshd(netns: str, run_dir: str, authorized_keys: str) -> None:
@@ -106,6 +119,25 @@ def stop_netns_processes(netns: str, grace: float = 3.0) -> list[int]:
         time.sleep(0.05)
     _signal_all([p for p in pids if _alive(p)], signal.SIGKILL)
     return pids
+
+
+def stop_named(netns: str, comm: str, grace: float = 3.0) -> list[int]:
+    """Stop the processes of ``netns`` whose command name is ``comm``; returns their pids."""
+    pids = [p for p in shell.netns_pids(netns) if _comm(p) == comm]
+    _signal_all(pids, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+        time.sleep(0.05)
+    _signal_all([p for p in pids if _alive(p)], signal.SIGKILL)
+    return pids
+
+
+def _comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8") as fh:
+            return fh.read().strip()
+    except FileNotFoundError:
+        return ""
 
 
 def _signal_all(pids: Sequence[int], sig: signal.Signals) -> None:

@@ -10,7 +10,7 @@ from lab import builder, daemons, shell
 from lab.cabling import Cabler, recable
 from lab.errors import UnknownLabObjectError
 from lab.state import LabState
-from lab.topology import Endpoint, Topology, parse_endpoint
+from lab.topology import Endpoint, Topology, parse_endpoint, parse_topology
 from lab.transceivers import failed_transceiver, healthy_transceiver
 from napalm_linuxfrr.layout import lab_layout
 
@@ -51,6 +51,16 @@ def _recable(
     recable(cabler, new)
     state.veth_index = cabler.index
     _set_cabling(state, old, new)
+    _refresh_lldp(state, {e.node for e in old})
+
+
+def _refresh_lldp(state: LabState, nodes: set[str]) -> None:
+    """Restart lldpd on re-cabled switches: it keeps ghosts of re-created ports until TTL."""
+    topo = parse_topology(state.topology)
+    for name in sorted(nodes):
+        node = topo.node(name)
+        if node.kind == "switch":
+            builder.start_lldpd(state.state_dir, node)
 
 
 def cable_cut(state: LabState, end: Endpoint) -> dict[str, Any]:

@@ -46,7 +46,12 @@ class Lab:
             )
         builder.destroy_everything(self.state_dir, [])
         raw = topology if not isinstance(topology, str) else _read_json(topology)
-        state = LabState(name=topo.name, topology=dict(raw), namespaces=builder.all_netns(topo))
+        state = LabState(
+            name=topo.name,
+            topology=dict(raw),
+            namespaces=builder.all_netns(topo),
+            state_dir=self.state_dir,
+        )
         save_state(self.state_dir, state)
         try:
             self._build(topo, state)

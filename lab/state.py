@@ -28,6 +28,7 @@ class LabState:
     faults: list[dict[str, Any]] = field(default_factory=list)
     cabling: list[list[str | None]] = field(default_factory=list)
     veth_index: int = 0
+    state_dir: str = DEFAULT_LAB_STATE_DIR
 
 
 def state_path(state_dir: str = DEFAULT_LAB_STATE_DIR) -> str:

@@ -1,0 +1,105 @@
+"""FRR and lldpd text handling: running-config normalisation, reload diffs, lldpd settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from napalm_linuxfrr import frr, lldp
+
+SHOW_RUNNING = """Building configuration...
+
+Current configuration:
+!
+frr version 8.4.4
+frr defaults datacenter
+hostname leaf1
+log syslog informational
+!
+router bgp 65101
+ bgp router-id 10.0.0.11
+exit
+!
+end
+"""
+
+RELOAD_TEST = """
+Lines To Delete
+===============
+router bgp 65101
+ no neighbor 10.1.0.9 remote-as 65009
+
+Lines To Add
+============
+router bgp 65101
+router bgp 65101
+ neighbor 10.1.0.4 remote-as 65000
+"""
+
+
+def test_running_config_loses_banner_version_and_end() -> None:
+    text = frr.normalise_running(SHOW_RUNNING)
+    assert text.startswith("frr defaults datacenter\nhostname leaf1\n")
+    assert "frr version" not in text
+    assert "Building configuration" not in text
+    assert not text.rstrip().endswith("end")
+    assert frr.normalise_running(text) == text
+
+
+def test_reload_diff_lists_deletions_then_additions_once_each() -> None:
+    diff = frr.reload_diff(RELOAD_TEST).splitlines()
+    assert diff[0] == "frr lines to delete:"
+    assert "-  no neighbor 10.1.0.9 remote-as 65009" in diff
+    assert diff.count("+ router bgp 65101") == 1
+    assert diff[-1] == "+  neighbor 10.1.0.4 remote-as 65000"
+
+
+def test_nothing_to_reload_is_an_empty_diff() -> None:
+    assert frr.reload_diff("\nLines To Delete\n===\n\nLines To Add\n===\n") == ""
+
+
+def test_reload_error_keeps_vtyshs_complaint() -> None:
+    noise = "INFO: Called via ...\nb'line 3: % Unknown command:  bogus\\n'"
+    assert frr.reload_error(noise, "") == "line 3: % Unknown command:  bogus"
+
+
+def test_vtysh_hostname_is_replaced_not_duplicated() -> None:
+    conf = frr.set_vtysh_hostname("hostname old\nservice integrated-vtysh-config\n", "leaf1")
+    assert conf.count("hostname ") == 1
+    assert conf.startswith("hostname leaf1\n")
+    assert "service integrated-vtysh-config" in conf
+
+
+def test_vtysh_only_lines_are_not_sent_to_the_daemons() -> None:
+    text = "frr defaults datacenter\nservice integrated-vtysh-config\n!\n"
+    assert "service integrated-vtysh-config" not in frr.daemon_config(text)
+
+
+def test_lldpd_settings_round_trip() -> None:
+    text = "configure system hostname leaf1\nconfigure lldp tx-interval 5\n"
+    settings = lldp.parse_lldpd_conf(text)
+    assert settings == {"hostname": "leaf1", "tx-interval": "5"}
+    assert lldp.render_lldpd_conf(settings) == text
+
+
+def test_lldpd_settings_absent_from_the_file_return_to_defaults() -> None:
+    commands = lldp.apply_commands({"tx-interval": "5"})
+    assert ["unconfigure", "system", "hostname"] in commands
+    assert ["configure", "lldp", "tx-interval", "5"] in commands
+    assert commands[0] == ["resume"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["configure lldp tx-interval 0", "configure lldp portidsubtype local", "pause", "rm -rf /"],
+)
+def test_unsupported_lldpd_lines_are_refused(line: str) -> None:
+    with pytest.raises(lldp.LldpConfigError, match="allowed"):
+        lldp.parse_lldpd_conf(line + "\n")
+
+
+def test_lldp_neighbours_accept_lldpclis_single_object_form() -> None:
+    one = (
+        '{"lldp": {"interface": {"swp1": {"chassis": {"spine1": {"id": {"value": "m"}}},'
+        ' "port": {"id": {"type": "mac", "value": "m"}, "descr": "swp7"}}}}}'
+    )
+    assert lldp.parse_neighbors(one) == {"swp1": [{"hostname": "spine1", "port": "swp7"}]}
