@@ -115,9 +115,9 @@ def stop_netns_processes(netns: str, grace: float = 3.0) -> list[int]:
     pids = shell.netns_pids(netns)
     _signal_all(pids, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+    while time.monotonic() < deadline and any(is_running(p) for p in pids):
         time.sleep(0.05)
-    _signal_all([p for p in pids if _alive(p)], signal.SIGKILL)
+    _signal_all([p for p in pids if is_running(p)], signal.SIGKILL)
     return pids
 
 
@@ -126,9 +126,9 @@ def stop_named(netns: str, comm: str, grace: float = 3.0) -> list[int]:
     pids = [p for p in shell.netns_pids(netns) if _comm(p) == comm]
     _signal_all(pids, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and any(_alive(p) for p in pids):
+    while time.monotonic() < deadline and any(is_running(p) for p in pids):
         time.sleep(0.05)
-    _signal_all([p for p in pids if _alive(p)], signal.SIGKILL)
+    _signal_all([p for p in pids if is_running(p)], signal.SIGKILL)
     return pids
 
 
@@ -148,7 +148,8 @@ def _signal_all(pids: Sequence[int], sig: signal.Signals) -> None:
             continue
 
 
-def _alive(pid: int) -> bool:
+def is_running(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie waiting to be reaped."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
             return fh.read().split(") ")[-1][:1] != "Z"

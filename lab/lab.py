@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab import builder, faults, shell
+from lab import builder, daemons, faults, shell
 from lab.cabling import Cabler
 from lab.errors import (
     LabAlreadyRunningError,
@@ -132,6 +132,21 @@ class Lab:
             )
         argv = ["ip", "netns", "exec", src.netns, sys.executable, "-m", "lab.ping"]
         return shell.succeeds([*argv, _host(src.host_address), _host(dst.host_address)])
+
+    def start_sshd(self, node: str, public_key: str) -> str:
+        """An sshd in switch ``node`` accepting ``public_key`` for root.
+
+        Returns the SSH ``ProxyCommand`` that reaches it from the root namespace.
+        """
+        topo = self.topology()
+        self._switch(topo, node)
+        netns = topo.node(node).netns
+        run_dir = os.path.join(self.state_dir, netns, "run")
+        keys = os.path.join(self.state_dir, netns, "authorized_keys")
+        builder.write_file(keys, public_key.strip() + "\n")
+        daemons.start_sshd(netns, run_dir, keys)
+        relay = f"{sys.executable} -m lab.tcp_relay 127.0.0.1 {daemons.SSHD_PORT}"
+        return f"ip netns exec {netns} {relay}"
 
     # -- faults ----------------------------------------------------------------
     def _record(self, state: LabState, fault: dict[str, Any]) -> dict[str, Any]:

@@ -9,10 +9,11 @@ from napalm_linuxfrr.ifaces import parse_interfaces
 from napalm_linuxfrr.kernel import Record, plan_interface_changes
 
 
-def apply_document(device: Device, doc: Document) -> None:
-    """Make the device's state equal ``doc`` (a full replace)."""
+def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> None:
+    """Make the device's state equal ``doc`` (a full replace; FRR left alone for a merge)."""
     hostname = (doc.hostname or "").strip() or device.hostname()
-    apply_frr(device, doc.frr or frr.factory_frr(hostname))
+    if with_frr:
+        apply_frr(device, doc.frr or frr.factory_frr(hostname))
     apply_hostname(device, hostname)
     ifaces = parse_interfaces(doc.interfaces or "")
     for argv in plan_interface_changes(ifaces, device.kernel()):

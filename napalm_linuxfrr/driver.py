@@ -210,7 +210,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         try:
             if candidate.is_merge:
                 apply_merge_frr(self.device, candidate.merge_frr or "")
-            apply_document(self.device, candidate.document)
+            apply_document(self.device, candidate.document, with_frr=not candidate.is_merge)
         except DeviceCommandError as exc:
             self._restore(before)
             raise CommitError(f"commit failed, previous config restored: {exc}") from exc
