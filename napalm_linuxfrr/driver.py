@@ -23,7 +23,7 @@ from napalm.base.exceptions import (
     ReplaceConfigException,
 )
 
-from napalm_linuxfrr import frr, getters, lldp
+from napalm_linuxfrr import frr, getters, lldp, routes
 from napalm_linuxfrr.apply import apply_document, apply_merge_frr
 from napalm_linuxfrr.candidate import (
     Candidate,
@@ -302,6 +302,18 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
 
     def get_optics(self) -> dict[str, Any]:
         return getters.optics(self.device.read_file(self.layout.transceivers_file) or "{}")
+
+    def get_route_to(
+        self, destination: str = "", protocol: str = "", longer: bool = False
+    ) -> dict[str, Any]:
+        """Routes to ``destination`` (longest match; ``longer`` adds more specifics)."""
+        command = f"show ip route {destination}".strip()
+        if longer and destination:
+            command += " longer-prefixes"
+        shown = self.device.vtysh(command + " json")
+        if not shown.ok:
+            raise ConnectionException(f"zebra on {self.hostname} does not answer")
+        return routes.parse_route_to(shown.stdout, protocol)
 
     def cli(self, commands: list[str], encoding: str = "text") -> dict[str, str]:
         """vtysh commands (e.g. ``show ip route``), output per command."""

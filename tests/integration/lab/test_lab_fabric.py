@@ -78,6 +78,13 @@ def test_every_server_reaches_every_other_server(fabric: Lab, devices: dict[str,
     eventually(lambda: all_servers_reach_each_other(fabric), timeout=30)
 
 
+def test_leaf1_reaches_server2_over_both_spines(devices: dict[str, Any]) -> None:
+    eventually(lambda: all_sessions_up(devices), timeout=60)
+    leaf1 = devices["leaf1"]
+    hops = eventually(lambda: leaf1.get_route_to("10.3.0.2", protocol="bgp").get("10.3.0.2/32"))
+    assert {h["outgoing_interface"] for h in hops} == {"swp1", "swp2"}
+
+
 def test_lldp_sees_exactly_the_cabled_neighbours(devices: dict[str, Any]) -> None:
     expected = {
         "swp1": [{"hostname": "spine1", "port": "swp1"}],
@@ -195,7 +202,7 @@ def test_a_full_replace_removes_what_the_document_lacks(fabric: Lab) -> None:
     spine2.commit_config()
     assert spine2.get_config(retrieve="running")["running"] == golden
     assert spine2.get_interfaces()["swp3"]["is_enabled"] is False
-    fabric.state().faults.clear()
+    fabric.repair()
     spine2.close()
 
 
