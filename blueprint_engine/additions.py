@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from blueprint_engine import design as design_engine
+from blueprint_engine.allocation import PoolId
 from blueprint_engine.catalogue import Catalogue
 from blueprint_engine.db import Query
 from blueprint_engine.design_parts import DesignParts
@@ -34,25 +35,22 @@ SKELETON = Query(
     """
     MATCH (b:Blueprint {name: $bp})
     CALL (b) {
-      MATCH (b)-[:HAS_SYSTEM]->(s:System {role: 'spine'})
+      MATCH (b)-[:HAS_SYSTEM]->(s:System {role: 'spine'}) WHERE $with_spines
       OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
       WITH s, collect(i.name) AS used
       RETURN collect(s {.*, used: used}) AS spines
     }
     CALL (b) {
-      OPTIONAL MATCH (b)-[:HAS_RACK]->(k:Rack)
-      OPTIONAL MATCH (k)<-[:IN_RACK]-(s:System)
-      WITH k, collect(s) AS members WHERE k IS NOT NULL
-      RETURN collect(k {.id, .rack_type, .redundancy,
-               leafs: [m IN members WHERE m.role = 'leaf' | m.id],
-               servers: [m IN members WHERE m.role = 'server' | m.id]}) AS racks
+      MATCH (b)-[:HAS_RACK]->(k:Rack)
+      RETURN collect(k {.id, .rack_type, .redundancy}) AS racks
     }
     CALL (b) {
       MATCH (b)-[:HAS_POOL]->(p:Pool)
       RETURN collect(p {.*}) AS pools
     }
     CALL (b) {
-      OPTIONAL MATCH (r:Resource {blueprint: $bp})
+      UNWIND $pools AS pool
+      MATCH (r:Resource {blueprint: $bp, pool: pool})
       RETURN collect([r.pool, r.value, r.owner]) AS resources
     }
     CALL (b) {
@@ -68,8 +66,14 @@ SKELETON = Query(
 )
 
 
-def _skeleton(ctx: EditContext) -> BlueprintDesign:
-    rows = ctx.graph.run(ctx.tx, SKELETON, bp=ctx.blueprint)
+# the pools whose values an addition may draw from (only their values in use are read)
+RACK_POOLS = [str(p) for p in PoolId if p not in (PoolId.VIRTUAL_NETWORK, PoolId.VLAN)]
+NETWORK_POOLS = [str(PoolId.VIRTUAL_NETWORK), str(PoolId.VLAN), str(PoolId.VNI)]
+
+
+def _skeleton(ctx: EditContext, pools: list[str], with_spines: bool) -> BlueprintDesign:
+    """What an addition needs of the blueprint: work proportional to what is added."""
+    rows = ctx.graph.run(ctx.tx, SKELETON, bp=ctx.blueprint, pools=pools, with_spines=with_spines)
     if not rows:
         raise ValidationError(f"no blueprint named {ctx.blueprint!r}")
     row = rows[0]
@@ -83,8 +87,7 @@ def _skeleton(ctx: EditContext) -> BlueprintDesign:
             Interface(f"{s['id']}:{name}", s["id"], name, 0) for name in s["used"]
         )
     skeleton.racks = [
-        Rack(k["id"], k["rack_type"], tuple(sorted(k["leafs"])), tuple(sorted(k["servers"])),
-             k["redundancy"])
+        Rack(k["id"], k["rack_type"], (), (), k["redundancy"])  # members are not needed
         for k in row["racks"]
     ]  # fmt: skip
     skeleton.pools = [
@@ -140,13 +143,13 @@ def add_rack(ctx: EditContext, params: dict[str, Any]) -> Applied:
     catalogue = _catalogue(ctx)
     if not isinstance(rack_type, str) or not rack_type:
         raise ValidationError("missing parameter rack_type", allowed=sorted(catalogue.rack_types))
-    skeleton = _skeleton(ctx)
+    skeleton = _skeleton(ctx, RACK_POOLS, with_spines=True)
     parts = design_engine.add_rack(skeleton, catalogue, rack_type)
     return _write(ctx, parts, skeleton.overlay)
 
 
 def add_virtual_network(ctx: EditContext, params: dict[str, Any]) -> Applied:
-    skeleton = _skeleton(ctx)
+    skeleton = _skeleton(ctx, NETWORK_POOLS, with_spines=False)
     parts = design_engine.add_virtual_network(skeleton, dict(params))
     return _write(ctx, parts, skeleton.overlay)
 

@@ -10,6 +10,7 @@ moment the commit is (work proportional to the change, not to the blueprint).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from blueprint_engine.catalogue import Catalogue
@@ -19,6 +20,7 @@ from blueprint_engine.edits import Applied, DiffEntry
 from renderers import incremental, render
 from renderers.context import DeviceContext, Stage
 
+CHUNK = 10_000  # switches per context query when rendering many (one query is fastest)
 RENDERED = "rendered"
 INCREMENTAL = "incremental"
 
@@ -38,6 +40,14 @@ STORE = Query(
     MERGE (s)-[:HAS_CONFIG]->(c:Config {stage: r.stage})
     SET c.text = r.text, c.device = $bp + '/' + r.system, c.revision = $revision,
         c.updated_at = datetime()
+    """,
+)
+EXISTING_SWITCHES = Query(
+    "configs.existing_switches",
+    """
+    UNWIND $ids AS id
+    MATCH (s:System {uid: $bp + '/' + id}) WHERE s.role IN ['spine', 'leaf']
+    RETURN s.id AS id
     """,
 )
 VN_LEAFS = Query(
@@ -119,7 +129,20 @@ class Configs:
     ) -> dict[str, str]:
         """{system id: config text} for the given switches (all switches when None)."""
         ids = systems if systems is not None else switch_ids(self.graph, bp, tx)
-        return {sid: render(ctx, stage) for sid, ctx in self.contexts(bp, ids, tx).items()}
+        if tx is not None or len(ids) <= CHUNK:
+            return {sid: render(ctx, stage) for sid, ctx in self.contexts(bp, ids, tx).items()}
+        # many switches: fetch the next chunk's contexts (Neo4j's work, on its own core)
+        # while this chunk renders
+        chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
+        configs: dict[str, str] = {}
+        with ThreadPoolExecutor(max_workers=1) as prefetch:
+            pending = prefetch.submit(self.contexts, bp, chunks[0])
+            for following in [*chunks[1:], None]:
+                contexts = pending.result()
+                if following is not None:
+                    pending = prefetch.submit(self.contexts, bp, following)
+                configs.update((sid, render(ctx, stage)) for sid, ctx in contexts.items())
+        return configs
 
     def stored(
         self, bp: str, systems: list[str], stage: str, tx: Tx | None = None
@@ -140,8 +163,8 @@ class Configs:
                 staged = self.graph.run(tx, query, **params)
                 active = self.graph.read(query, **params)  # removed intent is still there
                 systems |= {r["id"] for r in staged + active}
-        existing = set(switch_ids(self.graph, bp, tx))
-        return sorted(systems & existing)
+        rows = self.graph.run(tx, EXISTING_SWITCHES, bp=bp, ids=sorted(systems))
+        return sorted(str(r["id"]) for r in rows)
 
     def incremental_preview(self, tx: Tx, bp: str, applied: Applied) -> dict[str, dict[str, Any]]:
         """For each touched switch: its new rendered config and the delta from the old one."""

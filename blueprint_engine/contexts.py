@@ -28,21 +28,21 @@ DEVICE_ROWS = Query(
     MATCH (s:System {uid: $bp + '/' + sid})
     OPTIONAL MATCH (s)-[:IN_RACK]->(rack:Rack)
     CALL (s) {
-      MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
-      OPTIONAL MATCH (i)<-[:ENDPOINT]-(l:Link)-[:ENDPOINT]->(pi:Interface)
-                     <-[:HAS_INTERFACE]-(ps:System)
+      MATCH (s)-[:HAS_INTERFACE]->(i:Interface)<-[:ENDPOINT]-(:Link)-[:ENDPOINT]->(pi:Interface)
       WHERE pi <> i
-      RETURN collect({name: i.name, speed: i.speed_mbps, ipv4: i.ipv4, link_role: l.role,
-                      peer: ps.hostname, peer_role: ps.role, peer_interface: pi.name,
-                      peer_ipv4: pi.ipv4, peer_loopback: ps.loopback}) AS interfaces
+      MATCH (pi)<-[:HAS_INTERFACE]-(ps:System)
+      // a list per cabled port, in the order of the IF_* indexes below (small to decode)
+      RETURN collect([i.name, i.speed_mbps, i.ipv4, ps.hostname, ps.role, pi.name, pi.ipv4,
+                      ps.loopback]) AS interfaces
     }
     CALL (s) {
       MATCH (b:BgpSession)-[me:PEER]->(s)
       MATCH (b)-[:PEER]->(p:System) WHERE p <> s
       OPTIONAL MATCH (b)-[:OVER]->(:Link)-[:ENDPOINT]->(li:Interface)<-[:HAS_INTERFACE]-(s)
-      RETURN collect({afi: b.afi, side: me.side, a_ip: b.a_ip, b_ip: b.b_ip,
-                      a_asn: b.a_asn, b_asn: b.b_asn, peer: p.hostname,
-                      interface: li.name}) AS sessions
+      RETURN collect([b.afi,
+                      CASE me.side WHEN 'a' THEN b.b_ip ELSE b.a_ip END,
+                      CASE me.side WHEN 'a' THEN b.b_asn ELSE b.a_asn END,
+                      p.hostname, li.name]) AS sessions
     }
     CALL (rack) {
       OPTIONAL MATCH (v:VirtualNetwork)-[:BOUND_TO]->(rack)
@@ -80,46 +80,41 @@ def fetch_rows(graph: Graph, bp: str, systems: list[str], tx: Tx | None = None) 
     return graph.read(DEVICE_ROWS, bp=bp, systems=systems)
 
 
+# positions in the per-port and per-session lists DEVICE_ROWS returns
+IF_NAME, IF_SPEED, IF_IPV4, IF_PEER, IF_PEER_ROLE, IF_PEER_IF, IF_PEER_IPV4, IF_PEER_LO = range(8)
+S_AFI, S_PEER_IP, S_PEER_ASN, S_PEER, S_INTERFACE = range(5)
+
+
 def _interface(
-    port: str, speed: int, link: Mapping[str, Any] | None, vlans: list[int]
+    port: str, speed: int, cabled: list[Any] | None, vlans: list[int]
 ) -> InterfaceContext:
-    if link is None or link.get("peer") is None:
-        return InterfaceContext(
-            name=port,
-            speed_mbps=speed,
-            role="unused",
-            description="",
-            ipv4=None,
-            peer_system=None,
-            peer_interface=None,
-            vlans=[],
-            profile_speed_mbps=speed,
-        )
-    server = link.get("peer_role") == "server"
+    if cabled is None:
+        return InterfaceContext(name=port, speed_mbps=speed, role="unused", description="",
+                                ipv4=None, peer_system=None, peer_interface=None, vlans=[],
+                                profile_speed_mbps=speed)  # fmt: skip
+    server = cabled[IF_PEER_ROLE] == "server"
     return InterfaceContext(
         name=port,
-        speed_mbps=int(link["speed"]),
+        speed_mbps=int(cabled[IF_SPEED]),
         role="server" if server else "fabric",
-        description=f"to {link['peer']}:{link['peer_interface']}",
-        ipv4=link.get("ipv4"),
-        peer_system=link["peer"],
-        peer_interface=link["peer_interface"],
+        description=f"to {cabled[IF_PEER]}:{cabled[IF_PEER_IF]}",
+        ipv4=cabled[IF_IPV4],
+        peer_system=cabled[IF_PEER],
+        peer_interface=cabled[IF_PEER_IF],
         # server links are routed /31s in this reference design: a virtual network is the
         # rack's SVI gateway (and VXLAN with EVPN), not a VLAN tagged on a routed port
-        vlans=list(vlans) if server and not link.get("ipv4") else [],
+        vlans=list(vlans) if server and not cabled[IF_IPV4] else [],
         profile_speed_mbps=speed,
     )
 
 
-def _neighbor(session: Mapping[str, Any]) -> BgpNeighborContext:
-    peer_side = "b" if session["side"] == "a" else "a"
-    ip = str(session[f"{peer_side}_ip"]).split("/")[0]
+def _neighbor(session: list[Any]) -> BgpNeighborContext:
     return BgpNeighborContext(
-        ip=ip,
-        asn=int(session[f"{peer_side}_asn"]),
-        description=str(session["peer"]),
-        interface=session.get("interface"),
-        afi=session["afi"],
+        ip=str(session[S_PEER_IP]).split("/")[0],
+        asn=int(session[S_PEER_ASN]),
+        description=str(session[S_PEER]),
+        interface=session[S_INTERFACE],
+        afi=session[S_AFI],
     )
 
 
@@ -127,7 +122,7 @@ def assemble(
     row: Mapping[str, Any], nos: str, port_speed: Callable[[str, str], int]
 ) -> DeviceContext:
     """A graph row -> the renderers' device context (pure)."""
-    by_name = {i["name"]: i for i in row["interfaces"]}
+    by_name = {i[IF_NAME]: i for i in row["interfaces"]}
     vns = [v for v in row["vns"] if v.get("name") is not None]
     vlans = sorted(int(v["vlan"]) for v in vns)
     interfaces = [
@@ -137,12 +132,12 @@ def assemble(
     server_ports = [i["name"] for i in interfaces if i["role"] == "server"]
     routes = [
         StaticRouteContext(
-            prefix=str(i["peer_loopback"]),
-            next_hop=str(i["peer_ipv4"]).split("/")[0],
-            description=f"host {i['peer']}",
+            prefix=str(i[IF_PEER_LO]),
+            next_hop=str(i[IF_PEER_IPV4]).split("/")[0],
+            description=f"host {i[IF_PEER]}",
         )
-        for i in sorted(row["interfaces"], key=lambda x: x["name"])
-        if i.get("peer_role") == "server" and i.get("peer_loopback") and i.get("peer_ipv4")
+        for i in sorted(row["interfaces"], key=lambda x: x[IF_NAME])
+        if i[IF_PEER_ROLE] == "server" and i[IF_PEER_LO] and i[IF_PEER_IPV4]
     ]
     loopback = str(row["loopback"])
     context = DeviceContext(

@@ -98,7 +98,9 @@ class Graph:
     def run(self, tx: Tx, query: Query, **params: Any) -> list[Row]:
         started = time.perf_counter()
         result = tx.run(query.text, params)
-        rows = [record.data() for record in result]
+        keys = result.keys()
+        # statements return plain values and maps (never nodes), so no deep conversion
+        rows = [dict(zip(keys, record.values(), strict=True)) for record in result]
         self.stats.record(query.name, time.perf_counter() - started)
         return rows
 

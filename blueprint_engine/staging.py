@@ -22,6 +22,7 @@ from blueprint_engine.db import Graph, Query, Tx
 from blueprint_engine.edits import Applied, DiffEntry, Edit, EditContext, Handler, apply_edit
 from blueprint_engine.errors import BuildError, ConflictError, NotFoundError, ValidationError
 from blueprint_engine.validation import build_errors as find_build_errors
+from blueprint_engine.validation import scope_of
 
 T = TypeVar("T")
 
@@ -32,6 +33,10 @@ LOCK = Query(
     SET b.lock_seq = coalesce(b.lock_seq, 0) + 1
     RETURN b.staged_version AS version, b.active_revision AS revision
     """,
+)
+VERSION = Query(
+    "staging.version",
+    "MATCH (b:Blueprint {name: $bp}) RETURN b.staged_version AS version",
 )
 CHANGES = Query(
     "staging.changes",
@@ -114,6 +119,13 @@ class Staging:
         self.graph = graph
         self.handlers = dict(handlers or {})
         self.extensions = dict(extensions or {})
+
+    def version(self, bp: str) -> int:
+        """The staged version an edit must be based on."""
+        rows = self.graph.read(VERSION, bp=bp)
+        if not rows:
+            raise NotFoundError(f"no blueprint named {bp!r}")
+        return int(rows[0]["version"])
 
     # -- reading the log ------------------------------------------------------------------
     def changes(self, bp: str, tx: Tx | None = None) -> list[StagedChange]:
@@ -246,7 +258,9 @@ class Staging:
                     f"blueprint {bp!r} has no staged changes to commit",
                     allowed="stage an edit first",
                 )
-            problems = find_build_errors(self.graph, tx, bp)
+            # active was valid when committed: only what the change touched can be wrong
+            scope = scope_of(self.graph, tx, bp, applied.diff)
+            problems = find_build_errors(self.graph, tx, bp, scope)
             if problems:
                 raise BuildError(problems)
             devices = before_commit(tx, applied) if before_commit else []

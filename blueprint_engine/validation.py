@@ -1,85 +1,182 @@
-"""Build errors: staged intent that cannot be committed, each named precisely."""
+"""Build errors: staged intent that cannot be committed, each named precisely.
+
+Every check runs over the whole blueprint (``build_errors``, what the staged
+view shows) or only over what a change touched (``scope``): a commit validates
+just the touched links, systems, sessions and networks, since everything else is
+active intent that was valid when it was committed.
+"""
 
 from __future__ import annotations
 
-from blueprint_engine.db import Graph, Query, Tx
+from dataclasses import dataclass, field
 
-CHECKS: tuple[Query, ...] = (
-    Query(
-        "build.dangling_links",
+from blueprint_engine.db import Graph, Query, Tx
+from blueprint_engine.edits import DiffEntry
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Ids a change touched; checks about other items are skipped."""
+
+    systems: frozenset[str] = field(default_factory=frozenset)
+    links: frozenset[str] = field(default_factory=frozenset)
+    networks: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    label: str  # the label the check is about
+    scoped_by: str  # which Scope field limits it
+    body: str  # Cypher after the first MATCH of `n`
+
+    def query(self, scoped: bool) -> Query:
+        if scoped:
+            head = f"UNWIND $ids AS id MATCH (n:{self.label} {{uid: $bp + '/' + id}})"
+        elif self.label == "System":
+            head = "MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(n:System)"
+        else:
+            head = f"MATCH (n:{self.label} {{blueprint: $bp}})"
+        return Query(f"build.{self.name}{'.scoped' if scoped else ''}", f"{head}\n{self.body}")
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "dangling_links",
+        "Link",
+        "links",
         """
-        MATCH (l:Link {blueprint: $bp})
-        WITH l, COUNT { (l)-[:ENDPOINT]->(:Interface) } AS ends WHERE ends <> 2
-        RETURN 'link ' + l.id + ' is dangling: it has ' + toString(ends) +
+        WITH n, COUNT { (n)-[:ENDPOINT]->(:Interface) } AS ends WHERE ends <> 2
+        RETURN 'link ' + n.id + ' is dangling: it has ' + toString(ends) +
                ' endpoint(s), a link needs exactly 2' AS problem
-        """,
+    """,
     ),
-    Query(
-        "build.links_to_same_system",
+    Check(
+        "links_to_same_system",
+        "Link",
+        "links",
         """
-        MATCH (l:Link {blueprint: $bp})-[:ENDPOINT]->(i:Interface)<-[:HAS_INTERFACE]-(s:System)
-        WITH l, collect(s.id) AS systems WHERE size(systems) = 2 AND systems[0] = systems[1]
-        RETURN 'link ' + l.id + ' connects ' + systems[0] + ' to itself' AS problem
-        """,
+        MATCH (n)-[:ENDPOINT]->(i:Interface)
+        WITH n, collect(i.system) AS systems WHERE size(systems) = 2 AND systems[0] = systems[1]
+        RETURN 'link ' + n.id + ' connects ' + systems[0] + ' to itself' AS problem
+    """,
     ),
-    Query(
-        "build.speed_mismatch",
+    Check(
+        "speed_mismatch",
+        "Link",
+        "links",
         """
-        MATCH (l:Link {blueprint: $bp})-[:ENDPOINT]->(i:Interface)
-        WITH l, collect(i) AS ends WHERE size(ends) = 2
-          AND (ends[0].speed_mbps <> ends[1].speed_mbps OR ends[0].speed_mbps <> l.speed_mbps)
-        RETURN 'speed mismatch on link ' + l.id + ': ' + ends[0].id + ' ' +
+        MATCH (n)-[:ENDPOINT]->(i:Interface)
+        WITH n, collect(i) AS ends WHERE size(ends) = 2
+          AND (ends[0].speed_mbps <> ends[1].speed_mbps OR ends[0].speed_mbps <> n.speed_mbps)
+        RETURN 'speed mismatch on link ' + n.id + ': ' + ends[0].id + ' ' +
                toString(ends[0].speed_mbps) + ' Mb/s, ' + ends[1].id + ' ' +
-               toString(ends[1].speed_mbps) + ' Mb/s, link ' + toString(l.speed_mbps) +
+               toString(ends[1].speed_mbps) + ' Mb/s, link ' + toString(n.speed_mbps) +
                ' Mb/s' AS problem
-        """,
+    """,
     ),
-    Query(
-        "build.unallocated_switch_resources",
+    Check(
+        "unallocated_link_subnets",
+        "Link",
+        "links",
         """
-        MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
-        WHERE s.role IN ['spine', 'leaf'] AND (s.asn IS NULL OR s.loopback IS NULL)
-        RETURN 'unallocated resource on ' + s.id + ': ' +
-               CASE WHEN s.asn IS NULL THEN 'no ASN' ELSE 'no loopback' END AS problem
-        """,
+        WITH n WHERE n.subnet IS NULL
+        RETURN 'unallocated resource on link ' + n.id + ': no IPv4 subnet' AS problem
+    """,
     ),
-    Query(
-        "build.unallocated_link_subnets",
+    Check(
+        "unallocated_switch_resources",
+        "System",
+        "systems",
         """
-        MATCH (l:Link {blueprint: $bp}) WHERE l.subnet IS NULL
-        RETURN 'unallocated resource on link ' + l.id + ': no IPv4 subnet' AS problem
-        """,
+        WITH n WHERE n.role IN ['spine', 'leaf'] AND (n.asn IS NULL OR n.loopback IS NULL)
+        RETURN 'unallocated resource on ' + n.id + ': ' +
+               CASE WHEN n.asn IS NULL THEN 'no ASN' ELSE 'no loopback' END AS problem
+    """,
     ),
-    Query(
-        "build.duplicate_hostnames",
+    Check(
+        "duplicate_hostnames",
+        "System",
+        "systems",
         """
-        MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
-        WITH s ORDER BY s.id
-        WITH s.hostname AS hostname, collect(s.id) AS systems WHERE size(systems) > 1
+        MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(other:System {hostname: n.hostname})
+        WITH n.hostname AS hostname, collect(DISTINCT other.id) AS systems
+        WHERE size(systems) > 1
+        WITH hostname, systems UNWIND systems AS s WITH hostname, s ORDER BY s
+        WITH hostname, collect(s) AS systems
         RETURN 'duplicate hostname ' + hostname + ' on ' +
                reduce(t = head(systems), x IN tail(systems) | t + ', ' + x) AS problem
-        """,
+    """,
     ),
-    Query(
-        "build.sessions_without_link",
+    Check(
+        "sessions_without_link",
+        "System",
+        "systems",
         """
-        MATCH (b:BgpSession {blueprint: $bp, afi: 'ipv4'}) WHERE NOT (b)-[:OVER]->(:Link)
-        RETURN 'BGP session ' + b.id + ' rides on no link (its link was removed)' AS problem
-        """,
+        MATCH (b:BgpSession {afi: 'ipv4'})-[:PEER]->(n) WHERE NOT (b)-[:OVER]->(:Link)
+        RETURN DISTINCT 'BGP session ' + b.id + ' rides on no link (its link was removed)'
+               AS problem
+    """,
     ),
-    Query(
-        "build.vn_without_rack",
+    Check(
+        "vn_without_rack",
+        "VirtualNetwork",
+        "networks",
         """
-        MATCH (v:VirtualNetwork {blueprint: $bp}) WHERE NOT (v)-[:BOUND_TO]->(:Rack)
-        RETURN 'virtual network ' + v.id + ' is bound to no rack' AS problem
-        """,
+        WITH n WHERE NOT (n)-[:BOUND_TO]->(:Rack)
+        RETURN 'virtual network ' + n.id + ' is bound to no rack' AS problem
+    """,
     ),
+)
+FULL = {c.name: c.query(scoped=False) for c in CHECKS}
+SCOPED = {c.name: c.query(scoped=True) for c in CHECKS}
+
+
+def build_errors(graph: Graph, tx: Tx, bp: str, scope: Scope | None = None) -> list[str]:
+    """Build errors of ``bp`` as seen in ``tx`` (e.g. the staged view); all, or in ``scope``."""
+    problems: set[str] = set()
+    for check in CHECKS:
+        if scope is None:
+            rows = graph.run(tx, FULL[check.name], bp=bp)
+        else:
+            ids = sorted(getattr(scope, check.scoped_by))
+            rows = graph.run(tx, SCOPED[check.name], bp=bp, ids=ids) if ids else []
+        problems.update(str(row["problem"]) for row in rows)
+    return sorted(problems)
+
+
+LINKS_OF_INTERFACES = Query(
+    "build.links_of_interfaces",
+    """
+    UNWIND $ids AS id
+    MATCH (:Interface {uid: $bp + '/' + id})<-[:ENDPOINT]-(l:Link)
+    RETURN DISTINCT l.id AS id
+    """,
 )
 
 
-def build_errors(graph: Graph, tx: Tx, bp: str) -> list[str]:
-    """Every build error of blueprint ``bp`` as seen in ``tx`` (e.g. the staged view)."""
-    problems: list[str] = []
-    for check in CHECKS:
-        problems.extend(str(row["problem"]) for row in graph.run(tx, check, bp=bp))
-    return sorted(problems)
+def scope_of(graph: Graph, tx: Tx, bp: str, diff: list[DiffEntry]) -> Scope:
+    """What a logical diff touched: its systems (and the ends of its links and sessions),
+    its links (and those cabled to its interfaces) and its virtual networks."""
+    systems: set[str] = set()
+    links: set[str] = set()
+    interfaces: set[str] = set()
+    networks: set[str] = set()
+    for entry in diff:
+        kind, ident = entry["kind"], str(entry["id"])
+        if kind == "System":
+            systems.add(ident)
+        elif kind == "Interface":
+            interfaces.add(ident)
+            systems.add(ident.split(":")[0])
+        elif kind == "Link":
+            links.add(ident)
+            systems.update(end.split(":")[0] for end in ident.split("--"))
+        elif kind == "BgpSession":
+            systems.update(ident.split(":evpn")[0].split("--"))
+        elif kind == "VirtualNetwork":
+            networks.add(ident)
+    if interfaces:
+        rows = graph.run(tx, LINKS_OF_INTERFACES, bp=bp, ids=sorted(interfaces))
+        links.update(str(r["id"]) for r in rows)
+    return Scope(frozenset(systems), frozenset(links), frozenset(networks))

@@ -1,0 +1,31 @@
+"""`python -m bench B1` runs one benchmark; `python -m bench all` runs every one there is."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHES = {
+    "B1": "bench.b1_build",
+    "B2": "bench.b2_render",
+    "B3": "bench.b3_commit",
+    "B5": "bench.b5_nested",
+    "B9": "bench.b9_memory",
+}
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv or ["all"]
+    ids = list(BENCHES) if wanted == ["all"] else wanted
+    unknown = [i for i in ids if i not in BENCHES]
+    if unknown:
+        print(f"no benchmark {', '.join(unknown)} yet (available: {', '.join(BENCHES)})")
+        return 2
+    for bench_id in ids:
+        print(f"== {bench_id}", flush=True)
+        importlib.import_module(BENCHES[bench_id]).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
