@@ -8,7 +8,6 @@ from blueprint_engine.contexts import switch_ids
 from renderers import render
 from renderers.context import Stage
 
-
 ROUNDS = 3  # medians of three runs each
 
 
