@@ -7,7 +7,9 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli_blueprint import app as blueprint_app
+from api.cli_device import app as device_app
 from api.health import health as service_health
+from api.tour import tour
 from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
 from blueprint_engine.migrate import migrate
@@ -15,6 +17,7 @@ from blueprint_engine.settings import load_settings
 
 app = typer.Typer(help="Fabricgraph: intent-based datacenter fabrics over a Neo4j graph.")
 app.add_typer(blueprint_app, name="blueprint")
+app.add_typer(device_app, name="device")
 console = Console()
 
 
@@ -57,26 +60,7 @@ def migrate_cmd() -> None:
     console.print(f"applied migrations: {applied or 'none (up to date)'}")
 
 
-@app.command()
-def tour() -> None:
-    """The product tour `make run` ends with: check the services, say what to open."""
-    settings = load_settings()
-    graph = Graph(settings)
-    try:
-        report = service_health(graph, settings)
-    finally:
-        graph.close()
-    down = [c["name"] for c in report["checks"] if not c["up"]]  # type: ignore[attr-defined]
-    if down:
-        console.print(f"[red]not up:[/red] {', '.join(down)} (see `fabricgraph health`)")
-        raise typer.Exit(code=1)
-    base = f"http://{settings.api_host}:{settings.api_port}"
-    console.print("[bold green]Fabricgraph is running.[/bold green] Open:")
-    console.print(f"  GraphQL IDE       {base}/graphql")
-    console.print(f"  health            {base}/health")
-    console.print(f"  read-only Cypher  POST {base}/api/cypher")
-    console.print("  Neo4j Browser     http://127.0.0.1:7474/browser/  (neo4j / fabricgraph)")
-    console.print("  stop everything   make stop")
+app.command()(tour)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from renderers.context import (
 
 FABRIC_MTU = 9050
 
+
 DEVICE_ROWS = Query(
     "contexts.devices",
     """

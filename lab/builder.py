@@ -35,7 +35,7 @@ def cable_all(topo: Topology, cabler: Cabler) -> None:
     for node in topo.switches():
         for port in node.ports:
             if Endpoint(node.name, port) not in cabled:
-                cabler.dangle(Endpoint(node.name, port), f"{node.name[-6:]}{port}")
+                cabler.dangle(Endpoint(node.name, port))
 
 
 def write_file(path: str, text: str, owner_frr: bool = False) -> None:

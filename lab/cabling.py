@@ -47,14 +47,14 @@ class Cabler:
         _place(tmp_a, netns_name(a.node), a.port)
         _place(tmp_b, netns_name(b.node), b.port)
 
-    def dangle(self, end: Endpoint, index_hint: str) -> None:
-        """A veth from ``end`` to a parked, down, peer in the limbo namespace."""
+    def dangle(self, end: Endpoint) -> None:
+        """A veth from ``end`` to a parked, down, peer in the limbo namespace (the peer keeps
+        its unique temporary name: names derived from the switch could collide)."""
         tmp_a, tmp_b = self._temp_names()
         self.created.extend([tmp_a, tmp_b])
         shell.run(["ip", "link", "add", tmp_a, "type", "veth", "peer", "name", tmp_b])
         _place(tmp_a, netns_name(end.node), end.port)
         shell.run(["ip", "link", "set", tmp_b, "netns", LIMBO_NETNS])
-        shell.run(["ip", "-n", LIMBO_NETNS, "link", "set", tmp_b, "name", f"x{index_hint}"[:15]])
 
 
 def _place(tmp: str, netns: str, port: str) -> None:
@@ -101,7 +101,7 @@ def recable(cabler: Cabler, pairs: list[tuple[Endpoint, Endpoint | None]]) -> No
         remove_port(end)
     for a, b in pairs:
         if b is None:
-            cabler.dangle(a, f"{a.node[-6:]}{a.port}")
+            cabler.dangle(a)
         else:
             cabler.connect(a, b)
     for end in ends:

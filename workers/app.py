@@ -21,7 +21,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         result_expires=3600,
         broker_connection_retry_on_startup=True,
-        imports=("workers.tasks",),
+        imports=("workers.tasks", "workers.deploy"),
     )
     return celery
 

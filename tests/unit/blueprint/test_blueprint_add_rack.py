@@ -28,10 +28,15 @@ from blueprint_engine.design import (
 from blueprint_engine.errors import ConflictError, NotFoundError
 from blueprint_engine.model import BlueprintDesign, Role
 
+# the lab template deploys into the FRR lab and has no virtual network of its own
+WEB = {"name": "web", "routing_zone": "default", "vlan": 100, "rack_types": ["lab-single-leaf"]}
+
 
 @pytest.fixture()
 def lab(catalogue: Catalogue) -> BlueprintDesign:
-    return build_design(catalogue, "lab", "lab")
+    """The lab blueprint with virtual network "web" on its single-leaf racks."""
+    design = build_design(catalogue, "lab", "lab")
+    return apply_parts(design, add_virtual_network(design, WEB))
 
 
 def test_new_rack_continues_rack_numbering(catalogue: Catalogue, lab: BlueprintDesign) -> None:

@@ -92,10 +92,10 @@ def test_values_in_use_elsewhere_are_never_reused(catalogue: Catalogue) -> None:
 
 
 def test_an_explicit_vlan_already_in_use_is_a_conflict(catalogue: Catalogue) -> None:
-    first = build_design(catalogue, "lab", "one")
+    first = build_design(catalogue, "lab-evpn", "one")
     vlan = next(a.value for a in first.allocations if a.pool == "vlan")
     with pytest.raises(ConflictError, match=f"{vlan} of pool vlan is already in use"):
-        build_design(catalogue, "lab", "two", PoolState({"vlan": frozenset({vlan})}))
+        build_design(catalogue, "lab-evpn", "two", PoolState({"vlan": frozenset({vlan})}))
 
 
 def test_release_returns_exactly_the_allocations_of_removed_intent() -> None:

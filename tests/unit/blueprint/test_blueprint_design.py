@@ -18,7 +18,7 @@ import pytest
 from blueprint_counts import TEMPLATES, expected_for, raw_section
 
 from blueprint_engine.catalogue import Catalogue
-from blueprint_engine.design import build_design
+from blueprint_engine.design import add_virtual_network, apply_parts, build_design
 from blueprint_engine.model import BlueprintDesign, LinkRole, Role
 
 
@@ -170,8 +170,9 @@ def test_evpn_overlay_adds_one_loopback_session_per_spine_leaf_pair(catalogue: C
 
 
 def test_virtual_network_binds_its_racks_and_slices_its_subnet(catalogue: Catalogue) -> None:
-    design = build_design(catalogue, "lab", "lab")
-    spec = raw_section("templates")["lab"]["virtual_networks"][0]
+    spec = {"name": "web", "vlan": 100, "rack_types": ["lab-single-leaf"]}
+    lab = build_design(catalogue, "lab", "lab")
+    design = apply_parts(lab, add_virtual_network(lab, spec))
     network = design.virtual_networks[0]
     bound = [rack.id for rack in design.racks if rack.rack_type in spec["rack_types"]]
     assert network.racks == tuple(bound)

@@ -1,0 +1,70 @@
+"""B8: the `lab` fabric, devices acknowledged -> deployed -> every BGP session established
+(target <= 60 s), through Celery workers and the NAPALM driver into FRR namespaces.
+Also reports the lab's CPU time and memory (FRR and lldpd processes)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from bench.common import engine, write_result
+from blueprint_engine.db import Query
+from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
+from blueprint_engine.model import LinkRole
+from lab import Lab
+from workers import rollout
+
+DROP = Query(
+    "bench.drop_lab_devices", "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' DETACH DELETE d"
+)
+
+
+def lab_footprint() -> tuple[float, float, int]:
+    """(RSS MB, CPU seconds, processes) of the lab's FRR and lldpd daemons."""
+    rss_kb = cpu_ticks = count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            comm = Path(f"/proc/{pid}/comm").read_text().strip()
+            if comm not in ("zebra", "bgpd", "staticd", "lldpd"):
+                continue
+            status = Path(f"/proc/{pid}/status").read_text()
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        rss_kb += next((int(line.split()[1]) for line in status.splitlines()
+                        if line.startswith("VmRSS:")), 0)  # fmt: skip
+        cpu_ticks += int(stat[11]) + int(stat[12])
+        count += 1
+    return rss_kb / 1024, cpu_ticks / os.sysconf("SC_CLK_TCK"), count
+
+
+def run() -> None:
+    bps = engine()
+    name = "bench-lab"
+    if name in bps.names():
+        bps.delete(name)
+    bps.create(name, "lab")
+    bps.graph.write(DROP)
+    lab = Lab()
+    lab.down()
+    try:
+        up_s = time.perf_counter()
+        lab.up(blueprint_lab_topology(bps.graph, name))
+        up_s = time.perf_counter() - up_s
+        rollout.register_lab_agents(bps, lab, name)
+        fabric = [x for x in read_cabling(bps.graph, name).links if x.role == LinkRole.SPINE_LEAF]
+        started = time.perf_counter()
+        rollout.deploy_all(bps, name, report=lambda _: None)
+        pushed = time.perf_counter() - started
+        rollout.wait_bgp(bps, name, expected=2 * len(fabric), timeout=120)
+        total = time.perf_counter() - started
+        rss_mb, cpu_s, processes = lab_footprint()
+        write_result("B8", total, "s", "<= 60 s", "lab", pushes_done_s=round(pushed, 2),
+                     bgp_session_ends=2 * len(fabric), lab_build_s=round(up_s, 2),
+                     lab_daemons=processes, lab_rss_mb=round(rss_mb, 1),
+                     lab_cpu_s=round(cpu_s, 2))  # fmt: skip
+    finally:
+        lab.down()
+        bps.graph.write(DROP)
+        bps.delete(name)
