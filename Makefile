@@ -59,8 +59,8 @@ bench: $(addprefix bench-,$(BENCHES))
 $(addprefix bench-,$(BENCHES)): bench-%: services worker
 	@$(PY) -m bench $*
 
-lab-up: services
-	@$(PY) -m api lab-up
+lab-up: services ## the virtual lab from blueprint $(BLUEPRINT) (default demo), not deployed
+	@$(PY) -m api lab-up $(or $(BLUEPRINT),demo)
 
 lab-down: venv
 	@$(PY) -m lab down

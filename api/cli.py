@@ -14,10 +14,12 @@ from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
 from blueprint_engine.migrate import migrate
 from blueprint_engine.settings import load_settings
+from lab.cli import app as lab_app
 
 app = typer.Typer(help="Fabricgraph: intent-based datacenter fabrics over a Neo4j graph.")
 app.add_typer(blueprint_app, name="blueprint")
 app.add_typer(device_app, name="device")
+app.add_typer(lab_app, name="lab")
 console = Console()
 
 
@@ -61,6 +63,26 @@ def migrate_cmd() -> None:
 
 
 app.command()(tour)
+
+
+@app.command("lab-up")
+def lab_up(
+    blueprint: str = typer.Argument("demo", help="blueprint whose cabling to build"),
+) -> None:
+    """Build the virtual lab from a blueprint's cabling (factory-default switches)."""
+    from blueprint_engine.design_reader import blueprint_lab_topology
+    from lab import Lab
+
+    settings = load_settings()
+    graph = Graph(settings)
+    try:
+        topology = blueprint_lab_topology(graph, blueprint)
+    except FabricError as exc:
+        fail(exc)
+    finally:
+        graph.close()
+    Lab().up(topology)
+    console.print(f"lab up for blueprint {blueprint}: {len(topology['nodes'])} nodes")
 
 
 def main() -> None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from blueprint_engine.db import Graph, Query
 from blueprint_engine.lab_topology import lab_topology
 from blueprint_engine.model import BlueprintDesign, Interface, Link, LinkRole, Overlay, Role, System
@@ -57,6 +59,6 @@ def read_cabling(graph: Graph, bp: str) -> BlueprintDesign:
     return design
 
 
-def blueprint_lab_topology(graph: Graph, bp: str) -> dict[str, object]:
+def blueprint_lab_topology(graph: Graph, bp: str) -> dict[str, Any]:
     """The virtual lab's topology for blueprint ``bp``, from the active graph."""
     return lab_topology(read_cabling(graph, bp))
