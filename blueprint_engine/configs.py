@@ -10,7 +10,6 @@ moment the commit is (work proportional to the change, not to the blueprint).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from blueprint_engine.catalogue import Catalogue
@@ -20,7 +19,6 @@ from blueprint_engine.edits import Applied, DiffEntry
 from renderers import incremental, render
 from renderers.context import DeviceContext, Stage
 
-CHUNK = 10_000  # switches per context query when rendering many (one query is fastest)
 RENDERED = "rendered"
 INCREMENTAL = "incremental"
 
@@ -129,20 +127,8 @@ class Configs:
     ) -> dict[str, str]:
         """{system id: config text} for the given switches (all switches when None)."""
         ids = systems if systems is not None else switch_ids(self.graph, bp, tx)
-        if tx is not None or len(ids) <= CHUNK:
-            return {sid: render(ctx, stage) for sid, ctx in self.contexts(bp, ids, tx).items()}
-        # many switches: fetch the next chunk's contexts (Neo4j's work, on its own core)
-        # while this chunk renders
-        chunks = [ids[i : i + CHUNK] for i in range(0, len(ids), CHUNK)]
-        configs: dict[str, str] = {}
-        with ThreadPoolExecutor(max_workers=1) as prefetch:
-            pending = prefetch.submit(self.contexts, bp, chunks[0])
-            for following in [*chunks[1:], None]:
-                contexts = pending.result()
-                if following is not None:
-                    pending = prefetch.submit(self.contexts, bp, following)
-                configs.update((sid, render(ctx, stage)) for sid, ctx in contexts.items())
-        return configs
+        # one context query for all of them: measured faster than chunked prefetching (B2)
+        return {sid: render(ctx, stage) for sid, ctx in self.contexts(bp, ids, tx).items()}
 
     def stored(
         self, bp: str, systems: list[str], stage: str, tx: Tx | None = None
