@@ -21,6 +21,7 @@ from api.graphql.context import Context
 from api.graphql.loaders import make_loaders
 from api.graphql.schema import build_schema
 from api.health import health
+from api.rest import rest_routes
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError, ValidationError
@@ -91,8 +92,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         graph.close()
 
     graphql = FabricGraphQL(graph, settings, tokens, Blueprints(graph))
-    from api.rest import rest_routes
-
     routes = [
         Route("/health", healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from blueprint_engine.db import Graph, Query
+from blueprint_engine.errors import NotFoundError
 from blueprint_engine.lab_topology import lab_topology
 from blueprint_engine.model import BlueprintDesign, Interface, Link, LinkRole, Overlay, Role, System
 
@@ -36,8 +37,6 @@ CABLING = Query(
 def read_cabling(graph: Graph, bp: str) -> BlueprintDesign:
     rows = graph.read(CABLING, bp=bp)
     if not rows:
-        from blueprint_engine.errors import NotFoundError
-
         raise NotFoundError(f"no blueprint named {bp!r}")
     row = rows[0]
     design = BlueprintDesign(bp, row["template"], Overlay(row["overlay"]))

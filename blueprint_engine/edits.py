@@ -309,7 +309,7 @@ def restore(ctx: EditContext, params: dict[str, Any]) -> Applied:
     subgraph.restore(ctx.graph, ctx.tx, captured)
     nodes = []
     for node in captured["nodes"]:
-        label, prop, value = subgraph._identity(node["labels"], node["props"])
+        label, prop, value = subgraph.identity(node["labels"], node["props"])
         nodes.append({"label": label, "prop": prop, "value": value})
     diff = [
         {

@@ -70,7 +70,7 @@ DELETE = Query(
 )
 
 
-def _identity(labels: list[str], props: dict[str, Any]) -> tuple[str, str, Any]:
+def identity(labels: list[str], props: dict[str, Any]) -> tuple[str, str, Any]:
     for label in labels:
         if label in IDENTITY:
             prop = IDENTITY[label]
@@ -83,10 +83,10 @@ def capture(graph: Graph, tx: Tx, element_ids: list[str]) -> dict[str, Any]:
     nodes: list[dict[str, Any]] = []
     rels: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in graph.run(tx, CAPTURE, ids=element_ids):
-        me = _identity(row["labels"], row["props"])
+        me = identity(row["labels"], row["props"])
         nodes.append({"labels": sorted(row["labels"]), "props": _plain(row["props"])})
         for out in row["outgoing"]:
-            end = _identity(out["end_labels"], out["end_props"])
+            end = identity(out["end_labels"], out["end_props"])
             rels[(out["type"], me, end, _key(out["props"]))] = {
                 "type": out["type"],
                 "start": list(me),
@@ -94,7 +94,7 @@ def capture(graph: Graph, tx: Tx, element_ids: list[str]) -> dict[str, Any]:
                 "props": _plain(out["props"]),
             }
         for inc in row["incoming"]:
-            start = _identity(inc["start_labels"], inc["start_props"])
+            start = identity(inc["start_labels"], inc["start_props"])
             rels[(inc["type"], start, me, _key(inc["props"]))] = {
                 "type": inc["type"],
                 "start": list(start),

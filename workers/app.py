@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from celery import Celery, Task
 
 from blueprint_engine.db import Graph
@@ -45,9 +43,6 @@ class GraphTask(Task):  # type: ignore[type-arg]
             type(self)._graph = Graph(self.settings)
         assert self._graph is not None
         return self._graph
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return super().__call__(*args, **kwargs)
 
 
 app = create_celery(load_settings())

@@ -10,7 +10,8 @@ from strawberry.scalars import JSON
 from api.graphql.context import Info
 
 
-def _pick(cls: Any, row: dict[str, Any]) -> Any:
+def pick(cls: Any, row: dict[str, Any]) -> Any:
+    """An instance of ``cls`` from the row keys it declares."""
     names = cls.__annotations__.keys()
     return cls(**{n: row.get(n) for n in names if not n.startswith("_")})
 
@@ -194,7 +195,3 @@ class DeviceConfig:
 class StageResult:
     blueprint: str
     staged_version: int
-
-
-def pick(cls: Any, row: dict[str, Any]) -> Any:
-    return _pick(cls, row)

@@ -12,19 +12,10 @@ import pytest
 from napalm.base import models
 
 from napalm_linuxfrr.driver import LinuxFrrDriver
+from napalm_linuxfrr.recording import GETTERS
 from tests.unit.lab.replay import GETTER_CASES, ReplayRunner, follows_model
 
 Make = Callable[[str], tuple[LinuxFrrDriver, ReplayRunner, Path]]
-GETTERS = (
-    "get_facts",
-    "get_interfaces",
-    "get_interfaces_ip",
-    "get_lldp_neighbors",
-    "get_lldp_neighbors_detail",
-    "get_bgp_neighbors",
-    "get_optics",
-    "get_config",
-)
 
 
 def expected(folder: Path, getter: str) -> Any:

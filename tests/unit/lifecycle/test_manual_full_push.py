@@ -22,25 +22,12 @@ from blueprint_engine.reconcile import (
     decide,
     manual_full_push,
 )
-
-NOW = 1_800_000_000.0
+from tests.unit.lifecycle.snapshots import NOW, deployed
 
 
 def deviated() -> DeviceSnapshot:
     """A deployed device with an open deviation and a newer intent the reconciler won't push."""
-    return DeviceSnapshot(
-        device_id="sn-0400",
-        state=DeviceState.IS_ACTIVE,
-        deploy_mode=DeployMode.DEPLOY,
-        liveness=Liveness.CONNECTED,
-        intended_stage=ConfigStage.SERVICE,
-        intended_hash="sha-new",
-        deployed_hash="sha-old",
-        golden_present=True,
-        deviation=DeviationStatus.OPEN,
-        has_full_service_push=True,
-        observed_at=NOW,
-    )
+    return replace(deployed("sn-0400", "sha-new", "sha-old"), deviation=DeviationStatus.OPEN)
 
 
 def test_without_confirmation_the_push_is_refused_and_says_how_to_confirm() -> None:

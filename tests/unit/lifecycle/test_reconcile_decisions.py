@@ -20,25 +20,12 @@ from blueprint_engine.reconcile import (
     decide,
     next_retry_after,
 )
-
-NOW = 1_800_000_000.0
+from tests.unit.lifecycle.snapshots import NOW, deployed
 
 
 def in_sync() -> DeviceSnapshot:
     """A deployed device whose last successful deploy is its current intent."""
-    return DeviceSnapshot(
-        device_id="sn-0300",
-        state=DeviceState.IS_ACTIVE,
-        deploy_mode=DeployMode.DEPLOY,
-        liveness=Liveness.CONNECTED,
-        intended_stage=ConfigStage.SERVICE,
-        intended_hash="sha-b",
-        deployed_hash="sha-b",
-        golden_present=True,
-        deviation=DeviationStatus.NONE,
-        has_full_service_push=True,
-        observed_at=NOW,
-    )
+    return deployed("sn-0300", "sha-b", "sha-b")
 
 
 def intent_changed() -> DeviceSnapshot:
