@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     neo4j_auth: str = Field(default="neo4j/fabricgraph", validation_alias="NEO4J_AUTH")
     neo4j_database: str = "neo4j"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    # the Celery queue this process sends to and its worker consumes (one per checkout
+    # when several share one Redis)
+    celery_queue: str = "fabricgraph"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     cypher_max_rows: int = 1000

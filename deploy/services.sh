@@ -56,10 +56,11 @@ start_worker() {
   local pidfile="$state/worker.pid"
   if alive "$pidfile"; then echo "worker: already running (pid $(cat "$pidfile"))"; return; fi
   setsid "$py" -m celery -A workers.app worker --loglevel=INFO --concurrency="${FG_WORKER_CONCURRENCY:-2}" \
-    --hostname="fabricgraph@%h" > "$state/logs/worker.log" 2>&1 &
+    --queues="${FG_CELERY_QUEUE:-fabricgraph}" --hostname="${FG_CELERY_QUEUE:-fabricgraph}@%h" > "$state/logs/worker.log" 2>&1 &
   echo $! > "$pidfile"
   local t0=$SECONDS
-  until "$py" -m celery -A workers.app inspect ping --timeout 1 >/dev/null 2>&1; do
+  until "$py" -m celery -A workers.app inspect ping --timeout 1 \
+      --destination "${FG_CELERY_QUEUE:-fabricgraph}@$(hostname)" >/dev/null 2>&1; do
     if ! alive "$pidfile"; then echo "worker: exited during start; see $state/logs/worker.log" >&2; tail -20 "$state/logs/worker.log" >&2; exit 1; fi
     if (( SECONDS - t0 > 60 )); then echo "worker: no answer to ping after 60 s" >&2; exit 1; fi
     sleep 0.5

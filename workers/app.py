@@ -19,6 +19,7 @@ def create_celery(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         result_expires=3600,
         broker_connection_retry_on_startup=True,
+        task_default_queue=settings.celery_queue,
         imports=("workers.tasks", "workers.deploy"),
     )
     return celery

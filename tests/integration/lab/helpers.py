@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import napalm
 import pytest
 
+from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.db import Graph, Query
+from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
+from blueprint_engine.model import LinkRole
 from lab import Lab
+from workers import rollout
 
 FABRIC = Path(__file__).resolve().parents[3] / "fixtures" / "napalm_linuxfrr" / "lab_fabric"
 SWITCHES = ("spine1", "spine2", "leaf1", "leaf2")
@@ -63,9 +71,69 @@ def sessions_up(device: Any) -> bool:
     return bool(peers) and all(p["is_up"] for p in peers.values())
 
 
-def skip_if_lab_unavailable() -> None:
+# One lab per machine (namespaces are named after the blueprint's nodes): every test
+# module that builds one holds this lock for its lifetime, so parallel runs queue.
+LAB_LOCK = Path(os.environ.get("FG_LAB_LOCK", "/tmp/fabricgraph-lab.lock"))
+LAB_LOCK_WAIT_S = float(os.environ.get("FG_LAB_LOCK_WAIT_S", "1800"))
+
+DROP_LAB_DEVICES = Query(
+    "test.drop_lab_devices",
+    "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' "
+    "OPTIONAL MATCH (d)-[:HAS_CONFIG|HAS_DEPLOYMENT]->(x) DETACH DELETE x, d",
+)
+
+
+@contextmanager
+def exclusive_lab() -> Iterator[Lab]:
+    """Skip when the lab cannot run here; otherwise wait for the machine's lab lock."""
     reason = skip_reason()
     if reason:
         pytest.skip(reason)
-    if Lab().status().get("running"):
-        pytest.skip("a lab is already running here; stop it with `python -m lab down`")
+    with LAB_LOCK.open("w") as lock:
+        deadline = time.monotonic() + LAB_LOCK_WAIT_S
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.skip(f"another lab run held {LAB_LOCK} for {LAB_LOCK_WAIT_S:.0f} s")
+                time.sleep(1)
+        if Lab().status().get("running"):
+            pytest.skip("a lab is already running here; stop it with `python -m lab down`")
+        yield Lab()
+
+
+@contextmanager
+def lab_blueprint(
+    graph: Graph, prefix: str, template: str = "lab"
+) -> Iterator[tuple[Blueprints, Lab, str]]:
+    """A fresh blueprint from ``template`` with its lab up and agents registered."""
+    with exclusive_lab() as lab:
+        blueprints = Blueprints(graph)
+        bp = f"{prefix}-{uuid.uuid4().hex[:6]}"
+        blueprints.create(bp, template)
+        graph.write(DROP_LAB_DEVICES)
+        try:
+            lab.up(blueprint_lab_topology(graph, bp))
+            rollout.register_lab_agents(blueprints, lab, bp)
+            yield blueprints, lab, bp
+        finally:
+            lab.down()
+            graph.write(DROP_LAB_DEVICES)
+            blueprints.delete(bp)
+
+
+def fabric_session_ends(graph: Graph, bp: str) -> int:
+    """BGP session ends the blueprint implies: two per spine-leaf link."""
+    design = read_cabling(graph, bp)
+    return 2 * sum(1 for link in design.links if link.role == LinkRole.SPINE_LEAF)
+
+
+@contextmanager
+def deployed_lab(graph: Graph, prefix: str) -> Iterator[tuple[Blueprints, Lab, str]]:
+    """``lab_blueprint`` with every switch acknowledged, assigned, deployed and BGP up."""
+    with lab_blueprint(graph, prefix) as (blueprints, lab, bp):
+        rollout.deploy_all(blueprints, bp, report=lambda _: None)
+        rollout.wait_bgp(blueprints, bp, expected=fabric_session_ends(graph, bp), timeout=60)
+        yield blueprints, lab, bp

@@ -30,24 +30,25 @@ from tests.integration.lab.helpers import (
     SWITCHES,
     driver,
     eventually,
+    exclusive_lab,
     push,
     sessions_up,
-    skip_if_lab_unavailable,
 )
 
 pytestmark = pytest.mark.lab
 
 
 @pytest.fixture(scope="module")
-def fabric(request: pytest.FixtureRequest) -> Iterator[Lab]:
+def fabric() -> Iterator[Lab]:
     """The fabric, deployed from the hand-written documents; torn down even on failure."""
-    skip_if_lab_unavailable()
-    lab = Lab()
-    request.addfinalizer(lab.down)
-    lab.up(str(FABRIC / "topology.json"))
-    for node in SWITCHES:
-        push(lab, node).close()
-    yield lab
+    with exclusive_lab() as lab:
+        try:
+            lab.up(str(FABRIC / "topology.json"))
+            for node in SWITCHES:
+                push(lab, node).close()
+            yield lab
+        finally:
+            lab.down()
 
 
 @pytest.fixture(scope="module")

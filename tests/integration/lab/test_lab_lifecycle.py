@@ -14,47 +14,29 @@ Expectations come from the blueprint (its fabric links), not from the engine.
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
+from blueprint_engine.db import Graph
+from blueprint_engine.design_reader import read_cabling
 from blueprint_engine.devices import Devices
 from blueprint_engine.errors import TransitionError
 from blueprint_engine.lifecycle import Event
 from blueprint_engine.model import LinkRole, Role
 from lab import Lab
-from tests.integration.lab.helpers import skip_if_lab_unavailable
+from tests.integration.lab.helpers import lab_blueprint
 from workers import rollout
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
 
-DROP_LAB_DEVICES = Query(
-    "test.drop_lab_devices",
-    "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' DETACH DELETE d",
-)
-
 
 @pytest.fixture(scope="module")
 def deployed(graph: Graph) -> Iterator[tuple[Blueprints, Lab, str]]:
-    skip_if_lab_unavailable()
-    blueprints = Blueprints(graph)
-    bp = f"t-life-{uuid.uuid4().hex[:6]}"
-    blueprints.create(bp, "lab")
-    graph.write(DROP_LAB_DEVICES)
-    lab = Lab()
-    try:
-        lab.up(blueprint_lab_topology(graph, bp))
-        rollout.register_lab_agents(blueprints, lab, bp)
-        yield blueprints, lab, bp
-    finally:
-        lab.down()
-        graph.write(DROP_LAB_DEVICES)
-        blueprints.delete(bp)
+    with lab_blueprint(graph, "t-life") as fixture:
+        yield fixture
 
 
 def test_registered_devices_are_quarantined_and_cannot_be_deployed(

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from lab import Lab, daemons, shell
-from tests.integration.lab.helpers import skip_if_lab_unavailable
+from lab import daemons, shell
+from tests.integration.lab.helpers import exclusive_lab
 
 pytestmark = pytest.mark.lab
 
@@ -26,15 +26,14 @@ def our_namespaces() -> list[str]:
 
 
 def test_teardown_after_a_crash_leaves_no_namespace_veth_or_process() -> None:
-    skip_if_lab_unavailable()
-    lab = Lab()
-    try:
-        state = lab.up(TWO_SWITCHES)
-        pids = [pid for ns in state.namespaces for pid in shell.netns_pids(ns)]
-        assert len(pids) >= 2 * 5
-        os.unlink(os.path.join(lab.state_dir, "lab.json"))
-    finally:
-        removed = lab.down()
+    with exclusive_lab() as lab:
+        try:
+            state = lab.up(TWO_SWITCHES)
+            pids = [pid for ns in state.namespaces for pid in shell.netns_pids(ns)]
+            assert len(pids) >= 2 * 5
+            os.unlink(os.path.join(lab.state_dir, "lab.json"))
+        finally:
+            removed = lab.down()
     assert set(removed["namespaces"]) >= {"fg-s1", "fg-l1"}
     assert our_namespaces() == []
     assert not [name for name in shell.list_links() if name.startswith("fgv")]
