@@ -10,10 +10,12 @@ never stored: the worker takes them from its settings.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from blueprint_engine.db import Graph, Query, Tx
+from blueprint_engine.deviation import Verdict, evaluate
 from blueprint_engine.errors import NotFoundError
 from blueprint_engine.lifecycle import (
     DeployMode,
@@ -24,6 +26,7 @@ from blueprint_engine.lifecycle import (
     Liveness,
     PushKind,
     Transition,
+    accept_changes,
     transition,
 )
 
@@ -35,7 +38,7 @@ REGISTER = Query(
                   d.registered_at = datetime()
     SET d.hostname = $hostname, d.device_profile = $profile, d.nos = $nos,
         d.driver = $driver, d.driver_args = $driver_args, d.liveness = 'connected',
-        d.last_seen = datetime()
+        d.worker_queue = $queue, d.last_seen = datetime()
     RETURN d.serial AS serial
     """,
 )
@@ -70,6 +73,9 @@ SET_STATE = Query(
     "devices.set_state",
     """
     MATCH (d:Device {serial: $serial})
+    CREATE (d)-[:HAD_EVENT]->(:DeviceEvent {device: $serial, event: $event,
+            from_state: d.state, from_mode: d.deploy_mode, state: $state, deploy_mode: $mode,
+            system: $system, reason: $reason, at: datetime()})
     SET d.state = $state, d.deploy_mode = $mode, d.last_event = $event,
         d.last_event_at = datetime()
     WITH d
@@ -106,7 +112,59 @@ RECORD_DEPLOYMENT = Query(
     MATCH (d:Device {serial: $serial})
     CREATE (d)-[:HAS_DEPLOYMENT]->(:Deployment {uid: $uid, device: $serial, stage: $stage,
             push: $push, status: $status, detail: $detail, diff: $diff, seconds: $seconds,
-            at: datetime()})
+            manual: $manual, at: datetime()})
+    """,
+)
+
+
+HISTORY = Query(
+    "devices.history",
+    """
+    MATCH (:Device {serial: $serial})-[:HAD_EVENT]->(e:DeviceEvent)
+    RETURN e {.event, .from_state, .from_mode, .state, .deploy_mode, .system, .reason,
+              at: toString(e.at)} AS e
+    ORDER BY e.at
+    """,
+)
+DEPLOYMENTS = Query(
+    "devices.deployments",
+    """
+    MATCH (:Device {serial: $serial})-[:HAS_DEPLOYMENT]->(x:Deployment)
+    RETURN x {.uid, .stage, .push, .status, .detail, .diff, .seconds, .manual,
+              at: toString(x.at)} AS x
+    ORDER BY x.at DESC LIMIT $limit
+    """,
+)
+DEPLOY_STATE = Query(
+    "devices.deploy_state",
+    """
+    MATCH (d:Device {serial: $serial})
+    OPTIONAL MATCH (d)-[:HAS_CONFIG]->(g:Config {stage: 'golden'})
+    RETURN d.deployed_hash AS deployed_hash, d.deployed_stage AS deployed_stage,
+           coalesce(d.full_service_push, false) AS full_service_push,
+           g IS NOT NULL AS golden_present, d.failed_hash AS failed_hash,
+           d.failed_at AS failed_at, coalesce(d.failed_attempts, 0) AS failed_attempts,
+           d.retry_after AS retry_after
+    """,
+)
+MANAGED = Query(
+    "devices.managed",
+    """
+    MATCH (d:Device)
+    WHERE d.state IS NOT NULL AND coalesce(d.worker_queue, $queue) = $queue
+    RETURN d.serial AS serial ORDER BY serial
+    """,
+)
+ACCEPT_INPUT = Query(
+    "devices.accept_input",
+    "MATCH (d:Device {serial: $serial}) RETURN d.running_hash AS running_hash",
+)
+RUNNING_INPUTS = Query(
+    "devices.running_inputs",
+    """
+    MATCH (d:Device {serial: $serial})
+    OPTIONAL MATCH (d)-[:HAS_CONFIG]->(g:Config {stage: 'golden'})
+    RETURN g.text AS golden, d.accepted_hash AS accepted, d.last_deploy AS last_deploy
     """,
 )
 
@@ -159,6 +217,7 @@ class Devices:
         driver: str,
         driver_args: dict[str, Any],
         pristine: str,
+        worker_queue: str | None = None,
     ) -> Transition:
         """The agent connects: the device appears OOS-QUARANTINED with its pristine config."""
         self.graph.write(
@@ -169,6 +228,7 @@ class Devices:
             nos=nos,
             driver=driver,
             driver_args=json.dumps(driver_args, sort_keys=True),
+            queue=worker_queue,
         )
         device = self.get(serial)
         if device.record.state is not None:  # an agent re-registering keeps its state
@@ -208,7 +268,53 @@ class Devices:
         self.graph.write(SET_STATE, serial=serial, event=str(outcome.event),
                          state=str(outcome.state) if outcome.state else None,
                          mode=str(outcome.deploy_mode), bp=blueprint or "",
-                         system=outcome.system_id or "")  # fmt: skip
+                         system=outcome.system_id or "", reason=outcome.reason)  # fmt: skip
+
+    def deploy_state(self, serial: str) -> dict[str, Any]:
+        """What the last deployments left on the device: hashes, golden, failure."""
+        rows = self.graph.read(DEPLOY_STATE, serial=serial)
+        if not rows:
+            raise NotFoundError(f"no device with serial {serial!r}")
+        return rows[0]
+
+    def managed(self, queue: str) -> list[str]:
+        """Serials of managed devices whose agent is served by the workers of ``queue``."""
+        return [r["serial"] for r in self.graph.read(MANAGED, queue=queue)]
+
+    def history(self, serial: str) -> list[dict[str, Any]]:
+        """Lifecycle events of the device, oldest first."""
+        return [r["e"] for r in self.graph.read(HISTORY, serial=serial)]
+
+    def deployments(self, serial: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Deployments of the device, newest first."""
+        return [r["x"] for r in self.graph.read(DEPLOYMENTS, serial=serial, limit=limit)]
+
+    def record_running(self, serial: str, running: str) -> Verdict:
+        """Store the collected running config and compare it with golden."""
+        row = self.graph.read(RUNNING_INPUTS, serial=serial)
+        if not row:
+            raise NotFoundError(f"no device with serial {serial!r}")
+        inputs = row[0]
+        verdict = evaluate(inputs["golden"], running, inputs["accepted"],
+                           deploy_failed=inputs["last_deploy"] == "failed")  # fmt: skip
+        self.store_config(serial, "running", running)
+        self.set_fields(serial, deviation=str(verdict.status), deviation_reason=verdict.reason,
+                        running_hash=verdict.running_hash, liveness="connected",
+                        running_checked_at=time.time())  # fmt: skip
+        return verdict
+
+    def accept_changes(self, serial: str) -> DeviceRecord:
+        """Suppress the open deviation of ``serial``: golden config and intent are untouched."""
+        device = self.get(serial)
+        accepted = accept_changes(device.record)
+        running_hash = self.graph.read(ACCEPT_INPUT, serial=serial)[0]["running_hash"]
+        self.set_fields(
+            serial,
+            deviation=str(accepted.deviation),
+            accepted_hash=running_hash,
+            deviation_reason="running config differs from golden; changes accepted",
+        )
+        return accepted
 
     def store_config(self, serial: str, stage: str, text: str, tx: Tx | None = None) -> None:
         if tx is not None:
@@ -236,6 +342,7 @@ class Devices:
         detail: str,
         diff: str,
         seconds: float,
+        manual: bool = False,
     ) -> None:
         self.graph.write(
             RECORD_DEPLOYMENT,
@@ -247,4 +354,5 @@ class Devices:
             detail=detail,
             diff=diff,
             seconds=seconds,
+            manual=manual,
         )

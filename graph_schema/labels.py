@@ -36,6 +36,7 @@ class Label(StrEnum):
     DEVICE = "Device"
     CONFIG = "Config"
     DEPLOYMENT = "Deployment"
+    DEVICE_EVENT = "DeviceEvent"
     # operational state
     OBSERVATION = "Observation"
     ANOMALY = "Anomaly"
@@ -64,6 +65,7 @@ class Rel(StrEnum):
     ASSIGNED_TO = "ASSIGNED_TO"  # Device -> System
     HAS_CONFIG = "HAS_CONFIG"  # Device -> Config {stage}
     HAS_DEPLOYMENT = "HAS_DEPLOYMENT"  # Device -> Deployment
+    HAD_EVENT = "HAD_EVENT"  # Device -> DeviceEvent (its lifecycle history)
     OBSERVES = "OBSERVES"  # Observation -> intent node
     ON = "ON"  # Anomaly -> intent node
     EXPLAINS = "EXPLAINS"  # RootCause -> Anomaly

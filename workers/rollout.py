@@ -18,8 +18,9 @@ from blueprint_engine.devices import Devices
 from blueprint_engine.errors import FabricError, ServiceUnavailableError
 from blueprint_engine.lifecycle import Event, PushKind, Transition
 from blueprint_engine.model import Role
-from workers.deploy import push_stage
+from workers.app import app
 from workers.drivers import open_driver
+from workers.reconciler import reconcile_device
 
 Report = Callable[[str], None]
 
@@ -44,7 +45,8 @@ def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
         nos = str(blueprints.catalogue.device_profile(profile).nos)
         # register first so the driver can be opened from what the graph knows
         devices.register(serial, hostname=system, profile=profile, nos=nos, driver="linuxfrr",
-                         driver_args=args, pristine="")  # fmt: skip
+                         driver_args=args, pristine="",
+                         worker_queue=app.conf.task_default_queue)  # fmt: skip
         driver = open_driver(devices.get(serial))
         try:
             pristine = driver.get_config(retrieve="running")["running"]
@@ -55,18 +57,23 @@ def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
     return serials
 
 
+CONVERGED = frozenset({"succeeded", "none", "golden_collected"})
+
+
 def push_for(outcomes: list[Transition], timeout: float = 180) -> list[dict[str, Any]]:
-    """Push the stage each transition calls for, in parallel on the workers; wait for all."""
+    """Reconcile every device whose transition calls for a push, in parallel on the
+    workers (the reconciler renders and pushes the stage the new state intends); wait."""
     pending = [
-        push_stage.delay(t.device_id, str(t.config_stage))
+        reconcile_device.delay(t.device_id, wait_s=timeout / 2)
         for t in outcomes
         if t.push is not PushKind.NONE and t.config_stage is not None
     ]
     results = [r.get(timeout=timeout) for r in pending]
-    failed = [r for r in results if r["status"] != "succeeded"]
+    failed = [r for r in results if r["status"] not in CONVERGED]
     if failed:
         raise FabricError(
-            "push failed on " + "; ".join(f"{r['serial']}: {r.get('error')}" for r in failed)
+            "push failed on "
+            + "; ".join(f"{r['serial']}: {r.get('error') or r.get('reason')}" for r in failed)
         )
     return results
 

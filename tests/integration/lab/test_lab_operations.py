@@ -1,0 +1,280 @@
+"""Day-2 operations on the real lab, through Celery workers and the NAPALM driver.
+
+One deployed `lab` blueprint for the module (see ``deployed_lab``); the tests run
+in file order and each leaves the fabric deployed, except the last one, which
+walks rack1-leaf1 out of the blueprint: drain -> undeploy -> unassign.
+
+The running config after each step is compared with the stage the seed names,
+rendered independently of what the workers stored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.db import Graph
+from blueprint_engine.design_reader import read_cabling
+from blueprint_engine.devices import Devices
+from blueprint_engine.errors import TransitionError
+from blueprint_engine.events import EventKind, channel
+from blueprint_engine.lifecycle import DeviationStatus, Event
+from blueprint_engine.reconcile import ConfirmationRequiredError
+from blueprint_engine.settings import Settings
+from lab import Lab
+from renderers.context import Stage
+from tests.integration.lab.helpers import deployed_lab, eventually
+from workers.device_ops import DeviceOps
+from workers.drivers import open_driver
+from workers.rollout import lab_serial, switches
+from workers.stages import config_for
+
+pytestmark = [pytest.mark.lab, pytest.mark.integration]
+
+ROOT = Path(__file__).resolve().parents[3]
+LEAF = "rack1-leaf1"
+SERIAL = lab_serial(LEAF)
+OOB_LINE = "ip route 192.0.2.0/24 Null0"
+
+Fabric = tuple[Blueprints, Lab, str]
+
+
+@pytest.fixture(scope="module")
+def fabric(graph: Graph) -> Iterator[Fabric]:
+    with deployed_lab(graph, "t-ops") as deployed:
+        yield deployed
+
+
+@pytest.fixture(scope="module")
+def ops(graph: Graph, settings: Settings) -> DeviceOps:
+    return DeviceOps(graph, redis.Redis.from_url(settings.redis_url))
+
+
+def running(devices: Devices, serial: str) -> str:
+    driver: Any = open_driver(devices.get(serial))
+    try:
+        return str(driver.get_config(retrieve="running")["running"])
+    finally:
+        driver.close()
+
+
+def differences(blueprints: Blueprints, serial: str, stage: Stage) -> str:
+    """What the device runs beyond ``stage`` as rendered now from the graph ("" if exact)."""
+    devices = Devices(blueprints.graph)
+    device = devices.get(serial)
+    driver: Any = open_driver(device)
+    try:
+        driver.load_replace_candidate(config=config_for(device, stage, blueprints, devices))
+        diff = str(driver.compare_config())
+        driver.discard_config()
+        return diff
+    finally:
+        driver.close()
+
+
+def running_is(blueprints: Blueprints, serial: str, stage: Stage) -> bool:
+    return differences(blueprints, serial, stage) == ""
+
+
+def commit(blueprints: Blueprints, bp: str, *edits: dict[str, Any]) -> None:
+    version = blueprints.staging.version(bp)
+    for edit in edits:
+        version = blueprints.staging.stage(bp, edit, base_version=version, author="test")
+    blueprints.commit(bp, base_version=version, author="test", message="test change")
+
+
+def converged(result: dict[str, Any] | None) -> bool:
+    """The reconcile that followed an event pushed, or found a sweep had already done so."""
+    return result is not None and result["status"] in ("succeeded", "none")
+
+
+def deviation(devices: Devices, serial: str) -> DeviationStatus:
+    return devices.get(serial).record.deviation
+
+
+def test_an_out_of_band_change_opens_a_deviation_that_blocks_deploys_until_accepted(
+    fabric: Fabric, ops: DeviceOps
+) -> None:
+    blueprints, lab, _ = fabric
+    devices = ops.devices
+    golden = devices.configs(SERIAL)["golden"]
+    lab.oob_change(LEAF, [OOB_LINE])
+    # found by the periodic running-config check on the workers (Celery beat)
+    eventually(lambda: deviation(devices, SERIAL) is DeviationStatus.OPEN, timeout=45)
+    assert OOB_LINE in devices.configs(SERIAL)["running"]
+
+    with pytest.raises(TransitionError) as refused:
+        ops.event(SERIAL, Event.DRAIN)
+    assert "config deviation is open" in refused.value.message
+    assert OOB_LINE in running(devices, SERIAL)  # nothing was pushed
+
+    ops.accept_changes(SERIAL)
+    assert deviation(devices, SERIAL) is DeviationStatus.ACCEPTED
+    assert devices.configs(SERIAL)["golden"] == golden  # golden and intent untouched
+    assert ops.reconcile(SERIAL)["status"] == "none"  # accepted: nothing to redo
+    _, drained = ops.event(SERIAL, Event.DRAIN)  # deploys are allowed again
+    assert converged(drained)
+    assert differences(blueprints, SERIAL, Stage.DRAIN) == ""
+    assert deviation(devices, SERIAL) is DeviationStatus.NONE
+    _, back = ops.event(SERIAL, Event.DEPLOY)
+    assert converged(back)
+    assert differences(blueprints, SERIAL, Stage.SERVICE) == ""
+
+
+def test_a_manual_full_push_needs_confirmation_and_overwrites_out_of_band_changes(
+    fabric: Fabric, ops: DeviceOps
+) -> None:
+    blueprints, lab, _ = fabric
+    devices = ops.devices
+    lab.oob_change(LEAF, [OOB_LINE])
+    eventually(lambda: deviation(devices, SERIAL) is DeviationStatus.OPEN, timeout=45)
+    with pytest.raises(ConfirmationRequiredError) as refused:
+        ops.full_push(SERIAL, confirm=False)
+    assert "confirm" in str(refused.value.allowed)
+    assert OOB_LINE in running(devices, SERIAL)
+
+    result = ops.full_push(SERIAL, confirm=True)
+    assert result["status"] == "succeeded" and result["push"] == "full"
+    assert OOB_LINE not in running(devices, SERIAL)
+    assert running_is(blueprints, SERIAL, Stage.SERVICE)
+    assert devices.configs(SERIAL)["golden"] == running(devices, SERIAL)
+    assert deviation(devices, SERIAL) is DeviationStatus.NONE
+    assert devices.deployments(SERIAL, limit=1)[0]["manual"] is True
+
+
+def test_a_push_the_device_refuses_unsets_golden_and_opens_a_deviation(
+    fabric: Fabric, ops: DeviceOps
+) -> None:
+    """The Linux/FRR driver refuses bridges/SVIs: a virtual network on rack1 cannot be
+    deployed to its leaf. Golden is unset, the failure recorded, a deviation opened."""
+    blueprints, _, bp = fabric
+    devices = ops.devices
+    before = running(devices, SERIAL)
+    commit(blueprints, bp, {"kind": "add_virtual_network",
+                            "params": {"name": "vn-fail", "racks": ["rack1"]}})  # fmt: skip
+    failed = ops.reconcile(SERIAL)
+    assert failed["status"] == "failed", failed
+    assert "golden" not in devices.configs(SERIAL)
+    state = devices.get(SERIAL)
+    assert state.record.deviation is DeviationStatus.OPEN
+    latest = devices.deployments(SERIAL, limit=1)[0]
+    assert latest["status"] == "failed" and latest["detail"]
+    assert running(devices, SERIAL) == before  # the candidate was discarded
+
+    # the intent goes back, but nothing is known good on the device until an operator acts
+    commit(blueprints, bp, {"kind": "remove_virtual_network", "params": {"name": "vn-fail"}})
+    blocked = ops.reconcile(SERIAL)
+    assert blocked["status"] == "blocked" and "deviation" in blocked["reason"]
+    assert ops.full_push(SERIAL, confirm=True)["status"] == "succeeded"
+    assert devices.configs(SERIAL)["golden"] == running(devices, SERIAL)
+    assert deviation(devices, SERIAL) is DeviationStatus.NONE
+
+
+def _kill_worker_group(settings_state: Path) -> None:
+    pid = int((settings_state / "worker.pid").read_text())
+    os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+
+
+def test_a_worker_killed_mid_deployment_is_healed_by_the_reconciler(
+    fabric: Fabric, ops: DeviceOps, settings: Settings
+) -> None:
+    blueprints, _, _ = fabric
+    devices = ops.devices
+    state_dir = Path(os.environ.get("FG_STATE_DIR", ROOT / ".state"))
+    client = redis.Redis.from_url(settings.redis_url)
+    progress = client.pubsub(ignore_subscribe_messages=True)
+    progress.subscribe(channel(EventKind.DEPLOYMENT))
+    ops.event(SERIAL, Event.DRAIN, wait=False)
+
+    def push_started() -> bool:
+        message = progress.get_message(timeout=0.05)
+        event = json.loads(message["data"]) if message else {}
+        return event.get("serial") == SERIAL and event.get("status") == "started"
+
+    eventually(push_started, timeout=60, interval=0)
+    _kill_worker_group(state_dir)  # kill -9 while the device's push holds its lease
+    progress.close()
+    subprocess.run([str(ROOT / "deploy/services.sh"), "start", "worker"], check=True)
+
+    def healed() -> bool:
+        device = devices.deploy_state(SERIAL)
+        return bool(device["golden_present"]) and running_is(blueprints, SERIAL, Stage.DRAIN)
+
+    eventually(healed, timeout=120, interval=2)  # lease expiry + the next sweep
+    assert devices.configs(SERIAL)["golden"] == running(devices, SERIAL)
+    assert deviation(devices, SERIAL) is DeviationStatus.NONE
+    _, back = ops.event(SERIAL, Event.DEPLOY)
+    assert converged(back)
+
+
+def _received_from(devices: Devices, spine: str, peer_ip: str) -> tuple[bool, int]:
+    driver: Any = open_driver(devices.get(lab_serial(spine)))
+    try:
+        peer = driver.get_bgp_neighbors()["global"]["peers"][peer_ip]
+    finally:
+        driver.close()
+    return bool(peer["is_up"]), int(peer["address_family"]["ipv4"]["received_prefixes"])
+
+
+def _leaf_addresses(blueprints: Blueprints, bp: str) -> dict[str, str]:
+    """{spine: LEAF's address on the link to that spine}, from the blueprint's cabling."""
+    design = read_cabling(blueprints.graph, bp)
+    interfaces = {i.id: i for i in design.interfaces}
+    out: dict[str, str] = {}
+    for link in design.links:
+        a, b = interfaces[link.a], interfaces[link.b]
+        if b.system == LEAF and a.system.startswith("spine") and b.ipv4:
+            out[a.system] = b.ipv4.split("/")[0]
+    return out
+
+
+def test_drain_withdraws_routes_while_sessions_stay_up_then_undeploy_and_unassign(
+    fabric: Fabric, ops: DeviceOps
+) -> None:
+    blueprints, _, bp = fabric
+    devices = ops.devices
+    peers = _leaf_addresses(blueprints, bp)
+    assert len(peers) == sum(1 for s, _ in switches(blueprints, bp) if s.startswith("spine"))
+    for spine, ip in peers.items():
+        up, received = _received_from(devices, spine, ip)
+        assert up and received > 0, f"{spine} learns nothing from {LEAF} before drain"
+
+    outcome, pushed = ops.event(SERIAL, Event.DRAIN)
+    assert (str(outcome.state), str(outcome.deploy_mode)) == ("IS-READY", "drain")
+    assert converged(pushed)
+    assert running_is(blueprints, SERIAL, Stage.DRAIN)
+
+    def withdrawn() -> bool:
+        seen = [_received_from(devices, spine, ip) for spine, ip in peers.items()]
+        return all(up and received == 0 for up, received in seen)
+
+    eventually(withdrawn, timeout=30)  # every session up, nothing advertised
+
+    outcome, pushed = ops.event(SERIAL, Event.UNDEPLOY)
+    assert (str(outcome.state), str(outcome.deploy_mode)) == ("IS-READY", "undeploy")
+    assert converged(pushed)
+    assert running_is(blueprints, SERIAL, Stage.DISCOVERY2)
+
+    outcome, pushed = ops.event(SERIAL, Event.UNASSIGN)
+    assert (str(outcome.state), str(outcome.deploy_mode)) == ("OOS-READY", "not_set")
+    assert converged(pushed)
+    assert running_is(blueprints, SERIAL, Stage.DISCOVERY1)
+    events = [e["event"] for e in devices.history(SERIAL)]
+    assert events[-3:] == ["drain", "undeploy", "unassign"]
