@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import redis
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from api.cli_blueprint import engine
+from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.devices import Devices
 from blueprint_engine.lifecycle import Event
+from blueprint_engine.settings import load_settings
+from workers.device_ops import DeviceOps
 
 app = typer.Typer(help="Managed devices: list, lifecycle events, config stages.")
 console = Console()
@@ -31,7 +35,7 @@ def list_() -> None:
 def config(
     serial: str,
     stage: str = typer.Argument(
-        "golden", help="pristine, discovery1, discovery2, service, drain, golden"
+        "golden", help="pristine, discovery1, discovery2, service, drain, golden, running"
     ),
 ) -> None:
     """Show one stored config stage of a device."""
@@ -44,6 +48,20 @@ def config(
         console.print(configs[stage], markup=False, highlight=False)
 
 
+def _ops(bps: Blueprints) -> DeviceOps:
+    return DeviceOps(bps.graph, redis.Redis.from_url(load_settings().redis_url))
+
+
+def _report(result: dict[str, Any] | None) -> None:
+    if result is None:
+        return
+    status = result.get("status")
+    colour = {"succeeded": "green", "none": "green", "failed": "red", "blocked": "yellow"}
+    detail = result.get("error") or result.get("reason") or ""
+    took = f" in {result['seconds']:.1f} s" if "seconds" in result else ""
+    console.print(f"[{colour.get(str(status), 'white')}]{status}[/]{took} {detail}".rstrip())
+
+
 @app.command()
 def event(
     serial: str,
@@ -51,12 +69,53 @@ def event(
     blueprint: str = typer.Option("", help="assign: the blueprint"),
     system: str = typer.Option("", help="assign: the blueprint system"),
 ) -> None:
-    """Apply a lifecycle event; the config stage it calls for is pushed by a worker."""
-    from workers.rollout import push_for
-
-    with engine() as bps:
-        outcome = Devices(bps.graph).event(serial, name, blueprint=blueprint or None,
-                                           system=system or None)  # fmt: skip
+    """Apply a lifecycle event; the reconciler pushes the stage it calls for."""
+    with engine() as bps, console.status(f"{name.value} {serial}: waiting for the push"):
+        outcome, result = _ops(bps).event(serial, name, blueprint=blueprint or None,
+                                          system=system or None)  # fmt: skip
         console.print(f"{serial}: {outcome.state} / {outcome.deploy_mode} ({outcome.reason})")
-        for result in push_for([outcome]):
-            console.print(f"pushed {result['stage']} in {result['seconds']:.1f} s")
+        _report(result)
+
+
+@app.command()
+def accept(serial: str) -> None:
+    """Accept changes: suppress the open config deviation (golden and intent unchanged)."""
+    with engine() as bps:
+        record = _ops(bps).accept_changes(serial)
+        console.print(f"{serial}: deviation {record.deviation.value}")
+
+
+@app.command("full-push")
+def full_push(
+    serial: str,
+    confirm: bool = typer.Option(
+        False, "--confirm", help="overwrite every out-of-band change on the device"
+    ),
+) -> None:
+    """Manual full push of the intended config; refused without --confirm."""
+    with engine() as bps, console.status(f"full push to {serial}"):
+        _report(_ops(bps).full_push(serial, confirm=confirm))
+
+
+@app.command()
+def reconcile(serial: str) -> None:
+    """Run the reconciler for one device now and show what it did."""
+    with engine() as bps, console.status(f"reconciling {serial}"):
+        _report(_ops(bps).reconcile(serial))
+
+
+@app.command()
+def history(serial: str) -> None:
+    """Lifecycle events and deployments of a device."""
+    with engine() as bps:
+        devices = Devices(bps.graph)
+        events = Table("at", "event", "state", "deploy mode", "reason")
+        for e in devices.history(serial):
+            events.add_row(e["at"], e["event"], str(e["state"]), e["deploy_mode"],
+                           str(e["reason"] or ""))  # fmt: skip
+        console.print(events)
+        pushes = Table("at", "stage", "push", "status", "seconds", "manual")
+        for d in devices.deployments(serial):
+            pushes.add_row(d["at"], d["stage"], d["push"], d["status"],
+                           f"{d['seconds']:.2f}", str(bool(d.get("manual"))))  # fmt: skip
+        console.print(pushes)

@@ -117,22 +117,45 @@ RECORD_DEPLOYMENT = Query(
 )
 
 
-HISTORY = Query(
-    "devices.history",
+LIST_MANY = Query(
+    "devices.list_filtered",
     """
-    MATCH (:Device {serial: $serial})-[:HAD_EVENT]->(e:DeviceEvent)
-    RETURN e {.event, .from_state, .from_mode, .state, .deploy_mode, .system, .reason,
-              at: toString(e.at)} AS e
-    ORDER BY e.at
+    MATCH (d:Device)
+    OPTIONAL MATCH (d)-[:ASSIGNED_TO]->(s:System)
+    WITH d, s WHERE ($blueprint IS NULL OR s.blueprint = $blueprint)
+                AND ($serials IS NULL OR d.serial IN $serials)
+    RETURN d {.serial, .hostname, .device_profile, .nos, .state, .deploy_mode, .liveness,
+              .deviation, .deviation_reason, .last_deploy, .last_error, .reconcile_action,
+              .reconcile_reason, system: s.id, blueprint: s.blueprint} AS d
+    ORDER BY d.serial
     """,
 )
-DEPLOYMENTS = Query(
-    "devices.deployments",
+CONFIGS_MANY = Query(
+    "devices.configs_many",
     """
-    MATCH (:Device {serial: $serial})-[:HAS_DEPLOYMENT]->(x:Deployment)
-    RETURN x {.uid, .stage, .push, .status, .detail, .diff, .seconds, .manual,
-              at: toString(x.at)} AS x
-    ORDER BY x.at DESC LIMIT $limit
+    UNWIND $serials AS serial
+    MATCH (:Device {serial: serial})-[:HAS_CONFIG]->(c:Config)
+    RETURN serial, c.stage AS stage, c.text AS text ORDER BY serial, stage
+    """,
+)
+HISTORY_MANY = Query(
+    "devices.history_many",
+    """
+    UNWIND $serials AS serial
+    MATCH (:Device {serial: serial})-[:HAD_EVENT]->(e:DeviceEvent)
+    WITH serial, e ORDER BY e.at
+    RETURN serial, collect(e {.event, .from_state, .from_mode, .state, .deploy_mode, .system,
+                              .reason, at: toString(e.at)}) AS events
+    """,
+)
+DEPLOYMENTS_MANY = Query(
+    "devices.deployments_many",
+    """
+    UNWIND $serials AS serial
+    MATCH (:Device {serial: serial})-[:HAS_DEPLOYMENT]->(x:Deployment)
+    WITH serial, x ORDER BY x.at DESC
+    RETURN serial, collect(x {.uid, .stage, .push, .status, .detail, .diff, .seconds, .manual,
+                              at: toString(x.at)})[..$limit] AS deployments
     """,
 )
 DEPLOY_STATE = Query(
@@ -281,13 +304,36 @@ class Devices:
         """Serials of managed devices whose agent is served by the workers of ``queue``."""
         return [r["serial"] for r in self.graph.read(MANAGED, queue=queue)]
 
+    def find(
+        self, blueprint: str | None = None, serials: list[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Devices (optionally of one blueprint, or these serials) with their status."""
+        return [r["d"] for r in self.graph.read(LIST_MANY, blueprint=blueprint, serials=serials)]
+
+    def configs_of(self, serials: list[str]) -> dict[str, dict[str, str]]:
+        """{serial: {stage: text}} for many devices in one query."""
+        out: dict[str, dict[str, str]] = {s: {} for s in serials}
+        for row in self.graph.read(CONFIGS_MANY, serials=serials):
+            out[row["serial"]][row["stage"]] = row["text"]
+        return out
+
+    def histories_of(self, serials: list[str]) -> dict[str, list[dict[str, Any]]]:
+        rows = self.graph.read(HISTORY_MANY, serials=serials)
+        found = {r["serial"]: r["events"] for r in rows}
+        return {s: found.get(s, []) for s in serials}
+
+    def deployments_of(self, serials: list[str], limit: int) -> dict[str, list[dict[str, Any]]]:
+        rows = self.graph.read(DEPLOYMENTS_MANY, serials=serials, limit=limit)
+        found = {r["serial"]: r["deployments"] for r in rows}
+        return {s: found.get(s, []) for s in serials}
+
     def history(self, serial: str) -> list[dict[str, Any]]:
         """Lifecycle events of the device, oldest first."""
-        return [r["e"] for r in self.graph.read(HISTORY, serial=serial)]
+        return self.histories_of([serial])[serial]
 
     def deployments(self, serial: str, limit: int = 50) -> list[dict[str, Any]]:
         """Deployments of the device, newest first."""
-        return [r["x"] for r in self.graph.read(DEPLOYMENTS, serial=serial, limit=limit)]
+        return self.deployments_of([serial], limit)[serial]
 
     def record_running(self, serial: str, running: str) -> Verdict:
         """Store the collected running config and compare it with golden."""

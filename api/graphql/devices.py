@@ -1,0 +1,274 @@
+"""Managed devices over GraphQL: status, every config stage, history; lifecycle mutations.
+
+Config stages, history and deployments of a list of devices are read through
+dataloaders: one query per field for the whole list, never one per device.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from enum import Enum
+from typing import Any, cast
+
+import redis
+import redis.asyncio as aioredis
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
+
+from api.auth import Role
+from api.graphql.common import call, require
+from api.graphql.context import Info
+from blueprint_engine.devices import Devices
+from blueprint_engine.events import EventKind, channel
+from blueprint_engine.lifecycle import Event
+from workers.device_ops import DeviceOps
+
+# stages kept on the device node, and the blueprint's per-system stages
+DEVICE_STAGES = ("pristine", "discovery1", "discovery2", "service", "drain", "golden", "running")
+SYSTEM_STAGES = ("rendered", "incremental")
+
+
+@strawberry.type
+class StageText:
+    stage: str
+    text: str
+
+
+@strawberry.type
+class DeviceEvent:
+    event: str
+    from_state: str | None
+    from_mode: str | None
+    state: str | None
+    deploy_mode: str
+    system: str | None
+    reason: str | None
+    at: str
+
+
+@strawberry.type
+class Deployment:
+    uid: str
+    stage: str
+    push: str
+    status: str
+    detail: str
+    diff: str
+    seconds: float
+    manual: bool
+    at: str
+
+
+def _loader(info: Info, name: str, load: Any) -> DataLoader[str, Any]:
+    loaders = info.context.loaders
+    if name not in loaders:
+        loaders[name] = DataLoader(load_fn=load)
+    loader: DataLoader[str, Any] = loaders[name]
+    return loader
+
+
+@strawberry.type
+class ManagedDevice:
+    serial: str
+    hostname: str
+    device_profile: str
+    nos: str | None
+    state: str | None
+    deploy_mode: str
+    liveness: str
+    deviation: str
+    deviation_reason: str | None
+    last_deploy: str | None
+    last_error: str | None
+    reconcile_action: str | None
+    reconcile_reason: str | None
+    system: str | None
+    blueprint: str | None
+
+    @strawberry.field(
+        description="config stages: pristine, discovery1, discovery2, service, drain, golden, "
+        "running (last collected), rendered and incremental (the blueprint's, for its system)"
+    )
+    async def configs(self, info: Info, stages: list[str] | None = None) -> list[StageText]:
+        devices = Devices(info.context.graph)
+
+        async def load(serials: list[str]) -> list[dict[str, str]]:
+            found = await call(devices.configs_of, serials)
+            return [found[s] for s in serials]
+
+        stored: dict[str, str] = await _loader(info, "device_configs", load).load(self.serial)
+        wanted = stages or [*DEVICE_STAGES, *SYSTEM_STAGES]
+        if self.blueprint and self.system and any(s in SYSTEM_STAGES for s in wanted):
+            loader = _loader(info, "system_configs", _system_configs(info))
+            stored = {**stored, **await loader.load(f"{self.blueprint}/{self.system}")}
+        return [StageText(stage=s, text=stored[s]) for s in wanted if s in stored]
+
+    @strawberry.field(description="lifecycle events, oldest first")
+    async def history(self, info: Info) -> list[DeviceEvent]:
+        devices = Devices(info.context.graph)
+
+        async def load(serials: list[str]) -> list[list[dict[str, Any]]]:
+            found = await call(devices.histories_of, serials)
+            return [found[s] for s in serials]
+
+        events = await _loader(info, "device_history", load).load(self.serial)
+        return [DeviceEvent(**e) for e in events]
+
+    @strawberry.field(description="deployments, newest first (at most 20)")
+    async def deployments(self, info: Info) -> list[Deployment]:
+        devices = Devices(info.context.graph)
+
+        async def load(serials: list[str]) -> list[list[dict[str, Any]]]:
+            found = await call(devices.deployments_of, serials, 20)
+            return [found[s] for s in serials]
+
+        rows = await _loader(info, "device_deployments", load).load(self.serial)
+        return [Deployment(**{**r, "manual": bool(r.get("manual"))}) for r in rows]
+
+
+def _system_configs(info: Info) -> Any:
+    """Loader of the blueprint's stages per "<blueprint>/<system>": one query per
+    blueprint and stage for the whole list."""
+    configs = info.context.blueprints.configs
+
+    async def load(keys: list[str]) -> list[dict[str, str]]:
+        by_bp: dict[str, list[str]] = {}
+        for key in keys:
+            bp, _, system = key.partition("/")
+            by_bp.setdefault(bp, []).append(system)
+        found: dict[str, dict[str, str]] = {key: {} for key in keys}
+        for bp, systems in by_bp.items():
+            for stage in SYSTEM_STAGES:
+                texts = await call(configs.stored, bp, systems, stage)
+                for system, text in texts.items():
+                    found[f"{bp}/{system}"][stage] = text
+        return [found[key] for key in keys]
+
+    return load
+
+
+def _device(row: dict[str, Any]) -> ManagedDevice:
+    fields: dict[str, Any] = {f: row.get(f) for f in ManagedDevice.__annotations__}
+    return ManagedDevice(**fields)
+
+
+@strawberry.type
+class DeviceQuery:
+    @strawberry.field(description="managed devices, optionally of one blueprint")
+    async def devices(self, info: Info, blueprint: str | None = None) -> list[ManagedDevice]:
+        rows = await call(Devices(info.context.graph).find, blueprint)
+        return [_device(r) for r in rows]
+
+    @strawberry.field(description="one managed device by serial")
+    async def device(self, info: Info, serial: str) -> ManagedDevice:
+        devices = Devices(info.context.graph)
+        await call(devices.get, serial)  # NotFoundError naming the serial
+        rows = await call(devices.find, None, [serial])
+        return _device(rows[0])
+
+
+@strawberry.enum
+class DeployModeChange(Enum):
+    DEPLOY = "deploy"
+    DRAIN = "drain"
+    UNDEPLOY = "undeploy"
+    READY = "ready"
+
+
+MODE_EVENTS = {
+    DeployModeChange.DEPLOY: Event.DEPLOY,
+    DeployModeChange.DRAIN: Event.DRAIN,
+    DeployModeChange.UNDEPLOY: Event.UNDEPLOY,
+    DeployModeChange.READY: Event.SET_READY,
+}
+
+
+@strawberry.type
+class DeviceAction:
+    serial: str
+    state: str | None
+    deploy_mode: str
+    reason: str
+    deployment: JSON | None = strawberry.field(
+        description="the reconciler's outcome, or {status: queued, task} when not waited for"
+    )
+
+
+def _ops(info: Info) -> DeviceOps:
+    return DeviceOps(info.context.graph, redis.Redis.from_url(info.context.settings.redis_url))
+
+
+async def _event(info: Info, serial: str, event: Event, wait: bool, **where: str) -> DeviceAction:
+    outcome, result = await call(_ops(info).event, serial, event, wait=wait, **where)
+    return DeviceAction(serial=serial, state=str(outcome.state) if outcome.state else None,
+                        deploy_mode=str(outcome.deploy_mode), reason=outcome.reason,
+                        deployment=cast(JSON, result))  # fmt: skip
+
+
+@strawberry.type
+class DeviceMutation:
+    @strawberry.mutation(description="acknowledge a quarantined device: discovery 1 is pushed")
+    async def acknowledge(self, info: Info, serial: str, wait: bool = False) -> DeviceAction:
+        require(info, Role.OPERATOR, "acknowledge a device")
+        return await _event(info, serial, Event.ACKNOWLEDGE, wait)
+
+    @strawberry.mutation(description="assign to a blueprint system: discovery 2 is pushed")
+    async def assign(
+        self, info: Info, serial: str, blueprint: str, system: str, wait: bool = False
+    ) -> DeviceAction:
+        require(info, Role.OPERATOR, "assign a device")
+        return await _event(info, serial, Event.ASSIGN, wait, blueprint=blueprint, system=system)
+
+    @strawberry.mutation(description="set the deploy mode: deploy, drain, undeploy or ready")
+    async def change_deploy_mode(
+        self, info: Info, serial: str, mode: DeployModeChange, wait: bool = False
+    ) -> DeviceAction:
+        require(info, Role.OPERATOR, "change a device's deploy mode")
+        return await _event(info, serial, MODE_EVENTS[mode], wait)
+
+    @strawberry.mutation(description="unassign from its blueprint system: discovery 1 again")
+    async def unassign(self, info: Info, serial: str, wait: bool = False) -> DeviceAction:
+        require(info, Role.OPERATOR, "unassign a device")
+        return await _event(info, serial, Event.UNASSIGN, wait)
+
+    @strawberry.mutation(description="suppress an open config deviation; golden and intent stay")
+    async def accept_changes(self, info: Info, serial: str) -> ManagedDevice:
+        require(info, Role.OPERATOR, "accept config changes")
+        await call(_ops(info).accept_changes, serial)
+        rows = await call(Devices(info.context.graph).find, None, [serial])
+        return _device(rows[0])
+
+    @strawberry.mutation(
+        description="push the full intended config, overwriting out-of-band changes; "
+        "refused unless confirm is true"
+    )
+    async def full_push(
+        self, info: Info, serial: str, confirm: bool = False, wait: bool = False
+    ) -> JSON:
+        require(info, Role.ADMIN, "run a manual full push")
+        result = await call(_ops(info).full_push, serial, confirm=confirm, wait=wait)
+        return cast(JSON, result)
+
+
+@strawberry.type
+class DeviceSubscription:
+    @strawberry.subscription(description="deployment progress: started, succeeded, failed")
+    async def deployment_progress(
+        self, info: Info, serial: str | None = None, blueprint: str | None = None
+    ) -> AsyncGenerator[JSON, None]:
+        client = aioredis.Redis.from_url(info.context.settings.redis_url)
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(channel(EventKind.DEPLOYMENT))
+        try:
+            async for message in pubsub.listen():
+                event = json.loads(message["data"])
+                if serial and event.get("serial") != serial:
+                    continue
+                if blueprint and event.get("blueprint") != blueprint:
+                    continue
+                yield event
+        finally:
+            await pubsub.unsubscribe()
+            await client.aclose()
