@@ -6,6 +6,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
+from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from api.graphql.context import Info
 from api.health import health as service_health
 from blueprint_engine.migrate import graph_version
@@ -25,7 +26,7 @@ class Health:
 
 
 @strawberry.type
-class Query(BlueprintQuery):
+class Query(BlueprintQuery, CatalogueQuery):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
@@ -39,7 +40,7 @@ class Query(BlueprintQuery):
 
 
 @strawberry.type
-class Mutation(BlueprintMutation):
+class Mutation(BlueprintMutation, CatalogueMutation):
     pass
 
 
