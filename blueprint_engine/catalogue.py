@@ -140,8 +140,14 @@ def _pydantic_problems(
     error: pydantic.ValidationError, kind: str, source: Source
 ) -> list[CatalogueProblem]:
     problems = []
-    for detail in error.errors(include_url=False):
+    details = error.errors(include_url=False)
+    for detail in details:
         location: YamlPath = tuple(detail["loc"])
+        if detail["type"] == "too_short" and any(
+            len(other["loc"]) > len(location) and tuple(other["loc"][: len(location)]) == location
+            for other in details
+        ):
+            continue  # an item below was refused, so the list came out short: said already
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
             allowed = allowed_fields(ENTRY_KINDS[kind], location[:-1])
