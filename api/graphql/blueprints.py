@@ -308,8 +308,8 @@ class BlueprintMutation:
     @strawberry.mutation(description="apply the staged edits to active as one revision")
     async def commit(self, info: Info, blueprint: str, base_version: int, message: str) -> Revision:
         author = require(info, Role.OPERATOR, "commit a blueprint")
-        revision = await call(
-            info.context.blueprints.staging.commit,
+        revision = await call(  # stores the touched switches' rendered + incremental configs
+            info.context.blueprints.commit,
             blueprint,
             base_version=base_version,
             author=author,

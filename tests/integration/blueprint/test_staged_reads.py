@@ -159,6 +159,16 @@ def test_staged_reads_show_pending_edits_and_active_reads_do_not_until_commit(
         v=version,
     )
     assert read(client, evpn, "ACTIVE") == read(client, evpn, "STAGED") == staged
+    new_leaf = min(s for s in added if "leaf" in s)
+    stored = gql(
+        client,
+        "query($n: String!, $s: String!) { blueprint(name: $n) { revisions "
+        '{ devices } config(system: $s, stage: "incremental") { text } } }',
+        n=evpn,
+        s=new_leaf,
+    )["data"]["blueprint"]
+    assert {"spine1", new_leaf} <= set(stored["revisions"][-1]["devices"])
+    assert stored["config"]["text"]  # the commit stored the new leaf's incremental config
 
 
 NESTED = """
