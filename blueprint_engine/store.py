@@ -189,6 +189,13 @@ DELETE_BATCH = Query(
     DETACH DELETE n RETURN count(*) AS deleted
     """,
 )
+DELETE_CONFIGS = Query(
+    "blueprint.delete_configs",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(:System)-[:HAS_CONFIG]->(c:Config)
+    DETACH DELETE c
+    """,
+)
 DELETE_BLUEPRINT = Query(
     "blueprint.delete", "MATCH (b:Blueprint {name: $bp}) DETACH DELETE b RETURN count(*) AS n"
 )
@@ -310,7 +317,8 @@ def list_blueprints(graph: Graph) -> list[str]:
 
 
 def delete_blueprint(graph: Graph, name: str) -> None:
-    """Remove a blueprint and everything tagged with it, in batches."""
+    """Remove a blueprint, its systems' stored configs and everything tagged with it."""
+    graph.write(DELETE_CONFIGS, bp=name)
     while graph.write(DELETE_BATCH, bp=name, limit=10_000)[0]["deleted"]:
         pass
     graph.write(DELETE_BLUEPRINT, bp=name)
