@@ -245,10 +245,9 @@ class NewEntry:
     source: Source
 
 
-def entry_source(data: Any, origin: str = "<api>", lines: Mapping[YamlPath, int] | None = None,
-                 path: YamlPath = ()) -> Source:  # fmt: skip
-    """The source of an entry that is not part of a catalogue file (API, CLI file, graph)."""
-    return Source(YamlDocument(origin, data, dict(lines or {})), path)
+def entry_source(data: Any, origin: str = "<api>") -> Source:
+    """The source of an entry given as data (API, graph): problems name ``origin``, no line."""
+    return Source(YamlDocument(origin, data, {}), ())
 
 
 def definition(entry: Entry) -> dict[str, Any]:
