@@ -91,12 +91,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         graph.close()
 
-    graphql = FabricGraphQL(graph, settings, tokens, Blueprints(graph))
+    blueprints = Blueprints(graph)
+    graphql = FabricGraphQL(graph, settings, tokens, blueprints)
     routes = [
         Route("/health", healthz),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
-        Mount("/api", routes=rest_routes(graph, settings, tokens)),
+        Mount("/api", routes=rest_routes(graph, settings, tokens, blueprints.catalogues)),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_exception_handler(FabricError, lambda r, e: error_response(e))  # type: ignore[arg-type,unused-ignore]

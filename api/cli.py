@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli_blueprint import app as blueprint_app
+from api.cli_catalogue import app as catalogue_app
 from api.cli_device import app as device_app
 from api.health import health as service_health
 from api.tour import tour
@@ -18,6 +19,7 @@ from lab.cli import app as lab_app
 
 app = typer.Typer(help="Fabricgraph: intent-based datacenter fabrics over a Neo4j graph.")
 app.add_typer(blueprint_app, name="blueprint")
+app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(device_app, name="device")
 app.add_typer(lab_app, name="lab")
 console = Console()

@@ -1,8 +1,9 @@
-"""REST routes: the read-only Cypher endpoint (and, later, pools and devices)."""
+"""REST routes: read-only Cypher, resource pools, the design catalogue (OpenAPI documented)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -14,8 +15,12 @@ from starlette.schemas import SchemaGenerator
 from api.auth import Caller, Role, caller_from_header
 from blueprint_engine import pools as pools_engine
 from blueprint_engine import reads, store
+from blueprint_engine.allocation import Policy
+from blueprint_engine.blueprints import DEFAULT_CATALOGUE
+from blueprint_engine.catalogue import load_catalogue
+from blueprint_engine.catalogue_store import CatalogueCache, catalogue_kind
 from blueprint_engine.db import Graph
-from blueprint_engine.errors import FabricError, ValidationError
+from blueprint_engine.errors import FabricError, NotFoundError, ValidationError
 from blueprint_engine.settings import Settings
 
 
@@ -31,16 +36,26 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
+POLICIES = ", ".join(policy.value for policy in Policy)
 SCHEMAS = SchemaGenerator(
     {"openapi": "3.0.0", "info": {"title": "Fabricgraph REST API", "version": "0.1.0"}}
 )
 
 
-def rest_routes(graph: Graph, settings: Settings, tokens: dict[str, Caller]) -> list[Route]:
+def rest_routes(
+    graph: Graph,
+    settings: Settings,
+    tokens: dict[str, Caller],
+    catalogues: CatalogueCache | None = None,
+) -> list[Route]:
     def caller(request: Request, role: Role, action: str) -> str:
         who = caller_from_header(request.headers.get("authorization"), tokens)
         who.require(role, action)
         return who.name
+
+    catalogue_routes = _catalogue_routes(
+        catalogues or CatalogueCache(graph, load_catalogue(DEFAULT_CATALOGUE)), caller
+    )
 
     async def blueprints(request: Request) -> JSONResponse:
         """
@@ -84,26 +99,42 @@ def rest_routes(graph: Graph, settings: Settings, tokens: dict[str, Caller]) -> 
 
     async def put_pool(request: Request) -> JSONResponse:
         """
-        summary: Replace a pool's ranges (an IPAM owning the pool); refused if an allocated
-          value would fall outside them.
+        summary: Change a pool's ranges and/or allocation policy (an IPAM owning it).
+        description: >
+          Both change atomically. Ranges are refused if an allocated value would fall
+          outside them. The policy decides which free value the next allocation takes --
+          lowest_free takes the lowest; sequential_from_last takes the next one after the
+          last value handed out, so freed values are reused late -- and never moves values
+          already allocated.
         requestBody:
           content:
             application/json:
-              schema: {type: object, properties: {ranges: {type: array, items: {type: string}}}}
+              schema:
+                type: object
+                properties:
+                  ranges: {type: array, items: {type: string}}
+                  policy: {type: string, enum: [lowest_free, sequential_from_last]}
         responses:
-          200: {description: "the pool with its new ranges"}
-          400: {description: "malformed ranges, or allocated values outside them"}
+          200: {description: "the pool: id, kind, ranges, prefix_len, policy, used"}
+          400: {description: "malformed ranges, allocated values outside them, unknown policy"}
           403: {description: "caller is not an operator"}
+          404: {description: "unknown blueprint or pool"}
         """
         caller(request, Role.OPERATOR, "change a resource pool")
         body = await json_body(request)
-        ranges = body.get("ranges")
-        if not isinstance(ranges, list) or not all(isinstance(r, str) for r in ranges):
+        ranges, policy = body.get("ranges"), body.get("policy")
+        if ranges is not None and (
+            not isinstance(ranges, list) or not all(isinstance(r, str) for r in ranges)
+        ):
             raise ValidationError("'ranges' must be a list of strings",
                                   allowed='e.g. ["10.0.0.0/24"] or ["65100-65199"]')  # fmt: skip
+        if policy is not None and not isinstance(policy, str):
+            raise ValidationError("'policy' must be a string", allowed=POLICIES)
         bp, pool = request.path_params["bp"], request.path_params["pool"]
-        return JSONResponse(await run_in_threadpool(pools_engine.set_ranges, graph, bp, pool,
-                                                    ranges))  # fmt: skip
+        row = await run_in_threadpool(
+            lambda: pools_engine.update_pool(graph, bp, pool, ranges=ranges, policy=policy)
+        )
+        return JSONResponse(row)
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(SCHEMAS.get_schema(routes=request.app.routes))
@@ -152,5 +183,75 @@ def rest_routes(graph: Graph, settings: Settings, tokens: dict[str, Caller]) -> 
         Route("/blueprints/{bp}/pools", pools, methods=["GET"]),
         Route("/blueprints/{bp}/pools/{pool}", put_pool, methods=["PUT"]),
         Route("/blueprints/{bp}/pools/{pool}/resources", pool_resources, methods=["GET"]),
+        *catalogue_routes,
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
+    ]
+
+
+def _catalogue_routes(
+    catalogues: CatalogueCache, caller: Callable[[Request, Role, str], str]
+) -> list[Route]:
+    async def entries(request: Request) -> JSONResponse:
+        """
+        summary: Catalogue entries (built-in fixtures and created ones), by kind then name.
+        description: >
+          Each entry has kind, name, source (fixture or created), location (file and line
+          of a fixture), created_by, created_via, created_at and definition (as in YAML).
+        parameters:
+          - {name: source, in: query, schema: {type: string, enum: [fixture, created]}}
+        responses:
+          200: {description: "entries"}
+          404: {description: "unknown kind (the allowed kinds are listed)"}
+        """
+        kind = request.path_params.get("kind")
+        rows = await run_in_threadpool(catalogues.entries, kind)
+        source = request.query_params.get("source")
+        return JSONResponse([r for r in rows if source is None or r["source"] == source])
+
+    async def entry(request: Request) -> JSONResponse:
+        """
+        summary: One catalogue entry by kind and name.
+        responses:
+          200: {description: "the entry"}
+          404: {description: "unknown kind or name (the known names are listed)"}
+        """
+        kind, name = request.path_params["kind"], request.path_params["name"]
+        rows = await run_in_threadpool(catalogues.entries, kind)
+        for row in rows:
+            if row["name"] == name:
+                return JSONResponse(row)
+        raise NotFoundError(f"no {kind} entry named {name!r}", allowed=[r["name"] for r in rows])
+
+    async def create(request: Request) -> JSONResponse:
+        """
+        summary: Create a catalogue entry (operator).
+        description: >
+          The body is one entry exactly as a YAML list item of that kind's section in
+          fixtures/catalogue/. It gets the checks a catalogue file gets (fields, references
+          to other entries, port counts, speeds); names are unique per kind across fixtures
+          and created entries. Created entries cannot be changed or deleted.
+        requestBody:
+          content:
+            application/json:
+              schema: {type: object, properties: {name: {type: string}}, required: [name]}
+        responses:
+          201: {description: "the created entry, as listed"}
+          400: {description: "invalid entry: error.problems lists field and message each"}
+          403: {description: "caller is not an operator"}
+          404: {description: "unknown kind"}
+          409: {description: "an entry of that kind and name exists"}
+        """
+        author = caller(request, Role.OPERATOR, "create a catalogue entry")
+        kind = catalogue_kind(request.path_params["kind"])
+        body = await json_body(request)
+        created = await run_in_threadpool(
+            lambda: catalogues.create(kind, [body], author=author, via="rest")
+        )
+        return JSONResponse(created[0], status_code=201)
+
+    return [
+        Route("/catalogue", entries, methods=["GET"]),
+        Route("/catalogue/{kind}", entries, methods=["GET"]),
+        Route("/catalogue/{kind}", create, methods=["POST"]),
+        Route("/catalogue/{kind}/{name}", entry, methods=["GET"]),
     ]

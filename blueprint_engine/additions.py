@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from blueprint_engine import design as design_engine
-from blueprint_engine.allocation import PoolId
+from blueprint_engine.allocation import PoolId, PoolState
 from blueprint_engine.catalogue import Catalogue
+from blueprint_engine.catalogue_store import CatalogueCache
 from blueprint_engine.db import Query
 from blueprint_engine.design_parts import DesignParts
 from blueprint_engine.edits import Applied, EditContext, Handler
@@ -71,8 +72,14 @@ RACK_POOLS = [str(p) for p in PoolId if p not in (PoolId.VIRTUAL_NETWORK, PoolId
 NETWORK_POOLS = [str(PoolId.VIRTUAL_NETWORK), str(PoolId.VLAN), str(PoolId.VNI)]
 
 
-def _skeleton(ctx: EditContext, pools: list[str], with_spines: bool) -> BlueprintDesign:
-    """What an addition needs of the blueprint: work proportional to what is added."""
+def _skeleton(
+    ctx: EditContext, pools: list[str], with_spines: bool
+) -> tuple[BlueprintDesign, PoolState]:
+    """What an addition needs of the blueprint: work proportional to what is added.
+
+    The pool state carries the last value each pool handed out (policy
+    ``sequential_from_last`` continues after it); values in use are the skeleton's.
+    """
     rows = ctx.graph.run(ctx.tx, SKELETON, bp=ctx.blueprint, pools=pools, with_spines=with_spines)
     if not rows:
         raise ValidationError(f"no blueprint named {ctx.blueprint!r}")
@@ -101,7 +108,8 @@ def _skeleton(ctx: EditContext, pools: list[str], with_spines: bool) -> Blueprin
     skeleton.virtual_networks = [
         VirtualNetwork(name, 0, "", "default", ()) for name in row["networks"]
     ]
-    return skeleton
+    last = {str(p["id"]): str(p["last"]) for p in row["pools"] if p.get("last") is not None}
+    return skeleton, PoolState(last=last)
 
 
 def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
@@ -131,8 +139,11 @@ def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
     return Applied(diff=diff, inverse=[{"kind": "delete_nodes", "params": {"nodes": nodes}}])
 
 
-def _catalogue(ctx: EditContext) -> Catalogue:
+def _catalogue(ctx: EditContext, rack_type: str) -> Catalogue:
+    """The catalogue (a fixed one, or fixtures + created entries) holding ``rack_type``."""
     catalogue = ctx.extensions.get("catalogue")
+    if isinstance(catalogue, CatalogueCache):
+        return catalogue.having("rack_types", rack_type)
     if not isinstance(catalogue, Catalogue):
         raise ValidationError("this staging engine was built without a design catalogue")
     return catalogue
@@ -140,17 +151,18 @@ def _catalogue(ctx: EditContext) -> Catalogue:
 
 def add_rack(ctx: EditContext, params: dict[str, Any]) -> Applied:
     rack_type = params.get("rack_type")
-    catalogue = _catalogue(ctx)
     if not isinstance(rack_type, str) or not rack_type:
-        raise ValidationError("missing parameter rack_type", allowed=sorted(catalogue.rack_types))
-    skeleton = _skeleton(ctx, RACK_POOLS, with_spines=True)
-    parts = design_engine.add_rack(skeleton, catalogue, rack_type)
+        known = sorted(_catalogue(ctx, "").rack_types)
+        raise ValidationError("missing parameter rack_type", allowed=known)
+    catalogue = _catalogue(ctx, rack_type)
+    skeleton, state = _skeleton(ctx, RACK_POOLS, with_spines=True)
+    parts = design_engine.add_rack(skeleton, catalogue, rack_type, state)
     return _write(ctx, parts, skeleton.overlay)
 
 
 def add_virtual_network(ctx: EditContext, params: dict[str, Any]) -> Applied:
-    skeleton = _skeleton(ctx, NETWORK_POOLS, with_spines=False)
-    parts = design_engine.add_virtual_network(skeleton, dict(params))
+    skeleton, state = _skeleton(ctx, NETWORK_POOLS, with_spines=False)
+    parts = design_engine.add_virtual_network(skeleton, dict(params), state)
     return _write(ctx, parts, skeleton.overlay)
 
 

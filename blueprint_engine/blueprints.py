@@ -6,6 +6,8 @@ from pathlib import Path
 
 from blueprint_engine import additions, store
 from blueprint_engine.catalogue import Catalogue, load_catalogue
+from blueprint_engine.catalogue_models import DeviceProfile
+from blueprint_engine.catalogue_store import CatalogueCache
 from blueprint_engine.configs import Configs
 from blueprint_engine.db import Graph, Row
 from blueprint_engine.design import build_design
@@ -30,18 +32,33 @@ def check_name(name: str) -> str:
 class Blueprints:
     def __init__(self, graph: Graph, catalogue: Catalogue | None = None) -> None:
         self.graph = graph
-        self.catalogue = catalogue or load_catalogue(DEFAULT_CATALOGUE)
-        self.staging = Staging(graph, additions.HANDLERS, {"catalogue": self.catalogue})
-        self.configs = Configs(graph, self.catalogue)
+        # fixtures + entries created through the API (stored in the graph, read on a miss)
+        self.catalogues = CatalogueCache(graph, catalogue or load_catalogue(DEFAULT_CATALOGUE))
+        self.staging = Staging(graph, additions.HANDLERS, {"catalogue": self.catalogues})
+        self.configs = Configs(graph, self.catalogues)
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The catalogue as last read (fixtures + the created entries seen so far)."""
+        return self.catalogues.snapshot()
+
+    def device_profile(self, name: str) -> DeviceProfile:
+        """A device profile, built in or created through the API."""
+        return self.catalogues.device_profile(name)
 
     def create(self, name: str, template: str) -> Row:
         """Instantiate ``template`` as blueprint ``name`` (all resources allocated)."""
-        design = build_design(self.catalogue, template, check_name(name))
+        catalogue = self.catalogues.having("templates", template)
+        design = build_design(catalogue, template, check_name(name))
         store.write_design(self.graph, design)
         return store.summary(self.graph, name)
 
     def summary(self, name: str) -> Row:
         return store.summary(self.graph, name)
+
+    def staged_summary(self, name: str) -> Row:
+        """The counts of the staged blueprint (active with the staged edits applied)."""
+        return self.staging.read_staged(name, lambda tx: store.summary(self.graph, name, tx))
 
     def names(self) -> list[str]:
         return store.list_blueprints(self.graph)

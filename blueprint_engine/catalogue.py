@@ -12,7 +12,7 @@ the same validation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -140,8 +140,14 @@ def _pydantic_problems(
     error: pydantic.ValidationError, kind: str, source: Source
 ) -> list[CatalogueProblem]:
     problems = []
-    for detail in error.errors(include_url=False):
+    details = error.errors(include_url=False)
+    for detail in details:
         location: YamlPath = tuple(detail["loc"])
+        if detail["type"] == "too_short" and any(
+            len(other["loc"]) > len(location) and tuple(other["loc"][: len(location)]) == location
+            for other in details
+        ):
+            continue  # an item below was refused, so the list came out short: said already
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
             allowed = allowed_fields(ENTRY_KINDS[kind], location[:-1])
@@ -230,20 +236,60 @@ def load_catalogue(path: str | Path) -> Catalogue:
     return collector.build()
 
 
-def create_entry(
-    catalogue: Catalogue, kind: str, data: Mapping[str, Any], *, origin: str = "<api>"
-) -> Catalogue:
-    """A new catalogue holding one more entry, validated like a loaded one."""
-    if kind not in ENTRY_KINDS:
-        raise ValidationError(f"unknown catalogue kind {kind!r}", allowed=list(ENTRY_KINDS))
-    name = data.get("name")
-    if isinstance(name, str) and name in catalogue.section(kind):
-        raise ConflictError(
-            f"{kind} {name!r} already exists", allowed="a name not used by another entry"
-        )
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to add to a catalogue, with where it came from (for error messages)."""
+
+    kind: str
+    data: Mapping[str, Any]
+    source: Source
+
+
+def entry_source(data: Any, origin: str = "<api>") -> Source:
+    """The source of an entry given as data (API, graph): problems name ``origin``, no line."""
+    return Source(YamlDocument(origin, data, {}), ())
+
+
+def definition(entry: Entry) -> dict[str, Any]:
+    """An entry as plain JSON data (defaults filled in); validates back to the same entry."""
+    data: dict[str, Any] = entry.model_dump(mode="json", exclude_none=True)
+    return data
+
+
+def extend_catalogue(catalogue: Catalogue, entries: Sequence[NewEntry]) -> Catalogue:
+    """A new catalogue holding ``entries`` too, each validated like a loaded one.
+
+    Unknown kinds and names already taken are refused first; then every problem of the
+    new entries (fields, references, port counts, speeds...) is raised together as one
+    ``CatalogueError``. ``catalogue`` itself is never changed.
+    """
+    for new in entries:
+        if new.kind not in ENTRY_KINDS:
+            raise ValidationError(f"unknown catalogue kind {new.kind!r}", allowed=list(ENTRY_KINDS))
+        name = new.data.get("name") if isinstance(new.data, Mapping) else None
+        if isinstance(name, str) and name in catalogue.section(new.kind):
+            where = _where(catalogue.source(new.kind, name))
+            raise ConflictError(
+                f"{new.kind} {name!r} already exists ({where})",
+                allowed="a name not used by another entry of the same kind",
+            )
     collector = _empty_collector()
     for existing_kind in ENTRY_KINDS:
         collector.entries[existing_kind].update(catalogue.section(existing_kind))
     collector.sources.update(catalogue.sources)
-    collector.add(kind, dict(data), Source(YamlDocument(origin, dict(data), {}), ()))
+    for new in entries:
+        data = dict(new.data) if isinstance(new.data, Mapping) else new.data
+        collector.add(new.kind, data, new.source)
     return collector.build()
+
+
+def _where(source: Source) -> str:
+    line = source.document.line_of(source.path)
+    return source.document.file if line is None else f"{source.document.file}:{line}"
+
+
+def create_entry(
+    catalogue: Catalogue, kind: str, data: Mapping[str, Any], *, origin: str = "<api>"
+) -> Catalogue:
+    """A new catalogue holding one more entry, validated like a loaded one."""
+    return extend_catalogue(catalogue, [NewEntry(kind, data, entry_source(dict(data), origin))])

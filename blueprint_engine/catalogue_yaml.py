@@ -47,6 +47,14 @@ class CatalogueError(ValidationError):
             allowed="entries as documented in blueprint_engine/catalogue_models.py",
         )
 
+    def as_dict(self) -> dict[str, Any]:
+        """The error with each problem as data (file, line, field, message)."""
+        problems = [
+            {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
+            for p in self.problems
+        ]
+        return {**super().as_dict(), "problems": problems}
+
 
 def format_path(path: YamlPath) -> str:
     text = ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from blueprint_engine.catalogue import Catalogue
+from blueprint_engine.catalogue_store import CatalogueCache
 from blueprint_engine.contexts import assemble, fetch_rows, switch_ids
 from blueprint_engine.db import Graph, Query, Tx
 from blueprint_engine.edits import Applied, DiffEntry
@@ -93,14 +93,14 @@ def touched(diff: Iterable[DiffEntry]) -> tuple[set[str], set[str], set[str]]:
 
 
 class Configs:
-    def __init__(self, graph: Graph, catalogue: Catalogue) -> None:
+    def __init__(self, graph: Graph, catalogues: CatalogueCache) -> None:
         self.graph = graph
-        self.catalogue = catalogue
+        self.catalogues = catalogues
         self._speeds: dict[str, dict[str, int]] = {}
 
     def port_speed(self, profile: str, port: str) -> int:
         if profile not in self._speeds:
-            ports = self.catalogue.device_profile(profile).physical_ports
+            ports = self.catalogues.device_profile(profile).physical_ports
             self._speeds[profile] = {p.name: p.speed_mbps for p in ports}
         return self._speeds[profile].get(port, 0)
 
@@ -112,7 +112,7 @@ class Configs:
         return {
             row["id"]: assemble(
                 row,
-                self.catalogue.device_profile(row["profile"]).nos,
+                self.catalogues.device_profile(row["profile"]).nos,
                 self.port_speed,
             )
             for row in rows

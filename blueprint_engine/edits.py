@@ -105,10 +105,14 @@ RACK_MEMBERS = Query(
     MATCH (k:Rack {uid: $bp + '/' + $rack})
     OPTIONAL MATCH (k)<-[:IN_RACK]-(s:System)
     OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
-    OPTIONAL MATCH (i)-[:HAS_TRANSCEIVER]->(x:Transceiver)
     OPTIONAL MATCH (l:Link)-[:ENDPOINT]->(i)
+    // both ends of the rack's links: the spine ports they used are freed with them
+    OPTIONAL MATCH (l)-[:ENDPOINT]->(e:Interface)
+    WITH k, s, i, l, e
+    UNWIND [i, e] AS end
+    OPTIONAL MATCH (end)-[:HAS_TRANSCEIVER]->(x:Transceiver)
     OPTIONAL MATCH (b:BgpSession)-[:PEER]->(s)
-    WITH k, collect(DISTINCT s) + collect(DISTINCT i) + collect(DISTINCT x)
+    WITH k, collect(DISTINCT s) + collect(DISTINCT end) + collect(DISTINCT x)
             + collect(DISTINCT l) + collect(DISTINCT b) AS parts
     UNWIND ([k] + parts) AS n
     WITH DISTINCT n

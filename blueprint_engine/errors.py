@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class FabricError(Exception):
@@ -21,7 +22,7 @@ class FabricError(Exception):
         text = message if not self.allowed else f"{message} (allowed: {self.allowed})"
         super().__init__(text)
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "message": self.message, "allowed": self.allowed}
 
 

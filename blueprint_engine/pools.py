@@ -1,7 +1,9 @@
-"""Resource pools managed from outside (an IPAM): read them, change their ranges.
+"""Resource pools managed from outside (an IPAM): read them, change ranges and policy.
 
 A pool's ranges may change only if every value already allocated from it stays
 inside the new ranges; otherwise nothing changes and the error lists the values.
+A pool's allocation policy (``allocation.Policy``) decides which free value the next
+allocation takes; changing it never moves a value already allocated.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 import neo4j
 
-from blueprint_engine.allocation import parse_value, pool_spans
+from blueprint_engine.allocation import Policy, parse_value, pool_spans
 from blueprint_engine.db import Graph, Query, Row
 from blueprint_engine.errors import NotFoundError, ValidationError
 from blueprint_engine.model import Pool
@@ -24,9 +26,13 @@ POOL = Query(
     RETURN p {.id, .kind, .ranges, .prefix_len, .policy} AS pool, collect(r.value) AS used
     """,
 )
-SET_RANGES = Query(
-    "pools.set_ranges",
-    "MATCH (p:Pool {uid: $bp + '/' + $pool}) SET p.ranges = $ranges RETURN p.id AS id",
+UPDATE = Query(
+    "pools.update",
+    """
+    MATCH (p:Pool {uid: $bp + '/' + $pool})
+    SET p.ranges = $ranges, p.policy = $policy
+    RETURN p.id AS id
+    """,
 )
 
 
@@ -62,14 +68,42 @@ def get_pool(graph: Graph, bp: str, pool_id: str, tx: Any = None) -> tuple[Pool,
     return pool, [str(v) for v in rows[0]["used"]]
 
 
-def set_ranges(graph: Graph, bp: str, pool_id: str, ranges: list[str]) -> Row:
-    """Replace a pool's ranges atomically (checked against its allocations in the same tx)."""
+def check_policy(pool: Pool, policy: str) -> Pool:
+    """The pool with allocation ``policy``, if it is a known one (pure)."""
+    if policy not in {p.value for p in Policy}:
+        raise ValidationError(
+            f"unknown allocation policy {policy!r} for pool {pool.id}",
+            allowed=", ".join(p.value for p in Policy),
+        )
+    return replace(pool, policy=policy)
+
+
+def update_pool(
+    graph: Graph,
+    bp: str,
+    pool_id: str,
+    *,
+    ranges: list[str] | None = None,
+    policy: str | None = None,
+) -> Row:
+    """Change a pool's ranges and/or policy atomically (checked in the same transaction)."""
+    if ranges is None and policy is None:
+        raise ValidationError("nothing to change", allowed="'ranges' and/or 'policy'")
 
     def work(tx: neo4j.ManagedTransaction) -> Row:
         pool, used = get_pool(graph, bp, pool_id, tx)
-        checked = check_ranges(pool, ranges, used)
-        graph.run(tx, SET_RANGES, bp=bp, pool=pool_id, ranges=list(checked.ranges))
-        return {"id": pool.id, "kind": pool.kind, "ranges": list(checked.ranges),
-                "prefix_len": pool.prefix_len, "used": len(used)}  # fmt: skip
+        if ranges is not None:
+            pool = check_ranges(pool, ranges, used)
+        if policy is not None:
+            pool = check_policy(pool, policy)
+        graph.run(tx, UPDATE, bp=bp, pool=pool_id, ranges=list(pool.ranges), policy=pool.policy)
+        return {"id": pool.id, "kind": pool.kind, "ranges": list(pool.ranges),
+                "prefix_len": pool.prefix_len, "policy": pool.policy,
+                "used": len(used)}  # fmt: skip
 
     return graph.write_tx(work)
+
+
+def set_ranges(graph: Graph, bp: str, pool_id: str, ranges: list[str]) -> Row:
+    """Replace a pool's ranges atomically (checked against its allocations in the same tx)."""
+    return update_pool(graph, bp, pool_id, ranges=ranges)

@@ -2,6 +2,8 @@
 
 Every child lookup takes a list of parent uids and answers for all of them in one
 statement, so a nested GraphQL read costs one query per level, never one per row.
+Each read runs in its own read transaction, or in a given one: a staged view
+(``Staging.read_staged``) shows the staged blueprint to the same statements.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from blueprint_engine.db import Graph, Query, Row
+from blueprint_engine.db import Graph, Query, Row, Tx
 
 SYSTEMS = Query(
     "reads.systems",
@@ -107,10 +109,18 @@ def rows(graph: Graph, query: Query, **params: Any) -> list[dict[str, Any]]:
     return [dict(r["row"]) for r in graph.read(query, **params)]
 
 
-def grouped(graph: Graph, query: Query, uids: list[str]) -> list[list[dict[str, Any]]]:
+def rows_in(graph: Graph, tx: Tx, query: Query, **params: Any) -> list[dict[str, Any]]:
+    """The ``row`` maps of ``query`` in ``tx`` (e.g. a staged view)."""
+    return [dict(r["row"]) for r in graph.run(tx, query, **params)]
+
+
+def grouped(
+    graph: Graph, query: Query, uids: list[str], tx: Tx | None = None
+) -> list[list[dict[str, Any]]]:
     """Children of each parent uid, in the order of ``uids`` (one statement for all)."""
     by_parent: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in graph.read(query, uids=uids):
+    found = graph.run(tx, query, uids=uids) if tx else graph.read(query, uids=uids)
+    for row in found:
         by_parent[row["parent"]].append(dict(row["row"]))
     return [by_parent.get(uid, []) for uid in uids]
 

@@ -213,17 +213,33 @@ class Staging:
         self.graph.write_tx(work)
 
     @contextmanager
-    def staged_view(self, bp: str) -> Iterator[tuple[Tx, Applied]]:
-        """A transaction in which the graph shows the staged blueprint; never committed."""
+    def staged_view(self, bp: str, version: int | None = None) -> Iterator[tuple[Tx, Applied]]:
+        """A transaction in which the graph shows the staged blueprint; never committed.
+
+        With ``version``, the view must show that staged version: a later edit or a
+        commit in between is a conflict (so the levels of a nested read agree).
+        """
         with self.graph.explicit() as tx:
+            if version is not None:
+                rows = self.graph.run(tx, VERSION, bp=bp)
+                if not rows:
+                    raise NotFoundError(f"no blueprint named {bp!r}")
+                current = int(rows[0]["version"])
+                if current != version:
+                    raise ConflictError(
+                        f"the staged blueprint {bp!r} changed while it was read: version "
+                        f"{version} was read, it is now at version {current}",
+                        allowed="read it again",
+                    )
             applied = self._replay(tx, bp)
             try:
                 yield tx, applied
             finally:
                 tx.rollback()
 
-    def read_staged(self, bp: str, work: Callable[[Tx], T]) -> T:
-        with self.staged_view(bp) as (tx, _):
+    def read_staged(self, bp: str, work: Callable[[Tx], T], version: int | None = None) -> T:
+        """``work`` run in a staged view of ``bp`` (pinned to ``version`` when given)."""
+        with self.staged_view(bp, version) as (tx, _):
             return work(tx)
 
     def diff(self, bp: str) -> list[DiffEntry]:

@@ -128,6 +128,15 @@ MERGE_POOLS = Query(
     CREATE (b)-[:HAS_POOL]->(p)
     """,
 )
+# the last value handed out per pool, so policy sequential_from_last continues after it
+SET_POOL_LAST = Query(
+    "blueprint.pool_last",
+    """
+    UNWIND $rows AS r
+    MATCH (p:Pool {uid: $bp + '/' + r.pool})
+    SET p.last = r.value
+    """,
+)
 OWNER_LABELS = (
     "Blueprint",
     "System",
@@ -180,6 +189,13 @@ DELETE_BATCH = Query(
     DETACH DELETE n RETURN count(*) AS deleted
     """,
 )
+DELETE_CONFIGS = Query(
+    "blueprint.delete_configs",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(:System)-[:HAS_CONFIG]->(c:Config)
+    DETACH DELETE c
+    """,
+)
 DELETE_BLUEPRINT = Query(
     "blueprint.delete", "MATCH (b:Blueprint {name: $bp}) DETACH DELETE b RETURN count(*) AS n"
 )
@@ -223,7 +239,14 @@ def design_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any
         ),
         (MERGE_POOLS, _rows(design.pools, ranges=lambda p: list(p.ranges))),
         *_allocation_rows(design),
+        (SET_POOL_LAST, _last_rows(design)),
     ]
+
+
+def _last_rows(design: BlueprintDesign) -> list[dict[str, Any]]:
+    """The last allocation of each pool (allocations are in the order they were made)."""
+    last = {allocation.pool: allocation.value for allocation in design.allocations}
+    return [{"pool": pool, "value": value} for pool, value in sorted(last.items())]
 
 
 def _owner_labels(design: BlueprintDesign) -> dict[str, str]:
@@ -280,8 +303,9 @@ def write_parts(graph: Graph, tx: Tx, bp: str, design: BlueprintDesign) -> None:
             graph.run(tx, query, bp=bp, rows=list(batch))
 
 
-def summary(graph: Graph, name: str) -> Row:
-    rows = graph.read(SUMMARY, bp=name)
+def summary(graph: Graph, name: str, tx: Tx | None = None) -> Row:
+    """Counts of a blueprint, in ``tx`` (e.g. a staged view) or a read transaction."""
+    rows = graph.run(tx, SUMMARY, bp=name) if tx else graph.read(SUMMARY, bp=name)
     if not rows:
         known = [r["name"] for r in graph.read(LIST_BLUEPRINTS)]
         raise NotFoundError(f"no blueprint named {name!r}", allowed=known or "none exist yet")
@@ -293,7 +317,8 @@ def list_blueprints(graph: Graph) -> list[str]:
 
 
 def delete_blueprint(graph: Graph, name: str) -> None:
-    """Remove a blueprint and everything tagged with it, in batches."""
+    """Remove a blueprint, its systems' stored configs and everything tagged with it."""
+    graph.write(DELETE_CONFIGS, bp=name)
     while graph.write(DELETE_BATCH, bp=name, limit=10_000)[0]["deleted"]:
         pass
     graph.write(DELETE_BLUEPRINT, bp=name)

@@ -54,19 +54,30 @@ CAPTURE = Query(
     """
     UNWIND $ids AS eid
     MATCH (n) WHERE elementId(n) = eid
-    OPTIONAL MATCH (n)-[r]->(m)
+    OPTIONAL MATCH (n)-[r]->(m) WHERE type(r) IN $types
     WITH n, collect(CASE WHEN r IS NULL THEN NULL ELSE
          {type: type(r), props: properties(r), end_labels: labels(m),
           end_props: properties(m)} END) AS outgoing
-    OPTIONAL MATCH (n)<-[r2]-(m2)
+    OPTIONAL MATCH (n)<-[r2]-(m2) WHERE type(r2) IN $types
     RETURN labels(n) AS labels, properties(n) AS props, outgoing,
            collect(CASE WHEN r2 IS NULL THEN NULL ELSE
                    {type: type(r2), props: properties(r2), start_labels: labels(m2),
                     start_props: properties(m2)} END) AS incoming
     """,
 )
+# a removed system's stored configs (rendered, incremental) go with it: they are derived
+# from intent, never restored (the commit restoring the system stores them again)
 DELETE = Query(
-    "subgraph.delete", "UNWIND $ids AS eid MATCH (n) WHERE elementId(n) = eid DETACH DELETE n"
+    "subgraph.delete",
+    """
+    UNWIND $ids AS eid
+    MATCH (n) WHERE elementId(n) = eid
+    CALL (n) {
+      MATCH (n:System)-[:HAS_CONFIG]->(c:Config)
+      DETACH DELETE c
+    }
+    DETACH DELETE n
+    """,
 )
 
 
@@ -79,10 +90,14 @@ def identity(labels: list[str], props: dict[str, Any]) -> tuple[str, str, Any]:
 
 
 def capture(graph: Graph, tx: Tx, element_ids: list[str]) -> dict[str, Any]:
-    """The nodes with these element ids and every relationship touching them."""
+    """The nodes with these element ids and every intent relationship touching them.
+
+    Relationships of other types (a system's stored configs, telemetry observing it)
+    are not intent: they are left out, and deleting the nodes detaches them.
+    """
     nodes: list[dict[str, Any]] = []
     rels: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in graph.run(tx, CAPTURE, ids=element_ids):
+    for row in graph.run(tx, CAPTURE, ids=element_ids, types=sorted(RELATIONSHIP_TYPES)):
         me = identity(row["labels"], row["props"])
         nodes.append({"labels": sorted(row["labels"]), "props": _plain(row["props"])})
         for out in row["outgoing"]:

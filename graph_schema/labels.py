@@ -13,6 +13,7 @@ class Label(StrEnum):
     # design catalogue
     LOGICAL_DEVICE = "LogicalDevice"
     DEVICE_PROFILE = "DeviceProfile"
+    INTERFACE_MAP = "InterfaceMap"
     RACK_TYPE = "RackType"
     TEMPLATE = "Template"
     # blueprint intent

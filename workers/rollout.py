@@ -42,7 +42,7 @@ def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
     for system, profile in switches(blueprints, bp):
         serial = lab_serial(system)
         args = lab.napalm_optional_args(system)
-        nos = str(blueprints.catalogue.device_profile(profile).nos)
+        nos = str(blueprints.device_profile(profile).nos)
         # register first so the driver can be opened from what the graph knows
         devices.register(serial, hostname=system, profile=profile, nos=nos, driver="linuxfrr",
                          driver_args=args, pristine="",

@@ -13,7 +13,7 @@ from renderers.context import DeviceContext, InterfaceContext, Stage
 
 def discovery1_context(device: Device, blueprints: Blueprints, pristine: str) -> DeviceContext:
     """An acknowledged device not yet in a blueprint: every profile port, its own name."""
-    profile = blueprints.catalogue.device_profile(device.record.device_profile)
+    profile = blueprints.device_profile(device.record.device_profile)
     interfaces = [
         InterfaceContext(name=p.name, speed_mbps=p.speed_mbps, role="unused", description="",
                          ipv4=None, peer_system=None, peer_interface=None, vlans=[],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.scalars import JSON
 from api.auth import Role
 from api.graphql.common import call, require
 from api.graphql.context import Info
+from api.graphql.loaders import StagedRef
 from api.graphql.types import (
     BgpSession,
     DeviceConfig,
@@ -25,6 +27,7 @@ from api.graphql.types import (
     pick,
 )
 from blueprint_engine import reads
+from blueprint_engine.db import Query, Tx
 from blueprint_engine.staging import Revision as RevisionData
 
 
@@ -39,8 +42,16 @@ def _revision(r: RevisionData) -> Revision:
     )
 
 
+@strawberry.enum(description="which version of a blueprint a read shows")
+class View(Enum):
+    ACTIVE = "active"  # the committed blueprint (what is deployed)
+    STAGED = "staged"  # active with the pending staged edits applied
+
+
 @strawberry.type
 class Blueprint:
+    pinned: strawberry.Private[int | None] = None  # staged version a STAGED read shows
+    view: View = View.ACTIVE
     name: str
     template: str
     overlay: str
@@ -54,6 +65,21 @@ class Blueprint:
     bgp_sessions_count: int
     resources_count: int
 
+    @property
+    def _staged(self) -> StagedRef:
+        return None if self.pinned is None else (self.name, self.pinned)
+
+    async def _rows(self, info: Info, query: Query, **params: Any) -> list[dict[str, Any]]:
+        """Rows of ``query`` for this blueprint, from active or from its staged view."""
+        graph = info.context.graph
+        if self.pinned is None:
+            return await call(reads.rows, graph, query, bp=self.name, **params)
+
+        def work(tx: Tx) -> list[dict[str, Any]]:
+            return reads.rows_in(graph, tx, query, bp=self.name, **params)
+
+        return await call(info.context.blueprints.staging.read_staged, self.name, work, self.pinned)
+
     @strawberry.field
     async def systems(
         self,
@@ -64,57 +90,29 @@ class Blueprint:
         limit: int = 100,
         offset: int = 0,
     ) -> list[System]:
-        rows = await call(
-            reads.rows,
-            info.context.graph,
-            reads.SYSTEMS,
-            bp=self.name,
-            role=role,
-            rack=rack,
-            name=name,
-            **reads.page(limit, offset),
-        )
-        return [System.of(r) for r in rows]
+        page = reads.page(limit, offset)
+        rows = await self._rows(info, reads.SYSTEMS, role=role, rack=rack, name=name, **page)
+        return [System.of(r, self._staged) for r in rows]
 
     @strawberry.field
     async def links(
         self, info: Info, role: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[Link]:
-        rows = await call(
-            reads.rows,
-            info.context.graph,
-            reads.LINKS,
-            bp=self.name,
-            role=role,
-            **reads.page(limit, offset),
-        )
+        rows = await self._rows(info, reads.LINKS, role=role, **reads.page(limit, offset))
         return [Link.of(r) for r in rows]
 
     @strawberry.field
     async def bgp_sessions(
         self, info: Info, afi: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[BgpSession]:
-        rows = await call(
-            reads.rows,
-            info.context.graph,
-            reads.SESSIONS,
-            bp=self.name,
-            afi=afi,
-            **reads.page(limit, offset),
-        )
+        rows = await self._rows(info, reads.SESSIONS, afi=afi, **reads.page(limit, offset))
         return [pick(BgpSession, r) for r in rows]
 
     @strawberry.field
     async def virtual_networks(
         self, info: Info, limit: int = 100, offset: int = 0
     ) -> list[VirtualNetwork]:
-        rows = await call(
-            reads.rows,
-            info.context.graph,
-            reads.VIRTUAL_NETWORKS,
-            bp=self.name,
-            **reads.page(limit, offset),
-        )
+        rows = await self._rows(info, reads.VIRTUAL_NETWORKS, **reads.page(limit, offset))
         return [pick(VirtualNetwork, r) for r in rows]
 
     @strawberry.field
@@ -126,20 +124,13 @@ class Blueprint:
         limit: int = 100,
         offset: int = 0,
     ) -> list[Resource]:
-        rows = await call(
-            reads.rows,
-            info.context.graph,
-            reads.RESOURCES,
-            bp=self.name,
-            pool=pool,
-            owner=owner,
-            **reads.page(limit, offset),
-        )
+        page = reads.page(limit, offset)
+        rows = await self._rows(info, reads.RESOURCES, pool=pool, owner=owner, **page)
         return [pick(Resource, r) for r in rows]
 
     @strawberry.field
     async def pools(self, info: Info) -> list[Pool]:
-        rows = await call(reads.rows, info.context.graph, reads.POOLS, bp=self.name)
+        rows = await self._rows(info, reads.POOLS)
         return [pick(Pool, r) for r in rows]
 
     @strawberry.field(description="the staged edit log, oldest first")
@@ -189,8 +180,10 @@ class Blueprint:
         return [DiffEntry.of(e) for e in entries]
 
     @staticmethod
-    def of(row: dict[str, Any]) -> Blueprint:
+    def of(row: dict[str, Any], pinned: int | None = None) -> Blueprint:
         return Blueprint(
+            pinned=pinned,
+            view=View.ACTIVE if pinned is None else View.STAGED,
             name=row["name"],
             template=row["template"],
             overlay=row["overlay"],
@@ -212,9 +205,17 @@ class BlueprintQuery:
     async def blueprints(self, info: Info) -> list[str]:
         return await call(info.context.blueprints.names)
 
-    @strawberry.field
-    async def blueprint(self, info: Info, name: str) -> Blueprint:
-        return Blueprint.of(await call(info.context.blueprints.summary, name))
+    @strawberry.field(
+        description="a blueprint as active (committed) or as STAGED: every list below it "
+        "(systems, interfaces, links, BGP sessions, virtual networks, resources, pools) "
+        "and its counts then show the pending edits applied"
+    )
+    async def blueprint(self, info: Info, name: str, view: View = View.ACTIVE) -> Blueprint:
+        blueprints = info.context.blueprints
+        if view is View.ACTIVE:
+            return Blueprint.of(await call(blueprints.summary, name))
+        row = await call(blueprints.staged_summary, name)
+        return Blueprint.of(row, pinned=int(row["staged_version"]))
 
 
 async def _stage(
@@ -307,8 +308,8 @@ class BlueprintMutation:
     @strawberry.mutation(description="apply the staged edits to active as one revision")
     async def commit(self, info: Info, blueprint: str, base_version: int, message: str) -> Revision:
         author = require(info, Role.OPERATOR, "commit a blueprint")
-        revision = await call(
-            info.context.blueprints.staging.commit,
+        revision = await call(  # stores the touched switches' rendered + incremental configs
+            info.context.blueprints.commit,
             blueprint,
             base_version=base_version,
             author=author,

@@ -6,6 +6,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
+from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from api.graphql.context import Info
 from api.graphql.devices import DeviceMutation, DeviceQuery, DeviceSubscription
 from api.health import health as service_health
@@ -26,7 +27,7 @@ class Health:
 
 
 @strawberry.type
-class Query(BlueprintQuery, DeviceQuery):
+class Query(BlueprintQuery, CatalogueQuery, DeviceQuery):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
@@ -40,7 +41,7 @@ class Query(BlueprintQuery, DeviceQuery):
 
 
 @strawberry.type
-class Mutation(BlueprintMutation, DeviceMutation):
+class Mutation(BlueprintMutation, CatalogueMutation, DeviceMutation):
     pass
 
 

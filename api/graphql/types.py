@@ -8,6 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Info
+from api.graphql.loaders import StagedRef, loader
 
 
 def pick(cls: Any, row: dict[str, Any]) -> Any:
@@ -43,6 +44,7 @@ class Link:
 class Interface:
     uid: strawberry.Private[str]
     link_uid: strawberry.Private[str | None]
+    staged: strawberry.Private[StagedRef] = None  # read from a staged view
     id: str
     name: str
     speed_mbps: int
@@ -53,13 +55,14 @@ class Interface:
     async def link(self, info: Info) -> Link | None:
         if self.link_uid is None:
             return None
-        row = await info.context.loaders["link"].load(self.link_uid)
+        row = await loader(info.context, "link", self.staged).load(self.link_uid)
         return Link.of(row) if row else None
 
     @staticmethod
-    def of(row: dict[str, Any]) -> Interface:
+    def of(row: dict[str, Any], staged: StagedRef = None) -> Interface:
         return Interface(
             uid=row["uid"],
+            staged=staged,
             link_uid=row.get("link"),
             id=row["id"],
             name=row["name"],
@@ -72,6 +75,7 @@ class Interface:
 @strawberry.type
 class System:
     uid: strawberry.Private[str]
+    staged: strawberry.Private[StagedRef] = None  # read from a staged view
     id: str
     hostname: str
     role: str
@@ -84,13 +88,14 @@ class System:
 
     @strawberry.field
     async def interfaces(self, info: Info) -> list[Interface]:
-        rows = await info.context.loaders["interfaces"].load(self.uid)
-        return [Interface.of(r) for r in rows]
+        rows = await loader(info.context, "interfaces", self.staged).load(self.uid)
+        return [Interface.of(r, self.staged) for r in rows]
 
     @staticmethod
-    def of(row: dict[str, Any]) -> System:
+    def of(row: dict[str, Any], staged: StagedRef = None) -> System:
         return System(
             uid=row["uid"],
+            staged=staged,
             id=row["id"],
             hostname=row["hostname"],
             role=row["role"],

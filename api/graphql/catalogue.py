@@ -1,0 +1,221 @@
+"""The design catalogue over GraphQL: list entries (fixtures and created), create entries.
+
+A definition is given as JSON exactly like a YAML list item of its kind's section in
+``fixtures/catalogue/`` and gets the same checks; an invalid one is a GraphQL error whose
+``extensions.problems`` list each field and what is allowed. Creating needs an operator.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.auth import Role
+from api.graphql.common import call, require
+from api.graphql.context import Info
+
+
+@strawberry.enum
+class EntrySource(Enum):
+    FIXTURE = "fixture"  # built in: fixtures/catalogue/*.yaml
+    CREATED = "created"  # created through the API or the CLI, stored in the graph
+
+
+@strawberry.interface
+class CatalogueEntry:
+    name: str
+    source: EntrySource
+    location: str | None = strawberry.field(description="file:line of a fixture entry")
+    created_by: str | None
+    created_via: str | None = strawberry.field(description="rest, graphql or cli")
+    created_at: str | None
+    definition: JSON = strawberry.field(description="the entry as in the catalogue YAML")
+
+
+def _common(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": row["name"],
+        "source": EntrySource(row["source"]),
+        "location": row["location"],
+        "created_by": row["created_by"],
+        "created_via": row["created_via"],
+        "created_at": row["created_at"],
+        "definition": row["definition"],
+    }
+
+
+@strawberry.type
+class PortGroup:
+    count: int
+    speed_mbps: int
+    roles: list[str]
+
+
+@strawberry.type
+class LogicalDevice(CatalogueEntry):
+    port_groups: list[PortGroup]
+
+    @strawberry.field(description="logical ports in all")
+    def ports(self) -> int:
+        return sum(group.count for group in self.port_groups)
+
+    @staticmethod
+    def of(row: dict[str, Any]) -> LogicalDevice:
+        groups = [
+            PortGroup(count=g["count"], speed_mbps=g["speed_mbps"], roles=list(g["roles"]))
+            for g in row["definition"]["port_groups"]
+        ]
+        return LogicalDevice(**_common(row), port_groups=groups)
+
+
+@strawberry.type
+class DeviceProfile(CatalogueEntry):
+    hardware_model: str
+    nos: str
+    ports: int = strawberry.field(description="physical ports in all")
+
+    @staticmethod
+    def of(row: dict[str, Any]) -> DeviceProfile:
+        d = row["definition"]
+        ports = sum(block["count"] for block in d["ports"])
+        return DeviceProfile(
+            **_common(row), hardware_model=d["hardware_model"], nos=d["nos"], ports=ports
+        )
+
+
+@strawberry.type
+class InterfaceMap(CatalogueEntry):
+    logical_device: str
+    device_profile: str
+
+    @staticmethod
+    def of(row: dict[str, Any]) -> InterfaceMap:
+        d = row["definition"]
+        return InterfaceMap(
+            **_common(row), logical_device=d["logical_device"], device_profile=d["device_profile"]
+        )
+
+
+@strawberry.type
+class RackType(CatalogueEntry):
+    leafs: str = strawberry.field(description="single or pair")
+    leaf_logical_device: str
+    leaf_device_profile: str
+    servers: int
+    server_homing: str
+    server_logical_device: str
+
+    @staticmethod
+    def of(row: dict[str, Any]) -> RackType:
+        d = row["definition"]
+        return RackType(
+            **_common(row),
+            leafs=d["leafs"],
+            leaf_logical_device=d["leaf"]["logical_device"],
+            leaf_device_profile=d["leaf"]["device_profile"],
+            servers=d["servers"]["count"],
+            server_homing=d["servers"]["homing"],
+            server_logical_device=d["servers"]["logical_device"],
+        )
+
+
+@strawberry.type
+class RackCount:
+    rack_type: str
+    count: int
+
+
+@strawberry.type
+class Template(CatalogueEntry):
+    overlay: str
+    spines: int
+    spine_logical_device: str
+    spine_device_profile: str
+    racks: list[RackCount]
+
+    @staticmethod
+    def of(row: dict[str, Any]) -> Template:
+        d = row["definition"]
+        return Template(
+            **_common(row),
+            overlay=d["overlay"],
+            spines=d["spines"]["count"],
+            spine_logical_device=d["spines"]["logical_device"],
+            spine_device_profile=d["spines"]["device_profile"],
+            racks=[RackCount(rack_type=r["rack_type"], count=r["count"]) for r in d["racks"]],
+        )
+
+
+def _of_kind(rows: list[dict[str, Any]], kind: str, source: EntrySource | None) -> list[Any]:
+    return [
+        r for r in rows if r["kind"] == kind and (source is None or r["source"] == source.value)
+    ]
+
+
+@strawberry.type
+class Catalogue:
+    """Every entry, read once per request (fixtures + one graph query)."""
+
+    rows: strawberry.Private[list[dict[str, Any]]]
+
+    @strawberry.field
+    def logical_devices(self, source: EntrySource | None = None) -> list[LogicalDevice]:
+        return [LogicalDevice.of(r) for r in _of_kind(self.rows, "logical_devices", source)]
+
+    @strawberry.field
+    def device_profiles(self, source: EntrySource | None = None) -> list[DeviceProfile]:
+        return [DeviceProfile.of(r) for r in _of_kind(self.rows, "device_profiles", source)]
+
+    @strawberry.field
+    def interface_maps(self, source: EntrySource | None = None) -> list[InterfaceMap]:
+        return [InterfaceMap.of(r) for r in _of_kind(self.rows, "interface_maps", source)]
+
+    @strawberry.field
+    def rack_types(self, source: EntrySource | None = None) -> list[RackType]:
+        return [RackType.of(r) for r in _of_kind(self.rows, "rack_types", source)]
+
+    @strawberry.field
+    def templates(self, source: EntrySource | None = None) -> list[Template]:
+        return [Template.of(r) for r in _of_kind(self.rows, "templates", source)]
+
+
+@strawberry.type
+class CatalogueQuery:
+    @strawberry.field(description="the design catalogue: built-in and created entries")
+    async def catalogue(self, info: Info) -> Catalogue:
+        return Catalogue(rows=await call(info.context.blueprints.catalogues.entries))
+
+
+async def _create(info: Info, kind: str, definition: JSON) -> dict[str, Any]:
+    author = require(info, Role.OPERATOR, f"create a catalogue entry ({kind})")
+    catalogues = info.context.blueprints.catalogues
+    created = await call(
+        lambda: catalogues.create(kind, [definition], author=author, via="graphql")
+    )
+    return created[0]
+
+
+@strawberry.type
+class CatalogueMutation:
+    @strawberry.mutation(description="create a logical device (operator)")
+    async def create_logical_device(self, info: Info, definition: JSON) -> LogicalDevice:
+        return LogicalDevice.of(await _create(info, "logical_devices", definition))
+
+    @strawberry.mutation(description="create a device profile (operator)")
+    async def create_device_profile(self, info: Info, definition: JSON) -> DeviceProfile:
+        return DeviceProfile.of(await _create(info, "device_profiles", definition))
+
+    @strawberry.mutation(description="create an interface map (operator)")
+    async def create_interface_map(self, info: Info, definition: JSON) -> InterfaceMap:
+        return InterfaceMap.of(await _create(info, "interface_maps", definition))
+
+    @strawberry.mutation(description="create a rack type (operator)")
+    async def create_rack_type(self, info: Info, definition: JSON) -> RackType:
+        return RackType.of(await _create(info, "rack_types", definition))
+
+    @strawberry.mutation(description="create a template (operator)")
+    async def create_template(self, info: Info, definition: JSON) -> Template:
+        return Template.of(await _create(info, "templates", definition))
