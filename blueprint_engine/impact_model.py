@@ -176,6 +176,8 @@ class ImpactedServer:
     rack: str | None
     leafs_before: tuple[str, ...]  # connected leafs it reaches over working links
     leafs_after: tuple[str, ...]
+    spines_before: int = 0  # distinct spines those leafs reach over working uplinks
+    spines_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -248,11 +250,12 @@ class FabricState:
         }
         return tuple(sorted(leafs))
 
+    def server_spines(self, server: ServerNode) -> frozenset[str]:
+        return frozenset().union(*(self.spines(leaf) for leaf in self.server_leafs(server)))
+
     def redundant(self, server: ServerNode) -> bool:
         """No single link, leaf or spine failure would disconnect it."""
-        leafs = self.server_leafs(server)
-        spines = set().union(*(self.spines(leaf) for leaf in leafs)) if leafs else set()
-        return len(leafs) >= 2 and len(spines) >= 2
+        return len(self.server_leafs(server)) >= 2 and len(self.server_spines(server)) >= 2
 
 
 def _states(hood: Neighbourhood) -> tuple[FabricState, FabricState]:
@@ -284,7 +287,14 @@ def _servers(
     redundancy, connectivity = [], []
     for server in sorted(hood.servers, key=lambda s: _natural(s.id)):
         leafs_before, leafs_after = before.server_leafs(server), after.server_leafs(server)
-        row = ImpactedServer(server.id, server.rack, leafs_before, leafs_after)
+        row = ImpactedServer(
+            server.id,
+            server.rack,
+            leafs_before,
+            leafs_after,
+            len(before.server_spines(server)),
+            len(after.server_spines(server)),
+        )
         if leafs_before and not leafs_after:
             connectivity.append(row)
         elif before.redundant(server) and not after.redundant(server):
@@ -419,7 +429,7 @@ def _assess_network(hood: Neighbourhood, network: NetworkRef) -> Impact:
     """The network itself fails: every server it reached in its racks loses it."""
     before = FabricState(hood, (), ())
     lost = [
-        ImpactedServer(server.id, server.rack, leafs, ())
+        ImpactedServer(server.id, server.rack, leafs, (), len(before.server_spines(server)), 0)
         for server in sorted(hood.servers, key=lambda s: _natural(s.id))
         if (leafs := before.server_leafs(server))
     ]

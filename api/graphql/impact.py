@@ -82,6 +82,10 @@ class ImpactedServer:
         description="connected leafs the server reaches over working links"
     )
     leafs_after: list[str]
+    spines_before: int = strawberry.field(
+        description="distinct spines those leafs reach over working uplinks"
+    )
+    spines_after: int
 
 
 @strawberry.type
