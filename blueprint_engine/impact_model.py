@@ -433,8 +433,12 @@ def _assess_network(hood: Neighbourhood, network: NetworkRef) -> Impact:
         for server in sorted(hood.servers, key=lambda s: _natural(s.id))
         if (leafs := before.server_leafs(server))
     ]
-    serving = [leaf for leaf in hood.leafs if before.spines(leaf)]
     racks = list(hood.rack_networks)
+    serving = [
+        leaf.id
+        for leaf in hood.leafs.values()
+        if leaf.rack in hood.rack_networks and before.spines(leaf.id)
+    ]
     row = _network_row(network, racks, serving, racks, (), (s.id for s in lost))
     return Impact(
         blueprint=hood.blueprint,
