@@ -171,8 +171,8 @@ WITH element, interfaces, links, systems, servers, racks, null AS network,
      COLLECT { UNWIND links AS l MATCH (e:BgpSession)-[:OVER]->(l) RETURN e
                UNION UNWIND systems AS x MATCH (e:BgpSession)-[:PEER]->(x) RETURN e
                UNION UNWIND links AS l
-               MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(:System)
-                     <-[:PEER]-(e:BgpSession {afi: 'evpn'})-[:PEER]->(:System)
+               MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(leaf:System {role: 'leaf'})
+               MATCH (leaf)<-[:PEER]-(e:BgpSession {afi: 'evpn'})-[:PEER]->(:System)
                      -[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l)
                RETURN e } AS sessions
 """

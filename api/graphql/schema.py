@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import ParserCache, ValidationCache
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.context import Info
@@ -45,4 +46,6 @@ class Mutation(BlueprintMutation):
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation)
+    # parsed and validated documents are reused: clients repeat the same query text
+    caches = [ParserCache(maxsize=256), ValidationCache(maxsize=256)]
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=caches)
