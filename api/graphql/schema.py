@@ -46,6 +46,10 @@ class Mutation(BlueprintMutation):
 
 
 def build_schema() -> strawberry.Schema:
-    # parsed and validated documents are reused: clients repeat the same query text
-    caches = [ParserCache(maxsize=256), ValidationCache(maxsize=256)]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=caches)
+    # parsed and validated documents are reused (process-wide LRU caches, bounded):
+    # clients repeat the same query text
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+    )
