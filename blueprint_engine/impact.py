@@ -242,7 +242,7 @@ def what_if(graph: Graph, bp: str, system: str, mode: str | Scenario) -> Impact:
 
 
 def _read(graph: Graph, bp: str, kind: ElementKind, element_id: str) -> Neighbourhood:
-    rows = graph.read(QUERIES[kind], bp=bp, id=element_id)
+    rows = graph.read_once(QUERIES[kind], bp=bp, id=element_id)
     if not rows:
         raise _not_found(graph, bp, kind, element_id)
     return neighbourhood(bp, kind, rows[0])
