@@ -222,6 +222,7 @@ class FabricState:
             leaf.id for leaf in hood.leafs.values() if not leaf.in_service
         }
         self._spines: dict[str, frozenset[str]] = {}
+        self._server_leafs: dict[str, tuple[str, ...]] = {}
 
     def uplinks(self, leaf_id: str) -> tuple[Uplink, ...]:
         leaf = self.hood.leafs.get(leaf_id)
@@ -241,14 +242,14 @@ class FabricState:
 
     def server_leafs(self, server: ServerNode) -> tuple[str, ...]:
         """Connected leafs the server reaches over its working links."""
-        if server.id in self.out:
-            return ()
-        leafs = {
-            a.leaf
-            for a in server.attachments
-            if a.link not in self.down_links and self.spines(a.leaf)
-        }
-        return tuple(sorted(leafs))
+        if server.id not in self._server_leafs:
+            leafs = {
+                a.leaf
+                for a in server.attachments
+                if a.link not in self.down_links and self.spines(a.leaf)
+            }
+            self._server_leafs[server.id] = () if server.id in self.out else tuple(sorted(leafs))
+        return self._server_leafs[server.id]
 
     def server_spines(self, server: ServerNode) -> frozenset[str]:
         return frozenset().union(*(self.spines(leaf) for leaf in self.server_leafs(server)))
@@ -264,8 +265,10 @@ def _states(hood: Neighbourhood) -> tuple[FabricState, FabricState]:
     return before, after
 
 
-def session_effect(session: SessionNode, scenario: Scenario, hood: Neighbourhood) -> str | None:
-    taken = {system for system, _ in hood.systems}
+def session_effect(
+    session: SessionNode, scenario: Scenario, taken: frozenset[str], down: frozenset[str]
+) -> str | None:
+    """What happens to a session when ``taken`` systems and ``down`` links are out."""
     peer_taken = session.a in taken or session.b in taken
     if scenario == Scenario.DRAIN:
         # deny route-maps: underlay sessions stay up and advertise nothing; the peers'
@@ -273,7 +276,6 @@ def session_effect(session: SessionNode, scenario: Scenario, hood: Neighbourhood
         return None if not peer_taken else ("down" if session.afi == "evpn" else "withdrawn")
     if scenario == Scenario.UNDEPLOY:
         return "down" if peer_taken else None
-    down = {link.id for link in hood.links}
     if peer_taken or (session.link is not None and session.link in down):
         return "down"
     if session.afi == "evpn" and session.direct_links and set(session.direct_links) <= down:
@@ -393,10 +395,12 @@ def assess(hood: Neighbourhood, scenario: Scenario = Scenario.FAIL) -> Impact:
     for link in hood.links:
         for end in ((link.a, link.a_system), (link.b, link.b_system)):
             interfaces.setdefault(end, link_effect)
+    taken = frozenset(system for system, _ in hood.systems)
+    down = frozenset(link.id for link in hood.links)
     sessions = [
         ImpactedSession(s.id, s.afi, s.a, s.b, s.link, effect)
         for s in sorted(hood.sessions, key=lambda s: _natural(s.id))
-        if (effect := session_effect(s, scenario, hood)) is not None
+        if (effect := session_effect(s, scenario, taken, down)) is not None
     ]
     redundancy, connectivity = _servers(hood, before, after)
     serving_before = {leaf for leaf in hood.leafs if before.spines(leaf)}
