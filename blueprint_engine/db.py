@@ -107,6 +107,20 @@ class Graph:
     def read(self, query: Query, **params: Any) -> list[Row]:
         return self.read_tx(lambda tx: self.run(tx, query, **params))
 
+    def read_once(self, query: Query, **params: Any) -> list[Row]:
+        """One read statement in an auto-commit transaction: one round trip instead of a
+        managed transaction's two, for latency-bound reads (no retry on transient errors)."""
+        started = time.perf_counter()
+        try:
+            with self._session(neo4j.READ_ACCESS) as session:
+                result = session.run(query.text, params)
+                keys = result.keys()
+                rows = [dict(zip(keys, record.values(), strict=True)) for record in result]
+        except DRIVER_ERRORS as exc:
+            raise translate(exc) from exc
+        self.stats.record(query.name, time.perf_counter() - started)
+        return rows
+
     def write(self, query: Query, **params: Any) -> list[Row]:
         return self.write_tx(lambda tx: self.run(tx, query, **params))
 

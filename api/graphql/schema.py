@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import ParserCache, ValidationCache
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from api.graphql.context import Info
 from api.graphql.devices import DeviceMutation, DeviceQuery, DeviceSubscription
+from api.graphql.impact import ImpactQuery
 from api.health import health as service_health
 from blueprint_engine.migrate import graph_version
 
@@ -27,7 +29,7 @@ class Health:
 
 
 @strawberry.type
-class Query(BlueprintQuery, CatalogueQuery, DeviceQuery):
+class Query(BlueprintQuery, CatalogueQuery, DeviceQuery, ImpactQuery):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
@@ -51,4 +53,11 @@ class Subscription(DeviceSubscription):
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription)
+    # parsed and validated documents are reused (process-wide LRU caches, bounded):
+    # clients repeat the same query text
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+    )
