@@ -9,15 +9,12 @@ import time
 from pathlib import Path
 
 from bench.common import engine, write_result
-from blueprint_engine.db import Query
+from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.model import LinkRole
 from lab import Lab
+from lab.lock import lab_lock
 from workers import rollout
-
-DROP = Query(
-    "bench.drop_lab_devices", "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' DETACH DELETE d"
-)
 
 
 def lab_footprint() -> tuple[float, float, int]:
@@ -45,9 +42,14 @@ def run() -> None:
     if name in bps.names():
         bps.delete(name)
     bps.create(name, "lab")
-    bps.graph.write(DROP)
+    with lab_lock():
+        _deploy(bps, name)
+
+
+def _deploy(bps: Blueprints, name: str) -> None:
+    rollout.forget_lab_devices(bps.graph)
     lab = Lab()
-    lab.down()
+    lab.down()  # a lab left by an interrupted run (we hold the machine's lab lock)
     try:
         up_s = time.perf_counter()
         lab.up(blueprint_lab_topology(bps.graph, name))
@@ -66,5 +68,5 @@ def run() -> None:
                      lab_cpu_s=round(cpu_s, 2))  # fmt: skip
     finally:
         lab.down()
-        bps.graph.write(DROP)
+        rollout.forget_lab_devices(bps.graph)
         bps.delete(name)

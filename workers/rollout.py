@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.db import Graph, Query
 from blueprint_engine.design_reader import read_cabling
 from blueprint_engine.devices import Devices
 from blueprint_engine.errors import FabricError, ServiceUnavailableError
@@ -23,6 +24,22 @@ from workers.drivers import open_driver
 from workers.reconciler import reconcile_device
 
 Report = Callable[[str], None]
+
+
+FORGET_LAB_DEVICES = Query(
+    "rollout.forget_lab_devices",
+    """
+    MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-'
+    OPTIONAL MATCH (d)-[:HAS_CONFIG|HAS_DEPLOYMENT|HAD_EVENT]->(x)
+    DETACH DELETE x, d
+    """,
+)
+
+
+def forget_lab_devices(graph: Graph) -> None:
+    """Drop the lab's devices with their configs, deployments and history (the lab's
+    switches are rebuilt with every lab, so their serials are reused)."""
+    graph.write(FORGET_LAB_DEVICES)
 
 
 def lab_serial(system: str) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,10 +15,12 @@ import napalm
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.db import Graph
 from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.model import LinkRole
 from lab import Lab
+from lab.errors import LabAlreadyRunningError
+from lab.lock import lab_lock
 from workers import rollout
 
 FABRIC = Path(__file__).resolve().parents[3] / "fixtures" / "napalm_linuxfrr" / "lab_fabric"
@@ -71,16 +72,7 @@ def sessions_up(device: Any) -> bool:
     return bool(peers) and all(p["is_up"] for p in peers.values())
 
 
-# One lab per machine (namespaces are named after the blueprint's nodes): every test
-# module that builds one holds this lock for its lifetime, so parallel runs queue.
-LAB_LOCK = Path(os.environ.get("FG_LAB_LOCK", "/tmp/fabricgraph-lab.lock"))
 LAB_LOCK_WAIT_S = float(os.environ.get("FG_LAB_LOCK_WAIT_S", "1800"))
-
-DROP_LAB_DEVICES = Query(
-    "test.drop_lab_devices",
-    "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' "
-    "OPTIONAL MATCH (d)-[:HAS_CONFIG|HAS_DEPLOYMENT]->(x) DETACH DELETE x, d",
-)
 
 
 @contextmanager
@@ -89,16 +81,11 @@ def exclusive_lab() -> Iterator[Lab]:
     reason = skip_reason()
     if reason:
         pytest.skip(reason)
-    with LAB_LOCK.open("w") as lock:
-        deadline = time.monotonic() + LAB_LOCK_WAIT_S
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    pytest.skip(f"another lab run held {LAB_LOCK} for {LAB_LOCK_WAIT_S:.0f} s")
-                time.sleep(1)
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(lab_lock(LAB_LOCK_WAIT_S))
+        except LabAlreadyRunningError as exc:
+            pytest.skip(exc.message)
         if Lab().status().get("running"):
             pytest.skip("a lab is already running here; stop it with `python -m lab down`")
         yield Lab()
@@ -113,14 +100,14 @@ def lab_blueprint(
         blueprints = Blueprints(graph)
         bp = f"{prefix}-{uuid.uuid4().hex[:6]}"
         blueprints.create(bp, template)
-        graph.write(DROP_LAB_DEVICES)
+        rollout.forget_lab_devices(graph)
         try:
             lab.up(blueprint_lab_topology(graph, bp))
             rollout.register_lab_agents(blueprints, lab, bp)
             yield blueprints, lab, bp
         finally:
             lab.down()
-            graph.write(DROP_LAB_DEVICES)
+            rollout.forget_lab_devices(graph)
             blueprints.delete(bp)
 
 
