@@ -1,0 +1,104 @@
+"""Cypher that writes observations, their samples, and applies the retention policy."""
+
+from __future__ import annotations
+
+from blueprint_engine.db import Query
+from telemetry.model import SUBJECT_LABEL, ObservationKind
+
+
+def _write_query(kind: ObservationKind) -> Query:
+    """One UNWIND per batch of one kind: upsert, detect change, sample, bound history.
+
+    Returns one row per observation whose value changed (or that is new), with the
+    previous value (null when new) and ``unknown`` = true when its subject is not an
+    intent node of the blueprint (the caller then rolls the transaction back).
+    """
+    label = SUBJECT_LABEL[kind]  # a schema label, never a value
+    return Query(
+        f"telemetry.write.{kind.value}",
+        f"""
+        UNWIND $rows AS r
+        MERGE (o:Observation {{uid: r.uid}})
+        ON CREATE SET o.blueprint = $bp, o.kind = $kind, o.observer = r.observer,
+                      o.subject = r.subject, o.linked = false
+        WITH r, o, o.value AS old
+        SET o.observed_at = datetime({{epochMillis: toInteger(r.at * 1000)}})
+        WITH r, o, old WHERE old IS NULL OR old <> r.value
+        SET o.value = r.value, o.changed_at = o.observed_at
+        CREATE (o)-[:HAD]->(:Sample {{blueprint: $bp, observation: r.uid, value: r.value,
+                                      at: r.at}})
+        WITH r, o, old
+        CALL {{
+            WITH o, r
+            WITH o, r WHERE o.linked = false
+            MATCH (n:{label} {{uid: $bp + '/' + r.subject}})
+            CREATE (o)-[:OBSERVES]->(n)
+            SET o.linked = true
+            RETURN count(n) AS linked
+        }}
+        CALL {{
+            WITH o
+            MATCH (o)-[:HAD]->(s:Sample)
+            WITH s ORDER BY s.at DESC SKIP $keep
+            DETACH DELETE s
+            RETURN count(*) AS dropped
+        }}
+        RETURN r.observer AS observer, r.subject AS subject, old, r.value AS value,
+               NOT o.linked AS unknown, dropped
+        """,
+    )
+
+
+WRITE: dict[ObservationKind, Query] = {kind: _write_query(kind) for kind in ObservationKind}
+
+BLUEPRINT_SYSTEMS = Query(
+    "telemetry.observers",
+    """
+    OPTIONAL MATCH (b:Blueprint {name: $bp})
+    WITH b
+    UNWIND $ids AS id
+    OPTIONAL MATCH (s:System {uid: $bp + '/' + id})
+    RETURN b IS NOT NULL AS blueprint, id, s IS NOT NULL AS known, s.role AS role
+    """,
+)
+
+# history older than the policy's age, and cleared anomalies / root causes past it
+PRUNE_SAMPLES = Query(
+    "telemetry.prune_samples",
+    """
+    MATCH (s:Sample) WHERE s.blueprint = $bp AND s.at < $cutoff
+    WITH s LIMIT $limit
+    DETACH DELETE s
+    RETURN count(*) AS dropped
+    """,
+)
+PRUNE_CLEARED = Query(
+    "telemetry.prune_cleared",
+    """
+    CALL {
+        MATCH (a:Anomaly) WHERE a.blueprint = $bp AND a.state = 'cleared'
+              AND a.cleared_at < datetime({epochMillis: $cutoff_ms})
+        RETURN a AS n
+        UNION
+        MATCH (c:RootCause) WHERE c.blueprint = $bp AND c.state = 'cleared'
+              AND c.cleared_at < datetime({epochMillis: $cutoff_ms})
+        RETURN c AS n
+    }
+    WITH n LIMIT $limit
+    DETACH DELETE n
+    RETURN count(*) AS dropped
+    """,
+)
+
+HISTORY = Query(
+    "telemetry.history",
+    """
+    MATCH (o:Observation)
+    WHERE o.blueprint = $bp AND o.subject = $subject AND ($kind IS NULL OR o.kind = $kind)
+    MATCH (o)-[:HAD]->(s:Sample)
+    RETURN o.kind AS kind, o.observer AS observer, o.subject AS subject,
+           s.value AS value, s.at AS at
+    ORDER BY at DESC, observer
+    LIMIT $limit
+    """,
+)
