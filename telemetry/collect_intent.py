@@ -3,7 +3,7 @@
 For every switch of a blueprint (or the ones named): its interfaces with their
 transceivers, its BGP sessions with the address it peers with and the peer's
 loopback, and the managed device assigned to it (serial, deploy mode, last
-deploy result). Servers are not collected from: they have no agent.
+deploy result, liveness, golden config). Servers are not collected from: they have no agent.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ INTENTS = Query(
                      END) AS sessions
     }
     OPTIONAL MATCH (d:Device)-[:ASSIGNED_TO]->(s)
+    OPTIONAL MATCH (d)-[:HAS_CONFIG]->(g:Config {stage: 'golden'})
     RETURN s.id AS system, s.hostname AS hostname, interfaces, sessions,
-           d.serial AS serial, d.deploy_mode AS deploy_mode, d.last_deploy AS last_deploy
+           d.serial AS serial, d.deploy_mode AS deploy_mode, d.last_deploy AS last_deploy,
+           d.liveness AS liveness, CASE WHEN $golden THEN g.text END AS golden
     ORDER BY system
     """,
 )
@@ -51,14 +53,26 @@ def _intent(bp: str, row: dict[str, Any]) -> DeviceIntent:
         SessionIntent(x["id"], x["peer_ip"], x["peer"], x.get("peer_loopback"))
         for x in sorted(row["sessions"], key=lambda x: str(x["id"]))
     )
-    return DeviceIntent(bp, row["system"], row["hostname"], interfaces, sessions,
-                        row.get("serial"), row.get("deploy_mode"),
-                        row.get("last_deploy"))  # fmt: skip
+    return DeviceIntent(
+        bp,
+        row["system"],
+        row["hostname"],
+        interfaces,
+        sessions,
+        row.get("serial"),
+        row.get("deploy_mode"),
+        row.get("last_deploy"),
+        row.get("liveness"),
+        row.get("golden"),
+    )
 
 
-def read_intents(graph: Graph, bp: str, systems: list[str] | None = None) -> list[DeviceIntent]:
-    """The collector's view of every switch of ``bp`` (or of ``systems``), by system id."""
-    rows = graph.read(INTENTS, bp=bp, systems=systems)
+def read_intents(
+    graph: Graph, bp: str, systems: list[str] | None = None, *, golden: bool = True
+) -> list[DeviceIntent]:
+    """The collector's view of every switch of ``bp`` (or of ``systems``), by system id;
+    with ``golden`` the assigned devices' golden config texts too."""
+    rows = graph.read(INTENTS, bp=bp, systems=systems, golden=golden)
     if not rows:
         raise NotFoundError(f"no blueprint named {bp!r}", allowed="an existing blueprint name")
     return [_intent(bp, row) for row in rows if row["system"] is not None]

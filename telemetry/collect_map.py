@@ -45,7 +45,8 @@ class SessionIntent:
 
 @dataclass(frozen=True)
 class DeviceIntent:
-    """What the blueprint says about one switch, as the collector needs it."""
+    """What the blueprint says about one switch, and the state of the device assigned
+    to it that the collector needs (how it was last seen, its golden config)."""
 
     blueprint: str
     system: str
@@ -55,6 +56,8 @@ class DeviceIntent:
     serial: str | None = None  # the assigned device, if any
     deploy_mode: str | None = None
     last_deploy: str | None = None  # "succeeded" | "failed" | None
+    liveness: str | None = None  # "connected" | "unavailable"
+    golden: str | None = field(default=None, repr=False)  # the golden config text
 
 
 @dataclass(frozen=True)
@@ -93,16 +96,24 @@ def config_deviated(golden: str | None, running: str, last_deploy: str | None) -
 
 def _device(b: _Builder, facts: Mapping[str, Any]) -> None:
     hostname = facts.get("hostname")
-    b.add(ObservationKind.DEVICE, b.intent.system,
-          {"reachable": True, "hostname": str(hostname) if hostname else None})  # fmt: skip
+    b.add(
+        ObservationKind.DEVICE,
+        b.intent.system,
+        {"reachable": True, "hostname": str(hostname) if hostname else None},
+    )
 
 
 def _interfaces(b: _Builder, interfaces: Mapping[str, Any]) -> None:
     for intent in b.intent.interfaces:
         seen = interfaces.get(intent.name) or {}
-        b.add(ObservationKind.INTERFACE, intent.id,
-              {"oper_up": bool(seen.get("is_up", False)),
-               "admin_up": bool(seen.get("is_enabled", False))})  # fmt: skip
+        b.add(
+            ObservationKind.INTERFACE,
+            intent.id,
+            {
+                "oper_up": bool(seen.get("is_up", False)),
+                "admin_up": bool(seen.get("is_enabled", False)),
+            },
+        )
 
 
 def _lldp(b: _Builder, neighbors: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
@@ -111,9 +122,11 @@ def _lldp(b: _Builder, neighbors: Mapping[str, Sequence[Mapping[str, Any]]]) -> 
         first = heard[0] if heard else {}
         name = first.get("remote_system_name") or None
         port = first.get("remote_port") or None
-        b.add(ObservationKind.LLDP, intent.id,
-              {"neighbor": str(name) if name else None,
-               "port": str(port) if port else None})  # fmt: skip
+        b.add(
+            ObservationKind.LLDP,
+            intent.id,
+            {"neighbor": str(name) if name else None, "port": str(port) if port else None},
+        )
 
 
 def _bgp_state(peer: Mapping[str, Any] | None) -> str:
@@ -130,9 +143,11 @@ def _bgp(b: _Builder, neighbors: Mapping[str, Any]) -> None:
         peers.update(vrf.get("peers") or {})
     for session in b.intent.sessions:
         peer = peers.get(session.peer_ip)
-        b.add(ObservationKind.BGP, session.id,
-              {"established": bool(peer and peer.get("is_up")),
-               "state": _bgp_state(peer)})  # fmt: skip
+        b.add(
+            ObservationKind.BGP,
+            session.id,
+            {"established": bool(peer and peer.get("is_up")), "state": _bgp_state(peer)},
+        )
 
 
 def weakest_rx_dbm(port: Mapping[str, Any]) -> float | None:
@@ -170,16 +185,26 @@ def _routes(b: _Builder, rib: Mapping[str, Sequence[Mapping[str, Any]]]) -> None
         if session.peer in done or not session.peer_loopback:
             continue  # one route per peer (an underlay and an overlay session share it)
         done.add(session.peer)
-        b.add(ObservationKind.ROUTE, session.peer,
-              {"present": route_present(rib.get(session.peer_loopback)),
-               "prefix": session.peer_loopback})  # fmt: skip
+        b.add(
+            ObservationKind.ROUTE,
+            session.peer,
+            {
+                "present": route_present(rib.get(session.peer_loopback)),
+                "prefix": session.peer_loopback,
+            },
+        )
 
 
 def _config(b: _Builder, config: ConfigFacts) -> None:
     last = config.last_deploy if config.last_deploy in LAST_DEPLOY_VALUES else None
-    b.add(ObservationKind.CONFIG, b.intent.system,
-          {"deviated": config_deviated(config.golden, config.running, config.last_deploy),
-           "last_deploy": last})  # fmt: skip
+    b.add(
+        ObservationKind.CONFIG,
+        b.intent.system,
+        {
+            "deviated": config_deviated(config.golden, config.running, config.last_deploy),
+            "last_deploy": last,
+        },
+    )
 
 
 def observations(

@@ -129,11 +129,12 @@ def write_intent(out_dir: str) -> None:
         intents = [asdict(i) | {"blueprint": "lab"} for i in read_intents(graph, bp)]
         design = read_cabling(graph, bp)
         out = {
-            "systems": [{"id": s.id, "role": str(s.role), "loopback": s.loopback}
-                        for s in design.systems],
+            "systems": [
+                {"id": s.id, "role": str(s.role), "loopback": s.loopback} for s in design.systems
+            ],
             "links": [{"id": x.id, "a": x.a, "b": x.b} for x in design.links],
             "sessions": graph.read(SESSIONS, bp=bp),
-        }  # fmt: skip
+        }
     finally:
         blueprints.delete(bp)
         graph.close()

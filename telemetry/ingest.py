@@ -99,8 +99,10 @@ def _check_observers(graph: Graph, bp: str, observations: Sequence[Observation])
     ids = sorted({o.observer for o in observations})
     rows = graph.read(q.BLUEPRINT_SYSTEMS, bp=bp, ids=ids)
     if rows and not rows[0]["blueprint"]:
-        raise NotFoundError(f"observations name blueprint {bp!r}, which does not exist",
-                            allowed="an existing blueprint name")  # fmt: skip
+        raise NotFoundError(
+            f"observations name blueprint {bp!r}, which does not exist",
+            allowed="an existing blueprint name",
+        )
     unknown = [r["id"] for r in rows if not r["known"]]
     servers = [r["id"] for r in rows if r["known"] and r["role"] == "server"]
     if unknown or servers:
@@ -114,8 +116,13 @@ def _rows(batch: Sequence[Observation]) -> dict[ObservationKind, list[dict[str, 
     rows: dict[ObservationKind, list[dict[str, Any]]] = defaultdict(list)
     seen: dict[str, int] = {}
     for o in batch:
-        row = {"uid": o.uid, "observer": o.observer, "subject": o.subject,
-               "value": o.value_json(), "at": float(o.observed_at)}  # fmt: skip
+        row = {
+            "uid": o.uid,
+            "observer": o.observer,
+            "subject": o.subject,
+            "value": o.value_json(),
+            "at": float(o.observed_at),
+        }
         kind_rows = rows[o.kind]
         if o.uid in seen:  # the same fact twice in one batch: the later one wins
             kind_rows[seen[o.uid]] = row
@@ -158,13 +165,19 @@ def _telemetry_event(
     kinds: dict[str, int] = defaultdict(int)
     for o in batch:
         kinds[o.kind.value] += 1
-    publish(redis, EventKind.TELEMETRY, {
-        "blueprint": bp,
-        "observations": len(batch),
-        "kinds": dict(kinds),
-        "changed": len(changes),
-        "subjects": sorted({f"{c.kind.value}:{c.subject}" for c in changes})[:SUBJECTS_IN_EVENT],
-    })  # fmt: skip
+    publish(
+        redis,
+        EventKind.TELEMETRY,
+        {
+            "blueprint": bp,
+            "observations": len(batch),
+            "kinds": dict(kinds),
+            "changed": len(changes),
+            "subjects": sorted({f"{c.kind.value}:{c.subject}" for c in changes})[
+                :SUBJECTS_IN_EVENT
+            ],
+        },
+    )
 
 
 def prune(graph: Graph, bp: str, policy: RetentionPolicy, now: float | None = None) -> int:
