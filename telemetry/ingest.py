@@ -219,7 +219,9 @@ def ingest(
         result.write_seconds += time.perf_counter() - started
         if evaluate and changes:
             started = time.perf_counter()
-            outcome = engine.evaluate_changes(graph, redis, bp, changes)
+            # the facts' own time when it is ahead of this clock (collectors' clocks differ)
+            now = max(time.time(), max(o.observed_at for o in items))
+            outcome = engine.evaluate_changes(graph, redis, bp, changes, now=now)
             result.anomalies_raised += outcome.raised
             result.anomalies_cleared += outcome.cleared
             result.root_causes_opened += outcome.causes_opened
