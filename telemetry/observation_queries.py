@@ -89,16 +89,3 @@ PRUNE_CLEARED = Query(
     RETURN count(*) AS dropped
     """,
 )
-
-HISTORY = Query(
-    "telemetry.history",
-    """
-    MATCH (o:Observation)
-    WHERE o.blueprint = $bp AND o.subject = $subject AND ($kind IS NULL OR o.kind = $kind)
-    MATCH (o)-[:HAD]->(s:Sample)
-    RETURN o.kind AS kind, o.observer AS observer, o.subject AS subject,
-           s.value AS value, s.at AS at
-    ORDER BY at DESC, observer
-    LIMIT $limit
-    """,
-)
