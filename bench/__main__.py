@@ -10,6 +10,7 @@ BENCHES = {
     "B2": "bench.b2_render",
     "B3": "bench.b3_commit",
     "B5": "bench.b5_nested",
+    "B6": "bench.b6_ingest",
     "B8": "bench.b8_lab_deploy",
     "B9": "bench.b9_memory",
 }

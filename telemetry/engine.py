@@ -81,15 +81,13 @@ def scope_of(graph: Graph, bp: str, changes: Iterable[Change]) -> Scope:
 
 def verdicts(graph: Graph, bp: str, scope: Scope, now: float) -> list[Verdict]:
     found: list[Verdict] = []
-    if scope.systems:
-        for m in expectations.system_facts(graph, bp, scope.systems):
-            found += evaluate_system(m)
-    if scope.interfaces:
-        for f in expectations.interface_facts(graph, bp, scope.interfaces):
-            found += evaluate_interface(f, now)
-    if scope.sessions:
-        for s in expectations.session_facts(graph, bp, scope.sessions):
-            found += evaluate_session(s)
+    fetched = expectations.facts(graph, bp, scope)
+    for m in fetched.systems:
+        found += evaluate_system(m)
+    for f in fetched.interfaces:
+        found += evaluate_interface(f, now)
+    for s in fetched.sessions:
+        found += evaluate_session(s)
     return found
 
 

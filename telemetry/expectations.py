@@ -1,9 +1,10 @@
 """Fetch the facts behind the expectations that depend on a set of changed subjects.
 
-One query per family (systems, interfaces, sessions), each taking the list of ids
-to re-evaluate: work is proportional to what changed, never to the blueprint.
-Observations are found by their uid (``<bp>/<kind>/<observer>/<subject>``), an
-index seek each.
+One query per family (systems, interfaces, sessions) reads the intent of the ids
+to re-evaluate, then one query reads every observation they compare with, by uid
+(``<bp>/<kind>/<observer>/<subject>``, an index seek each): work is proportional
+to what changed, never to the blueprint. The statements are kept simple (pattern
+comprehensions instead of chains of OPTIONAL MATCH) so that planning them is cheap.
 """
 
 from __future__ import annotations
@@ -15,35 +16,25 @@ from typing import Any
 
 from blueprint_engine.db import Graph, Query
 from telemetry.evaluate import InterfaceFacts, Managed, PeerEnd, SessionEnd, SessionFacts
+from telemetry.model import observation_uid
+
+DEVICE_OF = "head([(SYS)<-[:ASSIGNED_TO]-(d:Device) | d {.deploy_mode, .deviation}])"
 
 
-def _managed_map(system: str, device: str, prefix: str) -> str:
-    """Cypher map of a system's lifecycle facts and its own device/config observations."""
-    return f"""
-    {{system: {system}.id, hostname: {system}.hostname, mode: {device}.deploy_mode,
-      deviation: {device}.deviation, device_obs: {prefix}dev.value,
-      config_obs: {prefix}cfg.value}}"""
+def _device(system: str) -> str:
+    """The assigned device's mode and deviation (a pattern comprehension: cheap to plan)."""
+    return DEVICE_OF.replace("SYS", system)
 
 
-def _managed_match(system: str, device: str, prefix: str) -> str:
-    return f"""
-    OPTIONAL MATCH ({device}:Device)-[:ASSIGNED_TO]->({system})
-    OPTIONAL MATCH ({prefix}dev:Observation
-        {{uid: $bp + '/device/' + {system}.id + '/' + {system}.id}})
-    OPTIONAL MATCH ({prefix}cfg:Observation
-        {{uid: $bp + '/config/' + {system}.id + '/' + {system}.id}})"""
-
-
-SYSTEM_FACTS = Query(
+SYSTEM_INTENT = Query(
     "telemetry.facts.systems",
     f"""
     UNWIND $ids AS id
     MATCH (s:System {{uid: $bp + '/' + id}}) WHERE s.role <> 'server'
-    {_managed_match("s", "d", "s")}
-    RETURN {_managed_map("s", "d", "s")} AS m
+    RETURN s.id AS system, s.hostname AS hostname, {_device("s")} AS device
     """,
 )
-INTERFACE_FACTS = Query(
+INTERFACE_INTENT = Query(
     "telemetry.facts.interfaces",
     f"""
     UNWIND $ids AS id
@@ -51,38 +42,30 @@ INTERFACE_FACTS = Query(
     WHERE s.role <> 'server'
     MATCH (i)<-[:ENDPOINT]-(l:Link)-[:ENDPOINT]->(pi:Interface)<-[:HAS_INTERFACE]-(ps:System)
     WHERE pi <> i
-    OPTIONAL MATCH (i)-[:HAS_TRANSCEIVER]->(x:Transceiver)
-    OPTIONAL MATCH (pd:Device)-[:ASSIGNED_TO]->(ps)
-    {_managed_match("s", "d", "s")}
-    OPTIONAL MATCH (io:Observation {{uid: $bp + '/interface/' + s.id + '/' + i.id}})
-    OPTIONAL MATCH (lo:Observation {{uid: $bp + '/lldp/' + s.id + '/' + i.id}})
-    OPTIONAL MATCH (xo:Observation {{uid: $bp + '/optics/' + s.id + '/' + x.id}})
-    RETURN i.id AS interface, i.name AS name, l.id AS link,
-           {_managed_map("s", "d", "s")} AS owner,
+    RETURN i.id AS interface, i.name AS name, l.id AS link, s.id AS system,
+           s.hostname AS hostname, {_device("s")} AS device,
            {{interface: pi.id, name: pi.name, system: ps.id, hostname: ps.hostname,
-             role: ps.role, has_device: pd IS NOT NULL}} AS peer,
-           io.value AS iface_obs, io.changed_at.epochMillis / 1000.0 AS iface_changed_at,
-           lo.value AS lldp_obs, x.id AS transceiver, x.media AS media,
-           xo.value AS optics_obs
+             role: ps.role, has_device: EXISTS {{ (ps)<-[:ASSIGNED_TO]-(:Device) }}}} AS peer,
+           head([(i)-[:HAS_TRANSCEIVER]->(x:Transceiver) | x {{.id, .media}}]) AS transceiver
     """,
 )
-SESSION_FACTS = Query(
+SESSION_INTENT = Query(
     "telemetry.facts.sessions",
     f"""
     UNWIND $ids AS id
     MATCH (b:BgpSession {{uid: $bp + '/' + id}})
     MATCH (b)-[:PEER {{side: 'a'}}]->(a:System), (b)-[:PEER {{side: 'b'}}]->(z:System)
-    OPTIONAL MATCH (b)-[:OVER]->(l:Link)
-    {_managed_match("a", "ad", "a")}
-    {_managed_match("z", "zd", "z")}
-    OPTIONAL MATCH (ab:Observation {{uid: $bp + '/bgp/' + a.id + '/' + b.id}})
-    OPTIONAL MATCH (zb:Observation {{uid: $bp + '/bgp/' + z.id + '/' + b.id}})
-    OPTIONAL MATCH (ar:Observation {{uid: $bp + '/route/' + a.id + '/' + z.id}})
-    OPTIONAL MATCH (zr:Observation {{uid: $bp + '/route/' + z.id + '/' + a.id}})
-    RETURN b.id AS session, l.id AS link,
-           {_managed_map("a", "ad", "a")} AS a, {_managed_map("z", "zd", "z")} AS z,
-           ab.value AS a_bgp, zb.value AS z_bgp, ar.value AS a_route, zr.value AS z_route,
-           z.loopback AS z_loopback, a.loopback AS a_loopback
+    RETURN b.id AS session, head([(b)-[:OVER]->(l:Link) | l.id]) AS link,
+           a {{.id, .hostname, .loopback, device: {_device("a")}}} AS a,
+           z {{.id, .hostname, .loopback, device: {_device("z")}}} AS z
+    """,
+)
+OBSERVED = Query(
+    "telemetry.facts.observed",
+    """
+    UNWIND $uids AS uid
+    MATCH (o:Observation {uid: uid})
+    RETURN uid, o.value AS value, o.changed_at.epochMillis / 1000.0 AS changed_at
     """,
 )
 
@@ -144,49 +127,116 @@ def _value(text: str | None) -> Mapping[str, Any] | None:
     return None if text is None else dict(json.loads(text))
 
 
-def _managed(row: Mapping[str, Any]) -> Managed:
-    return Managed(
-        system=row["system"],
-        hostname=row["hostname"],
-        mode=row["mode"],
-        deviation=row["deviation"],
-        device_obs=_value(row["device_obs"]),
-        config_obs=_value(row["config_obs"]),
+@dataclass
+class _Observed:
+    """Observation values (and change times) by uid, fetched in one statement."""
+
+    bp: str
+    values: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+
+    def value(self, kind: str, observer: str, subject: str) -> Mapping[str, Any] | None:
+        found = self.values.get(observation_uid(self.bp, kind, observer, subject))
+        return None if found is None else _value(found[0])
+
+    def changed_at(self, kind: str, observer: str, subject: str) -> float | None:
+        found = self.values.get(observation_uid(self.bp, kind, observer, subject))
+        return None if found is None else found[1]
+
+    def managed(self, system: str, hostname: str, device: Mapping[str, Any] | None) -> Managed:
+        return Managed(
+            system=system,
+            hostname=hostname,
+            mode=device["deploy_mode"] if device else None,
+            deviation=device["deviation"] if device else None,
+            device_obs=self.value("device", system, system),
+            config_obs=self.value("config", system, system),
+        )
+
+
+def _self_uids(bp: str, system: str) -> list[str]:
+    return [observation_uid(bp, kind, system, system) for kind in ("device", "config")]
+
+
+def _observed(graph: Graph, bp: str, uids: Iterable[str]) -> _Observed:
+    rows = graph.read(OBSERVED, uids=sorted(set(uids)))
+    return _Observed(bp, {r["uid"]: (r["value"], r["changed_at"]) for r in rows})
+
+
+@dataclass
+class Facts:
+    systems: list[Managed] = field(default_factory=list)
+    interfaces: list[InterfaceFacts] = field(default_factory=list)
+    sessions: list[SessionFacts] = field(default_factory=list)
+
+
+def facts(graph: Graph, bp: str, scope: Scope) -> Facts:
+    """The intent behind every expectation in ``scope`` (one statement per family) and
+    every observation they compare with (one statement for all)."""
+    systems = graph.read(SYSTEM_INTENT, bp=bp, ids=sorted(scope.systems)) if scope.systems else []
+    ifaces = (
+        graph.read(INTERFACE_INTENT, bp=bp, ids=sorted(scope.interfaces))
+        if scope.interfaces
+        else []
+    )
+    sessions = (
+        graph.read(SESSION_INTENT, bp=bp, ids=sorted(scope.sessions)) if scope.sessions else []
+    )
+    uids: list[str] = []
+    for r in systems:
+        uids += _self_uids(bp, r["system"])
+    for r in ifaces:
+        me = r["system"]
+        uids += _self_uids(bp, me)
+        uids += [observation_uid(bp, k, me, r["interface"]) for k in ("interface", "lldp")]
+        if r["transceiver"]:
+            uids.append(observation_uid(bp, "optics", me, r["transceiver"]["id"]))
+    for r in sessions:
+        a, z = r["a"]["id"], r["z"]["id"]
+        uids += _self_uids(bp, a) + _self_uids(bp, z)
+        uids += [
+            observation_uid(bp, "bgp", a, r["session"]),
+            observation_uid(bp, "bgp", z, r["session"]),
+            observation_uid(bp, "route", a, z),
+            observation_uid(bp, "route", z, a),
+        ]
+    seen = _observed(graph, bp, uids) if uids else _Observed(bp)
+    out = Facts()
+    out.systems = [seen.managed(r["system"], r["hostname"], r["device"]) for r in systems]
+    out.interfaces = [_interface(seen, r) for r in ifaces]
+    out.sessions = [_session(seen, r) for r in sessions]
+    return out
+
+
+def _interface(seen: _Observed, r: Mapping[str, Any]) -> InterfaceFacts:
+    me, iface, xcvr = r["system"], r["interface"], r["transceiver"]
+    return InterfaceFacts(
+        interface=iface,
+        name=r["name"],
+        owner=seen.managed(me, r["hostname"], r["device"]),
+        link=r["link"],
+        peer=PeerEnd(**r["peer"]),
+        iface_obs=seen.value("interface", me, iface),
+        iface_changed_at=seen.changed_at("interface", me, iface),
+        lldp_obs=seen.value("lldp", me, iface),
+        transceiver=xcvr["id"] if xcvr else None,
+        media=xcvr["media"] if xcvr else None,
+        optics_obs=seen.value("optics", me, xcvr["id"]) if xcvr else None,
     )
 
 
-def system_facts(graph: Graph, bp: str, ids: Iterable[str]) -> list[Managed]:
-    return [_managed(r["m"]) for r in graph.read(SYSTEM_FACTS, bp=bp, ids=sorted(ids))]
-
-
-def interface_facts(graph: Graph, bp: str, ids: Iterable[str]) -> list[InterfaceFacts]:
-    facts = []
-    for r in graph.read(INTERFACE_FACTS, bp=bp, ids=sorted(ids)):
-        facts.append(
-            InterfaceFacts(
-                interface=r["interface"],
-                name=r["name"],
-                owner=_managed(r["owner"]),
-                link=r["link"],
-                peer=PeerEnd(**r["peer"]),
-                iface_obs=_value(r["iface_obs"]),
-                iface_changed_at=r["iface_changed_at"],
-                lldp_obs=_value(r["lldp_obs"]),
-                transceiver=r["transceiver"],
-                media=r["media"],
-                optics_obs=_value(r["optics_obs"]),
+def _session(seen: _Observed, r: Mapping[str, Any]) -> SessionFacts:
+    a, z = r["a"], r["z"]
+    ends = []
+    for me, peer in ((a, z), (z, a)):
+        ends.append(
+            SessionEnd(
+                seen.managed(me["id"], me["hostname"], me["device"]),
+                seen.value("bgp", me["id"], r["session"]),
+                seen.value("route", me["id"], peer["id"]),
+                peer["loopback"],
             )
         )
-    return facts
-
-
-def session_facts(graph: Graph, bp: str, ids: Iterable[str]) -> list[SessionFacts]:
-    facts = []
-    for r in graph.read(SESSION_FACTS, bp=bp, ids=sorted(ids)):
-        a = SessionEnd(_managed(r["a"]), _value(r["a_bgp"]), _value(r["a_route"]), r["z_loopback"])
-        z = SessionEnd(_managed(r["z"]), _value(r["z_bgp"]), _value(r["z_route"]), r["a_loopback"])
-        facts.append(SessionFacts(r["session"], r["link"], a, z))
-    return facts
+    return SessionFacts(r["session"], r["link"], ends[0], ends[1])
 
 
 def interfaces_of_transceivers(graph: Graph, bp: str, ids: Iterable[str]) -> set[str]:

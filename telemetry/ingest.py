@@ -14,12 +14,17 @@ The one entry point collectors call::
     result.anomalies_raised # anomalies raised by those changes (dicts, see docs)
 
 What it does, per blueprint, per batch of at most ``BATCH`` observations, in one
-transaction: one ``UNWIND`` statement per kind upserts the ``Observation`` nodes
-(``uid = <bp>/<kind>/<observer>/<subject>``), compares the new value with the
-stored one, writes a ``Sample`` only on change and keeps at most
-``policy.max_samples`` samples per observation; then one ``telemetry`` event is
-published for the batch (never one per observation). Samples, cleared anomalies
-and cleared root causes older than ``policy.max_age_s`` are pruned once per call.
+transaction: one ``UNWIND`` statement compares the batch with what the graph holds
+(``uid = <bp>/<kind>/<observer>/<subject>``) and returns only the facts that are new,
+changed or due for a refresh; the facts that are new or changed go
+to one ``UNWIND`` statement per kind, which upserts the ``Observation`` nodes,
+writes a ``Sample`` on change and keeps at most ``policy.max_samples`` samples per
+observation; unchanged facts only get their ``observed_at`` refreshed, at most
+every ``policy.refresh_s`` (one statement for all). Then one ``telemetry`` event
+is published for the batch (never one per observation). Samples, cleared anomalies
+and cleared root causes older than ``policy.max_age_s`` are pruned by a call that
+changed something, at most once per ``policy.prune_every_s`` per blueprint (a
+Redis key with that expiry is the throttle; losing it only prunes earlier).
 
 Finally only the expectations that depend on the changed observations are
 evaluated (``telemetry.engine``): anomalies are raised/cleared and root causes
@@ -36,7 +41,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from neo4j import ManagedTransaction
 
@@ -50,6 +55,15 @@ BATCH = 5000
 SUBJECTS_IN_EVENT = 200
 
 
+class EventBus(Publisher, Protocol):
+    """What ingestion needs from Redis: publish events, and a key as prune throttle."""
+
+    def set(self, name: str, value: str, *, ex: int | None = None, nx: bool = False) -> Any: ...
+
+
+PRUNE_KEY = "fabricgraph:telemetry:pruned:"
+
+
 @dataclass(frozen=True)
 class RetentionPolicy:
     """History bounds: samples per observation, and how old history may get."""
@@ -57,6 +71,9 @@ class RetentionPolicy:
     max_samples: int = 20
     max_age_s: float = 7 * 24 * 3600.0
     prune_limit: int = 10_000  # rows removed per call at most (the rest next time)
+    prune_every_s: float = 60.0
+    # an unchanged observation's observed_at is rewritten at most this often
+    refresh_s: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +105,9 @@ class IngestResult:
         return len(self.changes)
 
 
+Rows = dict[ObservationKind, list[dict[str, Any]]]
+
+
 def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
     grouped: dict[str, list[Observation]] = defaultdict(list)
     for observation in observations:
@@ -112,8 +132,8 @@ def _check_observers(graph: Graph, bp: str, observations: Sequence[Observation])
         )
 
 
-def _rows(batch: Sequence[Observation]) -> dict[ObservationKind, list[dict[str, Any]]]:
-    rows: dict[ObservationKind, list[dict[str, Any]]] = defaultdict(list)
+def _rows(batch: Sequence[Observation]) -> Rows:
+    rows: Rows = defaultdict(list)
     seen: dict[str, int] = {}
     for o in batch:
         row = {
@@ -132,17 +152,46 @@ def _rows(batch: Sequence[Observation]) -> dict[ObservationKind, list[dict[str, 
     return rows
 
 
+def triage(rows: Rows, due: dict[str, bool]) -> tuple[Rows, list[dict[str, Any]]]:
+    """Pure: split the rows the first pass returned (``due``: uid -> changed) into those
+    needing the full write (new or changed) and those only needing a refresh of
+    ``observed_at``; every other row (unchanged and fresh, or older than what the
+    graph holds) costs nothing more."""
+    write: Rows = defaultdict(list)
+    touch: list[dict[str, Any]] = []
+    for kind, kind_rows in rows.items():
+        for row in kind_rows:
+            changed = due.get(row["uid"])
+            if changed is True:
+                write[kind].append(row)
+            elif changed is False:
+                touch.append(row)
+    return write, touch
+
+
 def _write_batch(
     graph: Graph, bp: str, batch: Sequence[Observation], policy: RetentionPolicy
 ) -> tuple[list[Change], int]:
     rows = _rows(batch)
+    refresh_ms = int(policy.refresh_s * 1000)
 
     def work(tx: ManagedTransaction) -> tuple[list[Change], int]:
+        every = [r for kind_rows in rows.values() for r in kind_rows]
+        first = graph.run(tx, q.TRIAGE, rows=every, refresh_ms=refresh_ms)
+        write, touch = triage(rows, {r["uid"]: r["changed"] for r in first})
+        if touch:
+            graph.run(tx, q.TOUCH, rows=touch)
         changes: list[Change] = []
         dropped = 0
-        for kind, kind_rows in rows.items():
+        for kind, kind_rows in write.items():
             out: list[Row] = graph.run(
-                tx, q.WRITE[kind], bp=bp, kind=kind.value, rows=kind_rows, keep=policy.max_samples
+                tx,
+                q.WRITE[kind],
+                bp=bp,
+                kind=kind.value,
+                rows=kind_rows,
+                keep=policy.max_samples,
+                refresh_ms=refresh_ms,
             )
             unknown = [r["subject"] for r in out if r["unknown"]]
             if unknown:
@@ -192,7 +241,7 @@ def prune(graph: Graph, bp: str, policy: RetentionPolicy, now: float | None = No
 
 def ingest(
     graph: Graph,
-    redis: Publisher,
+    redis: EventBus,
     observations: Iterable[Observation],
     *,
     policy: RetentionPolicy | None = None,
@@ -213,7 +262,11 @@ def ingest(
             result.samples_dropped += dropped
             _telemetry_event(redis, bp, batch, batch_changes)
             changes += batch_changes
-        result.samples_dropped += prune(graph, bp, policy)
+        due = changes and redis.set(
+            PRUNE_KEY + bp, "1", ex=max(1, int(policy.prune_every_s)), nx=True
+        )
+        if due:
+            result.samples_dropped += prune(graph, bp, policy)
         result.observations += len(items)
         result.changes += changes
         result.write_seconds += time.perf_counter() - started

@@ -115,19 +115,22 @@ def parse_kind(kind: str) -> ObservationKind:
         ) from None
 
 
+def _allowed(kind: ObservationKind) -> str:
+    return ", ".join(
+        f"{key}: {'|'.join('null' if t is type(None) else t.__name__ for t in types)}"
+        for key, types in VALUE_KEYS[kind].items()
+    )
+
+
 def check_value(kind: ObservationKind, value: Mapping[str, Any]) -> None:
     """Raise ValidationError naming the key when ``value`` does not fit ``kind``."""
     spec = VALUE_KEYS[kind]
-    allowed = ", ".join(
-        f"{key}: {'|'.join('null' if t is type(None) else t.__name__ for t in types)}"
-        for key, types in spec.items()
-    )
-    missing = [key for key in spec if key not in value]
-    extra = [key for key in value if key not in spec]
-    if missing or extra:
+    if len(value) != len(spec) or any(key not in value for key in spec):
+        missing = [key for key in spec if key not in value]
+        extra = [key for key in value if key not in spec]
         raise ValidationError(
             f"{kind.value} observation value has missing keys {missing} / unknown keys {extra}",
-            allowed=allowed,
+            allowed=_allowed(kind),
         )
     for key, types in spec.items():
         item = value[key]
@@ -137,7 +140,7 @@ def check_value(kind: ObservationKind, value: Mapping[str, Any]) -> None:
         if wrong:
             raise ValidationError(
                 f"{kind.value} observation value {key}={item!r} has the wrong type",
-                allowed=allowed,
+                allowed=_allowed(kind),
             )
     if kind is ObservationKind.CONFIG and value["last_deploy"] not in LAST_DEPLOY_VALUES:
         raise ValidationError(

@@ -9,6 +9,10 @@ from telemetry.model import SUBJECT_LABEL, ObservationKind
 def _write_query(kind: ObservationKind) -> Query:
     """One UNWIND per batch of one kind: upsert, detect change, sample, bound history.
 
+    An unchanged fact costs an index seek and a comparison: its ``observed_at`` is
+    only rewritten once it is ``$refresh_ms`` old (so freshness has that
+    granularity), and a fact older than the stored one is ignored.
+
     Returns one row per observation whose value changed (or that is new), with the
     previous value (null when new) and ``unknown`` = true when its subject is not an
     intent node of the blueprint (the caller then rolls the transaction back).
@@ -18,11 +22,15 @@ def _write_query(kind: ObservationKind) -> Query:
         f"telemetry.write.{kind.value}",
         f"""
         UNWIND $rows AS r
+        OPTIONAL MATCH (seen:Observation {{uid: r.uid}})
+        WITH r, seen.value AS old, seen.observed_at.epochMillis AS last,
+             toInteger(r.at * 1000) AS at_ms
+        WHERE last IS NULL
+           OR (at_ms >= last AND (old <> r.value OR at_ms - last >= $refresh_ms))
         MERGE (o:Observation {{uid: r.uid}})
         ON CREATE SET o.blueprint = $bp, o.kind = $kind, o.observer = r.observer,
                       o.subject = r.subject, o.linked = false
-        WITH r, o, o.value AS old
-        SET o.observed_at = datetime({{epochMillis: toInteger(r.at * 1000)}})
+        SET o.observed_at = datetime({{epochMillis: at_ms}})
         WITH r, o, old WHERE old IS NULL OR old <> r.value
         SET o.value = r.value, o.changed_at = o.observed_at
         CREATE (o)-[:HAD]->(:Sample {{blueprint: $bp, observation: r.uid, value: r.value,
@@ -50,6 +58,31 @@ def _write_query(kind: ObservationKind) -> Query:
 
 
 WRITE: dict[ObservationKind, Query] = {kind: _write_query(kind) for kind in ObservationKind}
+
+# the cheap first pass over a batch (all kinds at once): only the facts that are new,
+# changed, or unchanged but due for a refresh of observed_at come back
+TRIAGE = Query(
+    "telemetry.triage",
+    """
+    UNWIND $rows AS r
+    OPTIONAL MATCH (o:Observation {uid: r.uid})
+    WITH r, o.value AS old, o.observed_at.epochMillis AS last, toInteger(r.at * 1000) AS at_ms
+    WHERE last IS NULL
+       OR (at_ms >= last AND (old <> r.value OR at_ms - last >= $refresh_ms))
+    RETURN r.uid AS uid, old IS NULL OR old <> r.value AS changed
+    """,
+)
+# unchanged facts whose observed_at is due for a refresh (all kinds at once)
+TOUCH = Query(
+    "telemetry.touch",
+    """
+    UNWIND $rows AS r
+    MATCH (o:Observation {uid: r.uid})
+    WITH o, toInteger(r.at * 1000) AS at_ms
+    WHERE o.observed_at.epochMillis < at_ms
+    SET o.observed_at = datetime({epochMillis: at_ms})
+    """,
+)
 
 BLUEPRINT_SYSTEMS = Query(
     "telemetry.observers",
