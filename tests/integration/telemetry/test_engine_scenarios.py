@@ -31,7 +31,7 @@ from blueprint_engine.lifecycle import Event
 from blueprint_engine.model import LinkRole, Role
 from blueprint_engine.settings import Settings
 from telemetry import engine
-from telemetry.ingest import BATCH, RetentionPolicy, ingest
+from telemetry.ingest import BATCH, RetentionPolicy, ingest, prune
 from tests.integration.telemetry import fabric_state as fs
 
 pytestmark = pytest.mark.integration
@@ -442,3 +442,26 @@ def test_one_telemetry_event_per_batch(
     pubsub.close()
     assert len(events) == -(-len(many) // BATCH) == 2
     assert sum(e["observations"] for e in events) == len(many)
+
+
+def test_history_and_cleared_anomalies_older_than_the_policy_are_pruned(
+    graph: Graph, client: redis.Redis, fabric: tuple[fs.Fabric, fs.Facts, Clock]
+) -> None:
+    fab, healthy, clock = fabric
+    count = Query(
+        "test.telemetry.aged",
+        "MATCH (n) WHERE n.blueprint = $bp AND (n:Sample OR (n:Anomaly AND n.state = 'cleared')"
+        " OR (n:RootCause AND n.state = 'cleared')) RETURN count(n) AS n",
+    )
+    assert graph.read(count, bp=fab.bp)[0]["n"] > 0  # the scenarios above left history
+    policy = RetentionPolicy(max_age_s=3600.0)
+    # an hour after the last observation nothing of it is older than the policy...
+    prune(graph, fab.bp, policy, now=clock.now + 60)
+    kept = graph.read(count, bp=fab.bp)[0]["n"]
+    assert kept > 0
+    # ...a day later every sample, cleared anomaly and cleared root cause is
+    prune(graph, fab.bp, policy, now=time.time() + 86400 + (clock.now - time.time()))
+    assert graph.read(count, bp=fab.bp)[0]["n"] == 0
+    assert raised(graph, fab.bp, faults_only=False) == set()
+    # the latest values stay on the observations themselves
+    assert graph.read(OBSERVATIONS, bp=fab.bp)[0]["n"] == len(healthy)
