@@ -218,7 +218,7 @@ def latency(
     return samples
 
 
-def _profile(graph: Graph, before: dict[str, float], top: int = 8) -> dict[str, float]:
+def _profile(graph: Graph, before: dict[str, float], top: int = 30) -> dict[str, float]:
     spent = {k: v - before.get(k, 0.0) for k, v in graph.stats.seconds.items()}
     ranked = sorted(spent.items(), key=lambda kv: -kv[1])[:top]
     return {k: round(v, 3) for k, v in ranked}

@@ -9,7 +9,6 @@ publish one ``anomaly`` event.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,26 +30,34 @@ CURRENT = Query(
 )
 
 
-def _upsert(label: str) -> Query:
-    return Query(
-        f"telemetry.anomalies.raise.{label}",
-        f"""
-        UNWIND $rows AS r
-        MATCH (n:{label} {{uid: $bp + '/' + r.subject}})
-        MERGE (a:Anomaly {{uid: r.uid}})
-        ON CREATE SET a.blueprint = $bp, a.type = r.type, a.subject = r.subject,
-                      a.device = r.device, a.first_seen = $now
-        SET a.first_seen = CASE WHEN a.state = 'raised' THEN a.first_seen ELSE $now END,
-            a.state = 'raised', a.cleared_at = null, a.last_seen = $now,
-            a.expected = r.expected, a.suppressed = r.suppressed,
-            a.expected_value = r.expected_value, a.actual_value = r.actual_value,
-            a.summary = r.summary
-        MERGE (a)-[:ON]->(n)
-        """,
+def node_by_label(labels: tuple[str, ...]) -> str:
+    """A subquery binding ``n`` to the intent node row ``r`` points at (``r.on_label``,
+    ``r.subject``): one branch per label, each an index seek, so one statement serves
+    rows of every label. Labels are schema names, never values."""
+    branches = "\n        UNION\n".join(
+        f"        WITH r WITH r WHERE r.on_label = '{label}'\n"
+        f"        MATCH (n:{label} {{uid: $bp + '/' + r.subject}}) RETURN n"
+        for label in labels
     )
+    return f"CALL {{\n{branches}\n    }}"
 
 
-UPSERT = {label: _upsert(label) for label in ON_LABELS}
+UPSERT = Query(
+    "telemetry.anomalies.raise",
+    f"""
+    UNWIND $rows AS r
+    {node_by_label(ON_LABELS)}
+    MERGE (a:Anomaly {{uid: r.uid}})
+    ON CREATE SET a.blueprint = $bp, a.type = r.type, a.subject = r.subject,
+                  a.device = r.device, a.first_seen = $now
+    SET a.first_seen = CASE WHEN a.state = 'raised' THEN a.first_seen ELSE $now END,
+        a.state = 'raised', a.cleared_at = null, a.last_seen = $now,
+        a.expected = r.expected, a.suppressed = r.suppressed,
+        a.expected_value = r.expected_value, a.actual_value = r.actual_value,
+        a.summary = r.summary
+    MERGE (a)-[:ON]->(n)
+    """,
+)
 CLEAR = Query(
     "telemetry.anomalies.clear",
     """
@@ -125,13 +132,9 @@ def current_states(graph: Graph, uids: Sequence[str]) -> dict[str, dict[str, Any
 
 
 def write(graph: Graph, bp: str, todo: Plan, now: float) -> None:
-    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in todo.upsert:
-        by_label[row["on_label"]].append(row)
-
     def work(tx: Any) -> None:
-        for label, rows in by_label.items():
-            graph.run(tx, UPSERT[label], bp=bp, rows=rows, now=now)
+        if todo.upsert:
+            graph.run(tx, UPSERT, bp=bp, rows=todo.upsert, now=now)
         if todo.clear:
             graph.run(tx, CLEAR, uids=[r["uid"] for r in todo.clear], now=now)
 

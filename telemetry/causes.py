@@ -10,13 +10,13 @@ evidence, first_seen, last_seen, cleared_at})-[:CAUSED_AT]->(intent node)`` and
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.db import Graph, Query
 from blueprint_engine.events import EventKind, Publisher, publish
+from telemetry.anomalies import node_by_label
 from telemetry.evaluate import AnomalyType
 from telemetry.rootcause import Cause, End, LinkTopo, SessionTopo, Symptom, Topology, group
 
@@ -28,34 +28,37 @@ RAISED = Query(
            a.actual_value AS actual, a.expected AS expected, a.suppressed AS suppressed
     """,
 )
-LINKS_OF = Query(
-    "telemetry.causes.links_of",
+TOPOLOGY = Query(
+    "telemetry.causes.topology",
     """
     UNWIND $ids AS id
-    MATCH (:System {uid: $bp + '/' + id})-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
-    WITH DISTINCT l
-    MATCH (l)-[e:ENDPOINT]->(i:Interface)<-[:HAS_INTERFACE]-(s:System)
-    OPTIONAL MATCH (i)-[:HAS_TRANSCEIVER]->(x:Transceiver)
-    OPTIONAL MATCH (d:Device)-[:ASSIGNED_TO]->(s)
-    WITH l, e.side AS side,
-         {interface: i.id, name: i.name, system: s.id, hostname: s.hostname, role: s.role,
-          transceiver: x.id, monitored: coalesce(d.deploy_mode IN ['deploy', 'drain'], false)}
-         AS end
-    ORDER BY side
-    RETURN l.id AS id, l.role AS role, collect(end) AS ends
+    MATCH (s:System {uid: $bp + '/' + id})
+    CALL {
+        WITH s
+        MATCH (s)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
+        MATCH (l)-[e:ENDPOINT]->(i:Interface)<-[:HAS_INTERFACE]-(o:System)
+        WITH l, e.side AS side,
+             {interface: i.id, name: i.name, system: o.id, hostname: o.hostname,
+              role: o.role,
+              transceiver: head([(i)-[:HAS_TRANSCEIVER]->(x:Transceiver) | x.id]),
+              monitored: coalesce(head([(o)<-[:ASSIGNED_TO]-(d:Device) |
+                                        d.deploy_mode IN ['deploy', 'drain']]), false)}
+             AS end
+        ORDER BY side
+        WITH l, collect(end) AS ends
+        RETURN collect({id: l.id, role: l.role, ends: ends}) AS links
+    }
+    CALL {
+        WITH s
+        MATCH (s)<-[:PEER]-(b:BgpSession)
+        MATCH (b)-[:PEER {side: 'a'}]->(a:System), (b)-[:PEER {side: 'b'}]->(z:System)
+        RETURN collect({id: b.id, a: a.id, b: z.id, a_role: a.role, b_role: z.role,
+                        link: head([(b)-[:OVER]->(l:Link) | l.id])}) AS sessions
+    }
+    RETURN links, sessions
     """,
 )
-SESSIONS_OF = Query(
-    "telemetry.causes.sessions_of",
-    """
-    UNWIND $ids AS id
-    MATCH (:System {uid: $bp + '/' + id})<-[:PEER]-(b:BgpSession)
-    WITH DISTINCT b
-    MATCH (b)-[:PEER {side: 'a'}]->(a:System), (b)-[:PEER {side: 'b'}]->(z:System)
-    OPTIONAL MATCH (b)-[:OVER]->(l:Link)
-    RETURN b.id AS id, a.id AS a, z.id AS b, l.id AS link, a.role AS a_role, z.role AS b_role
-    """,
-)
+"""Links (both ends) and BGP sessions of a set of systems, in one statement."""
 OPEN = Query(
     "telemetry.causes.open",
     """
@@ -93,19 +96,16 @@ UPSERT = Query(
 )
 
 
-def _caused_at(label: str) -> Query:
-    return Query(
-        f"telemetry.causes.at.{label}",
-        f"""
-        UNWIND $rows AS r
-        MATCH (c:RootCause {{uid: r.uid}}), (n:{label} {{uid: $bp + '/' + r.id}})
-        MERGE (c)-[:CAUSED_AT]->(n)
-        """,
-    )
-
-
 AT_LABELS = ("System", "Interface", "Link", "Transceiver")
-CAUSED_AT = {label: _caused_at(label) for label in AT_LABELS}
+CAUSED_AT = Query(
+    "telemetry.causes.at",
+    f"""
+    UNWIND $rows AS r
+    {node_by_label(AT_LABELS)}
+    MATCH (c:RootCause {{uid: r.uid}})
+    MERGE (c)-[:CAUSED_AT]->(n)
+    """,
+)
 CLEAR = Query(
     "telemetry.causes.clear",
     """
@@ -137,14 +137,15 @@ def symptoms(graph: Graph, bp: str) -> list[Symptom]:
 
 
 def _add_round(graph: Graph, bp: str, ids: Sequence[str], topo: Topology) -> None:
-    for r in graph.read(LINKS_OF, bp=bp, ids=list(ids)):
-        ends = tuple(End(**e) for e in r["ends"])
-        if len(ends) == 2:
-            topo.add_link(LinkTopo(r["id"], r["role"], (ends[0], ends[1])))
-    for r in graph.read(SESSIONS_OF, bp=bp, ids=list(ids)):
-        topo.add_session(SessionTopo(r["id"], r["a"], r["b"], r["link"]))
-        topo.roles.setdefault(r["a"], r["a_role"])
-        topo.roles.setdefault(r["b"], r["b_role"])
+    for r in graph.read(TOPOLOGY, bp=bp, ids=list(ids)):
+        for link in r["links"]:
+            ends = tuple(End(**e) for e in link["ends"])
+            if len(ends) == 2:
+                topo.add_link(LinkTopo(link["id"], link["role"], (ends[0], ends[1])))
+        for ses in r["sessions"]:
+            topo.add_session(SessionTopo(ses["id"], ses["a"], ses["b"], ses["link"]))
+            topo.roles.setdefault(ses["a"], ses["a_role"])
+            topo.roles.setdefault(ses["b"], ses["b_role"])
 
 
 def topology(graph: Graph, bp: str, found: Iterable[Symptom]) -> Topology:
@@ -206,16 +207,17 @@ def _row(bp: str, cause: Cause) -> dict[str, Any]:
 
 def write(graph: Graph, bp: str, todo: CausePlan, now: float) -> None:
     rows = [_row(bp, c) for c in todo.upsert]
-    at: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for cause in todo.upsert:
-        for label, ident in cause.at:
-            at[label].append({"uid": cause.uid(bp), "id": ident})
+    at = [
+        {"uid": c.uid(bp), "on_label": label, "subject": ident}
+        for c in todo.upsert
+        for label, ident in c.at
+    ]
 
     def work(tx: Any) -> None:
         if rows:
             graph.run(tx, UPSERT, bp=bp, rows=rows, now=now)
-        for label, items in at.items():
-            graph.run(tx, CAUSED_AT[label], bp=bp, rows=items)
+        if at:
+            graph.run(tx, CAUSED_AT, bp=bp, rows=at)
         if todo.clear:
             graph.run(tx, CLEAR, uids=[r["uid"] for r in todo.clear], now=now)
 

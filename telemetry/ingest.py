@@ -17,9 +17,10 @@ What it does, per blueprint, per batch of at most ``BATCH`` observations, in one
 transaction: one ``UNWIND`` statement compares the batch with what the graph holds
 (``uid = <bp>/<kind>/<observer>/<subject>``) and returns only the facts that are new,
 changed or due for a refresh; the facts that are new or changed go
-to one ``UNWIND`` statement per kind, which upserts the ``Observation`` nodes,
+to one ``UNWIND`` statement (all kinds), which upserts the ``Observation`` nodes,
 writes a ``Sample`` on change and keeps at most ``policy.max_samples`` samples per
-observation; unchanged facts only get their ``observed_at`` refreshed, at most
+observation (new observations are tied to their intent node by one statement per
+kind); unchanged facts only get their ``observed_at`` refreshed, at most
 every ``policy.refresh_s`` (one statement for all). Then one ``telemetry`` event
 is published for the batch (never one per observation). Samples, cleared anomalies
 and cleared root causes older than ``policy.max_age_s`` are pruned by a call that
@@ -45,11 +46,11 @@ from typing import Any, Protocol
 
 from neo4j import ManagedTransaction
 
-from blueprint_engine.db import Graph, Row
+from blueprint_engine.db import Graph
 from blueprint_engine.errors import NotFoundError, ValidationError
 from blueprint_engine.events import EventKind, Publisher, publish
 from telemetry import observation_queries as q
-from telemetry.model import SUBJECT_LABEL, Observation, ObservationKind, check
+from telemetry.model import SUBJECT_LABEL, Observation, ObservationKind, check, observation_uid
 
 BATCH = 5000
 SUBJECTS_IN_EVENT = 200
@@ -152,21 +153,39 @@ def _rows(batch: Sequence[Observation]) -> Rows:
     return rows
 
 
-def triage(rows: Rows, due: dict[str, bool]) -> tuple[Rows, list[dict[str, Any]]]:
+def triage(rows: Rows, due: dict[str, bool]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Pure: split the rows the first pass returned (``due``: uid -> changed) into those
-    needing the full write (new or changed) and those only needing a refresh of
+    needing the write (new or changed) and those only needing a refresh of
     ``observed_at``; every other row (unchanged and fresh, or older than what the
     graph holds) costs nothing more."""
-    write: Rows = defaultdict(list)
+    write: list[dict[str, Any]] = []
     touch: list[dict[str, Any]] = []
     for kind, kind_rows in rows.items():
         for row in kind_rows:
             changed = due.get(row["uid"])
             if changed is True:
-                write[kind].append(row)
+                write.append({**row, "kind": kind.value})
             elif changed is False:
                 touch.append(row)
     return write, touch
+
+
+def _link(graph: Graph, tx: ManagedTransaction, bp: str, new: list[Change]) -> None:
+    by_kind: dict[ObservationKind, list[dict[str, str]]] = defaultdict(list)
+    for c in new:
+        by_kind[c.kind].append(
+            {"uid": observation_uid(bp, c.kind, c.observer, c.subject), "subject": c.subject}
+        )
+    for kind, rows in by_kind.items():
+        unknown = [
+            r["subject"] for r in graph.run(tx, q.LINK[kind], bp=bp, rows=rows) if r["unknown"]
+        ]
+        if unknown:
+            raise NotFoundError(
+                f"{kind.value} observations name subjects {unknown[:10]} that are not "
+                f"intent nodes of blueprint {bp!r}",
+                allowed=f"ids of the blueprint's {SUBJECT_LABEL[kind]} nodes",
+            )
 
 
 def _write_batch(
@@ -181,29 +200,17 @@ def _write_batch(
         write, touch = triage(rows, {r["uid"]: r["changed"] for r in first})
         if touch:
             graph.run(tx, q.TOUCH, rows=touch)
-        changes: list[Change] = []
-        dropped = 0
-        for kind, kind_rows in write.items():
-            out: list[Row] = graph.run(
-                tx,
-                q.WRITE[kind],
-                bp=bp,
-                kind=kind.value,
-                rows=kind_rows,
-                keep=policy.max_samples,
-                refresh_ms=refresh_ms,
+        if not write:
+            return [], 0
+        out = graph.run(tx, q.WRITE, bp=bp, rows=write, keep=policy.max_samples)
+        changes = [
+            Change(
+                bp, ObservationKind(r["kind"]), r["observer"], r["subject"], r["old"], r["value"]
             )
-            unknown = [r["subject"] for r in out if r["unknown"]]
-            if unknown:
-                raise NotFoundError(
-                    f"{kind.value} observations name subjects {unknown[:10]} that are not "
-                    f"intent nodes of blueprint {bp!r}",
-                    allowed=f"ids of the blueprint's {SUBJECT_LABEL[kind]} nodes",
-                )
-            for r in out:
-                dropped += int(r["dropped"])
-                changes.append(Change(bp, kind, r["observer"], r["subject"], r["old"], r["value"]))
-        return changes, dropped
+            for r in out
+        ]
+        _link(graph, tx, bp, [c for c, r in zip(changes, out, strict=True) if r["new"]])
+        return changes, sum(int(r["dropped"]) for r in out)
 
     return graph.write_tx(work)
 

@@ -5,59 +5,57 @@ from __future__ import annotations
 from blueprint_engine.db import Query
 from telemetry.model import SUBJECT_LABEL, ObservationKind
 
-
-def _write_query(kind: ObservationKind) -> Query:
-    """One UNWIND per batch of one kind: upsert, detect change, sample, bound history.
-
-    An unchanged fact costs an index seek and a comparison: its ``observed_at`` is
-    only rewritten once it is ``$refresh_ms`` old (so freshness has that
-    granularity), and a fact older than the stored one is ignored.
-
-    Returns one row per observation whose value changed (or that is new), with the
-    previous value (null when new) and ``unknown`` = true when its subject is not an
-    intent node of the blueprint (the caller then rolls the transaction back).
+WRITE = Query(
+    "telemetry.write",
     """
+    UNWIND $rows AS r
+    OPTIONAL MATCH (seen:Observation {uid: r.uid})
+    WITH r, seen.value AS old, seen.observed_at.epochMillis AS last,
+         toInteger(r.at * 1000) AS at_ms
+    WHERE last IS NULL OR (at_ms >= last AND old <> r.value)
+    MERGE (o:Observation {uid: r.uid})
+    ON CREATE SET o.blueprint = $bp, o.kind = r.kind, o.observer = r.observer,
+                  o.subject = r.subject, o.linked = false
+    WITH r, o, old, datetime({epochMillis: at_ms}) AS at
+    SET o.observed_at = at, o.changed_at = at, o.value = r.value
+    CREATE (o)-[:HAD]->(:Sample {blueprint: $bp, observation: r.uid, value: r.value,
+                                 at: r.at})
+    WITH r, o, old
+    CALL {
+        WITH o
+        MATCH (o)-[:HAD]->(s:Sample)
+        WITH s ORDER BY s.at DESC SKIP $keep
+        DETACH DELETE s
+        RETURN count(*) AS dropped
+    }
+    RETURN r.kind AS kind, r.observer AS observer, r.subject AS subject, old,
+           r.value AS value, NOT o.linked AS new, dropped
+    """,
+)
+"""New or changed facts of every kind in one statement: upsert, a ``Sample`` per
+change, at most ``$keep`` samples per observation. Returns one row per fact written
+(``old`` null when new). A fact older than the stored one is ignored."""
+
+
+def _link_query(kind: ObservationKind) -> Query:
+    """Tie new observations of one kind to the intent node they observe; ``unknown``
+    names subjects that are not intent nodes of the blueprint (the caller then rolls
+    the transaction back)."""
     label = SUBJECT_LABEL[kind]  # a schema label, never a value
     return Query(
-        f"telemetry.write.{kind.value}",
+        f"telemetry.link.{kind.value}",
         f"""
         UNWIND $rows AS r
-        OPTIONAL MATCH (seen:Observation {{uid: r.uid}})
-        WITH r, seen.value AS old, seen.observed_at.epochMillis AS last,
-             toInteger(r.at * 1000) AS at_ms
-        WHERE last IS NULL
-           OR (at_ms >= last AND (old <> r.value OR at_ms - last >= $refresh_ms))
-        MERGE (o:Observation {{uid: r.uid}})
-        ON CREATE SET o.blueprint = $bp, o.kind = $kind, o.observer = r.observer,
-                      o.subject = r.subject, o.linked = false
-        SET o.observed_at = datetime({{epochMillis: at_ms}})
-        WITH r, o, old WHERE old IS NULL OR old <> r.value
-        SET o.value = r.value, o.changed_at = o.observed_at
-        CREATE (o)-[:HAD]->(:Sample {{blueprint: $bp, observation: r.uid, value: r.value,
-                                      at: r.at}})
-        WITH r, o, old
-        CALL {{
-            WITH o, r
-            WITH o, r WHERE o.linked = false
-            MATCH (n:{label} {{uid: $bp + '/' + r.subject}})
-            CREATE (o)-[:OBSERVES]->(n)
-            SET o.linked = true
-            RETURN count(n) AS linked
-        }}
-        CALL {{
-            WITH o
-            MATCH (o)-[:HAD]->(s:Sample)
-            WITH s ORDER BY s.at DESC SKIP $keep
-            DETACH DELETE s
-            RETURN count(*) AS dropped
-        }}
-        RETURN r.observer AS observer, r.subject AS subject, old, r.value AS value,
-               NOT o.linked AS unknown, dropped
+        MATCH (o:Observation {{uid: r.uid}}) WHERE o.linked = false
+        OPTIONAL MATCH (n:{label} {{uid: $bp + '/' + r.subject}})
+        FOREACH (_ IN CASE WHEN n IS NULL THEN [] ELSE [1] END |
+                 CREATE (o)-[:OBSERVES]->(n) SET o.linked = true)
+        RETURN r.subject AS subject, n IS NULL AS unknown
         """,
     )
 
 
-WRITE: dict[ObservationKind, Query] = {kind: _write_query(kind) for kind in ObservationKind}
+LINK: dict[ObservationKind, Query] = {kind: _link_query(kind) for kind in ObservationKind}
 
 # the cheap first pass over a batch (all kinds at once): only the facts that are new,
 # changed, or unchanged but due for a refresh of observed_at come back
