@@ -112,7 +112,8 @@ Rows = dict[ObservationKind, list[dict[str, Any]]]
 def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
     grouped: dict[str, list[Observation]] = defaultdict(list)
     for observation in observations:
-        grouped[check(observation).blueprint].append(observation)
+        checked = check(observation)
+        grouped[checked.blueprint].append(checked)
     return grouped
 
 
@@ -196,8 +197,15 @@ def _write_batch(
 
     def work(tx: ManagedTransaction) -> tuple[list[Change], int]:
         every = [r for kind_rows in rows.values() for r in kind_rows]
-        first = graph.run(tx, q.TRIAGE, rows=every, refresh_ms=refresh_ms)
-        write, touch = triage(rows, {r["uid"]: r["changed"] for r in first})
+        first = graph.run(
+            tx,
+            q.TRIAGE,
+            uids=[r["uid"] for r in every],
+            values=[r["value"] for r in every],
+            at_ms=[int(r["at"] * 1000) for r in every],
+            refresh_ms=refresh_ms,
+        )
+        write, touch = triage(rows, {every[r["i"]]["uid"]: r["changed"] for r in first})
         if touch:
             graph.run(tx, q.TOUCH, rows=touch)
         if not write:
