@@ -27,9 +27,10 @@ and cleared root causes older than ``policy.max_age_s`` are pruned by a call tha
 changed something, at most once per ``policy.prune_every_s`` per blueprint (a
 Redis key with that expiry is the throttle; losing it only prunes earlier).
 
-Finally only the expectations that depend on the changed observations are
-evaluated (``telemetry.engine``): anomalies are raised/cleared and root causes
-regrouped, each publishing ``anomaly`` / ``root_cause`` events.
+After each batch, only the expectations that depend on its changed observations
+are evaluated (``telemetry.engine``): anomalies are raised/cleared and root
+causes regrouped, each publishing ``anomaly`` / ``root_cause`` events. A fault is
+thus visible once its batch is written, not when a large call ends.
 
 Bad input (unknown kind, malformed value, unknown blueprint, observer or
 subject) raises ``ValidationError`` naming it, and nothing of that call's
@@ -269,30 +270,31 @@ def ingest(
     result = IngestResult()
     for bp, items in _by_blueprint(observations).items():
         _check_observers(graph, bp, items)
-        started = time.perf_counter()
-        changes: list[Change] = []
+        # the facts' own time when it is ahead of this clock (collectors' clocks differ)
+        latest = max(o.observed_at for o in items)
+        changed = False
         for start in range(0, len(items), BATCH):
+            started = time.perf_counter()
             batch = items[start : start + BATCH]
-            batch_changes, dropped = _write_batch(graph, bp, batch, policy)
+            changes, dropped = _write_batch(graph, bp, batch, policy)
             result.samples_dropped += dropped
-            _telemetry_event(redis, bp, batch, batch_changes)
-            changes += batch_changes
-        due = changes and redis.set(
+            _telemetry_event(redis, bp, batch, changes)
+            result.changes += changes
+            result.write_seconds += time.perf_counter() - started
+            changed = changed or bool(changes)
+            if evaluate and changes:  # per batch: a fault is visible before the call ends
+                started = time.perf_counter()
+                now = max(time.time(), latest)
+                outcome = engine.evaluate_changes(graph, redis, bp, changes, now=now)
+                result.anomalies_raised += outcome.raised
+                result.anomalies_cleared += outcome.cleared
+                result.root_causes_opened += outcome.causes_opened
+                result.root_causes_cleared += outcome.causes_cleared
+                result.evaluate_seconds += time.perf_counter() - started
+        result.observations += len(items)
+        due = changed and redis.set(
             PRUNE_KEY + bp, "1", ex=max(1, int(policy.prune_every_s)), nx=True
         )
         if due:
             result.samples_dropped += prune(graph, bp, policy)
-        result.observations += len(items)
-        result.changes += changes
-        result.write_seconds += time.perf_counter() - started
-        if evaluate and changes:
-            started = time.perf_counter()
-            # the facts' own time when it is ahead of this clock (collectors' clocks differ)
-            now = max(time.time(), max(o.observed_at for o in items))
-            outcome = engine.evaluate_changes(graph, redis, bp, changes, now=now)
-            result.anomalies_raised += outcome.raised
-            result.anomalies_cleared += outcome.cleared
-            result.root_causes_opened += outcome.causes_opened
-            result.root_causes_cleared += outcome.causes_cleared
-            result.evaluate_seconds += time.perf_counter() - started
     return result
