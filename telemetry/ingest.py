@@ -139,18 +139,19 @@ def _rows(batch: Sequence[Observation]) -> Rows:
     rows: Rows = defaultdict(list)
     seen: dict[str, int] = {}
     for o in batch:
+        uid = o.uid
         row = {
-            "uid": o.uid,
+            "uid": uid,
             "observer": o.observer,
             "subject": o.subject,
             "value": o.value_json(),
             "at": float(o.observed_at),
         }
         kind_rows = rows[o.kind]
-        if o.uid in seen:  # the same fact twice in one batch: the later one wins
-            kind_rows[seen[o.uid]] = row
+        if uid in seen:  # the same fact twice in one batch: the later one wins
+            kind_rows[seen[uid]] = row
         else:
-            seen[o.uid] = len(kind_rows)
+            seen[uid] = len(kind_rows)
             kind_rows.append(row)
     return rows
 
