@@ -27,8 +27,8 @@ services: venv neo4j-fetch ## Neo4j and Redis
 	@$(SERVICES) start neo4j redis
 	@$(PY) -m api migrate
 
-worker: services
-	@$(SERVICES) start worker
+worker: services ## Celery worker and its beat schedule (telemetry collection)
+	@$(SERVICES) start worker beat
 
 api: services
 	@$(SERVICES) start api
