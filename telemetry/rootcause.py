@@ -4,7 +4,8 @@ The rules, in the order they claim symptoms (a symptom belongs to one cause):
 
 1. ``device_offline``: an unreachable switch explains, on its peers, the BGP session
    ends to it, their routes to its loopback, and the LLDP/interface symptoms of
-   the links to it.
+   the links to it; and what it had reported itself while going down (its own
+   BGP/route/interface/LLDP anomalies, kept as they were while it is unknown).
 2. ``transceiver_fault``: a transceiver absent or receiving out of range explains
    its link going down at both ends, the BGP sessions over that link at both ends
    and the loopback routes those sessions carried.
@@ -185,6 +186,9 @@ class _Index:
             if s.uid not in self.claimed
         ]
 
+    def of_device(self, device: str) -> list[Symptom]:
+        return [s for s in self.by_uid.values() if s.device == device and s.uid not in self.claimed]
+
     def claim(self, symptoms: Iterable[Symptom]) -> tuple[str, ...]:
         uids = tuple(sorted({s.uid for s in symptoms} - self.claimed))
         self.claimed.update(uids)
@@ -215,6 +219,10 @@ def _actual(symptoms: Iterable[Symptom]) -> dict[str, Any]:
 # -- the rules ------------------------------------------------------------------------------
 
 
+# faults of a switch's own that an outage does not explain
+_OWN_FAULTS = frozenset({T.CONFIG_DEVIATION, T.DEPLOYMENT_FAILURE, T.TRANSCEIVER_FAULT})
+
+
 def _device_offline(idx: _Index, topo: Topology) -> list[Cause]:
     causes = []
     for symptom in idx.of_type(T.DEVICE_UNAVAILABLE):
@@ -231,6 +239,9 @@ def _device_offline(idx: _Index, topo: Topology) -> list[Cause]:
                 if end.system != dev:
                     found += idx.get(T.INTERFACE_DOWN, end.interface)
                     found += idx.get(T.CABLING, end.interface)
+        # what it reported while going down stays as it was (unknown now): its own
+        # anomalies (a BGP daemon that stopped first, ...) follow from the same fault
+        found += [s for s in idx.of_device(dev) if s.type not in _OWN_FAULTS]
         uids = idx.claim(found)
         causes.append(
             Cause(
