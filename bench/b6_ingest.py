@@ -253,7 +253,7 @@ def run(template: str = TEMPLATE) -> None:
         client.close()
     typical = figures["typical"]
     write_result(
-        "B6",
+        "B6" if template == "medium" else f"B6-{template}",
         typical["per_s"],
         "observations/s",
         ">= 20000 observations/s with evaluation; anomaly visible <= 1 s",
