@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli_blueprint import app as blueprint_app
+from api.cli_collect import collect
 from api.cli_device import app as device_app
 from api.cli_telemetry import anomalies, root_causes
 from api.health import health as service_health
@@ -64,6 +65,7 @@ def migrate_cmd() -> None:
 
 
 app.command()(tour)
+app.command()(collect)
 app.command("anomalies")(anomalies)
 app.command("root-causes")(root_causes)
 

@@ -41,7 +41,7 @@ import redis
 
 from blueprint_engine.db import Graph, Query
 from blueprint_engine.devices import Devices
-from blueprint_engine.errors import FabricError
+from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
 from telemetry.collect_intent import golden_stamps, read_intents
 from telemetry.collect_map import UNREACHABLE, ConfigFacts, DeviceIntent, observations
 from telemetry.engine import reevaluate
@@ -69,6 +69,10 @@ BLUEPRINTS_TO_COLLECT = Query(
     WHERE d.deploy_mode IN $modes AND coalesce(d.worker_queue, $queue) = $queue
     RETURN DISTINCT s.blueprint AS blueprint ORDER BY blueprint
     """,
+)
+BLUEPRINT_EXISTS = Query(
+    "collect.blueprint_exists",
+    "OPTIONAL MATCH (b:Blueprint {name: $bp}) RETURN b IS NOT NULL AS found",
 )
 SET_LIVENESS = Query(
     "collect.liveness",
@@ -201,12 +205,17 @@ def _client(task: GraphTask) -> redis.Redis:
 
 @app.task(name="fabricgraph.collect_blueprint", base=GraphTask, bind=True)
 def collect_blueprint(
-    self: GraphTask, blueprint: str, systems: list[str] | None = None, deployed_only: bool = False
+    self: GraphTask,
+    blueprint: str,
+    systems: list[str] | None = None,
+    deployed_only: bool = False,
+    wait_s: float = 0.0,
 ) -> dict[str, Any]:
-    """One collection round of a blueprint; a round already running makes this a no-op."""
+    """One collection round of a blueprint. A round already running makes this a no-op
+    (``busy``), unless ``wait_s``: then it waits that long for it to finish first."""
     client = _client(self)
     lock = client.lock(f"fabricgraph:collect:{blueprint}", timeout=ROUND_LOCK_TTL_S,
-                       blocking=False)  # fmt: skip
+                       blocking=wait_s > 0, blocking_timeout=wait_s or None)  # fmt: skip
     if not lock.acquire():
         return {"blueprint": blueprint, "status": "busy",
                 "reason": "a collection round of this blueprint is running"}  # fmt: skip
@@ -256,3 +265,24 @@ def telemetry_sweep(self: GraphTask) -> dict[str, dict[str, int]]:
         outcome = reevaluate(self.graph, client, bp)
         out[bp] = {"raised": len(outcome.raised), "cleared": len(outcome.cleared)}
     return out
+
+
+def request_round(graph: Graph, bp: str, timeout_s: float = 60.0) -> dict[str, Any]:
+    """On demand: a collection round of ``bp`` on the workers, waited for (CLI, GraphQL)."""
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
+    if not graph.read(BLUEPRINT_EXISTS, bp=bp)[0]["found"]:
+        raise NotFoundError(f"no blueprint named {bp!r}", allowed="an existing blueprint name")
+    pending = collect_blueprint.delay(bp, wait_s=timeout_s / 2)
+    try:
+        result: dict[str, Any] = pending.get(timeout=timeout_s)
+    except CeleryTimeout:
+        raise ServiceUnavailableError(
+            f"no collection round of {bp!r} finished within {timeout_s:.0f} s",
+            allowed=f"a running worker on queue {app.conf.task_default_queue!r} (make worker)",
+        ) from None
+    if result.get("status") == "failed":
+        raise ServiceUnavailableError(
+            f"collection of {bp!r} failed: {result.get('error')}", allowed="see the worker log"
+        )
+    return result

@@ -6,6 +6,7 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
+from api.graphql.collect import CollectMutation
 from api.graphql.context import Info
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.health import health as service_health
@@ -40,7 +41,7 @@ class Query(BlueprintQuery, TelemetryQuery):
 
 
 @strawberry.type
-class Mutation(BlueprintMutation):
+class Mutation(BlueprintMutation, CollectMutation):
     pass
 
 
