@@ -86,12 +86,12 @@ def _session_down(c: Cabling, link: Link) -> set[Anomaly]:
     }
 
 
-def _switch_end(c: Cabling, interface: str) -> bool:
+def switch_end(c: Cabling, interface: str) -> bool:
     return c.role(c.system_of(interface)) != Role.SERVER
 
 
 def cable_cut(c: Cabling, link: Link) -> set[Anomaly]:
-    ends = {("interface_down", e, c.system_of(e)) for e in (link.a, link.b) if _switch_end(c, e)}
+    ends = {("interface_down", e, c.system_of(e)) for e in (link.a, link.b) if switch_end(c, e)}
     return ends | _session_down(c, link)
 
 
@@ -118,7 +118,7 @@ def device_offline(c: Cabling, system: str) -> set[Anomaly]:
 
 def swap_cables(c: Cabling, one: Link, two: Link) -> set[Anomaly]:
     ends = (one.a, one.b, two.a, two.b)
-    found = {("cabling", e, c.system_of(e)) for e in ends if _switch_end(c, e)}
+    found = {("cabling", e, c.system_of(e)) for e in ends if switch_end(c, e)}
     return found | _session_down(c, one) | _session_down(c, two)
 
 

@@ -132,3 +132,11 @@ def test_the_cli_collects_on_demand(fabric: Unreachable) -> None:
     absent = CliRunner().invoke(cli, ["collect", f"absent-{uuid.uuid4().hex[:6]}"])
     assert absent.exit_code == 1
     assert "no blueprint named" in absent.output
+
+
+def test_one_device_is_collected_on_demand_by_serial(fabric: Unreachable) -> None:
+    from workers.collect import collect_device
+
+    system = fabric.switches[0]
+    result = collect_device.delay(fabric.prefix + system).get(timeout=60)
+    assert (result["devices"], result["unreachable"]) == (1, [system])

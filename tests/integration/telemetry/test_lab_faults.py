@@ -27,8 +27,9 @@ from blueprint_engine.model import Role
 from lab import Lab
 from tests.integration.lab.helpers import fabric_session_ends, lab_blueprint
 from tests.integration.telemetry import lab_expectations as expect
-from tests.integration.telemetry.lab_expectations import Anomaly, Cabling
+from tests.integration.telemetry.lab_expectations import Anomaly, Cabling, switch_end
 from workers import rollout
+from workers.collect import request_round
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
 
@@ -204,6 +205,22 @@ def test_a_healthy_fabric_raises_nothing_over_several_collection_rounds(f: LabFa
     assert touched == [], f"false anomalies on a healthy fabric: {touched}"
     assert f.causes() == []
     assert {r["liveness"] for r in f.collections().values()} == {"connected"}
+
+
+def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabric) -> None:
+    c = f.cabling
+    switches = c.switches()
+    per_switch = 2  # its own device and config facts
+    links = sum(1 for lk in c.design.links for e in (lk.a, lk.b) if switch_end(c, e))
+    sessions = sum(1 for lk in c.fabric_links())
+    # interface + LLDP + optics per switch port; BGP + route per session end
+    expected = per_switch * len(switches) + 3 * links + 2 * 2 * sessions
+    result = request_round(f.graph, f.bp)
+    assert (result["status"], result["devices"], result["unreachable"]) == (
+        "collected", len(switches), [],
+    )  # fmt: skip
+    assert result["observations"] == expected
+    assert result["changed"] == 0  # a steady healthy fabric: nothing new to write
 
 
 def test_cable_cut(f: LabFabric) -> None:
