@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 SERVICES := deploy/services.sh
-BENCHES := B1 B2 B3 B4 B5 B8 B9
+BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9
 
 .PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
         unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status
@@ -27,7 +27,7 @@ services: venv neo4j-fetch ## Neo4j and Redis
 	@$(SERVICES) start neo4j redis
 	@$(PY) -m api migrate
 
-worker: services ## Celery worker and its beat schedule (reconciler, running-config checks)
+worker: services ## Celery worker and its beat (reconciler, running-config checks, telemetry)
 	@$(SERVICES) start worker beat
 
 api: services

@@ -69,7 +69,7 @@ start_worker() {
 }
 
 start_beat() {
-  # the reconciler's and the running-config check's schedule (Celery beat)
+  # Celery beat: the periodic tasks of workers/app.py (beat_schedule)
   local pidfile="$state/beat.pid"
   if alive "$pidfile"; then echo "beat: already running (pid $(cat "$pidfile"))"; return; fi
   setsid "$py" -m celery -A workers.app beat --loglevel=INFO --pidfile= \

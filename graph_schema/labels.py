@@ -40,6 +40,7 @@ class Label(StrEnum):
     DEVICE_EVENT = "DeviceEvent"
     # operational state
     OBSERVATION = "Observation"
+    SAMPLE = "Sample"
     ANOMALY = "Anomaly"
     ROOT_CAUSE = "RootCause"
     # bookkeeping
@@ -68,6 +69,7 @@ class Rel(StrEnum):
     HAS_DEPLOYMENT = "HAS_DEPLOYMENT"  # Device -> Deployment
     HAD_EVENT = "HAD_EVENT"  # Device -> DeviceEvent (its lifecycle history)
     OBSERVES = "OBSERVES"  # Observation -> intent node
+    HAD = "HAD"  # Observation -> Sample (history, one per change)
     ON = "ON"  # Anomaly -> intent node
     EXPLAINS = "EXPLAINS"  # RootCause -> Anomaly
     CAUSED_AT = "CAUSED_AT"  # RootCause -> intent node at fault

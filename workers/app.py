@@ -20,17 +20,30 @@ def create_celery(settings: Settings) -> Celery:
         result_expires=3600,
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
-        imports=("workers.tasks", "workers.reconciler"),
-        # level-triggered: every managed device is reconciled and its running config
-        # compared with golden on a fixed period, whatever happened to earlier messages
+        imports=("workers.tasks", "workers.reconciler", "workers.collect"),
+        # level-triggered: every managed device is reconciled, its running config compared
+        # with golden and its telemetry collected on a fixed period, whatever happened to
+        # earlier messages
         beat_schedule={
             "reconcile": {
                 "task": "fabricgraph.reconcile_all",
                 "schedule": settings.reconcile_interval_s,
+                "options": {"expires": settings.reconcile_interval_s},
             },
             "running-config": {
                 "task": "fabricgraph.check_running_all",
                 "schedule": settings.running_check_interval_s,
+                "options": {"expires": settings.running_check_interval_s},
+            },
+            "collect-telemetry": {
+                "task": "fabricgraph.collect_all",
+                "schedule": settings.collect_interval_s,
+                "options": {"expires": settings.collect_interval_s},
+            },
+            "telemetry-sweep": {
+                "task": "fabricgraph.telemetry_sweep",
+                "schedule": settings.telemetry_sweep_interval_s,
+                "options": {"expires": settings.telemetry_sweep_interval_s},
             },
         },
     )

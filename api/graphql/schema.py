@@ -8,9 +8,11 @@ from strawberry.extensions import ParserCache, ValidationCache
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
+from api.graphql.collect import CollectMutation
 from api.graphql.context import Info
 from api.graphql.devices import DeviceMutation, DeviceQuery, DeviceSubscription
 from api.graphql.impact import ImpactQuery
+from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.health import health as service_health
 from blueprint_engine.migrate import graph_version
 
@@ -29,7 +31,7 @@ class Health:
 
 
 @strawberry.type
-class Query(BlueprintQuery, CatalogueQuery, DeviceQuery, ImpactQuery):
+class Query(BlueprintQuery, CatalogueQuery, DeviceQuery, ImpactQuery, TelemetryQuery):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
@@ -43,12 +45,12 @@ class Query(BlueprintQuery, CatalogueQuery, DeviceQuery, ImpactQuery):
 
 
 @strawberry.type
-class Mutation(BlueprintMutation, CatalogueMutation, DeviceMutation):
+class Mutation(BlueprintMutation, CatalogueMutation, CollectMutation, DeviceMutation):
     pass
 
 
 @strawberry.type
-class Subscription(DeviceSubscription):
+class Subscription(DeviceSubscription, TelemetrySubscription):
     pass
 
 
