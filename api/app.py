@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from api.graphql.context import Context
 from api.graphql.loaders import make_loaders
 from api.graphql.schema import build_schema
 from api.health import health
+from api.metrics import EventCounts, listen_events, make_registry, metrics_endpoint
 from api.rest import rest_routes
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
@@ -84,16 +86,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
         report = await run_in_threadpool(health, graph, settings)
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
+    events = EventCounts()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         with contextlib.suppress(FabricError):  # served anyway: /health names what is down
             await run_in_threadpool(migrate, graph)
+        listener = asyncio.create_task(listen_events(settings, events))
         yield
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
         graph.close()
 
     graphql = FabricGraphQL(graph, settings, tokens, Blueprints(graph))
     routes = [
         Route("/health", healthz),
+        Route("/metrics", metrics_endpoint(make_registry(graph, settings, events))),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Mount("/api", routes=rest_routes(graph, settings, tokens)),
