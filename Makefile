@@ -6,7 +6,8 @@ SERVICES := deploy/services.sh
 BENCHES := B1 B2 B3 B5 B8 B9
 
 .PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
-        unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status
+        unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \
+        dashboards dashboards-check
 
 run: deps venv services worker api demo ## services up, demo blueprint deployed, API served
 
@@ -64,3 +65,9 @@ lab-up: services ## the virtual lab from blueprint $(BLUEPRINT) (default demo), 
 
 lab-down: venv
 	@$(PY) -m lab down
+
+dashboards: venv ## Grafana dashboards from ops/panels.py into deploy/grafana/dashboards
+	@$(PY) -m ops.dashboards
+
+dashboards-check: venv ## the dashboards against Grafana's dashboard schema (tsc + @grafana/schema)
+	@$(PY) -m ops.schema_check

@@ -54,6 +54,7 @@ HELP = {
     "bgp_session_up": "1 when the device's last observation of the session says established",
     "optics_rx_power_dbm": "Last observed receive power of a transceiver",
     "device_anomalies": "Raised anomalies per system",
+    "link_up": "Per observed link: 0 when an anomaly puts it down, 1 otherwise",
 }
 
 

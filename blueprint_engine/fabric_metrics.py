@@ -238,6 +238,11 @@ def link_states(
             Sample("links", {"blueprint": key[0], "role": key[1], "state": s}, float(counts[s]))
             for s in ELEMENT_STATES
         )
+    for key in sorted(set(down_ids) | set(seen_ids)):
+        down_set = down_ids.get(key, set())
+        for link in sorted(down_set | seen_ids.get(key, set())):
+            labels = {"blueprint": key[0], "role": key[1], "link": link}
+            out.append(Sample("link_up", labels, 0.0 if link in down_set else 1.0))
     return out
 
 

@@ -96,3 +96,13 @@ def test_shape_counts_active_anomalies_and_observation_age() -> None:
     assert _value(s, "bgp_sessions", state="down") == 2
     assert _value(s, "bgp_sessions", state="up") == 0
     assert _value(s, "observation_age_seconds", kind="bgp") == 5.0
+
+
+def test_observed_links_get_a_series_each_down_ones_zero() -> None:
+    totals = [{"blueprint": "dc1", "role": "spine_leaf", "n": 8}]
+    down = [{"blueprint": "dc1", "role": "spine_leaf", "ids": ["l1"]}]
+    seen = [{"blueprint": "dc1", "role": "spine_leaf", "ids": ["l1", "l2"]}]
+    samples = fm.link_states(totals, down, seen)
+    assert _value(samples, "link_up", link="l1") == 0.0
+    assert _value(samples, "link_up", link="l2") == 1.0
+    assert not [s for s in samples if s.name == "link_up" and s.labels["link"] == "l3"]
