@@ -69,10 +69,12 @@ class EventCounts:
     def record(self, kind: str, payload: dict[str, object]) -> None:
         self.by_kind[kind] += 1
         if kind == "telemetry":
-            count = payload.get("count")
+            # one event per ingested batch: {"observations": <batch size>, ...}
+            count = payload.get("observations")
+            if isinstance(count, list):
+                count = len(count)
             if not isinstance(count, int):
-                observations = payload.get("observations")
-                count = len(observations) if isinstance(observations, list) else 1
+                count = 1
             self.observations[str(payload.get("blueprint") or "")] += count
 
 

@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.context import Info
+from api.graphql.topology import TopologyQuery
 from api.health import health as service_health
 from blueprint_engine.migrate import graph_version
 
@@ -25,7 +26,7 @@ class Health:
 
 
 @strawberry.type
-class Query(BlueprintQuery):
+class Query(BlueprintQuery, TopologyQuery):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
