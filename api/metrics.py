@@ -49,11 +49,12 @@ HELP = {
     "links": "Links by role and observed state (up, down, unknown = not observed)",
     "observations": "Telemetry observations held in the graph, by kind",
     "observation_age_seconds": "Seconds since the newest observation of each kind",
+    # per-element series: blueprints of up to ELEMENT_SERIES_MAX_SWITCHES switches only
     "device_reachable": "1 when the device's last observation says it is reachable",
     "interface_up": "1 when the interface's last observation says it is operationally up",
     "bgp_session_up": "1 when the device's last observation of the session says established",
     "optics_rx_power_dbm": "Last observed receive power of a transceiver",
-    "device_anomalies": "Raised anomalies per system",
+    "device_anomalies": "Raised anomalies per system and type",
     "link_up": "Per observed link: 0 when an anomaly puts it down, 1 otherwise",
 }
 

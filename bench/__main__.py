@@ -12,6 +12,7 @@ BENCHES = {
     "B5": "bench.b5_nested",
     "B8": "bench.b8_lab_deploy",
     "B9": "bench.b9_memory",
+    "B10": "bench.b10_scrape",
 }
 
 

@@ -142,12 +142,15 @@ OBSERVATIONS = Query(
            max(o.observed_at) AS newest
     """,
 )
-# per-element telemetry: only what telemetry observes (the managed devices' view)
+# per-element telemetry series grow with the fabric (B10: 42k series, 3.5 s for all of
+# `large`), so they are exported for blueprints up to this many switches; larger ones
+# get per-switch anomaly counts (device_anomalies) and the aggregates only
+ELEMENT_SERIES_MAX_SWITCHES = 64
 ELEMENT_OBSERVATIONS = Query(
     "metrics.element_observations",
     """
     MATCH (o:Observation)
-    WHERE o.kind IN ['device', 'interface', 'bgp', 'optics']
+    WHERE o.blueprint IN $blueprints AND o.kind IN ['device', 'interface', 'bgp', 'optics']
     RETURN o.blueprint AS blueprint, o.kind AS kind, o.observer AS observer,
            o.subject AS subject, o.value AS value
     """,
@@ -156,7 +159,7 @@ ELEMENT_ANOMALIES = Query(
     "metrics.element_anomalies",
     """
     MATCH (a:Anomaly {state: 'raised'})
-    RETURN a.blueprint AS blueprint, a.device AS system, count(*) AS n
+    RETURN a.blueprint AS blueprint, a.device AS system, a.type AS type, count(*) AS n
     """,
 )
 
@@ -301,6 +304,15 @@ def element_samples(rows: Iterable[dict[str, Any]]) -> list[Sample]:
     return out
 
 
+def detailed_blueprints(systems: Iterable[dict[str, Any]]) -> list[str]:
+    """Blueprints small enough for per-element series (switch count from the system rows)."""
+    switches: dict[str, int] = {}
+    for r in systems:
+        n = int(r["n"]) if r["role"] != "server" else 0
+        switches[str(r["blueprint"])] = switches.get(str(r["blueprint"]), 0) + n
+    return sorted(bp for bp, n in switches.items() if n <= ELEMENT_SERIES_MAX_SWITCHES)
+
+
 def read_graph_facts(graph: Graph, now: float) -> GraphFacts:
     """Run the scrape's statements (one read transaction) and shape their rows."""
 
@@ -317,10 +329,12 @@ def read_graph_facts(graph: Graph, now: float) -> GraphFacts:
             "links_seen": (LINKS_SEEN, {}),
             "deployments": (DEPLOYMENTS, {}),
             "observations": (OBSERVATIONS, {}),
-            "elements": (ELEMENT_OBSERVATIONS, {}),
             "element_anomalies": (ELEMENT_ANOMALIES, {}),
         }
-        return {key: graph.run(tx, q, **params) for key, (q, params) in queries.items()}
+        out = {key: graph.run(tx, q, **params) for key, (q, params) in queries.items()}
+        small = detailed_blueprints(out["systems"])
+        out["elements"] = graph.run(tx, ELEMENT_OBSERVATIONS, blueprints=small)
+        return out
 
     rows = graph.read_tx(work)
     return shape(rows, now)
@@ -356,7 +370,12 @@ def shape(rows: dict[str, list[dict[str, Any]]], now: float) -> GraphFacts:
     for r in rows["bgp"]:
         bgp[(str(r["blueprint"]), str(r["state"]))] = float(r["n"])
     add(Sample("bgp_sessions", {"blueprint": bp, "state": s}, n) for (bp, s), n in bgp.items())
-    add(link_states(rows["links"], rows["links_down"], rows["links_seen"]))
+    small = set(detailed_blueprints(rows["systems"]))
+    add(
+        s
+        for s in link_states(rows["links"], rows["links_down"], rows["links_seen"])
+        if s.name != "link_up" or s.labels["blueprint"] in small
+    )
     for r in rows["deployments"]:
         labels = {"stage": str(r["stage"]), "status": str(r["status"])}
         facts.histograms.append(histogram(labels, r["seconds"]))

@@ -22,7 +22,8 @@ VARIABLES = ("blueprint", "system", "link", "element")
 class Prom:
     expr: str
     legend: str = ""
-    # "telemetry": returns data only once collectors write observations into the graph
+    # "telemetry": returns data only once collectors write observations into the graph;
+    # "anomaly": only while an anomaly is raised
     needs: str = ""
 
 
@@ -260,7 +261,8 @@ TELEMETRY: tuple[Panel, ...] = (
         _p(f'fabricgraph_optics_rx_power_dbm{{{BP}, system="$system"}}', "{{transceiver}}",
            "telemetry"),), unit="dBm"),
     PromPanel("Raised anomalies per switch", (
-        _p(f"fabricgraph_device_anomalies{{{BP}}}", "{{system}}", "telemetry"),)),
+        _p(f"sum by (system) (fabricgraph_device_anomalies{{{BP}}})", "{{system}}",
+           "anomaly"),)),
     PromPanel("Link up ($link)", (
         _p(f'fabricgraph_link_up{{{BP}, link="$link"}}', "{{link}}", "telemetry"),)),
     CypherPanel("Latest observations of $system", DEVICE_OBSERVATIONS,

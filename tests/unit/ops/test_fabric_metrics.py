@@ -69,7 +69,7 @@ def test_element_samples_read_the_observation_values() -> None:
 def test_shape_counts_active_anomalies_and_observation_age() -> None:
     rows: dict[str, list[dict[str, object]]] = {
         "blueprints": [{"blueprint": "dc1"}],
-        "systems": [],
+        "systems": [{"blueprint": "dc1", "role": "leaf", "deploy_mode": "deploy", "n": 4}],
         "devices": [],
         "anomalies": [
             {"blueprint": "dc1", "type": "bgp_session_down", "state": "raised", "n": 4,
@@ -106,3 +106,14 @@ def test_observed_links_get_a_series_each_down_ones_zero() -> None:
     assert _value(samples, "link_up", link="l1") == 0.0
     assert _value(samples, "link_up", link="l2") == 1.0
     assert not [s for s in samples if s.name == "link_up" and s.labels["link"] == "l3"]
+
+
+def test_per_element_series_only_for_blueprints_up_to_the_switch_limit() -> None:
+    systems = [
+        {"blueprint": "lab", "role": "spine", "n": 2},
+        {"blueprint": "lab", "role": "leaf", "n": 4},
+        {"blueprint": "lab", "role": "server", "n": 400},
+        {"blueprint": "big", "role": "spine", "n": 8},
+        {"blueprint": "big", "role": "leaf", "n": 512},
+    ]
+    assert fm.detailed_blueprints(systems) == ["lab"]
