@@ -79,8 +79,34 @@ ROOT_CAUSES = Query(
     ORDER BY r.uid
     """,
 )
-# what depends on each element (by uid): the links through it, the BGP sessions over
-# them, the servers cabled to them, the virtual networks of those servers' racks
+# what depends on element x (a system, link, interface or transceiver): the links through
+# it, the BGP sessions over them, the servers cabled to them or behind the leaf of an
+# uplink among them (they lose a path), the virtual networks of those servers' racks
+DEPENDENTS_BODY = """
+    MATCH (x)-[:HAS_INTERFACE|ENDPOINT|HAS_TRANSCEIVER*0..1]-(i:Interface)
+    MATCH (i)<-[:ENDPOINT]-(l:Link)
+    WITH DISTINCT uid, x, l
+    CALL {
+      WITH x, l MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(v:System {role: 'server'})
+      WHERE v <> x RETURN v
+      UNION
+      WITH x, l MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(f:System {role: 'leaf'})
+            -[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(:Link {role: 'leaf_server'})
+            -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(v:System {role: 'server'})
+      WHERE l.role = 'spine_leaf' AND v <> x RETURN v
+    }
+    WITH uid, l, collect(v) AS servers
+    CALL {
+      WITH l RETURN 'link' AS kind, l.id AS id
+      UNION
+      WITH l MATCH (s:BgpSession)-[:OVER]->(l) RETURN 'bgp_session' AS kind, s.id AS id
+      UNION
+      WITH servers UNWIND servers AS v RETURN 'server' AS kind, v.id AS id
+      UNION
+      WITH servers UNWIND servers AS v MATCH (v)-[:IN_RACK]->(:Rack)<-[:BOUND_TO]-(n)
+      RETURN 'virtual_network' AS kind, n.id AS id
+    }
+"""
 DEPENDENTS = Query(
     "topology.dependents",
     """
@@ -90,21 +116,9 @@ DEPENDENTS = Query(
       UNION WITH uid MATCH (x:Link {uid: uid}) RETURN x
       UNION WITH uid MATCH (x:Interface {uid: uid}) RETURN x
       UNION WITH uid MATCH (x:Transceiver {uid: uid}) RETURN x
-    }
-    MATCH (x)-[:HAS_INTERFACE|ENDPOINT|HAS_TRANSCEIVER*0..1]-(:Interface)<-[:ENDPOINT]-(l:Link)
-    WITH DISTINCT uid, x, l
-    CALL {
-      WITH l RETURN 'link' AS kind, l.id AS id
-      UNION
-      WITH l MATCH (s:BgpSession)-[:OVER]->(l) RETURN 'bgp_session' AS kind, s.id AS id
-      UNION
-      WITH x, l MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(v:System {role: 'server'})
-      WHERE v <> x RETURN 'server' AS kind, v.id AS id
-      UNION
-      WITH x, l MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(v:System {role: 'server'})
-            -[:IN_RACK]->(:Rack)<-[:BOUND_TO]-(n:VirtualNetwork)
-      WHERE v <> x RETURN 'virtual_network' AS kind, n.id AS id
-    }
+    }"""
+    + DEPENDENTS_BODY
+    + """
     RETURN DISTINCT uid AS parent, {kind: kind, id: id} AS row
     ORDER BY row.kind, row.id
     """,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from blueprint_engine.db import Query
+from blueprint_engine.topology import DEPENDENTS_BODY
 
 # Dashboard variables, and a value each takes when the tests evaluate the queries.
 VARIABLES = ("blueprint", "system", "link", "element")
@@ -135,9 +136,8 @@ LINK_OBSERVATIONS = Query(
     ORDER BY interface, kind
     """,
 )
-# what depends on one element (system, link, interface or transceiver id): the links
-# through it, the BGP sessions over them, the servers on them, the virtual networks of
-# those servers' racks
+# what depends on one element (system, link, interface or transceiver id): the same
+# traversal as the topology page's impact (blueprint_engine.topology.DEPENDENTS_BODY)
 IMPACT = Query(
     "panels.impact",
     """
@@ -147,21 +147,10 @@ IMPACT = Query(
       UNION MATCH (x:Interface {blueprint: '${blueprint}', id: '${element}'}) RETURN x
       UNION MATCH (x:Transceiver {blueprint: '${blueprint}', id: '${element}'}) RETURN x
     }
-    MATCH (x)-[:HAS_INTERFACE|ENDPOINT|HAS_TRANSCEIVER*0..1]-(:Interface)<-[:ENDPOINT]-(l:Link)
-    WITH DISTINCT x, l
-    CALL {
-      WITH l RETURN 'link' AS kind, l.id AS dependent
-      UNION
-      WITH l MATCH (s:BgpSession)-[:OVER]->(l) RETURN 'bgp_session' AS kind, s.id AS dependent
-      UNION
-      WITH x, l MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(v:System {role: 'server'})
-      WHERE v <> x RETURN 'server' AS kind, v.id AS dependent
-      UNION
-      WITH x, l MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(v:System {role: 'server'})
-            -[:IN_RACK]->(:Rack)<-[:BOUND_TO]-(n:VirtualNetwork)
-      WHERE v <> x RETURN 'virtual_network' AS kind, n.id AS dependent
-    }
-    RETURN kind AS dependent_kind, dependent, collect(DISTINCT l.id) AS via
+    WITH x, x.uid AS uid"""
+    + DEPENDENTS_BODY
+    + """
+    RETURN kind AS dependent_kind, id AS dependent, collect(DISTINCT l.id) AS via
     ORDER BY dependent_kind, dependent
     """,
 )

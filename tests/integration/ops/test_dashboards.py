@@ -134,3 +134,24 @@ def test_device_and_impact_tables_show_what_the_blueprint_implies(
     assert by_kind["link"] == {lk.id for lk in links}
     assert by_kind["server"] == servers and servers
     assert by_kind["bgp_session"] == sessions and sessions
+
+
+def test_impact_of_an_uplink_reaches_the_servers_behind_its_leaf(graph: Graph, lab_bp: str) -> None:
+    design = read_cabling(graph, lab_bp)
+    uplink = next(lk for lk in design.links if lk.role == LinkRole.SPINE_LEAF)
+    leaf = next(i.system for i in design.interfaces if i.id == uplink.b)
+    leaf_ifs = {i.id for i in design.interfaces if i.system == leaf}
+    roles = {s.id: s.role for s in design.systems}
+    servers = {
+        i.system
+        for lk in design.links
+        if lk.role == LinkRole.LEAF_SERVER and (lk.a in leaf_ifs or lk.b in leaf_ifs)
+        for i in design.interfaces
+        if i.id in (lk.a, lk.b) and roles[i.system] == Role.SERVER
+    }
+    found = cypher_panels(schema_check.provisioned())
+    text = next(t for title, t, _ in found if title.startswith("Impact"))
+    _, rows, _ = graph.run_readonly(substitute(text, {"blueprint": lab_bp, "element": uplink.id}),
+                                    {}, max_rows=1000, timeout_s=10)  # fmt: skip
+    assert {r[1] for r in rows if r[0] == "server"} == servers and servers
+    assert {r[1] for r in rows if r[0] == "link"} == {uplink.id}
