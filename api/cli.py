@@ -8,6 +8,7 @@ from rich.table import Table
 
 from api.cli_blueprint import app as blueprint_app
 from api.cli_device import app as device_app
+from api.cli_impact import impact, what_if
 from api.health import health as service_health
 from api.tour import tour
 from blueprint_engine.db import Graph
@@ -63,6 +64,8 @@ def migrate_cmd() -> None:
 
 
 app.command()(tour)
+app.command()(impact)
+app.command("what-if")(what_if)
 
 
 @app.command("lab-up")

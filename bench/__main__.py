@@ -9,6 +9,7 @@ BENCHES = {
     "B1": "bench.b1_build",
     "B2": "bench.b2_render",
     "B3": "bench.b3_commit",
+    "B4": "bench.b4_impact",
     "B5": "bench.b5_nested",
     "B8": "bench.b8_lab_deploy",
     "B9": "bench.b9_memory",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import strawberry
 from starlette.concurrency import run_in_threadpool
+from strawberry.extensions import ParserCache, ValidationCache
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.context import Info
+from api.graphql.impact import ImpactQuery
 from api.graphql.topology import TopologyQuery
 from api.health import health as service_health
 from blueprint_engine.migrate import graph_version
@@ -26,7 +28,7 @@ class Health:
 
 
 @strawberry.type
-class Query(BlueprintQuery, TopologyQuery):
+class Query(BlueprintQuery, ImpactQuery, TopologyQuery):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
@@ -45,4 +47,10 @@ class Mutation(BlueprintMutation):
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation)
+    # parsed and validated documents are reused (process-wide LRU caches, bounded):
+    # clients repeat the same query text
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+    )
