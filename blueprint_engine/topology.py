@@ -1,12 +1,15 @@
 """The fabric as the topology page draws it: tiers, link states, anomalies, root causes.
 
-One statement per level (systems, links, raised anomalies, open root causes, the
-dependents of the root causes' elements), shaped by pure functions: a link is
+One statement per level (systems, links, raised anomalies, open root causes), plus the
+impact engine (``blueprint_engine.impact``) once per open root cause, shaped by pure
+functions: a link is
 ``down`` when a raised, non-expected anomaly of an interface-level type sits on
 it, its interfaces or their transceivers (or a root cause is at one of them),
 ``degraded`` when another raised anomaly touches it (a BGP session over it),
 ``up`` when telemetry has observed it, ``unknown`` otherwise. Servers that an open
-root cause's element takes down with it are ``impacted``.
+root cause's element costs connectivity or redundancy are ``impacted``. The Grafana
+impact panel, which can only run Cypher, lists the structural dependents
+(``DEPENDENTS_BODY``) instead.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from blueprint_engine import impact
 from blueprint_engine.db import Graph, Query, Row
 from blueprint_engine.errors import NotFoundError
 from blueprint_engine.fabric_metrics import LINK_DOWN_TYPES
@@ -72,7 +76,7 @@ ROOT_CAUSES = Query(
     OPTIONAL MATCH (r)-[:CAUSED_AT]->(x)
     OPTIONAL MATCH (x)<-[:HAS_TRANSCEIVER*0..1]-(:Interface)<-[:ENDPOINT]-(l:Link)
     OPTIONAL MATCH (x)<-[:HAS_TRANSCEIVER*0..1]-(:Interface)<-[:HAS_INTERFACE]-(s:System)
-    RETURN r {.uid, .kind, .subject, .summary, at: x.uid, at_kind: head(labels(x)),
+    RETURN r {.uid, .kind, .subject, .summary, at: x.uid, at_id: x.id, at_kind: head(labels(x)),
               link: coalesce(l.id, CASE WHEN x:Link THEN x.id END),
               system: coalesce(s.id, CASE WHEN x:System THEN x.id END),
               symptoms: COUNT { (r)-[:EXPLAINS]->(:Anomaly) }} AS row
@@ -208,15 +212,32 @@ def link_states(links: list[Row], anomalies: list[Row], causes: list[Row],
 
 
 def impacted_servers(causes: list[Row], dependents: dict[str, list[Row]]) -> list[str]:
-    """Pure: servers that depend on an open root cause's element."""
+    """Pure: servers an open root cause's element costs connectivity or redundancy."""
     found = {
         d["id"]
         for c in causes
         if c.get("at")
         for d in dependents.get(c["at"], [])
-        if d["kind"] == "server"
+        if d["kind"] in ("server", *SERVER_EFFECTS)
     }
     return sorted(found)
+
+
+SERVER_EFFECTS = ("server_losing_connectivity", "server_losing_redundancy")
+ELEMENT_KINDS = {"Transceiver": "transceiver", "Interface": "interface", "Link": "link",
+                 "System": "system"}  # fmt: skip
+
+
+def impact_rows(graph: Graph, bp: str, label: str, element_id: str) -> list[Row]:
+    """The impact engine's answer for one element, flattened to {kind, id} rows."""
+    result = impact.impact(graph, bp, ELEMENT_KINDS[label], element_id)
+    rows = [{"kind": "link", "id": x.id} for x in result.links]
+    rows += [{"kind": "bgp_session", "id": x.id} for x in result.bgp_sessions]
+    rows += [{"kind": "system", "id": x.id} for x in result.systems]
+    rows += [{"kind": SERVER_EFFECTS[0], "id": x.id} for x in result.servers_losing_connectivity]
+    rows += [{"kind": SERVER_EFFECTS[1], "id": x.id} for x in result.servers_losing_redundancy]
+    rows += [{"kind": "virtual_network", "id": x.id} for x in result.virtual_networks]
+    return rows
 
 
 def dependents(graph: Graph, uids: list[str]) -> dict[str, list[Row]]:
@@ -240,7 +261,11 @@ def read_topology(graph: Graph, bp: str) -> Topology:
     states = link_states(links, anomalies, causes, observed)
     for link in links:
         link["state"] = states[link["id"]]
-    deps = dependents(graph, [c["at"] for c in causes if c.get("at")])
+    deps = {
+        c["at"]: impact_rows(graph, bp, c["at_kind"], c["at_id"])
+        for c in causes
+        if c.get("at_kind") in ELEMENT_KINDS
+    }
     return Topology(bp, systems, links, anomalies, causes, impacted_servers(causes, deps))
 
 
@@ -265,7 +290,7 @@ def read_element(graph: Graph, bp: str, element_id: str) -> Element:
     order = {s: i for i, s in enumerate(STAGE_ORDER)}
     configs.sort(key=lambda c: (systems.index(c["system"]), order.get(c["stage"], 99)))
     anomalies = [dict(r["row"]) for r in graph.read(ELEMENT_ANOMALIES, bp=bp, uid=uid)]
-    return Element(element_id, kind, configs, anomalies, dependents(graph, [uid]).get(uid, []))
+    return Element(element_id, kind, configs, anomalies, impact_rows(graph, bp, kind, element_id))
 
 
 def as_dict(topology: Topology) -> dict[str, Any]:

@@ -141,6 +141,7 @@ function mark(id, impact) {
     || document.querySelector(`line[data-link="${CSS.escape(id)}"]`);
   if (own) own.classList.add("selected");
   for (const d of impact) {
+    if (d.kind === "bgp_session" || d.kind === "virtual_network") continue;
     const sel = d.kind === "link" ? `line[data-link="${CSS.escape(d.id)}"]`
       : `[data-node="${CSS.escape(d.id)}"]`;
     const node = document.querySelector(sel);
@@ -164,8 +165,8 @@ async function select(id) {
   box.replaceChildren(text("h2", `${data.kind} ${data.id}`));
   box.appendChild(text("h2", `Anomalies (${data.anomalies.length})`));
   box.appendChild(list(data.anomalies, anomalyItem));
-  box.appendChild(text("h2", `Impact: what depends on it (${data.impact.length})`));
-  box.appendChild(list(data.impact, (d) => text("li", `${d.kind} ${d.id}`)));
+  box.appendChild(text("h2", `Impact if it fails (${data.impact.length})`));
+  box.appendChild(list(data.impact, (d) => text("li", `${d.kind.replaceAll("_", " ")} ${d.id}`)));
   box.appendChild(text("h2", `Config stages (${data.configs.length})`));
   for (const c of data.configs) {
     const det = document.createElement("details");
