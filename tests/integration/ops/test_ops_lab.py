@@ -23,6 +23,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ import yaml
 from api.app import create_app
 from blueprint_engine.db import Graph
 from blueprint_engine.design_reader import read_cabling
+from blueprint_engine.errors import FabricError
 from blueprint_engine.model import LinkRole
 from ops import schema_check
 from ops.panels import DASHBOARDS, substitute
@@ -133,7 +135,7 @@ class Prometheus:
 def lab(graph: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if shutil.which("prometheus") is None:
         pytest.skip("Debian package prometheus is needed (deploy/install-debian.sh)")
-    with deployed_lab(graph, "ops") as (blueprints, lab_, bp), ApiServer() as api:
+    with deployed_lab_retrying(graph) as (blueprints, lab_, bp), ApiServer() as api:
         collect_once(graph, bp)
         work = tmp_path_factory.mktemp("prometheus")
         with Prometheus(work, api.port) as prom:
@@ -155,6 +157,33 @@ def collect_once(graph: Graph, bp: str) -> dict[str, Any] | None:
         graph, redis.Redis.from_url(graph.settings.redis_url), bp
     )
     return result
+
+
+@contextmanager
+def deployed_lab_retrying(graph: Graph, attempts: int = 3) -> Iterator[Any]:
+    """``deployed_lab``, tried again when a push finds a device's deploy lease taken.
+
+    Device serials (LAB-<system>) are machine-wide: a lab run killed mid-push elsewhere
+    leaves its lease for up to 300 s, or its task redelivered to another checkout's
+    worker; the lease then refuses this run's push ("another deployment ... in progress").
+    """
+    for attempt in range(1, attempts + 1):
+        manager = deployed_lab(graph, "ops")
+        try:
+            value = manager.__enter__()
+        except FabricError as exc:
+            if "in progress" not in str(exc) or attempt == attempts:
+                raise
+            time.sleep(30)
+            continue
+        try:
+            yield value
+        except BaseException as exc:
+            if not manager.__exit__(type(exc), exc, exc.__traceback__):
+                raise
+        else:
+            manager.__exit__(None, None, None)
+        return
 
 
 def dashboard_exprs() -> list[str]:
