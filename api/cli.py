@@ -9,6 +9,7 @@ from rich.table import Table
 from api.cli_blueprint import app as blueprint_app
 from api.cli_device import app as device_app
 from api.cli_impact import impact, what_if
+from api.cli_telemetry import anomalies, root_causes
 from api.health import health as service_health
 from api.tour import tour
 from blueprint_engine.db import Graph
@@ -66,6 +67,8 @@ def migrate_cmd() -> None:
 app.command()(tour)
 app.command()(impact)
 app.command("what-if")(what_if)
+app.command("anomalies")(anomalies)
+app.command("root-causes")(root_causes)
 
 
 @app.command("lab-up")

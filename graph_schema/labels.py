@@ -38,6 +38,7 @@ class Label(StrEnum):
     DEPLOYMENT = "Deployment"
     # operational state
     OBSERVATION = "Observation"
+    SAMPLE = "Sample"
     ANOMALY = "Anomaly"
     ROOT_CAUSE = "RootCause"
     # bookkeeping
@@ -65,6 +66,7 @@ class Rel(StrEnum):
     HAS_CONFIG = "HAS_CONFIG"  # Device -> Config {stage}
     HAS_DEPLOYMENT = "HAS_DEPLOYMENT"  # Device -> Deployment
     OBSERVES = "OBSERVES"  # Observation -> intent node
+    HAD = "HAD"  # Observation -> Sample (history, one per change)
     ON = "ON"  # Anomaly -> intent node
     EXPLAINS = "EXPLAINS"  # RootCause -> Anomaly
     CAUSED_AT = "CAUSED_AT"  # RootCause -> intent node at fault

@@ -82,6 +82,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             _index(Label.DEVICE, "hostname"),
         ),
     ),
+    Migration(
+        3,
+        "telemetry: observations, samples, anomalies, root causes",
+        (
+            _unique(Label.OBSERVATION, "uid"),
+            _index(Label.OBSERVATION, "blueprint", "kind"),
+            _index(Label.OBSERVATION, "blueprint", "subject"),
+            _index(Label.SAMPLE, "blueprint", "at"),
+            _index(Label.ANOMALY, "blueprint", "device"),
+            _index(Label.ANOMALY, "blueprint", "state", "cleared_at"),
+            _index(Label.ROOT_CAUSE, "blueprint", "state"),
+            _index(Label.ROOT_CAUSE, "blueprint", "state", "cleared_at"),
+        ),
+    ),
 )
 
 GRAPH_VERSION: int = MIGRATIONS[-1].number

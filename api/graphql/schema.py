@@ -9,6 +9,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.context import Info
 from api.graphql.impact import ImpactQuery
+from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
 from api.health import health as service_health
 from blueprint_engine.migrate import graph_version
@@ -28,7 +29,7 @@ class Health:
 
 
 @strawberry.type
-class Query(BlueprintQuery, ImpactQuery, TopologyQuery):
+class Query(BlueprintQuery, ImpactQuery, TelemetryQuery, TopologyQuery):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
@@ -52,5 +53,6 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=TelemetrySubscription,
         extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
     )

@@ -1,0 +1,242 @@
+"""NAPALM getter results of one device → ``Observation``s keyed by intent ids. Pure.
+
+The collector (``workers.collect``) opens a device, runs the getters
+(``get_facts``, ``get_interfaces``, ``get_lldp_neighbors_detail``,
+``get_bgp_neighbors``, ``get_optics``, ``get_route_to`` of the whole RIB and
+``get_config``) and hands their results here with the device's intent
+(``DeviceIntent``, read from the graph in one query per blueprint). Only intent
+nodes are observed: an interface, session or transceiver the device reports
+but the blueprint does not hold is not an observation (it would have no
+subject); one the blueprint holds but the device does not report is observed
+as absent (down, not established, not present).
+
+A device that could not be opened yields one ``device`` observation with
+``reachable`` false and nothing else (its other facts are unknown, not healthy).
+``get_facts`` failing is the same (its ``show version`` is the device's liveness
+probe). Another getter that failed leaves its kind out for that round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from telemetry.model import Observation, ObservationKind
+
+UNREACHABLE = "unreachable"  # key of a getter result for a device that did not open
+LAST_DEPLOY_VALUES = frozenset({"succeeded", "failed"})
+
+
+@dataclass(frozen=True)
+class InterfaceIntent:
+    id: str  # "leaf1:swp1"
+    name: str  # "swp1"
+    transceiver: str | None = None  # "leaf1:swp1:xcvr"
+
+
+@dataclass(frozen=True)
+class SessionIntent:
+    id: str  # BgpSession id
+    peer_ip: str  # the address this device peers with (the other end's)
+    peer: str  # the other end's system id
+    peer_loopback: str | None  # "10.0.0.1/32": the route this device should hold
+
+
+@dataclass(frozen=True)
+class DeviceIntent:
+    """What the blueprint says about one switch, and the state of the device assigned
+    to it that the collector needs (how it was last seen, its golden config)."""
+
+    blueprint: str
+    system: str
+    hostname: str
+    interfaces: tuple[InterfaceIntent, ...] = ()
+    sessions: tuple[SessionIntent, ...] = ()
+    serial: str | None = None  # the assigned device, if any
+    deploy_mode: str | None = None
+    last_deploy: str | None = None  # "succeeded" | "failed" | None
+    liveness: str | None = None  # "connected" | "unavailable"
+    golden: str | None = field(default=None, repr=False)  # the golden config text
+
+
+@dataclass(frozen=True)
+class ConfigFacts:
+    """The device's golden config (None when unset) and the running config collected."""
+
+    golden: str | None
+    running: str
+    last_deploy: str | None = None
+
+
+@dataclass
+class _Builder:
+    intent: DeviceIntent
+    at: float
+    out: list[Observation] = field(default_factory=list)
+
+    def add(self, kind: ObservationKind, subject: str, value: dict[str, Any]) -> None:
+        self.out.append(
+            Observation(self.intent.blueprint, kind, self.intent.system, subject, value, self.at)
+        )
+
+
+def normalise_config(text: str) -> str:
+    """Config text compared line by line, ignoring trailing blanks and empty lines."""
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip())
+
+
+def config_deviated(golden: str | None, running: str, last_deploy: str | None) -> bool:
+    """Running differs from golden. Without golden, only a failed deploy is a deviation
+    (nothing is known to be good); a device never deployed has nothing to deviate from."""
+    if golden is None:
+        return last_deploy == "failed"
+    return normalise_config(golden) != normalise_config(running)
+
+
+def _device(b: _Builder, facts: Mapping[str, Any]) -> None:
+    hostname = facts.get("hostname")
+    b.add(
+        ObservationKind.DEVICE,
+        b.intent.system,
+        {"reachable": True, "hostname": str(hostname) if hostname else None},
+    )
+
+
+def _interfaces(b: _Builder, interfaces: Mapping[str, Any]) -> None:
+    for intent in b.intent.interfaces:
+        seen = interfaces.get(intent.name) or {}
+        b.add(
+            ObservationKind.INTERFACE,
+            intent.id,
+            {
+                "oper_up": bool(seen.get("is_up", False)),
+                "admin_up": bool(seen.get("is_enabled", False)),
+            },
+        )
+
+
+def _lldp(b: _Builder, neighbors: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    for intent in b.intent.interfaces:
+        heard = list(neighbors.get(intent.name) or [])
+        first = heard[0] if heard else {}
+        name = first.get("remote_system_name") or None
+        port = first.get("remote_port") or None
+        b.add(
+            ObservationKind.LLDP,
+            intent.id,
+            {"neighbor": str(name) if name else None, "port": str(port) if port else None},
+        )
+
+
+def _bgp_state(peer: Mapping[str, Any] | None) -> str:
+    if peer is None:
+        return "not_configured"
+    if peer.get("is_up"):
+        return "established"
+    return "not_established" if peer.get("is_enabled", True) else "admin_down"
+
+
+def _bgp(b: _Builder, neighbors: Mapping[str, Any]) -> None:
+    peers: dict[str, Any] = {}
+    for vrf in neighbors.values():  # "global" and any VRF: sessions are keyed by address
+        peers.update(vrf.get("peers") or {})
+    for session in b.intent.sessions:
+        peer = peers.get(session.peer_ip)
+        b.add(
+            ObservationKind.BGP,
+            session.id,
+            {"established": bool(peer and peer.get("is_up")), "state": _bgp_state(peer)},
+        )
+
+
+def weakest_rx_dbm(port: Mapping[str, Any]) -> float | None:
+    """The lowest receive power over the module's lanes (dBm), None without lanes."""
+    channels = (port.get("physical_channels") or {}).get("channel") or []
+    powers = [
+        float(ch["state"]["input_power"]["instant"])
+        for ch in channels
+        if ch.get("state", {}).get("input_power", {}).get("instant") is not None
+    ]
+    return min(powers) if powers else None
+
+
+def _optics(b: _Builder, optics: Mapping[str, Any]) -> None:
+    for intent in b.intent.interfaces:
+        if intent.transceiver is None:
+            continue
+        port = optics.get(intent.name)
+        value = (
+            {"present": True, "rx_power_dbm": weakest_rx_dbm(port)}
+            if port is not None
+            else {"present": False, "rx_power_dbm": None}
+        )
+        b.add(ObservationKind.OPTICS, intent.transceiver, value)
+
+
+def route_present(entries: Sequence[Mapping[str, Any]] | None) -> bool:
+    """A prefix is in the RIB when one of its entries is active."""
+    return any(bool(e.get("current_active")) for e in entries or ())
+
+
+def _routes(b: _Builder, rib: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+    done: set[str] = set()
+    for session in b.intent.sessions:
+        if session.peer in done or not session.peer_loopback:
+            continue  # one route per peer (an underlay and an overlay session share it)
+        done.add(session.peer)
+        b.add(
+            ObservationKind.ROUTE,
+            session.peer,
+            {
+                "present": route_present(rib.get(session.peer_loopback)),
+                "prefix": session.peer_loopback,
+            },
+        )
+
+
+def _config(b: _Builder, config: ConfigFacts) -> None:
+    last = config.last_deploy if config.last_deploy in LAST_DEPLOY_VALUES else None
+    b.add(
+        ObservationKind.CONFIG,
+        b.intent.system,
+        {
+            "deviated": config_deviated(config.golden, config.running, config.last_deploy),
+            "last_deploy": last,
+        },
+    )
+
+
+def observations(
+    intent: DeviceIntent,
+    getters: Mapping[str, Any],
+    at: float,
+    config: ConfigFacts | None = None,
+) -> list[Observation]:
+    """The observations of one collection round of one device.
+
+    ``getters`` maps getter names to results (``workers.collect.run_getters``), with
+    ``errors`` naming getters that failed; ``{"unreachable": reason}`` when the
+    device did not open. ``config`` is None when the running config was not
+    compared this round (not collected, or a deployment holds the device).
+    """
+    b = _Builder(intent, at)
+    failed = set(getters.get("errors") or {})
+    ok = {name: result for name, result in getters.items() if name not in failed}
+    if UNREACHABLE in getters or "get_facts" not in ok:
+        b.add(ObservationKind.DEVICE, intent.system, {"reachable": False, "hostname": None})
+        return b.out
+    _device(b, ok["get_facts"])
+    if "get_interfaces" in ok:
+        _interfaces(b, ok["get_interfaces"])
+    if "get_lldp_neighbors_detail" in ok:
+        _lldp(b, ok["get_lldp_neighbors_detail"])
+    if "get_bgp_neighbors" in ok:
+        _bgp(b, ok["get_bgp_neighbors"])
+    if "get_optics" in ok:
+        _optics(b, ok["get_optics"])
+    if "get_route_to" in ok:
+        _routes(b, ok["get_route_to"])
+    if config is not None:
+        _config(b, config)
+    return b.out

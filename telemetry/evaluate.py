@@ -1,0 +1,351 @@
+"""Intent versus observation, as pure functions: facts in, verdicts out.
+
+Expectations are never written per device: they follow from the blueprint's
+intent (``telemetry.expectations`` fetches the facts below for the subjects
+whose observations changed) and apply only to *deployed* devices (assigned,
+deploy mode ``deploy`` or ``drain``):
+
+* every switch: reachable, hostname = its system's hostname, running config not
+  deviated from golden, last deployment not failed;
+* every linked interface of a switch: oper up; LLDP neighbour = the link's other
+  end when that end is a switch with a device; its transceiver present with rx
+  power in range;
+* every BGP session whose two ends are deployed: established at both ends, and
+  each end has the other end's loopback route.
+
+A verdict is ``broken`` True (raise), False (clear) or None (unknown: the observer
+is unreachable or nothing was observed yet; the anomaly keeps its state). During a
+drain, BGP and route anomalies on the drained device and its peers are
+``expected``; a deviation accepted by the operator is ``suppressed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+DEPLOYED_MODES = frozenset({"deploy", "drain"})
+# receive power window per transceiver media (dBm); the default for unknown media
+RX_RANGE_DBM: dict[str, tuple[float, float]] = {"100GBASE-SR4": (-10.0, 2.4)}
+DEFAULT_RX_RANGE_DBM = (-10.0, 2.4)
+# an interface up for less than this may not have heard its LLDP neighbour yet
+LLDP_GRACE_S = 30.0
+
+Value = Mapping[str, Any]
+
+
+class AnomalyType(StrEnum):
+    CONFIG_DEVIATION = "config_deviation"
+    DEPLOYMENT_FAILURE = "deployment_failure"
+    CABLING = "cabling"
+    INTERFACE_DOWN = "interface_down"
+    BGP_SESSION_DOWN = "bgp_session_down"
+    ROUTE_MISSING = "route_missing"
+    TRANSCEIVER_FAULT = "transceiver_fault"
+    HOSTNAME_MISMATCH = "hostname_mismatch"
+    DEVICE_UNAVAILABLE = "device_unavailable"
+
+
+# anomalies about one end of a two-ended subject carry the end in their uid
+PER_END = frozenset({AnomalyType.BGP_SESSION_DOWN, AnomalyType.ROUTE_MISSING})
+
+
+def anomaly_uid(bp: str, kind: AnomalyType, subject: str, device: str) -> str:
+    suffix = f"@{device}" if kind in PER_END else ""
+    return f"{bp}/{kind.value}/{subject}{suffix}"
+
+
+@dataclass(frozen=True)
+class Managed:
+    """A switch's lifecycle facts and its own observations (device, config)."""
+
+    system: str
+    hostname: str
+    mode: str | None = None  # the assigned device's deploy mode; None: no device
+    deviation: str | None = None  # none | open | accepted
+    device_obs: Value | None = None
+    config_obs: Value | None = None
+
+    @property
+    def deployed(self) -> bool:
+        return self.mode in DEPLOYED_MODES
+
+    @property
+    def draining(self) -> bool:
+        return self.mode == "drain"
+
+    @property
+    def reachable(self) -> bool | None:
+        return None if self.device_obs is None else bool(self.device_obs["reachable"])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    type: AnomalyType
+    subject: str  # the intent node's id
+    on_label: str  # its label (where the anomaly's ON edge points)
+    device: str  # the system the anomaly belongs to
+    broken: bool | None
+    expected_value: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    actual_value: Mapping[str, Any] | None = field(default=None, hash=False)
+    summary: str = ""
+    expected: bool = False
+    suppressed: bool = False
+
+    def uid(self, bp: str) -> str:
+        return anomaly_uid(bp, self.type, self.subject, self.device)
+
+
+def _unknown_unless(owner: Managed) -> bool:
+    """True when the owner's own observations cannot be trusted right now."""
+    return owner.reachable is not True
+
+
+# -- switches -------------------------------------------------------------------------------
+
+
+def evaluate_system(m: Managed) -> list[Verdict]:
+    """Reachable, hostname, config deviation, last deployment."""
+    if not m.deployed:
+        return [Verdict(t, m.system, "System", m.system, False) for t in _SYSTEM_TYPES]
+    dev, cfg = m.device_obs, m.config_obs
+    reach = None if dev is None else not dev["reachable"]
+    verdicts = [
+        Verdict(
+            AnomalyType.DEVICE_UNAVAILABLE,
+            m.system,
+            "System",
+            m.system,
+            reach,
+            {"reachable": True},
+            dev,
+            f"{m.system} does not answer its collector",
+        ),
+    ]
+    name_broken = None if _unknown_unless(m) or dev is None else dev["hostname"] != m.hostname
+    verdicts.append(
+        Verdict(
+            AnomalyType.HOSTNAME_MISMATCH,
+            m.system,
+            "System",
+            m.system,
+            name_broken,
+            {"hostname": m.hostname},
+            dev,
+            f"{m.system} calls itself {dev['hostname'] if dev else None!r}, intent {m.hostname!r}",
+        )
+    )
+    deviated = None if cfg is None else bool(cfg["deviated"])
+    verdicts.append(
+        Verdict(
+            AnomalyType.CONFIG_DEVIATION,
+            m.system,
+            "System",
+            m.system,
+            deviated,
+            {"deviated": False},
+            cfg,
+            f"running config of {m.system} differs from its golden config",
+            suppressed=m.deviation == "accepted",
+        )
+    )
+    failed = None if cfg is None else cfg["last_deploy"] == "failed"
+    verdicts.append(
+        Verdict(
+            AnomalyType.DEPLOYMENT_FAILURE,
+            m.system,
+            "System",
+            m.system,
+            failed,
+            {"last_deploy": "succeeded"},
+            cfg,
+            f"the last deployment to {m.system} failed",
+        )
+    )
+    return verdicts
+
+
+_SYSTEM_TYPES = (
+    AnomalyType.DEVICE_UNAVAILABLE,
+    AnomalyType.HOSTNAME_MISMATCH,
+    AnomalyType.CONFIG_DEVIATION,
+    AnomalyType.DEPLOYMENT_FAILURE,
+)
+
+
+# -- interfaces -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerEnd:
+    """The other end of a link: an interface of a switch (with or without device) or server."""
+
+    interface: str
+    name: str
+    system: str
+    hostname: str
+    role: str
+    has_device: bool
+
+
+@dataclass(frozen=True)
+class InterfaceFacts:
+    interface: str
+    name: str
+    owner: Managed
+    link: str
+    peer: PeerEnd
+    iface_obs: Value | None = None
+    iface_changed_at: float | None = None  # when its oper state last changed (epoch s)
+    lldp_obs: Value | None = None
+    transceiver: str | None = None
+    media: str | None = None
+    optics_obs: Value | None = None
+
+
+def evaluate_interface(f: InterfaceFacts, now: float) -> list[Verdict]:
+    """Oper up, LLDP neighbour = the link's other end, transceiver healthy."""
+    owner = f.owner.system
+    verdicts = [_interface_up(f), _lldp(f, now)]
+    if f.transceiver is not None:
+        verdicts.append(_optics(f))
+    if not f.owner.deployed:
+        return [Verdict(v.type, v.subject, v.on_label, owner, False) for v in verdicts]
+    return verdicts
+
+
+def _interface_up(f: InterfaceFacts) -> Verdict:
+    obs = f.iface_obs
+    broken = None if _unknown_unless(f.owner) or obs is None else not obs["oper_up"]
+    return Verdict(
+        AnomalyType.INTERFACE_DOWN,
+        f.interface,
+        "Interface",
+        f.owner.system,
+        broken,
+        {"oper_up": True},
+        obs,
+        f"{f.interface} is down (link {f.link} intended up)",
+    )
+
+
+def _lldp(f: InterfaceFacts, now: float) -> Verdict:
+    peer = f.peer
+    wanted = {"neighbor": peer.hostname, "port": peer.name}
+    obs, iface = f.lldp_obs, f.iface_obs
+    broken: bool | None
+    if peer.role == "server" or not peer.has_device:
+        broken = False  # servers and switches without a device send no LLDP
+    elif _unknown_unless(f.owner) or obs is None or iface is None:
+        broken = None
+    elif not iface["oper_up"]:
+        broken = False  # a down interface hears nobody; interface_down says so
+    elif obs["neighbor"] is None:
+        up_for = now - (f.iface_changed_at if f.iface_changed_at is not None else now)
+        broken = True if up_for >= LLDP_GRACE_S else None
+    else:
+        broken = (obs["neighbor"], obs["port"]) != (peer.hostname, peer.name)
+    seen = f"{obs['neighbor']}:{obs['port']}" if obs and obs["neighbor"] else "nobody"
+    return Verdict(
+        AnomalyType.CABLING,
+        f.interface,
+        "Interface",
+        f.owner.system,
+        broken,
+        wanted,
+        obs,
+        f"{f.interface} sees {seen} over LLDP, intent {peer.hostname}:{peer.name}",
+    )
+
+
+def rx_range(media: str | None) -> tuple[float, float]:
+    return RX_RANGE_DBM.get(media or "", DEFAULT_RX_RANGE_DBM)
+
+
+def _optics(f: InterfaceFacts) -> Verdict:
+    obs = f.optics_obs
+    low, high = rx_range(f.media)
+    broken: bool | None
+    if _unknown_unless(f.owner) or obs is None:
+        broken = None
+    elif not obs["present"]:
+        broken = True
+    elif obs["rx_power_dbm"] is None:
+        broken = None
+    else:
+        broken = not low <= float(obs["rx_power_dbm"]) <= high
+    assert f.transceiver is not None
+    return Verdict(
+        AnomalyType.TRANSCEIVER_FAULT,
+        f.transceiver,
+        "Transceiver",
+        f.owner.system,
+        broken,
+        {"present": True, "rx_power_dbm": [low, high]},
+        obs,
+        f"transceiver {f.transceiver} absent or receiving out of [{low}, {high}] dBm",
+    )
+
+
+# -- BGP sessions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionEnd:
+    managed: Managed
+    bgp_obs: Value | None = None
+    route_obs: Value | None = None  # this end's route to the other end's loopback
+    peer_loopback: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    session: str
+    link: str | None
+    a: SessionEnd
+    b: SessionEnd
+
+
+def evaluate_session(f: SessionFacts) -> list[Verdict]:
+    """Established at both ends; each end routes to the other's loopback."""
+    verdicts: list[Verdict] = []
+    both = f.a.managed.deployed and f.b.managed.deployed
+    draining = f.a.managed.draining or f.b.managed.draining
+    for end, other in ((f.a, f.b), (f.b, f.a)):
+        me, peer = end.managed.system, other.managed.system
+        unknown = _unknown_unless(end.managed)
+        bgp = end.bgp_obs
+        up_broken = None if unknown or bgp is None else not bgp["established"]
+        route = end.route_obs
+        route_broken = None if unknown or route is None else not route["present"]
+        if not both:
+            up_broken = route_broken = False
+        verdicts.append(
+            Verdict(
+                AnomalyType.BGP_SESSION_DOWN,
+                f.session,
+                "BgpSession",
+                me,
+                up_broken,
+                {"established": True},
+                bgp,
+                f"BGP session {f.session} not established at {me}",
+                expected=draining,
+            )
+        )
+        verdicts.append(
+            Verdict(
+                AnomalyType.ROUTE_MISSING,
+                peer,
+                "System",
+                me,
+                route_broken,
+                {"present": True, "prefix": end.peer_loopback},
+                route,
+                f"{me} has no route to {peer}'s loopback {end.peer_loopback}",
+                expected=draining,
+            )
+        )
+    return verdicts

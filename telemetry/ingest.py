@@ -1,0 +1,290 @@
+"""Write observations into the graph in batches, then evaluate what they changed.
+
+The one entry point collectors call::
+
+    from telemetry.ingest import ingest
+    from telemetry.model import Observation, ObservationKind
+
+    result = ingest(graph, redis_client, [
+        Observation("bp1", ObservationKind.INTERFACE, "leaf1", "leaf1:swp1",
+                    {"oper_up": True, "admin_up": True}, time.time()),
+        ...
+    ])
+    result.changed          # observations whose value changed (or were new)
+    result.anomalies_raised # anomalies raised by those changes (dicts, see docs)
+
+What it does, per blueprint, per batch of at most ``BATCH`` observations, in one
+transaction: one ``UNWIND`` statement compares the batch with what the graph holds
+(``uid = <bp>/<kind>/<observer>/<subject>``) and returns only the facts that are new,
+changed or due for a refresh; the facts that are new or changed go
+to one ``UNWIND`` statement (all kinds), which upserts the ``Observation`` nodes,
+writes a ``Sample`` on change and keeps at most ``policy.max_samples`` samples per
+observation (new observations are tied to their intent node by one statement per
+kind); unchanged facts only get their ``observed_at`` refreshed, at most
+every ``policy.refresh_s`` (one statement for all). Then one ``telemetry`` event
+is published for the batch (never one per observation). Samples, cleared anomalies
+and cleared root causes older than ``policy.max_age_s`` are pruned by a call that
+changed something, at most once per ``policy.prune_every_s`` per blueprint (a
+Redis key with that expiry is the throttle; losing it only prunes earlier).
+
+Finally only the expectations that depend on the changed observations are
+evaluated (``telemetry.engine``): anomalies are raised/cleared and root causes
+regrouped, each publishing ``anomaly`` / ``root_cause`` events.
+
+Bad input (unknown kind, malformed value, unknown blueprint, observer or
+subject) raises ``ValidationError`` naming it, and nothing of that call's
+batch is written.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from neo4j import ManagedTransaction
+
+from blueprint_engine.db import Graph
+from blueprint_engine.errors import NotFoundError, ValidationError
+from blueprint_engine.events import EventKind, Publisher, publish
+from telemetry import observation_queries as q
+from telemetry.model import SUBJECT_LABEL, Observation, ObservationKind, check, observation_uid
+
+BATCH = 5000
+SUBJECTS_IN_EVENT = 200
+
+
+class EventBus(Publisher, Protocol):
+    """What ingestion needs from Redis: publish events, and a key as prune throttle."""
+
+    def set(self, name: str, value: str, *, ex: int | None = None, nx: bool = False) -> Any: ...
+
+
+PRUNE_KEY = "fabricgraph:telemetry:pruned:"
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """History bounds: samples per observation, and how old history may get."""
+
+    max_samples: int = 20
+    max_age_s: float = 7 * 24 * 3600.0
+    prune_limit: int = 10_000  # rows removed per call at most (the rest next time)
+    prune_every_s: float = 60.0
+    # an unchanged observation's observed_at is rewritten at most this often
+    refresh_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class Change:
+    """One observation whose value changed (``old`` is None when it is new)."""
+
+    blueprint: str
+    kind: ObservationKind
+    observer: str
+    subject: str
+    old: str | None
+    value: str
+
+
+@dataclass
+class IngestResult:
+    observations: int = 0
+    changes: list[Change] = field(default_factory=list)
+    samples_dropped: int = 0
+    anomalies_raised: list[dict[str, Any]] = field(default_factory=list)
+    anomalies_cleared: list[dict[str, Any]] = field(default_factory=list)
+    root_causes_opened: list[dict[str, Any]] = field(default_factory=list)
+    root_causes_cleared: list[dict[str, Any]] = field(default_factory=list)
+    write_seconds: float = 0.0
+    evaluate_seconds: float = 0.0
+
+    @property
+    def changed(self) -> int:
+        return len(self.changes)
+
+
+Rows = dict[ObservationKind, list[dict[str, Any]]]
+
+
+def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
+    grouped: dict[str, list[Observation]] = defaultdict(list)
+    for observation in observations:
+        grouped[check(observation).blueprint].append(observation)
+    return grouped
+
+
+def _check_observers(graph: Graph, bp: str, observations: Sequence[Observation]) -> None:
+    ids = sorted({o.observer for o in observations})
+    rows = graph.read(q.BLUEPRINT_SYSTEMS, bp=bp, ids=ids)
+    if rows and not rows[0]["blueprint"]:
+        raise NotFoundError(
+            f"observations name blueprint {bp!r}, which does not exist",
+            allowed="an existing blueprint name",
+        )
+    unknown = [r["id"] for r in rows if not r["known"]]
+    servers = [r["id"] for r in rows if r["known"] and r["role"] == "server"]
+    if unknown or servers:
+        raise ValidationError(
+            f"observers {unknown + servers} are not switches of blueprint {bp!r}",
+            allowed="system ids of the blueprint's spines and leafs",
+        )
+
+
+def _rows(batch: Sequence[Observation]) -> Rows:
+    rows: Rows = defaultdict(list)
+    seen: dict[str, int] = {}
+    for o in batch:
+        row = {
+            "uid": o.uid,
+            "observer": o.observer,
+            "subject": o.subject,
+            "value": o.value_json(),
+            "at": float(o.observed_at),
+        }
+        kind_rows = rows[o.kind]
+        if o.uid in seen:  # the same fact twice in one batch: the later one wins
+            kind_rows[seen[o.uid]] = row
+        else:
+            seen[o.uid] = len(kind_rows)
+            kind_rows.append(row)
+    return rows
+
+
+def triage(rows: Rows, due: dict[str, bool]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Pure: split the rows the first pass returned (``due``: uid -> changed) into those
+    needing the write (new or changed) and those only needing a refresh of
+    ``observed_at``; every other row (unchanged and fresh, or older than what the
+    graph holds) costs nothing more."""
+    write: list[dict[str, Any]] = []
+    touch: list[dict[str, Any]] = []
+    for kind, kind_rows in rows.items():
+        for row in kind_rows:
+            changed = due.get(row["uid"])
+            if changed is True:
+                write.append({**row, "kind": kind.value})
+            elif changed is False:
+                touch.append(row)
+    return write, touch
+
+
+def _link(graph: Graph, tx: ManagedTransaction, bp: str, new: list[Change]) -> None:
+    by_kind: dict[ObservationKind, list[dict[str, str]]] = defaultdict(list)
+    for c in new:
+        by_kind[c.kind].append(
+            {"uid": observation_uid(bp, c.kind, c.observer, c.subject), "subject": c.subject}
+        )
+    for kind, rows in by_kind.items():
+        unknown = [
+            r["subject"] for r in graph.run(tx, q.LINK[kind], bp=bp, rows=rows) if r["unknown"]
+        ]
+        if unknown:
+            raise NotFoundError(
+                f"{kind.value} observations name subjects {unknown[:10]} that are not "
+                f"intent nodes of blueprint {bp!r}",
+                allowed=f"ids of the blueprint's {SUBJECT_LABEL[kind]} nodes",
+            )
+
+
+def _write_batch(
+    graph: Graph, bp: str, batch: Sequence[Observation], policy: RetentionPolicy
+) -> tuple[list[Change], int]:
+    rows = _rows(batch)
+    refresh_ms = int(policy.refresh_s * 1000)
+
+    def work(tx: ManagedTransaction) -> tuple[list[Change], int]:
+        every = [r for kind_rows in rows.values() for r in kind_rows]
+        first = graph.run(tx, q.TRIAGE, rows=every, refresh_ms=refresh_ms)
+        write, touch = triage(rows, {r["uid"]: r["changed"] for r in first})
+        if touch:
+            graph.run(tx, q.TOUCH, rows=touch)
+        if not write:
+            return [], 0
+        out = graph.run(tx, q.WRITE, bp=bp, rows=write, keep=policy.max_samples)
+        changes = [
+            Change(
+                bp, ObservationKind(r["kind"]), r["observer"], r["subject"], r["old"], r["value"]
+            )
+            for r in out
+        ]
+        _link(graph, tx, bp, [c for c, r in zip(changes, out, strict=True) if r["new"]])
+        return changes, sum(int(r["dropped"]) for r in out)
+
+    return graph.write_tx(work)
+
+
+def _telemetry_event(
+    redis: Publisher, bp: str, batch: Sequence[Observation], changes: Sequence[Change]
+) -> None:
+    kinds: dict[str, int] = defaultdict(int)
+    for o in batch:
+        kinds[o.kind.value] += 1
+    publish(
+        redis,
+        EventKind.TELEMETRY,
+        {
+            "blueprint": bp,
+            "observations": len(batch),
+            "kinds": dict(kinds),
+            "changed": len(changes),
+            "subjects": sorted({f"{c.kind.value}:{c.subject}" for c in changes})[
+                :SUBJECTS_IN_EVENT
+            ],
+        },
+    )
+
+
+def prune(graph: Graph, bp: str, policy: RetentionPolicy, now: float | None = None) -> int:
+    """Drop history, cleared anomalies and cleared root causes older than the policy."""
+    cutoff = (now if now is not None else time.time()) - policy.max_age_s
+    dropped = graph.write(q.PRUNE_SAMPLES, bp=bp, cutoff=cutoff, limit=policy.prune_limit)
+    cleared = graph.write(
+        q.PRUNE_CLEARED, bp=bp, cutoff_ms=int(cutoff * 1000), limit=policy.prune_limit
+    )
+    return int(dropped[0]["dropped"]) + int(cleared[0]["dropped"])
+
+
+def ingest(
+    graph: Graph,
+    redis: EventBus,
+    observations: Iterable[Observation],
+    *,
+    policy: RetentionPolicy | None = None,
+    evaluate: bool = True,
+) -> IngestResult:
+    """Write ``observations``; evaluate the expectations their changes touch (see module doc)."""
+    from telemetry import engine  # evaluation sits on top of ingestion
+
+    policy = policy or RetentionPolicy()
+    result = IngestResult()
+    for bp, items in _by_blueprint(observations).items():
+        _check_observers(graph, bp, items)
+        started = time.perf_counter()
+        changes: list[Change] = []
+        for start in range(0, len(items), BATCH):
+            batch = items[start : start + BATCH]
+            batch_changes, dropped = _write_batch(graph, bp, batch, policy)
+            result.samples_dropped += dropped
+            _telemetry_event(redis, bp, batch, batch_changes)
+            changes += batch_changes
+        due = changes and redis.set(
+            PRUNE_KEY + bp, "1", ex=max(1, int(policy.prune_every_s)), nx=True
+        )
+        if due:
+            result.samples_dropped += prune(graph, bp, policy)
+        result.observations += len(items)
+        result.changes += changes
+        result.write_seconds += time.perf_counter() - started
+        if evaluate and changes:
+            started = time.perf_counter()
+            # the facts' own time when it is ahead of this clock (collectors' clocks differ)
+            now = max(time.time(), max(o.observed_at for o in items))
+            outcome = engine.evaluate_changes(graph, redis, bp, changes, now=now)
+            result.anomalies_raised += outcome.raised
+            result.anomalies_cleared += outcome.cleared
+            result.root_causes_opened += outcome.causes_opened
+            result.root_causes_cleared += outcome.causes_cleared
+            result.evaluate_seconds += time.perf_counter() - started
+    return result

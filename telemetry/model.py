@@ -1,0 +1,173 @@
+"""What the collectors report: one ``Observation`` per fact, and the value shape per kind.
+
+An observation is one fact reported by one device (``observer``, a system id)
+about one intent node (``subject``, its ``id`` inside the blueprint). The value
+is a small JSON-able dict whose keys depend on the kind (``VALUE_KEYS``):
+
+==========  ==============================  ==========================================
+kind        subject (intent node)           value
+==========  ==============================  ==========================================
+device      the observer's own System id    ``reachable`` bool, ``hostname`` str|None
+interface   Interface id ``leaf1:swp1``     ``oper_up`` bool, ``admin_up`` bool
+lldp        the local Interface id          ``neighbor`` str|None (system name seen),
+                                            ``port`` str|None (its port name)
+bgp         BgpSession id                   ``established`` bool, ``state`` str
+optics      Transceiver id                  ``present`` bool, ``rx_power_dbm`` float|None
+                                            (the weakest lane)
+route       the peer System id whose        ``present`` bool, ``prefix`` str
+            loopback should be in the RIB
+config      the observer's own System id    ``deviated`` bool, ``last_deploy``
+                                            "succeeded"|"failed"|None
+==========  ==============================  ==========================================
+
+A device that cannot be reached is reported with one ``device`` observation
+``{"reachable": false, "hostname": null}``; its other observations are then
+left as they were (the engine treats them as unknown, not as healthy).
+
+Pure: frozen dataclasses, enums and validation; no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from blueprint_engine.errors import ValidationError
+
+
+class ObservationKind(StrEnum):
+    DEVICE = "device"
+    INTERFACE = "interface"
+    LLDP = "lldp"
+    BGP = "bgp"
+    OPTICS = "optics"
+    ROUTE = "route"
+    CONFIG = "config"
+
+
+# the graph label of the intent node each kind observes
+SUBJECT_LABEL: dict[ObservationKind, str] = {
+    ObservationKind.DEVICE: "System",
+    ObservationKind.INTERFACE: "Interface",
+    ObservationKind.LLDP: "Interface",
+    ObservationKind.BGP: "BgpSession",
+    ObservationKind.OPTICS: "Transceiver",
+    ObservationKind.ROUTE: "System",
+    ObservationKind.CONFIG: "System",
+}
+
+# required value keys and the types each accepts
+_BOOL: tuple[type, ...] = (bool,)
+_OPT_STR: tuple[type, ...] = (str, type(None))
+_OPT_NUM: tuple[type, ...] = (int, float, type(None))
+VALUE_KEYS: dict[ObservationKind, dict[str, tuple[type, ...]]] = {
+    ObservationKind.DEVICE: {"reachable": _BOOL, "hostname": _OPT_STR},
+    ObservationKind.INTERFACE: {"oper_up": _BOOL, "admin_up": _BOOL},
+    ObservationKind.LLDP: {"neighbor": _OPT_STR, "port": _OPT_STR},
+    ObservationKind.BGP: {"established": _BOOL, "state": _OPT_STR},
+    ObservationKind.OPTICS: {"present": _BOOL, "rx_power_dbm": _OPT_NUM},
+    ObservationKind.ROUTE: {"present": _BOOL, "prefix": _OPT_STR},
+    ObservationKind.CONFIG: {"deviated": _BOOL, "last_deploy": _OPT_STR},
+}
+# kinds whose subject is the observer itself
+SELF_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.CONFIG})
+LAST_DEPLOY_VALUES = ("succeeded", "failed", None)
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One fact seen by ``observer`` about intent node ``subject`` at ``observed_at``."""
+
+    blueprint: str
+    kind: ObservationKind
+    observer: str
+    subject: str
+    value: Mapping[str, Any] = field(hash=False)
+    observed_at: float
+
+    @property
+    def uid(self) -> str:
+        return observation_uid(self.blueprint, self.kind, self.observer, self.subject)
+
+    def value_json(self) -> str:
+        """The value as canonical JSON text: equal values give equal text."""
+        return canonical_json(self.value)
+
+
+def observation_uid(blueprint: str, kind: str, observer: str, subject: str) -> str:
+    return f"{blueprint}/{kind}/{observer}/{subject}"
+
+
+def canonical_json(value: Mapping[str, Any]) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def parse_kind(kind: str) -> ObservationKind:
+    try:
+        return ObservationKind(kind)
+    except ValueError:
+        raise ValidationError(
+            f"unknown observation kind {kind!r}", allowed=[k.value for k in ObservationKind]
+        ) from None
+
+
+def _allowed(kind: ObservationKind) -> str:
+    return ", ".join(
+        f"{key}: {'|'.join('null' if t is type(None) else t.__name__ for t in types)}"
+        for key, types in VALUE_KEYS[kind].items()
+    )
+
+
+def check_value(kind: ObservationKind, value: Mapping[str, Any]) -> None:
+    """Raise ValidationError naming the key when ``value`` does not fit ``kind``."""
+    spec = VALUE_KEYS[kind]
+    if len(value) != len(spec) or any(key not in value for key in spec):
+        missing = [key for key in spec if key not in value]
+        extra = [key for key in value if key not in spec]
+        raise ValidationError(
+            f"{kind.value} observation value has missing keys {missing} / unknown keys {extra}",
+            allowed=_allowed(kind),
+        )
+    for key, types in spec.items():
+        item = value[key]
+        wrong = not isinstance(item, types) or (isinstance(item, bool) and bool not in types)
+        if isinstance(item, float) and not math.isfinite(item):
+            wrong = True
+        if wrong:
+            raise ValidationError(
+                f"{kind.value} observation value {key}={item!r} has the wrong type",
+                allowed=_allowed(kind),
+            )
+    if kind is ObservationKind.CONFIG and value["last_deploy"] not in LAST_DEPLOY_VALUES:
+        raise ValidationError(
+            f"config observation last_deploy={value['last_deploy']!r} is not a deploy result",
+            allowed="succeeded, failed, null",
+        )
+
+
+def check(observation: Observation) -> Observation:
+    """Validate one observation (kind, ids, value shape, time); return it unchanged."""
+    kind = parse_kind(str(observation.kind))
+    for name in ("blueprint", "observer", "subject"):
+        text = getattr(observation, name)
+        if not isinstance(text, str) or not text or "/" in text:
+            raise ValidationError(
+                f"observation {name} {text!r} is not an id",
+                allowed=f"a non-empty {name} id without '/'",
+            )
+    if kind in SELF_KINDS and observation.subject != observation.observer:
+        raise ValidationError(
+            f"a {kind.value} observation is about its observer, not {observation.subject!r}",
+            allowed=f"subject = observer = {observation.observer!r}",
+        )
+    at = observation.observed_at
+    if isinstance(at, bool) or not isinstance(at, (int, float)) or not math.isfinite(at) or at < 0:
+        raise ValidationError(
+            f"observed_at {at!r} is not a time", allowed="epoch seconds (float, >= 0)"
+        )
+    check_value(kind, observation.value)
+    return observation

@@ -1,0 +1,122 @@
+"""Cypher that writes observations, their samples, and applies the retention policy."""
+
+from __future__ import annotations
+
+from blueprint_engine.db import Query
+from telemetry.model import SUBJECT_LABEL, ObservationKind
+
+WRITE = Query(
+    "telemetry.write",
+    """
+    UNWIND $rows AS r
+    OPTIONAL MATCH (seen:Observation {uid: r.uid})
+    WITH r, seen.value AS old, seen.observed_at.epochMillis AS last,
+         toInteger(r.at * 1000) AS at_ms
+    WHERE last IS NULL OR (at_ms >= last AND old <> r.value)
+    MERGE (o:Observation {uid: r.uid})
+    ON CREATE SET o.blueprint = $bp, o.kind = r.kind, o.observer = r.observer,
+                  o.subject = r.subject, o.linked = false
+    WITH r, o, old, datetime({epochMillis: at_ms}) AS at
+    SET o.observed_at = at, o.changed_at = at, o.value = r.value
+    CREATE (o)-[:HAD]->(:Sample {blueprint: $bp, observation: r.uid, value: r.value,
+                                 at: r.at})
+    WITH r, o, old
+    CALL {
+        WITH o
+        MATCH (o)-[:HAD]->(s:Sample)
+        WITH s ORDER BY s.at DESC SKIP $keep
+        DETACH DELETE s
+        RETURN count(*) AS dropped
+    }
+    RETURN r.kind AS kind, r.observer AS observer, r.subject AS subject, old,
+           r.value AS value, NOT o.linked AS new, dropped
+    """,
+)
+"""New or changed facts of every kind in one statement: upsert, a ``Sample`` per
+change, at most ``$keep`` samples per observation. Returns one row per fact written
+(``old`` null when new). A fact older than the stored one is ignored."""
+
+
+def _link_query(kind: ObservationKind) -> Query:
+    """Tie new observations of one kind to the intent node they observe; ``unknown``
+    names subjects that are not intent nodes of the blueprint (the caller then rolls
+    the transaction back)."""
+    label = SUBJECT_LABEL[kind]  # a schema label, never a value
+    return Query(
+        f"telemetry.link.{kind.value}",
+        f"""
+        UNWIND $rows AS r
+        MATCH (o:Observation {{uid: r.uid}}) WHERE o.linked = false
+        OPTIONAL MATCH (n:{label} {{uid: $bp + '/' + r.subject}})
+        FOREACH (_ IN CASE WHEN n IS NULL THEN [] ELSE [1] END |
+                 CREATE (o)-[:OBSERVES]->(n) SET o.linked = true)
+        RETURN r.subject AS subject, n IS NULL AS unknown
+        """,
+    )
+
+
+LINK: dict[ObservationKind, Query] = {kind: _link_query(kind) for kind in ObservationKind}
+
+# the cheap first pass over a batch (all kinds at once): only the facts that are new,
+# changed, or unchanged but due for a refresh of observed_at come back
+TRIAGE = Query(
+    "telemetry.triage",
+    """
+    UNWIND $rows AS r
+    OPTIONAL MATCH (o:Observation {uid: r.uid})
+    WITH r, o.value AS old, o.observed_at.epochMillis AS last, toInteger(r.at * 1000) AS at_ms
+    WHERE last IS NULL
+       OR (at_ms >= last AND (old <> r.value OR at_ms - last >= $refresh_ms))
+    RETURN r.uid AS uid, old IS NULL OR old <> r.value AS changed
+    """,
+)
+# unchanged facts whose observed_at is due for a refresh (all kinds at once)
+TOUCH = Query(
+    "telemetry.touch",
+    """
+    UNWIND $rows AS r
+    MATCH (o:Observation {uid: r.uid})
+    WITH o, toInteger(r.at * 1000) AS at_ms
+    WHERE o.observed_at.epochMillis < at_ms
+    SET o.observed_at = datetime({epochMillis: at_ms})
+    """,
+)
+
+BLUEPRINT_SYSTEMS = Query(
+    "telemetry.observers",
+    """
+    OPTIONAL MATCH (b:Blueprint {name: $bp})
+    WITH b
+    UNWIND $ids AS id
+    OPTIONAL MATCH (s:System {uid: $bp + '/' + id})
+    RETURN b IS NOT NULL AS blueprint, id, s IS NOT NULL AS known, s.role AS role
+    """,
+)
+
+# history older than the policy's age, and cleared anomalies / root causes past it
+PRUNE_SAMPLES = Query(
+    "telemetry.prune_samples",
+    """
+    MATCH (s:Sample) WHERE s.blueprint = $bp AND s.at < $cutoff
+    WITH s LIMIT $limit
+    DETACH DELETE s
+    RETURN count(*) AS dropped
+    """,
+)
+PRUNE_CLEARED = Query(
+    "telemetry.prune_cleared",
+    """
+    CALL {
+        MATCH (a:Anomaly) WHERE a.blueprint = $bp AND a.state = 'cleared'
+              AND a.cleared_at < datetime({epochMillis: $cutoff_ms})
+        RETURN a AS n
+        UNION
+        MATCH (c:RootCause) WHERE c.blueprint = $bp AND c.state = 'cleared'
+              AND c.cleared_at < datetime({epochMillis: $cutoff_ms})
+        RETURN c AS n
+    }
+    WITH n LIMIT $limit
+    DETACH DELETE n
+    RETURN count(*) AS dropped
+    """,
+)

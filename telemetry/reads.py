@@ -1,0 +1,176 @@
+"""Read queries behind the telemetry API and CLI: anomalies, root causes, history.
+
+Lists filter and page in Cypher (keyset pagination on ``uid``); children (a root
+cause's symptoms, an anomaly's root cause) are loaded for many parents in one
+statement, so a nested read costs one query per level.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from blueprint_engine.db import Graph, Query, Row
+from blueprint_engine.errors import NotFoundError, ValidationError
+from telemetry.evaluate import AnomalyType
+from telemetry.model import parse_kind
+
+ANOMALY_FIELDS = """
+    a {.uid, .blueprint, .type, .subject, .device, .state, .expected, .suppressed,
+       .expected_value, .actual_value, .summary, .first_seen, .last_seen,
+       cleared_at: toString(a.cleared_at)}"""
+
+
+def _cause_fields(at: str) -> str:
+    return f"""
+    c {{.uid, .blueprint, .kind, .subject, .state, .summary, .evidence, .first_seen,
+       .last_seen, cleared_at: toString(c.cleared_at), at: {at}}}"""
+
+
+ANOMALIES = Query(
+    "telemetry.reads.anomalies",
+    f"""
+    MATCH (a:Anomaly)
+    WHERE a.blueprint = $bp
+      AND ($state IS NULL OR a.state = $state)
+      AND ($device IS NULL OR a.device = $device)
+      AND ($type IS NULL OR a.type = $type)
+      AND ($after IS NULL OR a.uid > $after)
+    RETURN {ANOMALY_FIELDS} AS row
+    ORDER BY a.uid LIMIT $limit
+    """,
+)
+ROOT_CAUSES = Query(
+    "telemetry.reads.root_causes",
+    f"""
+    MATCH (c:RootCause)
+    WHERE c.blueprint = $bp AND ($state IS NULL OR c.state = $state)
+    OPTIONAL MATCH (c)-[:CAUSED_AT]->(n)
+    WITH c, collect({{label: labels(n)[0], id: n.id}}) AS at
+    RETURN {_cause_fields("at")} AS row
+    ORDER BY c.uid LIMIT $limit
+    """,
+)
+SYMPTOMS_OF = Query(
+    "telemetry.reads.symptoms_of",
+    f"""
+    UNWIND $uids AS uid
+    MATCH (c:RootCause {{uid: uid}})-[:EXPLAINS]->(a:Anomaly)
+    RETURN uid AS parent, {ANOMALY_FIELDS} AS row
+    ORDER BY a.uid
+    """,
+)
+CAUSES_OF = Query(
+    "telemetry.reads.causes_of",
+    f"""
+    UNWIND $uids AS uid
+    MATCH (c:RootCause)-[:EXPLAINS]->(:Anomaly {{uid: uid}})
+    RETURN uid AS parent, {_cause_fields("[]")} AS row
+    ORDER BY c.state DESC, c.last_seen DESC
+    """,
+)
+HISTORY = Query(
+    "telemetry.reads.history",
+    """
+    MATCH (o:Observation)
+    WHERE o.blueprint = $bp AND o.subject = $subject AND ($kind IS NULL OR o.kind = $kind)
+    MATCH (o)-[:HAD]->(s:Sample)
+    RETURN {kind: o.kind, observer: o.observer, subject: o.subject, value: s.value,
+            at: s.at} AS row
+    ORDER BY row.at DESC, row.observer
+    LIMIT $limit
+    """,
+)
+BLUEPRINT_EXISTS = Query(
+    "telemetry.reads.blueprint", "MATCH (b:Blueprint {name: $bp}) RETURN b.name AS name"
+)
+
+MAX_PAGE = 1000
+ANOMALY_STATES = ("raised", "cleared")
+CAUSE_STATES = ("open", "cleared")
+
+
+def encode_cursor(uid: str) -> str:
+    return base64.urlsafe_b64encode(uid.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError(
+            f"cursor {cursor!r} is not one this API returned",
+            allowed="the endCursor of a previous page",
+        ) from None
+
+
+def _check_blueprint(graph: Graph, bp: str) -> None:
+    if not graph.read(BLUEPRINT_EXISTS, bp=bp):
+        raise NotFoundError(f"no blueprint named {bp!r}", allowed="an existing blueprint name")
+
+
+def _check_choice(name: str, value: str | None, allowed: Sequence[str]) -> None:
+    if value is not None and value not in allowed:
+        raise ValidationError(f"unknown {name} {value!r}", allowed=list(allowed))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    end_cursor: str | None
+    has_next: bool
+
+
+def anomalies(
+    graph: Graph,
+    bp: str,
+    *,
+    device: str | None = None,
+    type: str | None = None,
+    state: str | None = None,
+    first: int = 100,
+    after: str | None = None,
+) -> Page:
+    _check_choice("anomaly type", type, [t.value for t in AnomalyType])
+    _check_choice("anomaly state", state, ANOMALY_STATES)
+    if not 0 < first <= MAX_PAGE:
+        raise ValidationError(f"first={first} is out of range", allowed=f"1..{MAX_PAGE}")
+    _check_blueprint(graph, bp)
+    rows = graph.read(ANOMALIES, bp=bp, device=device, type=type, state=state,
+                      after=decode_cursor(after) if after else None, limit=first + 1)  # fmt: skip
+    found = [r["row"] for r in rows]
+    page = found[:first]
+    end = encode_cursor(page[-1]["uid"]) if page else None
+    return Page(page, end, len(found) > first)
+
+
+def root_causes(graph: Graph, bp: str, *, state: str | None = None, limit: int = 200) -> list[Row]:
+    _check_choice("root cause state", state, CAUSE_STATES)
+    _check_blueprint(graph, bp)
+    return [r["row"] for r in graph.read(ROOT_CAUSES, bp=bp, state=state, limit=limit)]
+
+
+def grouped(graph: Graph, query: Query, uids: Sequence[str]) -> list[list[Row]]:
+    """Children of every parent uid, in the parents' order (one statement for all)."""
+    found: dict[str, list[Row]] = defaultdict(list)
+    for r in graph.read(query, uids=list(uids)):
+        found[r["parent"]].append(r["row"])
+    return [found.get(uid, []) for uid in uids]
+
+
+def history(
+    graph: Graph, bp: str, subject: str, kind: str | None = None, limit: int = 100
+) -> list[Row]:
+    if kind is not None:
+        parse_kind(kind)
+    _check_blueprint(graph, bp)
+    rows = graph.read(HISTORY, bp=bp, subject=subject, kind=kind, limit=limit)
+    return [r["row"] for r in rows]
+
+
+def as_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)

@@ -1,0 +1,499 @@
+"""Root causes: group raised anomalies (symptoms) under one cause each, by topology. Pure.
+
+The rules, in the order they claim symptoms (a symptom belongs to one cause):
+
+1. ``device_offline``: an unreachable switch explains, on its peers, the BGP session
+   ends to it, their routes to its loopback, and the LLDP/interface symptoms of
+   the links to it.
+2. ``transceiver_fault``: a transceiver absent or receiving out of range explains
+   its link going down at both ends, the BGP sessions over that link at both ends
+   and the loopback routes those sessions carried.
+3. ``server_down``: every leaf-side interface towards one server down (leafs and
+   their optics fine): the server itself is down.
+4. ``cable_cut``: a link down at every end that is observed (optics fine, no end
+   administratively down), with its sessions and routes.
+5. ``cabling_mistake``: LLDP neighbours that contradict the intended links; the
+   mismatches that point at each other form one mistake (e.g. two swapped
+   cables), with the BGP sessions over those links and their routes.
+6. ``deployment_failure`` and 7. ``oob_change``: a failed deployment / a config
+   deviation (not accepted) on a switch explains its hostname mismatch,
+   administratively-down interfaces (and the far ends) and the BGP sessions and
+   routes of that switch that no physical cause explains.
+
+Expected (drain) and suppressed (accepted) anomalies are not faults: they are
+left out. Each cause names the intent nodes at fault, its symptoms, evidence
+(observed values) and the servers it impacts (losing redundancy or isolated).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from telemetry.evaluate import AnomalyType as T
+
+
+class CauseKind(StrEnum):
+    TRANSCEIVER_FAULT = "transceiver_fault"
+    CABLE_CUT = "cable_cut"
+    CABLING_MISTAKE = "cabling_mistake"
+    DEVICE_OFFLINE = "device_offline"
+    OOB_CHANGE = "oob_change"
+    DEPLOYMENT_FAILURE = "deployment_failure"
+    SERVER_DOWN = "server_down"
+
+
+@dataclass(frozen=True)
+class Symptom:
+    """A raised anomaly, as root-cause analysis sees it."""
+
+    uid: str
+    type: T
+    subject: str
+    device: str
+    actual: Mapping[str, Any] | None = field(default=None, hash=False)
+    expected: bool = False
+    suppressed: bool = False
+
+
+@dataclass(frozen=True)
+class End:
+    interface: str
+    name: str
+    system: str
+    hostname: str
+    role: str
+    transceiver: str | None = None
+    monitored: bool = False  # a deployed switch reports this end's state
+
+
+@dataclass(frozen=True)
+class LinkTopo:
+    id: str
+    role: str
+    ends: tuple[End, End]
+
+
+@dataclass(frozen=True)
+class SessionTopo:
+    id: str
+    a: str
+    b: str
+    link: str | None
+
+
+@dataclass
+class Topology:
+    """The part of the blueprint around the symptoms (links, sessions, roles)."""
+
+    links: dict[str, LinkTopo] = field(default_factory=dict)
+    sessions: dict[str, SessionTopo] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def add_link(self, link: LinkTopo) -> None:
+        self.links[link.id] = link
+        for end in link.ends:
+            self.roles[end.system] = end.role
+
+    def add_session(self, session: SessionTopo) -> None:
+        self.sessions[session.id] = session
+
+    def link_of(self, interface: str) -> LinkTopo | None:
+        return self._by_interface().get(interface)
+
+    def _by_interface(self) -> dict[str, LinkTopo]:
+        return {end.interface: link for link in self.links.values() for end in link.ends}
+
+    def links_of_system(self, system: str) -> list[LinkTopo]:
+        return [lk for lk in self.links.values() if any(e.system == system for e in lk.ends)]
+
+    def sessions_of_system(self, system: str) -> list[SessionTopo]:
+        return [s for s in self.sessions.values() if system in (s.a, s.b)]
+
+    def sessions_over(self, link: str) -> list[SessionTopo]:
+        return [s for s in self.sessions.values() if s.link == link]
+
+
+@dataclass(frozen=True)
+class Cause:
+    kind: CauseKind
+    subject: str  # id of the main intent node at fault
+    at: tuple[tuple[str, str], ...]  # (label, id) of every intent node at fault
+    symptoms: tuple[str, ...]  # anomaly uids
+    evidence: Mapping[str, Any] = field(hash=False)
+    summary: str
+
+    def uid(self, bp: str) -> str:
+        return f"{bp}/{self.kind.value}/{self.subject}"
+
+
+class _Index:
+    """Unclaimed symptoms, looked up by type and subject; claimed ones leave."""
+
+    def __init__(self, symptoms: Iterable[Symptom]) -> None:
+        self.by_key: dict[tuple[T, str], list[Symptom]] = defaultdict(list)
+        for s in sorted(symptoms, key=lambda s: s.uid):
+            if not (s.expected or s.suppressed):
+                self.by_key[(s.type, s.subject)].append(s)
+        self.claimed: set[str] = set()
+
+    def get(self, kind: T, subject: str, device: str | None = None) -> list[Symptom]:
+        found = self.by_key.get((kind, subject), [])
+        return [s for s in found if s.uid not in self.claimed and device in (None, s.device)]
+
+    def one(self, kind: T, subject: str) -> Symptom | None:
+        found = self.get(kind, subject)
+        return found[0] if found else None
+
+    def of_type(self, kind: T) -> list[Symptom]:
+        return [
+            s
+            for (k, _), ss in sorted(self.by_key.items())
+            if k is kind
+            for s in ss
+            if s.uid not in self.claimed
+        ]
+
+    def claim(self, symptoms: Iterable[Symptom]) -> tuple[str, ...]:
+        uids = tuple(sorted({s.uid for s in symptoms} - self.claimed))
+        self.claimed.update(uids)
+        return uids
+
+
+def _session_symptoms(idx: _Index, sessions: Iterable[SessionTopo]) -> list[Symptom]:
+    found: list[Symptom] = []
+    for s in sessions:
+        found += idx.get(T.BGP_SESSION_DOWN, s.id)
+        found += idx.get(T.ROUTE_MISSING, s.b, device=s.a)
+        found += idx.get(T.ROUTE_MISSING, s.a, device=s.b)
+    return found
+
+
+def _link_symptoms(idx: _Index, topo: Topology, link: LinkTopo) -> list[Symptom]:
+    found: list[Symptom] = []
+    for end in link.ends:
+        found += idx.get(T.INTERFACE_DOWN, end.interface)
+        found += idx.get(T.CABLING, end.interface)
+    return found + _session_symptoms(idx, topo.sessions_over(link.id))
+
+
+def _actual(symptoms: Iterable[Symptom]) -> dict[str, Any]:
+    return {s.uid: s.actual for s in symptoms}
+
+
+# -- the rules ------------------------------------------------------------------------------
+
+
+def _device_offline(idx: _Index, topo: Topology) -> list[Cause]:
+    causes = []
+    for symptom in idx.of_type(T.DEVICE_UNAVAILABLE):
+        dev = symptom.subject
+        found = [symptom]
+        peers = set()
+        for s in topo.sessions_of_system(dev):
+            peer = s.b if s.a == dev else s.a
+            peers.add(peer)
+            found += idx.get(T.BGP_SESSION_DOWN, s.id, device=peer)
+            found += idx.get(T.ROUTE_MISSING, dev, device=peer)
+        for link in topo.links_of_system(dev):
+            for end in link.ends:
+                if end.system != dev:
+                    found += idx.get(T.INTERFACE_DOWN, end.interface)
+                    found += idx.get(T.CABLING, end.interface)
+        uids = idx.claim(found)
+        causes.append(
+            Cause(
+                CauseKind.DEVICE_OFFLINE,
+                dev,
+                (("System", dev),),
+                uids,
+                {"device": dev, "observed": symptom.actual, "peers": sorted(peers)},
+                f"{dev} is offline: {len(uids) - 1} symptom(s) on its peers follow from it",
+            )
+        )
+    return causes
+
+
+def _transceiver_faults(idx: _Index, topo: Topology) -> list[Cause]:
+    causes = []
+    by_xcvr = {
+        e.transceiver: (lk, e) for lk in topo.links.values() for e in lk.ends if e.transceiver
+    }
+    for symptom in idx.of_type(T.TRANSCEIVER_FAULT):
+        if symptom.subject not in by_xcvr:
+            continue
+        link, end = by_xcvr[symptom.subject]
+        found = [symptom, *_link_symptoms(idx, topo, link)]
+        uids = idx.claim(found)
+        causes.append(
+            Cause(
+                CauseKind.TRANSCEIVER_FAULT,
+                symptom.subject,
+                (("Transceiver", symptom.subject), ("Interface", end.interface), ("Link", link.id)),
+                uids,
+                {
+                    "transceiver": symptom.subject,
+                    "interface": end.interface,
+                    "link": link.id,
+                    "optics": symptom.actual,
+                    "observed": _actual(found),
+                },
+                f"transceiver {symptom.subject} failed: link {link.id} down with "
+                f"{len(uids) - 1} dependent symptom(s)",
+            )
+        )
+    return causes
+
+
+def _server_down(idx: _Index, topo: Topology) -> list[Cause]:
+    causes = []
+    servers = sorted(s for s, role in topo.roles.items() if role == "server")
+    for server in servers:
+        links = topo.links_of_system(server)
+        leaf_ends = [e for lk in links for e in lk.ends if e.system != server]
+        downs = [idx.one(T.INTERFACE_DOWN, e.interface) for e in leaf_ends]
+        if not leaf_ends or any(d is None for d in downs):
+            continue
+        found = [d for d in downs if d is not None]
+        uids = idx.claim(found)
+        causes.append(
+            Cause(
+                CauseKind.SERVER_DOWN,
+                server,
+                (("System", server),),
+                uids,
+                {
+                    "server": server,
+                    "leaf_interfaces_down": sorted(e.interface for e in leaf_ends),
+                    "observed": _actual(found),
+                },
+                f"server {server} is down: all {len(leaf_ends)} leaf port(s) towards it are down",
+            )
+        )
+    return causes
+
+
+def _admin_down(symptom: Symptom | None) -> bool:
+    return symptom is not None and symptom.actual is not None and not symptom.actual["admin_up"]
+
+
+def _cable_cuts(idx: _Index, topo: Topology) -> list[Cause]:
+    causes = []
+    for link in sorted(topo.links.values(), key=lambda lk: lk.id):
+        downs = [idx.one(T.INTERFACE_DOWN, e.interface) for e in link.ends]
+        observed = [d for d, e in zip(downs, link.ends, strict=True) if e.monitored]
+        if not any(downs) or any(d is None for d in observed) or any(map(_admin_down, downs)):
+            continue
+        found = _link_symptoms(idx, topo, link)
+        uids = idx.claim(found)
+        causes.append(
+            Cause(
+                CauseKind.CABLE_CUT,
+                link.id,
+                (("Link", link.id),),
+                uids,
+                {
+                    "link": link.id,
+                    "ends_down": sorted(d.subject for d in downs if d),
+                    "optics": "in range at both ends",
+                    "observed": _actual(found),
+                },
+                f"cable {link.id} is cut: down at both ends, {len(uids)} symptom(s)",
+            )
+        )
+    return causes
+
+
+def _components(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[list[str]]:
+    parent = {n: n for n in nodes}
+
+    def root(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for a, b in edges:
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for n in nodes:
+        groups[root(n)].append(n)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def _cabling_mistakes(idx: _Index, topo: Topology) -> list[Cause]:
+    seen = {s.subject: s for s in idx.of_type(T.CABLING) if s.actual and s.actual["neighbor"]}
+    by_name = {(e.hostname, e.name): e.interface for lk in topo.links.values() for e in lk.ends}
+    edges = []
+    for iface, s in seen.items():
+        assert s.actual is not None
+        target = by_name.get((s.actual["neighbor"], s.actual["port"]))
+        if target:
+            edges.append((iface, target))
+        link = topo.link_of(iface)
+        if link:
+            edges += [(iface, e.interface) for e in link.ends]
+    causes = []
+    for comp in _components(sorted(seen), edges):
+        links = sorted({lk.id for i in comp if (lk := topo.link_of(i)) is not None})
+        found: list[Symptom] = [seen[i] for i in comp]
+        for link_id in links:
+            found += _session_symptoms(idx, topo.sessions_over(link_id))
+        uids = idx.claim(found)
+        subject = links[0] if links else comp[0]
+        causes.append(
+            Cause(
+                CauseKind.CABLING_MISTAKE,
+                subject,
+                tuple(("Link", lk) for lk in links),
+                uids,
+                {
+                    "links": links,
+                    "seen": {
+                        i: f"{seen[i].actual['neighbor']}:{seen[i].actual['port']}"  # type: ignore[index]
+                        for i in comp
+                    },
+                    "intended": {
+                        i: e.interface
+                        for i in comp
+                        if (lk := topo.link_of(i))
+                        for e in lk.ends
+                        if e.interface != i
+                    },
+                },
+                f"cabling mistake on {len(links)} link(s): LLDP neighbours contradict intent",
+            )
+        )
+    return causes
+
+
+def _config_effects(idx: _Index, topo: Topology, system: str) -> list[Symptom]:
+    """Symptoms a switch's own configuration explains once no physical cause did."""
+    found = _session_symptoms(idx, topo.sessions_of_system(system))
+    found += idx.get(T.HOSTNAME_MISMATCH, system)
+    for link in topo.links_of_system(system):
+        mine = [e for e in link.ends if e.system == system]
+        if any(_admin_down(idx.one(T.INTERFACE_DOWN, e.interface)) for e in mine):
+            found += _link_symptoms(idx, topo, link)
+    return found
+
+
+def _config_causes(idx: _Index, topo: Topology) -> list[Cause]:
+    causes = []
+    for kind, trigger in (
+        (CauseKind.DEPLOYMENT_FAILURE, T.DEPLOYMENT_FAILURE),
+        (CauseKind.OOB_CHANGE, T.CONFIG_DEVIATION),
+    ):
+        for symptom in idx.of_type(trigger):
+            system = symptom.subject
+            found = [symptom, *idx.get(T.CONFIG_DEVIATION, system)]
+            found += _config_effects(idx, topo, system)
+            uids = idx.claim(found)
+            what = (
+                "deployment failed"
+                if kind is CauseKind.DEPLOYMENT_FAILURE
+                else ("configuration changed out of band")
+            )
+            causes.append(
+                Cause(
+                    kind,
+                    system,
+                    (("System", system),),
+                    uids,
+                    {"device": system, "observed": _actual(found)},
+                    f"{system}: {what}; {len(uids)} symptom(s)",
+                )
+            )
+    return causes
+
+
+RULES = (
+    _device_offline,
+    _transceiver_faults,
+    _server_down,
+    _cable_cuts,
+    _cabling_mistakes,
+    _config_causes,
+)
+
+
+def group(symptoms: Iterable[Symptom], topo: Topology) -> list[Cause]:
+    """Every root cause the raised symptoms imply, with impacted servers in evidence."""
+    idx = _Index(symptoms)
+    causes = [cause for rule in RULES for cause in rule(idx, topo)]
+    return [_with_impact(c, causes, topo, idx) for c in causes]
+
+
+# -- impact on servers ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Broken:
+    links: frozenset[str]
+    sessions: frozenset[str]
+    systems: frozenset[str]
+
+
+def _broken_by(cause: Cause, topo: Topology, idx: _Index) -> _Broken:
+    links, sessions, systems = set(), set(), set()
+    for label, ident in cause.at:
+        if label == "Link":
+            links.add(ident)
+        if label == "System":
+            systems.add(ident)
+    if cause.kind is CauseKind.SERVER_DOWN:
+        links.update(lk.id for lk in topo.links_of_system(cause.subject))
+    for uid in cause.symptoms:
+        for (kind, subject), ss in idx.by_key.items():
+            if kind is T.BGP_SESSION_DOWN and any(s.uid == uid for s in ss):
+                sessions.add(subject)
+    return _Broken(frozenset(links), frozenset(sessions), frozenset(systems))
+
+
+def _paths(topo: Topology, server: str) -> list[tuple[str, str, str]]:
+    """(server link, leaf, leaf uplink session) triples: the server's ways into the fabric."""
+    paths = []
+    for link in topo.links_of_system(server):
+        for leaf in {e.system for e in link.ends if e.system != server}:
+            for s in topo.sessions_of_system(leaf):
+                if s.link is not None:
+                    paths.append((link.id, leaf, s.id))
+    return sorted(paths)
+
+
+def _path_broken(path: tuple[str, str, str], broken: _Broken, topo: Topology) -> bool:
+    link, leaf, session = path
+    s = topo.sessions[session]
+    return (
+        link in broken.links
+        or session in broken.sessions
+        or (s.link is not None and s.link in broken.links)
+        or bool({leaf, s.a, s.b} & broken.systems)
+    )
+
+
+def _with_impact(cause: Cause, causes: Sequence[Cause], topo: Topology, idx: _Index) -> Cause:
+    mine = _broken_by(cause, topo, idx)
+    every = [_broken_by(c, topo, idx) for c in causes]
+    impacted = []
+    for server in sorted(s for s, role in topo.roles.items() if role == "server"):
+        paths = _paths(topo, server)
+        lost = [p for p in paths if _path_broken(p, mine, topo)]
+        if not lost:
+            continue
+        left = [p for p in paths if not any(_path_broken(p, b, topo) for b in every)]
+        impacted.append(
+            {
+                "server": server,
+                "paths": len(paths),
+                "lost": len(lost),
+                "left": len(left),
+                "status": "isolated" if not left else "redundancy_lost",
+            }
+        )
+    evidence = {**cause.evidence, "impacted_servers": impacted}
+    return Cause(cause.kind, cause.subject, cause.at, cause.symptoms, evidence, cause.summary)
