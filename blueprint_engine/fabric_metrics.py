@@ -249,6 +249,16 @@ def link_states(
     return out
 
 
+def epoch(value: Any) -> float | None:
+    """Epoch seconds from a float (the contract) or a Neo4j/Python datetime (as stored)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    native = getattr(value, "to_native", None)
+    moment = native() if callable(native) else value
+    timestamp = getattr(moment, "timestamp", None)
+    return float(timestamp()) if callable(timestamp) else None
+
+
 def _parse(value: Any) -> Any:
     if isinstance(value, str):
         try:
@@ -382,8 +392,9 @@ def shape(rows: dict[str, list[dict[str, Any]]], now: float) -> GraphFacts:
     for r in rows["observations"]:
         labels = {"blueprint": str(r["blueprint"]), "kind": str(r["kind"])}
         add([Sample("observations", labels, float(r["n"]))])
-        if isinstance(r["newest"], (int, float)):
-            add([Sample("observation_age_seconds", labels, max(0.0, now - float(r["newest"])))])
+        newest = epoch(r["newest"])
+        if newest is not None:
+            add([Sample("observation_age_seconds", labels, max(0.0, now - newest))])
     add(element_samples(rows["elements"]))
     add(
         Sample(

@@ -51,9 +51,9 @@ BP = 'blueprint="$blueprint"'
 
 
 def _ms(expr: str) -> str:
-    """Epoch seconds (float) -> a datetime the datasource shows as a time column."""
+    """A time column: epoch seconds (the contract) or a datetime (as stored) -> datetime."""
     millis = f"datetime({{epochMillis: toInteger({expr} * 1000)}})"
-    return f"CASE WHEN {expr} IS NULL THEN NULL ELSE {millis} END"
+    return f"CASE WHEN {expr} IS :: FLOAT OR {expr} IS :: INTEGER THEN {millis} ELSE {expr} END"
 
 
 # ---- Cypher ---------------------------------------------------------------------------

@@ -117,3 +117,12 @@ def test_per_element_series_only_for_blueprints_up_to_the_switch_limit() -> None
         {"blueprint": "big", "role": "leaf", "n": 512},
     ]
     assert fm.detailed_blueprints(systems) == ["lab"]
+
+
+def test_observation_times_are_read_as_epoch_floats_or_datetimes() -> None:
+    import datetime as dt
+
+    moment = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert fm.epoch(12.5) == 12.5
+    assert fm.epoch(moment) == moment.timestamp()
+    assert fm.epoch(None) is None
