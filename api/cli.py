@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api.cli_blueprint import app as blueprint_app
+from api.cli_collect import collect
 from api.cli_device import app as device_app
 from api.cli_impact import impact, what_if
 from api.cli_telemetry import anomalies, root_causes
@@ -67,6 +68,7 @@ def migrate_cmd() -> None:
 app.command()(tour)
 app.command()(impact)
 app.command("what-if")(what_if)
+app.command()(collect)
 app.command("anomalies")(anomalies)
 app.command("root-causes")(root_causes)
 

@@ -12,6 +12,7 @@ BENCHES = {
     "B4": "bench.b4_impact",
     "B5": "bench.b5_nested",
     "B6": "bench.b6_ingest",
+    "B7": "bench.b7_lab_fault",
     "B8": "bench.b8_lab_deploy",
     "B9": "bench.b9_memory",
     "B10": "bench.b10_scrape",

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     api_tokens: str = (
         "dev-admin:admin:admin,dev-operator:operator:operator,dev-viewer:viewer:viewer"
     )
+    # telemetry: seconds between collection rounds of every deployed blueprint, and
+    # between level-triggered re-evaluations of everything they observe
+    collect_interval_s: float = 2.0
+    telemetry_sweep_interval_s: float = 10.0
 
     @property
     def neo4j_user_password(self) -> tuple[str, str]:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start/stop the project's own services, each recorded by pid under .state/.
-# Usage: deploy/services.sh start|stop|status [neo4j|redis|worker|api ...]
+# Usage: deploy/services.sh start|stop|status [neo4j|redis|worker|beat|api ...]
 # Starting what already runs is harmless; a port taken by another program is an error.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -68,6 +68,18 @@ start_worker() {
   echo "worker: up (pid $(cat "$pidfile"))"
 }
 
+start_beat() {
+  # Celery beat: the periodic tasks of workers/app.py (beat_schedule)
+  local pidfile="$state/beat.pid"
+  if alive "$pidfile"; then echo "beat: already running (pid $(cat "$pidfile"))"; return; fi
+  setsid "$py" -m celery -A workers.app beat --loglevel=INFO --pidfile= \
+    --schedule="$state/celerybeat-schedule" > "$state/logs/beat.log" 2>&1 &
+  echo $! > "$pidfile"
+  sleep 0.5
+  alive "$pidfile" || { echo "beat: exited during start; see $state/logs/beat.log" >&2; tail -20 "$state/logs/beat.log" >&2; exit 1; }
+  echo "beat: up (pid $(cat "$pidfile"))"
+}
+
 start_api() {
   local pidfile="$state/api.pid"
   if alive "$pidfile"; then echo "api: already running (pid $(cat "$pidfile"))"; return; fi
@@ -80,7 +92,7 @@ start_api() {
 }
 
 cmd=${1:-}; shift || true
-targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(neo4j redis worker api)
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(neo4j redis worker beat api)
 case "$cmd" in
   start)
     for t in "${targets[@]}"; do
@@ -88,13 +100,14 @@ case "$cmd" in
         neo4j) if [ -n "${NEO4J_URI:-}" ]; then echo "neo4j: external ($NEO4J_URI)"; else "$here/neo4j/neo4j.sh" start; fi ;;
         redis) start_redis ;;
         worker) start_worker ;;
+        beat) start_beat ;;
         api) start_api ;;
-        *) echo "unknown service: $t (allowed: neo4j redis worker api)" >&2; exit 2 ;;
+        *) echo "unknown service: $t (allowed: neo4j redis worker beat api)" >&2; exit 2 ;;
       esac
     done ;;
   stop)
     # reverse order: api and workers before the stores they use
-    for t in api worker redis neo4j; do
+    for t in api beat worker redis neo4j; do
       [[ " ${targets[*]} " == *" $t "* ]] || continue
       case "$t" in
         neo4j) [ -n "${NEO4J_URI:-}" ] || "$here/neo4j/neo4j.sh" stop ;;
@@ -108,5 +121,5 @@ case "$cmd" in
         *) if alive "$state/$t.pid"; then echo "$t: running (pid $(cat "$state/$t.pid"))"; else echo "$t: stopped"; fi ;;
       esac
     done ;;
-  *) echo "usage: $0 start|stop|status [neo4j|redis|worker|api ...]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status [neo4j|redis|worker|beat|api ...]" >&2; exit 2 ;;
 esac

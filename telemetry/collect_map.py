@@ -58,6 +58,7 @@ class DeviceIntent:
     last_deploy: str | None = None  # "succeeded" | "failed" | None
     liveness: str | None = None  # "connected" | "unavailable"
     golden: str | None = field(default=None, repr=False)  # the golden config text
+    golden_at: str | None = None  # when golden was stored (changes with every deploy)
 
 
 @dataclass(frozen=True)

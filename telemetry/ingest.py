@@ -27,9 +27,10 @@ and cleared root causes older than ``policy.max_age_s`` are pruned by a call tha
 changed something, at most once per ``policy.prune_every_s`` per blueprint (a
 Redis key with that expiry is the throttle; losing it only prunes earlier).
 
-Finally only the expectations that depend on the changed observations are
-evaluated (``telemetry.engine``): anomalies are raised/cleared and root causes
-regrouped, each publishing ``anomaly`` / ``root_cause`` events.
+After each batch, only the expectations that depend on its changed observations
+are evaluated (``telemetry.engine``): anomalies are raised/cleared and root
+causes regrouped, each publishing ``anomaly`` / ``root_cause`` events. A fault is
+thus visible once its batch is written, not when a large call ends.
 
 Bad input (unknown kind, malformed value, unknown blueprint, observer or
 subject) raises ``ValidationError`` naming it, and nothing of that call's
@@ -112,7 +113,8 @@ Rows = dict[ObservationKind, list[dict[str, Any]]]
 def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
     grouped: dict[str, list[Observation]] = defaultdict(list)
     for observation in observations:
-        grouped[check(observation).blueprint].append(observation)
+        checked = check(observation)
+        grouped[checked.blueprint].append(checked)
     return grouped
 
 
@@ -137,18 +139,19 @@ def _rows(batch: Sequence[Observation]) -> Rows:
     rows: Rows = defaultdict(list)
     seen: dict[str, int] = {}
     for o in batch:
+        uid = o.uid
         row = {
-            "uid": o.uid,
+            "uid": uid,
             "observer": o.observer,
             "subject": o.subject,
             "value": o.value_json(),
             "at": float(o.observed_at),
         }
         kind_rows = rows[o.kind]
-        if o.uid in seen:  # the same fact twice in one batch: the later one wins
-            kind_rows[seen[o.uid]] = row
+        if uid in seen:  # the same fact twice in one batch: the later one wins
+            kind_rows[seen[uid]] = row
         else:
-            seen[o.uid] = len(kind_rows)
+            seen[uid] = len(kind_rows)
             kind_rows.append(row)
     return rows
 
@@ -196,8 +199,15 @@ def _write_batch(
 
     def work(tx: ManagedTransaction) -> tuple[list[Change], int]:
         every = [r for kind_rows in rows.values() for r in kind_rows]
-        first = graph.run(tx, q.TRIAGE, rows=every, refresh_ms=refresh_ms)
-        write, touch = triage(rows, {r["uid"]: r["changed"] for r in first})
+        first = graph.run(
+            tx,
+            q.TRIAGE,
+            uids=[r["uid"] for r in every],
+            values=[r["value"] for r in every],
+            at_ms=[int(r["at"] * 1000) for r in every],
+            refresh_ms=refresh_ms,
+        )
+        write, touch = triage(rows, {every[r["i"]]["uid"]: r["changed"] for r in first})
         if touch:
             graph.run(tx, q.TOUCH, rows=touch)
         if not write:
@@ -261,30 +271,31 @@ def ingest(
     result = IngestResult()
     for bp, items in _by_blueprint(observations).items():
         _check_observers(graph, bp, items)
-        started = time.perf_counter()
-        changes: list[Change] = []
+        # the facts' own time when it is ahead of this clock (collectors' clocks differ)
+        latest = max(o.observed_at for o in items)
+        changed = False
         for start in range(0, len(items), BATCH):
+            started = time.perf_counter()
             batch = items[start : start + BATCH]
-            batch_changes, dropped = _write_batch(graph, bp, batch, policy)
+            changes, dropped = _write_batch(graph, bp, batch, policy)
             result.samples_dropped += dropped
-            _telemetry_event(redis, bp, batch, batch_changes)
-            changes += batch_changes
-        due = changes and redis.set(
+            _telemetry_event(redis, bp, batch, changes)
+            result.changes += changes
+            result.write_seconds += time.perf_counter() - started
+            changed = changed or bool(changes)
+            if evaluate and changes:  # per batch: a fault is visible before the call ends
+                started = time.perf_counter()
+                now = max(time.time(), latest)
+                outcome = engine.evaluate_changes(graph, redis, bp, changes, now=now)
+                result.anomalies_raised += outcome.raised
+                result.anomalies_cleared += outcome.cleared
+                result.root_causes_opened += outcome.causes_opened
+                result.root_causes_cleared += outcome.causes_cleared
+                result.evaluate_seconds += time.perf_counter() - started
+        result.observations += len(items)
+        due = changed and redis.set(
             PRUNE_KEY + bp, "1", ex=max(1, int(policy.prune_every_s)), nx=True
         )
         if due:
             result.samples_dropped += prune(graph, bp, policy)
-        result.observations += len(items)
-        result.changes += changes
-        result.write_seconds += time.perf_counter() - started
-        if evaluate and changes:
-            started = time.perf_counter()
-            # the facts' own time when it is ahead of this clock (collectors' clocks differ)
-            now = max(time.time(), max(o.observed_at for o in items))
-            outcome = engine.evaluate_changes(graph, redis, bp, changes, now=now)
-            result.anomalies_raised += outcome.raised
-            result.anomalies_cleared += outcome.cleared
-            result.root_causes_opened += outcome.causes_opened
-            result.root_causes_cleared += outcome.causes_cleared
-            result.evaluate_seconds += time.perf_counter() - started
     return result

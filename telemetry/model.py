@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -115,6 +115,12 @@ def parse_kind(kind: str) -> ObservationKind:
         ) from None
 
 
+_EXACT: dict[ObservationKind, tuple[tuple[str, frozenset[type]], ...]] = {
+    kind: tuple((key, frozenset(types)) for key, types in spec.items())
+    for kind, spec in VALUE_KEYS.items()
+}
+
+
 def _allowed(kind: ObservationKind) -> str:
     return ", ".join(
         f"{key}: {'|'.join('null' if t is type(None) else t.__name__ for t in types)}"
@@ -132,11 +138,10 @@ def check_value(kind: ObservationKind, value: Mapping[str, Any]) -> None:
             f"{kind.value} observation value has missing keys {missing} / unknown keys {extra}",
             allowed=_allowed(kind),
         )
-    for key, types in spec.items():
+    for key, types in _EXACT[kind]:
         item = value[key]
-        wrong = not isinstance(item, types) or (isinstance(item, bool) and bool not in types)
-        if isinstance(item, float) and not math.isfinite(item):
-            wrong = True
+        # exact types: a bool is not a number, an int is not a bool
+        wrong = type(item) not in types or (type(item) is float and not math.isfinite(item))
         if wrong:
             raise ValidationError(
                 f"{kind.value} observation value {key}={item!r} has the wrong type",
@@ -150,11 +155,17 @@ def check_value(kind: ObservationKind, value: Mapping[str, Any]) -> None:
 
 
 def check(observation: Observation) -> Observation:
-    """Validate one observation (kind, ids, value shape, time); return it unchanged."""
-    kind = parse_kind(str(observation.kind))
-    for name in ("blueprint", "observer", "subject"):
-        text = getattr(observation, name)
-        if not isinstance(text, str) or not text or "/" in text:
+    """Validate one observation (kind, ids, value shape, time); return it (its kind as
+    an ``ObservationKind`` when it was given as text)."""
+    kind = observation.kind
+    if type(kind) is not ObservationKind:
+        kind = parse_kind(str(kind))
+    for name, text in (
+        ("blueprint", observation.blueprint),
+        ("observer", observation.observer),
+        ("subject", observation.subject),
+    ):
+        if type(text) is not str or not text or "/" in text:
             raise ValidationError(
                 f"observation {name} {text!r} is not an id",
                 allowed=f"a non-empty {name} id without '/'",
@@ -170,4 +181,6 @@ def check(observation: Observation) -> Observation:
             f"observed_at {at!r} is not a time", allowed="epoch seconds (float, >= 0)"
         )
     check_value(kind, observation.value)
+    if kind is not observation.kind:  # given as text: carry the enum from here on
+        return replace(observation, kind=kind)
     return observation

@@ -62,14 +62,15 @@ LINK: dict[ObservationKind, Query] = {kind: _link_query(kind) for kind in Observ
 TRIAGE = Query(
     "telemetry.triage",
     """
-    UNWIND $rows AS r
-    OPTIONAL MATCH (o:Observation {uid: r.uid})
-    WITH r, o.value AS old, o.observed_at.epochMillis AS last, toInteger(r.at * 1000) AS at_ms
+    UNWIND range(0, size($uids) - 1) AS i
+    OPTIONAL MATCH (o:Observation {uid: $uids[i]})
+    WITH i, o.value AS old, o.observed_at.epochMillis AS last, $at_ms[i] AS at_ms
     WHERE last IS NULL
-       OR (at_ms >= last AND (old <> r.value OR at_ms - last >= $refresh_ms))
-    RETURN r.uid AS uid, old IS NULL OR old <> r.value AS changed
+       OR (at_ms >= last AND (old <> $values[i] OR at_ms - last >= $refresh_ms))
+    RETURN i, old IS NULL OR old <> $values[i] AS changed
     """,
 )
+"""Parallel lists (uids, values, times) rather than maps: a smaller message to pack."""
 # unchanged facts whose observed_at is due for a refresh (all kinds at once)
 TOUCH = Query(
     "telemetry.touch",

@@ -4,7 +4,8 @@ The rules, in the order they claim symptoms (a symptom belongs to one cause):
 
 1. ``device_offline``: an unreachable switch explains, on its peers, the BGP session
    ends to it, their routes to its loopback, and the LLDP/interface symptoms of
-   the links to it.
+   the links to it; and what it had reported itself while going down (its own
+   BGP/route/interface/LLDP anomalies, kept as they were while it is unknown).
 2. ``transceiver_fault``: a transceiver absent or receiving out of range explains
    its link going down at both ends, the BGP sessions over that link at both ends
    and the loopback routes those sessions carried.
@@ -87,34 +88,60 @@ class SessionTopo:
 
 @dataclass
 class Topology:
-    """The part of the blueprint around the symptoms (links, sessions, roles)."""
+    """The part of the blueprint around the symptoms (links, sessions, roles), with
+    lookup tables built once (and rebuilt when something is added)."""
 
     links: dict[str, LinkTopo] = field(default_factory=dict)
     sessions: dict[str, SessionTopo] = field(default_factory=dict)
     roles: dict[str, str] = field(default_factory=dict)
+    _index: dict[str, dict[str, Any]] | None = field(default=None, repr=False)
 
     def add_link(self, link: LinkTopo) -> None:
         self.links[link.id] = link
         for end in link.ends:
             self.roles[end.system] = end.role
+        self._index = None
 
     def add_session(self, session: SessionTopo) -> None:
         self.sessions[session.id] = session
+        self._index = None
+
+    def _lookup(self, table: str) -> dict[str, Any]:
+        if self._index is None:
+            by_iface: dict[str, LinkTopo] = {}
+            by_system: dict[str, list[LinkTopo]] = defaultdict(list)
+            for link in sorted(self.links.values(), key=lambda lk: lk.id):
+                for end in link.ends:
+                    by_iface[end.interface] = link
+                for system in sorted({end.system for end in link.ends}):
+                    by_system[system].append(link)
+            ses_system: dict[str, list[SessionTopo]] = defaultdict(list)
+            ses_link: dict[str, list[SessionTopo]] = defaultdict(list)
+            for ses in sorted(self.sessions.values(), key=lambda x: x.id):
+                for system in sorted({ses.a, ses.b}):
+                    ses_system[system].append(ses)
+                if ses.link is not None:
+                    ses_link[ses.link].append(ses)
+            self._index = {
+                "iface": by_iface,
+                "links": by_system,
+                "sessions": ses_system,
+                "over": ses_link,
+            }
+        return self._index[table]
 
     def link_of(self, interface: str) -> LinkTopo | None:
-        return self._by_interface().get(interface)
-
-    def _by_interface(self) -> dict[str, LinkTopo]:
-        return {end.interface: link for link in self.links.values() for end in link.ends}
+        found: LinkTopo | None = self._lookup("iface").get(interface)
+        return found
 
     def links_of_system(self, system: str) -> list[LinkTopo]:
-        return [lk for lk in self.links.values() if any(e.system == system for e in lk.ends)]
+        return list(self._lookup("links").get(system, []))
 
     def sessions_of_system(self, system: str) -> list[SessionTopo]:
-        return [s for s in self.sessions.values() if system in (s.a, s.b)]
+        return list(self._lookup("sessions").get(system, []))
 
     def sessions_over(self, link: str) -> list[SessionTopo]:
-        return [s for s in self.sessions.values() if s.link == link]
+        return list(self._lookup("over").get(link, []))
 
 
 @dataclass(frozen=True)
@@ -135,9 +162,11 @@ class _Index:
 
     def __init__(self, symptoms: Iterable[Symptom]) -> None:
         self.by_key: dict[tuple[T, str], list[Symptom]] = defaultdict(list)
+        self.by_uid: dict[str, Symptom] = {}
         for s in sorted(symptoms, key=lambda s: s.uid):
             if not (s.expected or s.suppressed):
                 self.by_key[(s.type, s.subject)].append(s)
+                self.by_uid[s.uid] = s
         self.claimed: set[str] = set()
 
     def get(self, kind: T, subject: str, device: str | None = None) -> list[Symptom]:
@@ -156,6 +185,9 @@ class _Index:
             for s in ss
             if s.uid not in self.claimed
         ]
+
+    def of_device(self, device: str) -> list[Symptom]:
+        return [s for s in self.by_uid.values() if s.device == device and s.uid not in self.claimed]
 
     def claim(self, symptoms: Iterable[Symptom]) -> tuple[str, ...]:
         uids = tuple(sorted({s.uid for s in symptoms} - self.claimed))
@@ -187,6 +219,10 @@ def _actual(symptoms: Iterable[Symptom]) -> dict[str, Any]:
 # -- the rules ------------------------------------------------------------------------------
 
 
+# faults of a switch's own that an outage does not explain
+_OWN_FAULTS = frozenset({T.CONFIG_DEVIATION, T.DEPLOYMENT_FAILURE, T.TRANSCEIVER_FAULT})
+
+
 def _device_offline(idx: _Index, topo: Topology) -> list[Cause]:
     causes = []
     for symptom in idx.of_type(T.DEVICE_UNAVAILABLE):
@@ -203,6 +239,9 @@ def _device_offline(idx: _Index, topo: Topology) -> list[Cause]:
                 if end.system != dev:
                     found += idx.get(T.INTERFACE_DOWN, end.interface)
                     found += idx.get(T.CABLING, end.interface)
+        # what it reported while going down stays as it was (unknown now): its own
+        # anomalies (a BGP daemon that stopped first, ...) follow from the same fault
+        found += [s for s in idx.of_device(dev) if s.type not in _OWN_FAULTS]
         uids = idx.claim(found)
         causes.append(
             Cause(
@@ -425,7 +464,9 @@ def group(symptoms: Iterable[Symptom], topo: Topology) -> list[Cause]:
     """Every root cause the raised symptoms imply, with impacted servers in evidence."""
     idx = _Index(symptoms)
     causes = [cause for rule in RULES for cause in rule(idx, topo)]
-    return [_with_impact(c, causes, topo, idx) for c in causes]
+    broken = [_broken_by(c, topo, idx) for c in causes]
+    servers = {s: _paths(topo, s) for s, role in sorted(topo.roles.items()) if role == "server"}
+    return [_with_impact(c, b, broken, servers, topo) for c, b in zip(causes, broken, strict=True)]
 
 
 # -- impact on servers ----------------------------------------------------------------------
@@ -448,9 +489,9 @@ def _broken_by(cause: Cause, topo: Topology, idx: _Index) -> _Broken:
     if cause.kind is CauseKind.SERVER_DOWN:
         links.update(lk.id for lk in topo.links_of_system(cause.subject))
     for uid in cause.symptoms:
-        for (kind, subject), ss in idx.by_key.items():
-            if kind is T.BGP_SESSION_DOWN and any(s.uid == uid for s in ss):
-                sessions.add(subject)
+        symptom = idx.by_uid.get(uid)
+        if symptom is not None and symptom.type is T.BGP_SESSION_DOWN:
+            sessions.add(symptom.subject)
     return _Broken(frozenset(links), frozenset(sessions), frozenset(systems))
 
 
@@ -476,12 +517,15 @@ def _path_broken(path: tuple[str, str, str], broken: _Broken, topo: Topology) ->
     )
 
 
-def _with_impact(cause: Cause, causes: Sequence[Cause], topo: Topology, idx: _Index) -> Cause:
-    mine = _broken_by(cause, topo, idx)
-    every = [_broken_by(c, topo, idx) for c in causes]
+def _with_impact(
+    cause: Cause,
+    mine: _Broken,
+    every: Sequence[_Broken],
+    servers: Mapping[str, list[tuple[str, str, str]]],
+    topo: Topology,
+) -> Cause:
     impacted = []
-    for server in sorted(s for s, role in topo.roles.items() if role == "server"):
-        paths = _paths(topo, server)
+    for server, paths in servers.items():
         lost = [p for p in paths if _path_broken(p, mine, topo)]
         if not lost:
             continue

@@ -20,7 +20,19 @@ def create_celery(settings: Settings) -> Celery:
         result_expires=3600,
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
-        imports=("workers.tasks", "workers.deploy"),
+        imports=("workers.tasks", "workers.deploy", "workers.collect"),
+        beat_schedule={
+            "collect-telemetry": {
+                "task": "fabricgraph.collect_all",
+                "schedule": settings.collect_interval_s,
+                "options": {"expires": settings.collect_interval_s},
+            },
+            "telemetry-sweep": {
+                "task": "fabricgraph.telemetry_sweep",
+                "schedule": settings.telemetry_sweep_interval_s,
+                "options": {"expires": settings.telemetry_sweep_interval_s},
+            },
+        },
     )
     return celery
 

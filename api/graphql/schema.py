@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import ParserCache, ValidationCache
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
+from api.graphql.collect import CollectMutation
 from api.graphql.context import Info
 from api.graphql.impact import ImpactQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
@@ -43,7 +44,7 @@ class Query(BlueprintQuery, ImpactQuery, TelemetryQuery, TopologyQuery):
 
 
 @strawberry.type
-class Mutation(BlueprintMutation):
+class Mutation(BlueprintMutation, CollectMutation):
     pass
 
 

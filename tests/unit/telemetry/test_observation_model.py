@@ -82,3 +82,7 @@ def test_config_last_deploy_is_a_deploy_result() -> None:
     with pytest.raises(ValidationError):
         check(obs("config", {"deviated": False, "last_deploy": "maybe"}, subject="leaf1"))
     assert ObservationKind("config") is ObservationKind.CONFIG
+
+
+def test_a_kind_given_as_text_comes_back_as_the_enum() -> None:
+    assert check(obs("interface")).kind is ObservationKind.INTERFACE

@@ -228,3 +228,18 @@ def test_independent_faults_get_one_cause_each() -> None:
     # with s1 offline and s2--l2 cut, v1 still has l1 -> s2; v2 keeps l1 -> s2
     by_kind = {c.kind: impacted(c) for c in causes}
     assert by_kind[CauseKind.CABLE_CUT] == {"v1": (1, 1, "redundancy_lost")}
+
+
+def test_an_offline_switch_also_explains_what_it_reported_while_going_down() -> None:
+    # bgpd stopped first: l2 reported its sessions down, then stopped answering
+    symptoms = [
+        sym(T.DEVICE_UNAVAILABLE, "l2", "l2"),
+        sym(T.BGP_SESSION_DOWN, "s1--l2", "l2"),
+        sym(T.BGP_SESSION_DOWN, "s1--l2", "s1"),
+        sym(T.ROUTE_MISSING, "s1", "l2"),
+        sym(T.ROUTE_MISSING, "l2", "s1"),
+    ]
+    deviation = sym(T.CONFIG_DEVIATION, "l2", "l2")
+    causes = {c.kind: c for c in group([*symptoms, deviation], topology())}
+    assert causes[CauseKind.DEVICE_OFFLINE].symptoms == uids(symptoms)
+    assert causes[CauseKind.OOB_CHANGE].symptoms == (deviation.uid,)  # not the outage's

@@ -1,0 +1,197 @@
+"""B7: a fault on the real lab → its anomalies and root cause visible in the graph
+(target <= 5 s), through the periodic collection (Celery beat + workers, NAPALM into
+the FRR namespaces) and the engine.
+
+The ``lab`` blueprint is deployed into the lab (holding the machine-wide lab lock,
+like the lab tests). Then, several times each, a spine-leaf cable is cut or a leaf
+transceiver fails; the clock runs from the injection until the graph holds the open
+root cause of that kind explaining every anomaly the fault implies (both ends down,
+the session over the link down at both ends, each end's route to the other's
+loopback, and for a transceiver its fault), derived from the blueprint's cabling.
+After each trial the fault is repaired and everything must clear before the next.
+``value`` is the slowest trial; the median and every trial are reported too, with
+the time of one whole collection round of the six switches (``round_s_median``) and
+how long the lab's injection itself takes (re-cabling restarts lldpd on the switches
+involved; ``injection_s_median``), which the clock includes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.common import engine, write_result
+from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.db import Query
+from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
+from blueprint_engine.devices import Devices
+from blueprint_engine.errors import ServiceUnavailableError
+from blueprint_engine.model import BlueprintDesign, Link, LinkRole
+from lab import Lab
+from workers import rollout
+from workers.collect import request_round
+
+LAB_LOCK = Path(os.environ.get("FG_LAB_LOCK", "/tmp/fabricgraph-lab.lock"))
+TRIALS_PER_KIND = 3
+VISIBLE_TIMEOUT_S = 60.0
+CLEAR_TIMEOUT_S = 90.0
+POLL_S = 0.05
+
+Symptom = tuple[str, str, str]  # (type, subject, device)
+
+DROP = Query(
+    "bench.b7.drop_lab_devices",
+    "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' "
+    "OPTIONAL MATCH (d)-[:HAS_CONFIG|HAS_DEPLOYMENT]->(x) DETACH DELETE x, d",
+)
+OPEN_CAUSES = Query(
+    "bench.b7.open_causes",
+    """
+    MATCH (c:RootCause {blueprint: $bp, state: 'open'})
+    OPTIONAL MATCH (c)-[:EXPLAINS]->(a:Anomaly {state: 'raised'})
+    RETURN c.kind AS kind, c.subject AS subject,
+           collect([a.type, a.subject, a.device]) AS symptoms
+    """,
+)
+RAISED = Query(
+    "bench.b7.raised",
+    "MATCH (a:Anomaly {blueprint: $bp, state: 'raised'}) RETURN count(a) AS n",
+)
+
+
+@contextmanager
+def exclusive_lab(wait_s: float = 1800.0) -> Iterator[Lab]:
+    """The machine-wide lab lock (the lab tests take the same one)."""
+    with LAB_LOCK.open("w") as lock:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise ServiceUnavailableError(
+                        f"another lab run held {LAB_LOCK} for {wait_s:.0f} s",
+                        allowed="wait for it to finish",
+                    ) from None
+                time.sleep(1)
+        lab = Lab()
+        if lab.status().get("running"):
+            raise ServiceUnavailableError(
+                "a lab is already running here", allowed="stop it with `python -m lab down`"
+            )
+        yield lab
+
+
+def _system(design: BlueprintDesign, interface: str) -> str:
+    return next(i.system for i in design.interfaces if i.id == interface)
+
+
+def link_symptoms(design: BlueprintDesign, link: Link) -> set[Symptom]:
+    """What a spine-leaf link down implies (its ``a`` end is the spine)."""
+    spine, leaf = _system(design, link.a), _system(design, link.b)
+    session = f"{spine}--{leaf}"
+    return {
+        ("interface_down", link.a, spine),
+        ("interface_down", link.b, leaf),
+        ("bgp_session_down", session, spine),
+        ("bgp_session_down", session, leaf),
+        ("route_missing", leaf, spine),
+        ("route_missing", spine, leaf),
+    }
+
+
+def _visible(bps: Blueprints, bp: str, kind: str, subject: str, symptoms: set[Symptom]) -> bool:
+    for cause in bps.graph.read(OPEN_CAUSES, bp=bp):
+        seen = {tuple(s) for s in cause["symptoms"] if s[0] is not None}
+        if cause["kind"] == kind and cause["subject"] == subject and seen >= symptoms:
+            return True
+    return False
+
+
+def _wait(check: Callable[[], bool], timeout: float, what: str) -> float:
+    started = time.perf_counter()
+    while not check():
+        if time.perf_counter() - started > timeout:
+            raise ServiceUnavailableError(
+                f"B7: {what} not seen within {timeout:.0f} s",
+                allowed="a running worker and beat on this queue (`make worker`)",
+            )
+        time.sleep(POLL_S)
+    return time.perf_counter() - started
+
+
+def _clear(bps: Blueprints, bp: str) -> bool:
+    return not bps.graph.read(OPEN_CAUSES, bp=bp) and bps.graph.read(RAISED, bp=bp)[0]["n"] == 0
+
+
+def _trial(
+    bps: Blueprints, lab: Lab, bp: str, kind: str, link: Link, symptoms: set[Symptom]
+) -> tuple[float, float]:
+    """(seconds until visible, seconds the injection itself took), both from injection."""
+    node, port = link.b.split(":")  # the leaf end
+    subject = link.id if kind == "cable_cut" else f"{link.b}:xcvr"
+    started = time.perf_counter()
+    if kind == "cable_cut":
+        lab.cable_cut(node, port)
+    else:
+        lab.transceiver_fail(node, port)
+    injected = time.perf_counter() - started
+    _wait(lambda: _visible(bps, bp, kind, subject, symptoms), VISIBLE_TIMEOUT_S, kind)
+    seconds = time.perf_counter() - started
+    lab.repair()
+    _wait(lambda: _clear(bps, bp), CLEAR_TIMEOUT_S, f"{kind} cleared after repair")
+    return seconds, injected
+
+
+def run() -> None:
+    bps = engine()
+    bp = f"bench-b7-{uuid.uuid4().hex[:6]}"
+    with exclusive_lab() as lab:
+        bps.create(bp, "lab")
+        bps.graph.write(DROP)
+        try:
+            lab.up(blueprint_lab_topology(bps.graph, bp))
+            devices = Devices(bps.graph)
+            for serial in rollout.register_lab_agents(bps, lab, bp):
+                # served by this checkout's workers (another checkout's sweeps leave it)
+                devices.set_fields(serial, worker_queue=bps.graph.settings.celery_queue)
+            design = read_cabling(bps.graph, bp)
+            fabric = [lk for lk in design.links if lk.role == LinkRole.SPINE_LEAF]
+            rollout.deploy_all(bps, bp, report=lambda _: None)
+            rollout.wait_bgp(bps, bp, expected=2 * len(fabric), timeout=120)
+            time.sleep(5.0)  # a few collection rounds: what convergence raised clears
+            _wait(lambda: _clear(bps, bp), CLEAR_TIMEOUT_S, "a clean deployed fabric")
+            trials: dict[str, list[float]] = {"cable_cut": [], "transceiver_fault": []}
+            injections: list[float] = []
+            for i in range(TRIALS_PER_KIND):
+                for kind in trials:  # cuts from the first links, optics from the last
+                    link = fabric[i if kind == "cable_cut" else len(fabric) - 1 - i]
+                    symptoms = link_symptoms(design, link)
+                    if kind == "transceiver_fault":
+                        leaf = _system(design, link.b)
+                        symptoms.add(("transceiver_fault", f"{link.b}:xcvr", leaf))
+                    seconds, injected = _trial(bps, lab, bp, kind, link, symptoms)
+                    trials[kind].append(round(seconds, 3))
+                    injections.append(injected)
+                    print(f"{kind} on {link.id}: visible after {seconds:.2f} s", flush=True)
+            rounds = [request_round(bps.graph, bp)["seconds"] for _ in range(5)]
+            every = trials["cable_cut"] + trials["transceiver_fault"]
+            write_result(
+                "B7", max(every), "s", "<= 5 s", "lab",
+                median_s=round(statistics.median(every), 3),
+                cable_cut_s=trials["cable_cut"], transceiver_fault_s=trials["transceiver_fault"],
+                collect_interval_s=bps.graph.settings.collect_interval_s,
+                round_s_median=round(statistics.median(rounds), 3),
+                injection_s_median=round(statistics.median(injections), 3),
+            )  # fmt: skip
+        finally:
+            lab.down()
+            bps.graph.write(DROP)
+            bps.delete(bp)

@@ -1,0 +1,286 @@
+"""Telemetry on the real lab: every fault of the lab's injector, seen through collection.
+
+One ``lab`` blueprint is deployed into the FRR lab for the whole module. The
+periodic collection (Celery beat → ``collect_all`` → ``collect_blueprint`` on the
+workers, ``make worker`` starts both) observes it through NAPALM; the engine
+raises anomalies and groups them into root causes. For each fault kind the test
+injects the fault, waits until the graph holds exactly one open root cause,
+checks that it explains exactly the raised anomalies and that these are exactly
+what the blueprint's cabling implies (``lab_expectations``, derived without the
+engine), then repairs and waits until every anomaly and the cause are cleared.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.db import Graph, Query
+from blueprint_engine.design_reader import read_cabling
+from blueprint_engine.devices import Devices
+from blueprint_engine.model import Role
+from lab import Lab
+from tests.integration.lab.helpers import fabric_session_ends, lab_blueprint
+from tests.integration.telemetry import lab_expectations as expect
+from tests.integration.telemetry.lab_expectations import Anomaly, Cabling, switch_end
+from workers import rollout
+from workers.collect import request_round
+
+pytestmark = [pytest.mark.lab, pytest.mark.integration]
+
+# an LLDP neighbour gone silent on a port still up is a cabling anomaly only after the
+# engine's grace period (30 s), settled by the periodic sweep (10 s)
+FAULT_TIMEOUT_S = 60.0
+CLEAR_TIMEOUT_S = 90.0
+HEALTHY_ROUNDS = 5
+
+ANOMALIES = Query(
+    "test.lab_faults.anomalies",
+    """
+    MATCH (a:Anomaly {blueprint: $bp})
+    RETURN a.type AS type, a.subject AS subject, a.device AS device, a.state AS state,
+           a.expected AS expected, a.suppressed AS suppressed, a.first_seen AS first_seen,
+           a.last_seen AS last_seen
+    """,
+)
+CAUSES = Query(
+    "test.lab_faults.causes",
+    """
+    MATCH (c:RootCause {blueprint: $bp})
+    OPTIONAL MATCH (c)-[:EXPLAINS]->(a:Anomaly)
+    RETURN c.uid AS uid, c.kind AS kind, c.subject AS subject, c.state AS state,
+           collect([a.type, a.subject, a.device]) AS symptoms
+    """,
+)
+OBSERVED = Query(
+    "test.lab_faults.observed",
+    """
+    MATCH (o:Observation {blueprint: $bp}) WHERE o.subject IN $subjects
+    RETURN o.kind AS kind, o.observer AS observer, o.subject AS subject, o.value AS value,
+           toString(o.changed_at) AS changed_at
+    ORDER BY subject, kind
+    """,
+)
+COLLECTED = Query(
+    "test.lab_faults.collected",
+    """
+    MATCH (d:Device)-[:ASSIGNED_TO]->(s:System {blueprint: $bp})
+    RETURN d.serial AS serial, d.liveness AS liveness, d.last_collected_at AS at
+    """,
+)
+
+
+@dataclass
+class LabFabric:
+    blueprints: Blueprints
+    lab: Lab
+    bp: str
+    cabling: Cabling
+
+    @property
+    def graph(self) -> Graph:
+        return self.blueprints.graph
+
+    def raised(self) -> set[Anomaly]:
+        return {
+            (r["type"], r["subject"], r["device"])
+            for r in self.graph.read(ANOMALIES, bp=self.bp)
+            if r["state"] == "raised" and not r["expected"] and not r["suppressed"]
+        }
+
+    def causes(self, state: str = "open") -> list[dict[str, Any]]:
+        rows = self.graph.read(CAUSES, bp=self.bp)
+        for r in rows:
+            r["symptoms"] = {tuple(s) for s in r["symptoms"] if s[0] is not None}
+        return [r for r in rows if r["state"] == state]
+
+    def observed(self, subjects: set[str]) -> list[dict[str, Any]]:
+        return self.graph.read(OBSERVED, bp=self.bp, subjects=sorted(subjects))
+
+    def collections(self) -> dict[str, Any]:
+        return {r["serial"]: r for r in self.graph.read(COLLECTED, bp=self.bp)}
+
+    def wait_rounds(self, rounds: int, timeout: float = 60.0) -> None:
+        """Wait until every device has been collected ``rounds`` more times."""
+        for _ in range(rounds):
+            before = {s: r["at"] or 0.0 for s, r in self.collections().items()}
+            deadline = time.monotonic() + timeout
+            while True:
+                now = {s: r["at"] or 0.0 for s, r in self.collections().items()}
+                if all(now[s] > before[s] for s in before):
+                    break
+                assert time.monotonic() < deadline, (
+                    f"no collection round within {timeout} s: is the beat running "
+                    "(`make worker` starts worker and beat)?"
+                )
+                time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def fabric(graph: Graph) -> Iterator[LabFabric]:
+    with lab_blueprint(graph, "t-tele") as (blueprints, lab, bp):
+        # served by this checkout's workers only (other checkouts' sweeps leave them alone)
+        devices = Devices(graph)
+        for system in Cabling(read_cabling(graph, bp)).switches():
+            devices.set_fields(rollout.lab_serial(system), worker_queue=graph.settings.celery_queue)
+        rollout.deploy_all(blueprints, bp, report=lambda _: None)
+        rollout.wait_bgp(blueprints, bp, expected=fabric_session_ends(graph, bp), timeout=60)
+        f = LabFabric(blueprints, lab, bp, Cabling(read_cabling(graph, bp)))
+        # converged: a whole round collected after BGP came up, and whatever that
+        # round caught mid-convergence (a route not installed yet) cleared
+        f.wait_rounds(2)
+        _wait_clear(f, "the freshly deployed fabric")
+        yield f
+
+
+def _wait_clear(f: LabFabric, what: str) -> None:
+    deadline = time.monotonic() + CLEAR_TIMEOUT_S
+    while f.raised() or f.causes():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{what}: still raised after {CLEAR_TIMEOUT_S:.0f} s: {sorted(f.raised())}; "
+                f"open causes: {[(c['kind'], c['subject']) for c in f.causes()]}"
+            )
+        time.sleep(0.5)
+
+
+def _check_fault(
+    f: LabFabric, kind: str, expected: set[Anomaly], stale_on: str | None = None
+) -> dict[str, Any]:
+    """Wait for exactly one open cause of ``kind`` explaining exactly ``expected``.
+
+    ``stale_on``: a device that stopped answering may have been collected while it
+    was stopping (its BGP daemon gone, the rest still answering); what that last
+    round showed stays as it was while the device is unknown. Such anomalies, on
+    that device only, may be raised too, and then the one cause must explain them.
+    """
+    deadline = time.monotonic() + FAULT_TIMEOUT_S
+    while True:
+        raised, causes = f.raised(), f.causes()
+        extra = {a for a in raised - expected if a[2] == stale_on}
+        if (
+            raised - extra == expected
+            and len(causes) == 1
+            and causes[0]["symptoms"] == expected | extra
+        ):
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{kind}: after {FAULT_TIMEOUT_S:.0f} s\n"
+                f"  missing: {sorted(expected - raised)}\n"
+                f"  unexpected: {sorted(raised - expected)}\n"
+                f"  causes: {[(c['kind'], c['subject'], sorted(c['symptoms'])) for c in causes]}\n"
+                f"  observed: {f.observed({a[1] for a in expected ^ raised})}"
+            )
+        time.sleep(0.5)
+    cause = causes[0]
+    assert cause["kind"] == kind
+    return cause
+
+
+def _repaired(f: LabFabric, cause: dict[str, Any]) -> None:
+    f.lab.repair()
+    _wait_clear(f, f"after repairing {cause['kind']}")
+    cleared = {c["uid"]: c for c in f.causes("cleared")}
+    assert cause["uid"] in cleared  # the cause is kept as history, cleared
+    assert cleared[cause["uid"]]["symptoms"] <= cause["symptoms"]
+    states = {(r["type"], r["subject"], r["device"]): r["state"]
+              for r in f.graph.read(ANOMALIES, bp=f.bp)}  # fmt: skip
+    assert {states[a] for a in cause["symptoms"]} == {"cleared"}
+
+
+# -- the tests, in module order: healthy first, then one per fault kind ----------------------
+
+
+def test_a_healthy_fabric_raises_nothing_over_several_collection_rounds(f: LabFabric) -> None:
+    started = time.time()
+    f.wait_rounds(HEALTHY_ROUNDS)
+    rows = f.graph.read(ANOMALIES, bp=f.bp)
+    touched = [r for r in rows if r["state"] == "raised" or (r["last_seen"] or 0) >= started]
+    assert touched == [], f"false anomalies on a healthy fabric: {touched}"
+    assert f.causes() == []
+    assert {r["liveness"] for r in f.collections().values()} == {"connected"}
+
+
+def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabric) -> None:
+    c = f.cabling
+    switches = c.switches()
+    per_switch = 2  # its own device and config facts
+    links = sum(1 for lk in c.design.links for e in (lk.a, lk.b) if switch_end(c, e))
+    sessions = sum(1 for lk in c.fabric_links())
+    # interface + LLDP + optics per switch port; BGP + route per session end
+    expected = per_switch * len(switches) + 3 * links + 2 * 2 * sessions
+    result = request_round(f.graph, f.bp)
+    assert (result["status"], result["devices"], result["unreachable"]) == (
+        "collected", len(switches), [],
+    )  # fmt: skip
+    assert result["observations"] == expected
+    assert result["changed"] == 0  # a steady healthy fabric: nothing new to write
+
+
+def test_cable_cut(f: LabFabric) -> None:
+    link = f.cabling.fabric_links()[0]
+    a = link.a.split(":")
+    f.lab.cable_cut(a[0], a[1])
+    cause = _check_fault(f, "cable_cut", expect.cable_cut(f.cabling, link))
+    assert cause["subject"] == link.id
+    _repaired(f, cause)
+
+
+def test_transceiver_fail(f: LabFabric) -> None:
+    link = f.cabling.fabric_links()[-1]
+    port = link.b  # the leaf side
+    node, name = port.split(":")
+    f.lab.transceiver_fail(node, name)
+    cause = _check_fault(f, "transceiver_fault", expect.transceiver_fail(f.cabling, port))
+    assert cause["subject"] == f"{port}:xcvr"
+    _repaired(f, cause)
+
+
+def test_device_offline(f: LabFabric) -> None:
+    leaf = next(s for s in f.cabling.switches() if f.cabling.role(s) == Role.LEAF)
+    f.lab.device_offline(leaf)
+    cause = _check_fault(f, "device_offline", expect.device_offline(f.cabling, leaf), leaf)
+    assert cause["subject"] == leaf
+    serial = rollout.lab_serial(leaf)
+    assert f.collections()[serial]["liveness"] == "unavailable"
+    _repaired(f, cause)
+    assert f.collections()[serial]["liveness"] == "connected"
+
+
+def test_oob_change(f: LabFabric) -> None:
+    link = f.cabling.fabric_links()[0]
+    spine_ip, leaf = f.cabling.address(link.a), f.cabling.system_of(link.b)
+    lines = [f"router bgp {f.cabling.asn(leaf)}", f"neighbor {spine_ip} shutdown"]
+    f.lab.oob_change(leaf, lines)
+    cause = _check_fault(f, "oob_change", expect.oob_neighbor_shutdown(f.cabling, link, leaf))
+    assert cause["subject"] == leaf
+    _repaired(f, cause)
+
+
+def test_swap_cables(f: LabFabric) -> None:
+    spine = f.cabling.switches()[-1]  # spines sort after "rack..." leafs
+    assert f.cabling.role(spine) == Role.SPINE
+    one, two = [lk for lk in f.cabling.fabric_links() if f.cabling.system_of(lk.a) == spine][:2]
+    f.lab.swap_cables(one.a, two.a)
+    cause = _check_fault(f, "cabling_mistake", expect.swap_cables(f.cabling, one, two))
+    _repaired(f, cause)
+
+
+def test_server_down(f: LabFabric) -> None:
+    servers = [s.id for s in f.cabling.design.systems if s.role == Role.SERVER]
+    dual = next(s for s in servers if len(f.cabling.links_of(s)) == 2)  # loses both paths
+    f.lab.server_down(dual)
+    cause = _check_fault(f, "server_down", expect.server_down(f.cabling, dual))
+    assert cause["subject"] == dual
+    _repaired(f, cause)
+
+
+@pytest.fixture
+def f(fabric: LabFabric) -> LabFabric:
+    return fabric
