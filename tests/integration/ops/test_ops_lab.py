@@ -307,9 +307,12 @@ def test_transceiver_fault_turns_its_link_down_and_marks_the_servers_it_cuts_off
         try:
             eventually(lambda: collect.collect_round(graph, client, bp)["root_causes_opened"]
                        or page.locator("line.state-down").count(), timeout=30)  # fmt: skip
-            page.wait_for_selector(f'line[data-link="{link.id}"].state-down', timeout=15_000)
+            # attached, not "visible": a vertical SVG line has a zero-width bounding box
+            page.wait_for_selector(f'line[data-link="{link.id}"].state-down', state="attached",
+                                   timeout=15_000)  # fmt: skip
             for server in cut_off:
-                page.wait_for_selector(f'[data-node="{server}"].impacted', timeout=15_000)
+                page.wait_for_selector(f'[data-node="{server}"].impacted', state="attached",
+                                       timeout=15_000)  # fmt: skip
             down = page.eval_on_selector_all("line.state-down", "ls => ls.map(l => l.dataset.link)")
             assert down == [link.id]
             impacted = page.eval_on_selector_all(".node.impacted",
