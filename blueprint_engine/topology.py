@@ -73,7 +73,12 @@ ROOT_CAUSES = Query(
     "topology.root_causes",
     """
     MATCH (r:RootCause {blueprint: $bp, state: 'open'})
-    OPTIONAL MATCH (r)-[:CAUSED_AT]->(x)
+    OPTIONAL MATCH (r)-[:CAUSED_AT]->(at)
+    // a cause may be recorded at several elements (transceiver, interface, link): the
+    // most specific one stands for it
+    WITH r, at ORDER BY CASE WHEN at:Transceiver THEN 0 WHEN at:Interface THEN 1
+                             WHEN at:Link THEN 2 ELSE 3 END
+    WITH r, head(collect(at)) AS x
     OPTIONAL MATCH (x)<-[:HAS_TRANSCEIVER*0..1]-(:Interface)<-[:ENDPOINT]-(l:Link)
     OPTIONAL MATCH (x)<-[:HAS_TRANSCEIVER*0..1]-(:Interface)<-[:HAS_INTERFACE]-(s:System)
     RETURN r {.uid, .kind, .subject, .summary, at: x.uid, at_id: x.id, at_kind: head(labels(x)),

@@ -36,6 +36,7 @@ from blueprint_engine.db import Graph
 from blueprint_engine.design_reader import read_cabling
 from blueprint_engine.errors import FabricError
 from blueprint_engine.model import LinkRole
+from blueprint_engine.topology import read_topology
 from ops import schema_check
 from ops.panels import DASHBOARDS, substitute
 from tests.integration.lab.helpers import deployed_lab, eventually
@@ -318,6 +319,8 @@ def test_transceiver_fault_turns_its_link_down_and_marks_the_servers_it_cuts_off
             impacted = page.eval_on_selector_all(".node.impacted",
                                                  "ns => ns.map(n => n.dataset.node)")  # fmt: skip
             assert sorted(impacted) == cut_off
+            causes = [c["uid"] for c in read_topology(graph, bp).root_causes]
+            assert causes and len(causes) == len(set(causes))  # each cause drawn once
             page.screenshot(path=str(ROOT / "docs" / "topology-fault.png"))
             time.sleep(3)  # a few scrapes with the anomalies raised
             values = {"blueprint": bp, "system": "rack1-leaf1", "link": link.id}
