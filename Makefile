@@ -3,10 +3,11 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 SERVICES := deploy/services.sh
-BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9
+BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10
 
 .PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
-        unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status
+        unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \
+        dashboards dashboards-check
 
 run: deps venv services worker api demo ## services up, demo blueprint deployed, API served
 
@@ -64,3 +65,9 @@ lab-up: services ## the virtual lab from blueprint $(BLUEPRINT) (default demo), 
 
 lab-down: venv
 	@$(PY) -m lab down
+
+dashboards: venv ## Grafana dashboards from ops/panels.py into deploy/grafana/dashboards
+	@$(PY) -m ops.dashboards
+
+dashboards-check: venv ## the dashboards against Grafana's dashboard schema (tsc + @grafana/schema)
+	@$(PY) -m ops.schema_check

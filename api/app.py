@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -21,12 +24,15 @@ from api.graphql.context import Context
 from api.graphql.loaders import make_loaders
 from api.graphql.schema import build_schema
 from api.health import health
+from api.metrics import EventCounts, listen_events, make_registry, metrics_endpoint
 from api.rest import rest_routes
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError, ValidationError
 from blueprint_engine.migrate import migrate
 from blueprint_engine.settings import Settings, load_settings
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def error_response(exc: FabricError) -> JSONResponse:
@@ -84,20 +90,29 @@ def create_app(settings: Settings | None = None) -> Starlette:
         report = await run_in_threadpool(health, graph, settings)
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
+    events = EventCounts()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         with contextlib.suppress(FabricError):  # served anyway: /health names what is down
             await run_in_threadpool(migrate, graph)
+        listener = asyncio.create_task(listen_events(settings, events))
         yield
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
         graph.close()
 
     blueprints = Blueprints(graph)
     graphql = FabricGraphQL(graph, settings, tokens, blueprints)
     routes = [
         Route("/health", healthz),
+        Route("/metrics", metrics_endpoint(make_registry(graph, settings, events))),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Mount("/api", routes=rest_routes(graph, settings, tokens, blueprints.catalogues)),
+        Route("/topology", lambda r: FileResponse(STATIC / "topology.html")),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_exception_handler(FabricError, lambda r, e: error_response(e))  # type: ignore[arg-type,unused-ignore]

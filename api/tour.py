@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -50,20 +52,44 @@ def deploy_demo(blueprints: Blueprints) -> None:
     step(f"every server reaches every other server: {'yes' if reachable else 'NO'}")
 
 
+EXAMPLE_CYPHER = (
+    ("the demo fabric",
+     "MATCH p=(:System {blueprint:'demo'})-[:HAS_INTERFACE]->()<-[:ENDPOINT]-(:Link) RETURN p"),
+    ("raised anomalies and their root cause",
+     "MATCH (a:Anomaly {blueprint:'demo', state:'raised'}) "
+     "OPTIONAL MATCH (r:RootCause)-[:EXPLAINS]->(a) RETURN a.type, a.subject, r.kind, r.subject"),
+    ("what depends on a leaf",
+     "MATCH (:System {uid:'demo/rack3-leaf1'})-[:HAS_INTERFACE]->()<-[:ENDPOINT]-(l:Link) "
+     "OPTIONAL MATCH (s:BgpSession)-[:OVER]->(l) RETURN l.id, collect(s.id)"),
+    ("devices, lifecycle states and last deployment",
+     "MATCH (d:Device)-[:HAS_DEPLOYMENT]->(p:Deployment) WITH d, p ORDER BY p.at DESC "
+     "RETURN d.serial, d.state, d.deploy_mode, collect(p.stage)[0] AS last_stage"),
+)  # fmt: skip
+
+
 def where_to_look(settings: Settings) -> None:
     base = f"http://{settings.api_host}:{settings.api_port}"
-    console.print("\n[bold green]Fabricgraph is running.[/bold green] Open:")
-    console.print(f"  GraphQL IDE       {base}/graphql   (e.g. {{ blueprint(name: \"{DEMO}\") "
-                  "{ leafs systems { id deployMode } } })")  # fmt: skip
-    console.print(f"  health            {base}/health")
-    console.print(f"  read-only Cypher  POST {base}/api/cypher")
-    console.print("  Neo4j Browser     http://127.0.0.1:7474/browser/  (neo4j / fabricgraph)")
-    console.print("                    MATCH p=(:System {blueprint:'demo'})-[:HAS_INTERFACE]->()"
-                  "<-[:ENDPOINT]-(:Link) RETURN p LIMIT 50")  # fmt: skip
-    console.print("  devices           .venv/bin/fabricgraph device list")
-    console.print("  inject a fault    .venv/bin/python -m lab fault cable-cut spine1:swp1")
-    console.print("                    .venv/bin/python -m lab fault repair --all")
-    console.print("  stop everything   make stop")
+    grafana = Path(__file__).resolve().parent.parent / "deploy" / "grafana"
+    out = functools.partial(console.print, soft_wrap=True)
+    out("\n[bold green]Fabricgraph is running.[/bold green] Open:")
+    out(f"  topology page     {base}/topology?blueprint={DEMO}   (click a switch or a link)")
+    out(f"  GraphQL IDE       {base}/graphql   (e.g. {{ topology(blueprint: \"{DEMO}\") "
+        "{ links { id state } impacted } })")  # fmt: skip
+    out(f"  metrics           {base}/metrics   (Prometheus text; scrape config: "
+        "deploy/prometheus/prometheus.yml)")  # fmt: skip
+    out(f"  Grafana           provisioning in {grafana}/provisioning, dashboards in "
+        f"{grafana}/dashboards (README: Grafana)")  # fmt: skip
+    out(f"  health            {base}/health      read-only Cypher: POST {base}/api/cypher")
+    out("  Neo4j Browser     http://127.0.0.1:7474/browser/  (neo4j / fabricgraph), try:")
+    for title, text in EXAMPLE_CYPHER:
+        out(f"    // {title}\n    {text}", highlight=False)
+    out("  devices           .venv/bin/fabricgraph device list")
+    out("[bold]Inject a fault and watch it[/bold] (the topology page turns the link red and "
+        "marks the servers that lose a path):")  # fmt: skip
+    out("                    .venv/bin/python -m lab fault transceiver-fail rack1-leaf1:swp3")
+    out("                    .venv/bin/python -m lab fault cable-cut spine1:swp1")
+    out("                    .venv/bin/python -m lab fault repair --all")
+    out("  stop everything   make stop")
 
 
 def tour() -> None:

@@ -15,6 +15,7 @@ BENCHES = {
     "B7": "bench.b7_lab_fault",
     "B8": "bench.b8_lab_deploy",
     "B9": "bench.b9_memory",
+    "B10": "bench.b10_scrape",
 }
 
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages Fabricgraph needs (idempotent; root only).
 set -euo pipefail
-pkgs=(redis-server frr frr-pythontools lldpd iproute2 iputils-ping openssh-server procps maven)
+# prometheus and chromium: the operations views' tests (a real Prometheus, a headless
+# browser); the dashboard schema check also needs Node.js with npm (present on this machine kind)
+pkgs=(redis-server frr frr-pythontools lldpd iproute2 iputils-ping openssh-server procps maven
+      prometheus chromium)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && { echo "debian packages: all present"; exit 0; }
@@ -12,5 +15,6 @@ fi
 echo "debian packages: installing ${missing[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The project runs its own Redis, FRR and lldpd instances (by pid, per namespace);
+# The project runs its own Redis, FRR, lldpd and Prometheus instances (by pid, per namespace,
+# own ports); an auto-started distribution prometheus service is left alone.
 # nothing here starts or stops the distribution's services.

@@ -13,6 +13,7 @@ from api.graphql.context import Info
 from api.graphql.devices import DeviceMutation, DeviceQuery, DeviceSubscription
 from api.graphql.impact import ImpactQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
+from api.graphql.topology import TopologyQuery
 from api.health import health as service_health
 from blueprint_engine.migrate import graph_version
 
@@ -31,7 +32,9 @@ class Health:
 
 
 @strawberry.type
-class Query(BlueprintQuery, CatalogueQuery, DeviceQuery, ImpactQuery, TelemetryQuery):
+class Query(
+    BlueprintQuery, CatalogueQuery, DeviceQuery, ImpactQuery, TelemetryQuery, TopologyQuery
+):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context

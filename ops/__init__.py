@@ -1,0 +1,1 @@
+"""Operations views: Grafana dashboards as code and the queries their panels run."""
