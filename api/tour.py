@@ -12,7 +12,7 @@ from rich.console import Console
 
 from api.health import health as service_health
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.db import Graph
 from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.errors import FabricError
 from blueprint_engine.model import LinkRole, Role
@@ -20,9 +20,6 @@ from blueprint_engine.settings import Settings, load_settings
 
 console = Console()
 DEMO = "demo"
-DROP_LAB_DEVICES = Query(
-    "tour.drop_lab_devices", "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' DETACH DELETE d"
-)
 
 
 def step(text: str) -> None:
@@ -31,13 +28,15 @@ def step(text: str) -> None:
 
 def deploy_demo(blueprints: Blueprints) -> None:
     from lab import Lab
+    from lab.lock import lab_lock
     from workers import rollout
 
     lab = Lab()
     step("virtual lab: one namespace per switch and server, veth cables, FRR + lldpd")
-    lab.down()
-    blueprints.graph.write(DROP_LAB_DEVICES)
-    lab.up(blueprint_lab_topology(blueprints.graph, DEMO))
+    with lab_lock():  # not while a test or benchmark uses the machine's one lab
+        lab.down()
+        rollout.forget_lab_devices(blueprints.graph)
+        lab.up(blueprint_lab_topology(blueprints.graph, DEMO))
     step("device agents register every switch (pristine config collected): OOS-QUARANTINED")
     rollout.register_lab_agents(blueprints, lab, DEMO)
     started = time.perf_counter()
