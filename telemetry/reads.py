@@ -174,3 +174,48 @@ def history(
 
 def as_json(text: str | None) -> Any:
     return None if text is None else json.loads(text)
+
+
+AROUND_CHANGE = Query(
+    "telemetry.around_change",
+    f"""
+    MATCH (:Blueprint {{name: $bp}})-[:HAS_REVISION]->(r:Revision {{number: $revision}})
+    WITH r, r.at.epochMillis / 1000.0 AS t
+    OPTIONAL MATCH (a:Anomaly {{blueprint: $bp}})
+    WITH r, t, a, a.cleared_at.epochMillis / 1000.0 AS cleared
+    WITH r, t, a,
+         a.first_seen <= t AND (cleared IS NULL OR cleared > t) AS open_before,
+         a.first_seen <= t + $window AND (cleared IS NULL OR cleared > t + $window) AS open_after
+    RETURN r.number AS revision, toString(r.at) AS at, t AS at_epoch,
+           collect(CASE WHEN open_before THEN {ANOMALY_FIELDS} END) AS before,
+           collect(CASE WHEN open_after THEN {ANOMALY_FIELDS} END) AS after
+    """,
+)
+
+
+@dataclass(frozen=True)
+class ChangeWindow:
+    revision: int
+    at: str
+    at_epoch: float
+    window_s: float
+    before: list[Row]  # anomalies open when the revision was committed
+    after: list[Row]  # anomalies open window_s later
+
+
+def around_change(graph: Graph, bp: str, revision: int, window_s: float = 300.0) -> ChangeWindow:
+    """Anomalies open at a commit and ``window_s`` after it: what the change broke or fixed.
+
+    Built from each anomaly's first-seen and cleared times; an anomaly raised again later
+    keeps only its latest first-seen time, so an older episode of it is not shown.
+    """
+    _check_blueprint(graph, bp)
+    if window_s <= 0:
+        raise ValidationError(f"window_s must be positive, got {window_s}", allowed="> 0 s")
+    rows = graph.read(AROUND_CHANGE, bp=bp, revision=revision, window=window_s)
+    if not rows:
+        raise NotFoundError(f"blueprint {bp!r} has no revision {revision}",
+                            allowed="a committed revision number")  # fmt: skip
+    row = rows[0]
+    return ChangeWindow(row["revision"], row["at"], row["at_epoch"], window_s,
+                        row["before"], row["after"])  # fmt: skip

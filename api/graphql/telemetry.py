@@ -150,7 +150,35 @@ class Event:
 
 
 @strawberry.type
+class ChangeWindow:
+    revision: int
+    at: str
+    window_s: float
+    open_before: list[Anomaly] = strawberry.field(description="open when it was committed")
+    open_after: list[Anomaly] = strawberry.field(description="open window_s seconds later")
+
+    @strawberry.field(description="raised by or after the change (open after, not before)")
+    def raised(self) -> list[Anomaly]:
+        before = {a.uid for a in self.open_before}
+        return [a for a in self.open_after if a.uid not in before]
+
+    @strawberry.field(description="cleared by or after the change (open before, not after)")
+    def cleared(self) -> list[Anomaly]:
+        after = {a.uid for a in self.open_after}
+        return [a for a in self.open_before if a.uid not in after]
+
+
+@strawberry.type
 class TelemetryQuery:
+    @strawberry.field(description="Anomalies before and after a committed revision.")
+    async def around_change(
+        self, info: Info, blueprint: str, revision: int, window_s: float = 300.0
+    ) -> ChangeWindow:
+        w = await call(reads.around_change, info.context.graph, blueprint, revision, window_s)
+        return ChangeWindow(revision=w.revision, at=w.at, window_s=w.window_s,
+                            open_before=[Anomaly.of(r) for r in w.before],
+                            open_after=[Anomaly.of(r) for r in w.after])  # fmt: skip
+
     @strawberry.field(description="Anomalies of a blueprint, filtered, paged by cursor.")
     async def anomalies(
         self,

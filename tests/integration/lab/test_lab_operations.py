@@ -23,7 +23,7 @@ import pytest
 import redis
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
+from blueprint_engine.db import Graph, Query
 from blueprint_engine.design_reader import read_cabling
 from blueprint_engine.devices import Devices
 from blueprint_engine.errors import TransitionError
@@ -34,6 +34,7 @@ from blueprint_engine.settings import Settings
 from lab import Lab
 from renderers.context import Stage
 from tests.integration.lab.helpers import deployed_lab, eventually
+from workers.collect import request_round
 from workers.device_ops import DeviceOps
 from workers.drivers import open_driver
 from workers.rollout import lab_serial, switches
@@ -171,6 +172,12 @@ def test_a_push_the_device_refuses_unsets_golden_and_opens_a_deviation(
     assert latest["status"] == "failed" and latest["detail"]
     assert running(devices, SERIAL) == before  # the candidate was discarded
 
+    def both_anomalies() -> bool:  # the collector reports the device's config state
+        request_round(blueprints.graph, bp)
+        return {"deployment_failure", "config_deviation"} <= raised_on(blueprints.graph, bp)
+
+    eventually(both_anomalies, timeout=60, interval=1)
+
     # the intent goes back, but nothing is known good on the device until an operator acts
     commit(blueprints, bp, {"kind": "remove_virtual_network", "params": {"name": "vn-fail"}})
     blocked = ops.reconcile(SERIAL)
@@ -178,6 +185,22 @@ def test_a_push_the_device_refuses_unsets_golden_and_opens_a_deviation(
     assert ops.full_push(SERIAL, confirm=True)["status"] == "succeeded"
     assert devices.configs(SERIAL)["golden"] == running(devices, SERIAL)
     assert deviation(devices, SERIAL) is DeviationStatus.NONE
+
+    def cleared() -> bool:
+        request_round(blueprints.graph, bp)
+        return not {"deployment_failure", "config_deviation"} & raised_on(blueprints.graph, bp)
+
+    eventually(cleared, timeout=60, interval=1)
+
+
+RAISED_ON_LEAF = Query(
+    "test.raised_on_leaf",
+    "MATCH (a:Anomaly {blueprint: $bp, device: $system, state: 'raised'}) RETURN a.type AS type",
+)
+
+
+def raised_on(graph: Graph, bp: str) -> set[str]:
+    return {r["type"] for r in graph.read(RAISED_ON_LEAF, bp=bp, system=LEAF)}
 
 
 def _kill_worker_group(settings_state: Path) -> None:

@@ -1,0 +1,70 @@
+"""Before/after view around a committed change: which anomalies it raised or cleared."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from starlette.testclient import TestClient
+
+from api.app import create_app
+from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.db import Graph
+from blueprint_engine.model import LinkRole
+from blueprint_engine.settings import Settings
+from telemetry.ingest import ingest
+from tests.integration.telemetry import fabric_state as fs
+
+pytestmark = pytest.mark.integration
+
+AROUND = """
+query($bp: String!, $rev: Int!) { aroundChange(blueprint: $bp, revision: $rev, windowS: 120) {
+  revision openBefore { uid } raised { uid type subject } cleared { uid } } }
+"""
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def gql(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_cable_cut_after_a_commit_shows_as_raised_by_it(
+    graph: Graph, settings: Settings, client: TestClient
+) -> None:
+    publisher = redis.Redis.from_url(settings.redis_url)
+    with fs.deployed_fabric(graph) as fabric:
+        healthy = fs.healthy(fabric)
+        ingest(graph, publisher, fs.observations(fabric, healthy, time.time() - 60))
+        blueprints = Blueprints(graph)
+        version = blueprints.staging.stage(
+            fabric.bp,
+            {"kind": "set_property", "params": {"kind": "System", "id": "rack1-server1",
+                                                "key": "hostname", "value": "web1"}},
+            base_version=blueprints.staging.version(fabric.bp), author="test",
+        )  # fmt: skip
+        revision = blueprints.commit(fabric.bp, base_version=version, author="test",
+                                     message="rename a server").number  # fmt: skip
+        link = next(lk for lk in fabric.design.links if lk.role == LinkRole.SPINE_LEAF)
+        cut = fs.cable_cut(fabric, healthy, link.id)
+        ingest(graph, publisher, fs.observations(fabric, fs.changed(healthy, cut), time.time() + 1))
+
+        body = gql(client, AROUND, bp=fabric.bp, rev=revision)
+        assert "errors" not in body, body
+        window = body["data"]["aroundChange"]
+        assert window["revision"] == revision
+        assert window["openBefore"] == [] and window["cleared"] == []
+        down = {a["subject"] for a in window["raised"] if a["type"] == "interface_down"}
+        assert down == {link.a, link.b}  # both ends of the cut cable, from the design
+
+        unknown = gql(client, AROUND, bp=fabric.bp, rev=revision + 50)
+        assert f"has no revision {revision + 50}" in unknown["errors"][0]["message"]
