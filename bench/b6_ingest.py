@@ -83,8 +83,8 @@ def deployed(bps: Blueprints, template: str) -> Iterator[BlueprintDesign]:
                 driver="linuxfrr",
                 driver_args={},
                 pristine="",
+                worker_queue=f"no-collector-{prefix}",
             )
-            devices.set_fields(serial, worker_queue=f"no-collector-{prefix}")
             for event in (Event.ACKNOWLEDGE, Event.ASSIGN, Event.DEPLOY):
                 devices.event(serial, event, blueprint=bp, system=s.id)
         yield design

@@ -17,27 +17,23 @@ involved; ``injection_s_median``), which the clock includes.
 
 from __future__ import annotations
 
-import fcntl
-import os
 import statistics
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from bench.common import engine, write_result
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Query
 from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
-from blueprint_engine.devices import Devices
 from blueprint_engine.errors import ServiceUnavailableError
 from blueprint_engine.model import BlueprintDesign, Link, LinkRole
 from lab import Lab
+from lab.lock import lab_lock
 from workers import rollout
 from workers.collect import request_round
 
-LAB_LOCK = Path(os.environ.get("FG_LAB_LOCK", "/tmp/fabricgraph-lab.lock"))
 TRIALS_PER_KIND = 3
 VISIBLE_TIMEOUT_S = 60.0
 CLEAR_TIMEOUT_S = 90.0
@@ -45,11 +41,6 @@ POLL_S = 0.05
 
 Symptom = tuple[str, str, str]  # (type, subject, device)
 
-DROP = Query(
-    "bench.b7.drop_lab_devices",
-    "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' "
-    "OPTIONAL MATCH (d)-[:HAS_CONFIG|HAS_DEPLOYMENT]->(x) DETACH DELETE x, d",
-)
 OPEN_CAUSES = Query(
     "bench.b7.open_causes",
     """
@@ -66,21 +57,9 @@ RAISED = Query(
 
 
 @contextmanager
-def exclusive_lab(wait_s: float = 1800.0) -> Iterator[Lab]:
-    """The machine-wide lab lock (the lab tests take the same one)."""
-    with LAB_LOCK.open("w") as lock:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise ServiceUnavailableError(
-                        f"another lab run held {LAB_LOCK} for {wait_s:.0f} s",
-                        allowed="wait for it to finish",
-                    ) from None
-                time.sleep(1)
+def exclusive_lab() -> Iterator[Lab]:
+    """The machine's lab lock (``lab.lock``), and no lab left running by someone else."""
+    with lab_lock():
         lab = Lab()
         if lab.status().get("running"):
             raise ServiceUnavailableError(
@@ -155,13 +134,10 @@ def run() -> None:
     bp = f"bench-b7-{uuid.uuid4().hex[:6]}"
     with exclusive_lab() as lab:
         bps.create(bp, "lab")
-        bps.graph.write(DROP)
+        rollout.forget_lab_devices(bps.graph)
         try:
             lab.up(blueprint_lab_topology(bps.graph, bp))
-            devices = Devices(bps.graph)
-            for serial in rollout.register_lab_agents(bps, lab, bp):
-                # served by this checkout's workers (another checkout's sweeps leave it)
-                devices.set_fields(serial, worker_queue=bps.graph.settings.celery_queue)
+            rollout.register_lab_agents(bps, lab, bp)  # served by this checkout's workers
             design = read_cabling(bps.graph, bp)
             fabric = [lk for lk in design.links if lk.role == LinkRole.SPINE_LEAF]
             rollout.deploy_all(bps, bp, report=lambda _: None)
@@ -193,5 +169,5 @@ def run() -> None:
             )  # fmt: skip
         finally:
             lab.down()
-            bps.graph.write(DROP)
+            rollout.forget_lab_devices(bps.graph)
             bps.delete(bp)

@@ -14,7 +14,6 @@ and sessions (``design.json``, what the tests derive expectations from).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import sys
 import time
@@ -31,19 +30,14 @@ from blueprint_engine.devices import Devices
 from blueprint_engine.errors import ServiceUnavailableError
 from blueprint_engine.settings import load_settings
 from lab import Lab
+from lab.lock import lab_lock
 from telemetry.collect_intent import read_intents
 from workers import rollout
 from workers.collect import run_getters
 from workers.drivers import open_driver
 
-LOCK = "/tmp/fabricgraph-lab.lock"
 SETTLE_S = 6.0  # BGP hold/connected-route loss and an LLDP refresh (tx-interval 5 s)
 
-DROP_LAB_DEVICES = Query(
-    "collect_record.drop_lab_devices",
-    "MATCH (d:Device) WHERE d.serial STARTS WITH 'LAB-' "
-    "OPTIONAL MATCH (d)-[:HAS_CONFIG|HAS_DEPLOYMENT]->(x) DETACH DELETE x, d",
-)
 
 Fault = Callable[[Lab], dict[str, Any]]
 
@@ -79,15 +73,12 @@ def main(out_dir: str) -> None:
     graph = Graph(load_settings())
     blueprints = Blueprints(graph)
     lab = Lab()
-    with open(LOCK, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with lab_lock():
         bp = f"rec-{uuid.uuid4().hex[:6]}"
         blueprints.create(bp, "lab")
         try:
             lab.up(blueprint_lab_topology(graph, bp))
-            serials = rollout.register_lab_agents(blueprints, lab, bp)
-            for serial in serials:  # served by this checkout's workers only
-                Devices(graph).set_fields(serial, worker_queue=graph.settings.celery_queue)
+            rollout.register_lab_agents(blueprints, lab, bp)  # served by this checkout's workers
             rollout.deploy_all(blueprints, bp, report=print)
             rollout.wait_bgp(blueprints, bp, expected=16, timeout=60)
             time.sleep(SETTLE_S)
@@ -104,7 +95,7 @@ def main(out_dir: str) -> None:
                     time.sleep(SETTLE_S)
         finally:
             lab.down()
-            graph.write(DROP_LAB_DEVICES)
+            rollout.forget_lab_devices(graph)
             blueprints.delete(bp)
             graph.close()
 

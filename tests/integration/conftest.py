@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from starlette.testclient import TestClient
 
+from api.app import create_app
 from blueprint_engine.db import Graph
 from blueprint_engine.migrate import migrate
 from blueprint_engine.settings import Settings, load_settings
@@ -23,3 +25,10 @@ def graph(settings: Settings) -> Iterator[Graph]:
     migrate(g)
     yield g
     g.close()
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The API in-process (lifespan run), against the real services."""
+    with TestClient(create_app(settings)) as c:
+        yield c

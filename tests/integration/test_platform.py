@@ -53,12 +53,6 @@ def test_a_task_round_trips_through_redis_to_a_real_celery_worker() -> None:
     assert graph_version.delay().get(timeout=20) == GRAPH_VERSION
 
 
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> TestClient:
-    with TestClient(create_app(settings)) as c:
-        yield c  # type: ignore[misc]
-
-
 def test_health_reports_neo4j_redis_and_workers_up(client: TestClient) -> None:
     body = client.get("/health").json()
     assert {c["name"]: c["up"] for c in body["checks"]} == {

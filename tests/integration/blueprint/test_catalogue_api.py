@@ -7,7 +7,6 @@ what its definition implies (``catalogue_examples``, counted by hand).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,35 +14,14 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE, Blueprints
 from blueprint_engine.catalogue_store import STORED
 from blueprint_engine.db import Graph
-from blueprint_engine.settings import Settings
+from tests.integration.api_calls import ADMIN, OPERATOR, VIEWER, gql
 
 from .catalogue_examples import implied_counts, small_fabric
 
 pytestmark = pytest.mark.integration
-
-OPERATOR = {"Authorization": "Bearer dev-operator"}
-VIEWER = {"Authorization": "Bearer dev-viewer"}
-ADMIN = {"Authorization": "Bearer dev-admin"}
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-def gql(
-    client: TestClient, query: str, headers: dict[str, str] | None = None, **variables: Any
-) -> dict[str, Any]:
-    response = client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
-    )
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def fixture_yaml(kind: str) -> tuple[str, list[dict[str, Any]]]:

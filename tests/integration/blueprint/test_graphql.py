@@ -4,35 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from blueprint_engine.settings import Settings
+from tests.integration.api_calls import ADMIN, OPERATOR, VIEWER, gql
 
 pytestmark = pytest.mark.integration
-
-OPERATOR = {"Authorization": "Bearer dev-operator"}
-ADMIN = {"Authorization": "Bearer dev-admin"}
-VIEWER = {"Authorization": "Bearer dev-viewer"}
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-def gql(
-    client: TestClient, query: str, headers: dict[str, str] | None = None, **variables: Any
-) -> dict[str, Any]:
-    response = client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
-    )
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.fixture

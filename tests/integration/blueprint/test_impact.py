@@ -22,12 +22,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from blueprint_engine import impact
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.design import build_design
 from blueprint_engine.errors import NotFoundError, ValidationError
-from blueprint_engine.settings import Settings
 from tests.integration.blueprint.impact_oracle import Expected, Oracle, dropped_empty, observed
 
 pytestmark = pytest.mark.integration
@@ -318,12 +316,6 @@ query($bp: String!, $system: String!, $mode: WhatIfMode!) {
     virtualNetworks { id racks leafs unavailableInRacks
                       serversLosingRedundancy serversLosingConnectivity } } }
 """
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
 
 
 def test_graphql_impact_round_trip_in_one_statement(medium: Built, client: TestClient) -> None:

@@ -11,32 +11,22 @@ held, as listed by REST, never from the allocator:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.settings import Settings
+from tests.integration.api_calls import OPERATOR, VIEWER
 
 pytestmark = pytest.mark.integration
 
-OPERATOR = {"Authorization": "Bearer dev-operator"}
-VIEWER = {"Authorization": "Bearer dev-viewer"}
 POOL = "asn-leaf"
 ADD_RACK = {"kind": "add_rack", "params": {"rack_type": "lab-single-leaf"}}
 STAGED_ASN = """
 query($n: String!, $o: String!) { blueprint(name: $n, view: STAGED) {
   resources(pool: "asn-leaf", owner: $o) { value } } }
 """
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
 
 
 def held(client: TestClient, bp: str) -> dict[str, int]:

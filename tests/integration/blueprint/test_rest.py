@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
-from blueprint_engine.settings import Settings
+from tests.integration.api_calls import OPERATOR
 
 pytestmark = pytest.mark.integration
-OPERATOR = {"Authorization": "Bearer dev-operator"}
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
 
 
 def test_pools_list_their_ranges_and_how_many_values_are_held(

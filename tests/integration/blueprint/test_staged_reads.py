@@ -20,17 +20,15 @@ import pytest
 import yaml
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE, Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.errors import ConflictError
 from blueprint_engine.reads import SYSTEMS, rows, rows_in
-from blueprint_engine.settings import Settings
+from tests.integration import api_calls
+from tests.integration.api_calls import ADMIN, OPERATOR
 
 pytestmark = pytest.mark.integration
 
-OPERATOR = {"Authorization": "Bearer dev-operator"}
-ADMIN = {"Authorization": "Bearer dev-admin"}
 UPLINK = "spine1:swp1--rack1-leaf1:swp1"
 VIEW = """
 query($n: String!, $v: View!) { blueprint(name: $n, view: $v) {
@@ -49,19 +47,10 @@ def catalogue_entry(kind: str, name: str) -> dict[str, Any]:
     return entry
 
 
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
 def gql(
     client: TestClient, query: str, headers: dict[str, str] | None = None, **variables: Any
 ) -> dict[str, Any]:
-    response = client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
-    )
-    body: dict[str, Any] = response.json()
+    body = api_calls.gql(client, query, headers, **variables)
     assert "errors" not in body, body["errors"]
     return body
 

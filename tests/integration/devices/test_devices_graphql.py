@@ -9,40 +9,21 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from blueprint_engine.db import Graph, Query
 from blueprint_engine.devices import Devices
-from blueprint_engine.settings import Settings
+from tests.integration.api_calls import ADMIN, OPERATOR, VIEWER, gql
 
 pytestmark = pytest.mark.integration
 
-OPERATOR = {"Authorization": "Bearer dev-operator"}
-ADMIN = {"Authorization": "Bearer dev-admin"}
-VIEWER = {"Authorization": "Bearer dev-viewer"}
 DROP = Query(
     "test.drop_devices",
     "MATCH (d:Device) WHERE d.serial IN $serials "
     "OPTIONAL MATCH (d)-[:HAS_CONFIG|HAD_EVENT|HAS_DEPLOYMENT]->(x) DETACH DELETE x, d",
 )
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-def gql(client: TestClient, query: str, headers: dict[str, str] | None = None,
-        **variables: Any) -> dict[str, Any]:  # fmt: skip
-    response = client.post("/graphql", json={"query": query, "variables": variables},
-                           headers=headers or {})  # fmt: skip
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.fixture

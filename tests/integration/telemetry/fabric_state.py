@@ -98,9 +98,9 @@ def deployed_fabric(graph: Graph, template: str = "lab", mode: str = "deploy") -
                 driver="linuxfrr",
                 driver_args={},
                 pristine="",
+                # served by no worker queue: no periodic collector reports on these devices
+                worker_queue=f"no-collector-{prefix}",
             )
-            # served by no worker queue: no periodic collector reports on these devices
-            devices.set_fields(serial, worker_queue=f"no-collector-{prefix}")
             devices.event(serial, Event.ACKNOWLEDGE)
             devices.event(serial, Event.ASSIGN, blueprint=bp, system=s.id)
             if mode == "deploy":

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import redis
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.model import LinkRole
 from blueprint_engine.settings import Settings
 from telemetry.ingest import ingest
+from tests.integration.api_calls import gql
 from tests.integration.telemetry import fabric_state as fs
 
 pytestmark = pytest.mark.integration
@@ -24,18 +22,6 @@ AROUND = """
 query($bp: String!, $rev: Int!) { aroundChange(blueprint: $bp, revision: $rev, windowS: 120) {
   revision openBefore { uid } raised { uid type subject } cleared { uid } } }
 """
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-def gql(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables})
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def test_a_cable_cut_after_a_commit_shows_as_raised_by_it(

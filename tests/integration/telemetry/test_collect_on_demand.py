@@ -15,7 +15,6 @@ import pytest
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.cli import app as cli
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph, Query
@@ -24,11 +23,10 @@ from blueprint_engine.devices import Devices
 from blueprint_engine.lifecycle import Event
 from blueprint_engine.model import Role
 from blueprint_engine.settings import Settings
+from tests.integration.api_calls import OPERATOR, VIEWER
 
 pytestmark = pytest.mark.integration
 
-OPERATOR = {"Authorization": "Bearer dev-operator"}
-VIEWER = {"Authorization": "Bearer dev-viewer"}
 MUTATION = """
 mutation ($bp: String!) {
   collectTelemetry(blueprint: $bp) {
@@ -72,8 +70,8 @@ def fabric(graph: Graph, settings: Settings) -> Iterator[Unreachable]:
             serial = prefix + system
             args = {"transport": "netns", "netns": f"fg-absent-{uuid.uuid4().hex[:8]}"}
             devices.register(serial, hostname=system, profile="frr-vswitch-8x10", nos="linux_frr",
-                             driver="linuxfrr", driver_args=args, pristine="")  # fmt: skip
-            devices.set_fields(serial, worker_queue=settings.celery_queue)
+                             driver="linuxfrr", driver_args=args, pristine="",
+                             worker_queue=settings.celery_queue)  # fmt: skip
             devices.event(serial, Event.ACKNOWLEDGE)
             devices.event(serial, Event.ASSIGN, blueprint=bp, system=system)
             devices.event(serial, Event.DEPLOY)
@@ -81,12 +79,6 @@ def fabric(graph: Graph, settings: Settings) -> Iterator[Unreachable]:
     finally:
         graph.write(DROP, prefix=prefix)
         blueprints.delete(bp)
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
 
 
 def gql(client: TestClient, headers: dict[str, str], **variables: Any) -> dict[str, Any]:

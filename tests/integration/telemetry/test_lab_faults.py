@@ -22,7 +22,6 @@ import pytest
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph, Query
 from blueprint_engine.design_reader import read_cabling
-from blueprint_engine.devices import Devices
 from blueprint_engine.model import Role
 from lab import Lab
 from tests.integration.lab.helpers import fabric_session_ends, lab_blueprint
@@ -124,10 +123,6 @@ class LabFabric:
 @pytest.fixture(scope="module")
 def fabric(graph: Graph) -> Iterator[LabFabric]:
     with lab_blueprint(graph, "t-tele") as (blueprints, lab, bp):
-        # served by this checkout's workers only (other checkouts' sweeps leave them alone)
-        devices = Devices(graph)
-        for system in Cabling(read_cabling(graph, bp)).switches():
-            devices.set_fields(rollout.lab_serial(system), worker_queue=graph.settings.celery_queue)
         rollout.deploy_all(blueprints, bp, report=lambda _: None)
         rollout.wait_bgp(blueprints, bp, expected=fabric_session_ends(graph, bp), timeout=60)
         f = LabFabric(blueprints, lab, bp, Cabling(read_cabling(graph, bp)))

@@ -13,20 +13,14 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from api.app import create_app
 from blueprint_engine.db import Graph
 from blueprint_engine.model import LinkRole
 from blueprint_engine.settings import Settings
 from telemetry.ingest import ingest
+from tests.integration.api_calls import gql
 from tests.integration.telemetry import fabric_state as fs
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +28,6 @@ def publisher(settings: Settings) -> Iterator[redis.Redis]:
     r = redis.Redis.from_url(settings.redis_url)
     yield r
     r.close()
-
-
-def gql(client: TestClient, query: str, **variables: Any) -> dict[str, Any]:
-    body: dict[str, Any] = client.post(
-        "/graphql", json={"query": query, "variables": variables}
-    ).json()
-    return body
 
 
 class Faulty:
