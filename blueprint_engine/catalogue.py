@@ -83,6 +83,10 @@ class Catalogue:
         entries: Mapping[str, Entry] = getattr(self, kind)
         return entries
 
+    def having(self, kind: str, name: str) -> Catalogue:
+        """This catalogue (a fixed catalogue is its own ``edit_model.CatalogueSource``)."""
+        return self
+
     def source(self, kind: str, name: str) -> Source:
         return self.sources[(kind, name)]
 
