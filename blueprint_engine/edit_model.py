@@ -121,23 +121,30 @@ class EditKind(Generic[P]):
 
     ``public`` kinds are what an operator stages; the others are inverses and batches
     the engine generates (a restore, a deletion by identity, a rollback's batch).
+    ``check`` holds the grammars of the values: it runs when an edit is staged
+    (``fresh``), not when the stored log is replayed, so a log entry that bypassed it
+    still shows in the staged view, where the commit's build errors refuse it.
     """
 
     name: str
     parse: Callable[[Mapping[str, Any]], P]
     apply: Callable[[EditContext, P], Applied]
     public: bool = True
+    check: Callable[[P], None] | None = None
 
-    def run(self, ctx: EditContext, params: Mapping[str, Any]) -> Applied:
-        return self.apply(ctx, self.parse(params))
+    def run(self, ctx: EditContext, params: Mapping[str, Any], fresh: bool = False) -> Applied:
+        edit = self.parse(params)
+        if fresh and self.check is not None:
+            self.check(edit)
+        return self.apply(ctx, edit)
 
 
 def public_kinds(registry: Mapping[str, EditKind[Any]]) -> list[str]:
     return [name for name, kind in registry.items() if kind.public]
 
 
-def apply_edit(ctx: EditContext, edit: Mapping[str, Any]) -> Applied:
-    """Apply one edit of any registered kind in ``ctx.tx``."""
+def apply_edit(ctx: EditContext, edit: Mapping[str, Any], fresh: bool = False) -> Applied:
+    """Apply one edit of any registered kind in ``ctx.tx`` (``fresh``: being staged now)."""
     name = edit.get("kind")
     kind = ctx.registry.get(name) if isinstance(name, str) else None
     if kind is None:
@@ -145,7 +152,7 @@ def apply_edit(ctx: EditContext, edit: Mapping[str, Any]) -> Applied:
     params = edit.get("params") or {}
     if not isinstance(params, Mapping):
         raise ValidationError("edit params must be an object", allowed="a JSON object")
-    return kind.run(ctx, params)
+    return kind.run(ctx, params, fresh)
 
 
 # -- parameter parsing helpers ---------------------------------------------------------

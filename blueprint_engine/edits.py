@@ -171,9 +171,10 @@ class SetProperty(Params):
             raise ValidationError(
                 f"{kind}.{key} cannot be set directly", allowed=_settable_allowed()
             )
-        value = params.get("value")
-        grammar.check(f"{kind} {node_id}: {key}", value)
-        return cls(kind, node_id, key, value)
+        return cls(kind, node_id, key, params.get("value"))
+
+    def check(self) -> None:
+        SETTABLE[self.kind][self.key].check(f"{self.kind} {self.id}: {self.key}", self.value)
 
 
 def set_property(ctx: EditContext, edit: SetProperty) -> Applied:
@@ -433,7 +434,7 @@ BASE_KINDS: tuple[EditKind[Any], ...] = (
     EditKind("remove_rack", RemoveRack.parse, remove_rack),
     EditKind("remove_virtual_network", RemoveVirtualNetwork.parse, remove_virtual_network),
     EditKind("recable_link", RecableLink.parse, recable_link),
-    EditKind("set_property", SetProperty.parse, set_property),
+    EditKind("set_property", SetProperty.parse, set_property, check=SetProperty.check),
     EditKind("set_deploy_mode", SetDeployMode.parse, set_deploy_mode),
     EditKind("restore", Restore.parse, restore, public=False),
     EditKind("delete_nodes", DeleteNodes.parse, delete_nodes, public=False),

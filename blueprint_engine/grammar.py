@@ -33,8 +33,19 @@ MAX_BOUND_RACKS = MAX_RACKS  # racks named by one virtual network
 MAX_RACK_TYPES_PER_VN = 64
 MAX_EDITS_PER_BATCH = 10_000  # edits in one rollback batch
 SPEEDS_MBPS = (
-    100, 1_000, 2_500, 5_000, 10_000, 25_000, 40_000, 50_000, 100_000, 200_000, 400_000, 800_000,
-)  # fmt: skip
+    100,
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    40_000,
+    50_000,
+    100_000,
+    200_000,
+    400_000,
+    800_000,
+)
 SPEEDS_TEXT = ", ".join(str(s) for s in SPEEDS_MBPS)
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

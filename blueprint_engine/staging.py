@@ -201,7 +201,8 @@ class Staging:
                 version = self._lock(tx, bp)["version"]
                 self._check_version(bp, version, base_version)
                 self._replay(tx, bp)
-                apply_edit(self._ctx(tx, bp), edit)  # refuses a bad edit; rolled back below
+                # refuses a bad edit (grammars too: fresh); rolled back below
+                apply_edit(self._ctx(tx, bp), edit, fresh=True)
                 tx.rollback()
 
         self.graph.retrying(dry_run)
