@@ -195,3 +195,34 @@ def test_a_virtual_network_needs_a_rack_and_bounded_names(
         blueprints.staging.stage(bp, edit, base_version=0, author="alice")
     assert says in str(err.value)
     assert snapshot(graph, bp) == before
+
+
+ROLLBACK = """mutation($n: String!, $v: Int!, $to: Int!) {
+  rollback(blueprint: $n, baseVersion: $v, toRevision: $to) { stagedVersion } }"""
+
+
+def test_a_rollback_to_a_revision_that_does_not_exist_names_the_existing_range(
+    client: TestClient, make_blueprint: Any, blueprints: Blueprints, graph: Graph
+) -> None:
+    bp = make_blueprint("lab")
+    error = gql(client, ROLLBACK, OPERATOR, n=bp, v=0, to=-1)["errors"][0]["extensions"]
+    assert error["code"] == "invalid_input"
+    assert error["message"] == (
+        f"blueprint {bp!r} has no revision -1: its revisions are 0..0 "
+        "(0 is the blueprint as built from its template)"
+    )
+    assert "no revision but 0" in error["allowed"]
+    edit = {"kind": "set_deploy_mode", "params": {"system": "spine1", "mode": "ready"}}
+    version = blueprints.staging.stage(bp, edit, base_version=0, author="t")
+    blueprints.commit(bp, base_version=version, author="t", message="one")
+    before = snapshot(graph, bp)
+    for target in (-1, 2, 2**31 - 1):
+        error = gql(client, ROLLBACK, OPERATOR, n=bp, v=2, to=target)["errors"][0]["extensions"]
+        assert f"has no revision {target}: its revisions are 0..1" in error["message"]
+        assert error["allowed"] == "a revision number from 0 to 0"
+    error = gql(client, ROLLBACK, OPERATOR, n=bp, v=2, to=1)["errors"][0]["extensions"]
+    assert "revision 1 is already the active revision" in error["message"]
+    assert snapshot(graph, bp) == before
+    assert gql(client, ROLLBACK, OPERATOR, n=bp, v=2, to=0)["data"]["rollback"] == {
+        "stagedVersion": 3
+    }
