@@ -182,6 +182,6 @@ def add_virtual_network(ctx: EditContext, edit: AddVirtualNetwork) -> Applied:
 
 
 ADDITION_KINDS: tuple[EditKind[Any], ...] = (
-    EditKind("add_rack", AddRack.parse, add_rack),
+    EditKind("add_rack", AddRack.parse, add_rack, uses=lambda e: [("rack_types", e.rack_type)]),
     EditKind("add_virtual_network", AddVirtualNetwork.parse, add_virtual_network),
 )

@@ -50,7 +50,8 @@ class Blueprints:
         """Instantiate ``template`` as blueprint ``name`` (all resources allocated)."""
         catalogue = self.catalogues.having("templates", template)
         design = build_design(catalogue, template, check_name(name))
-        store.write_design(self.graph, design)
+        uses = [("templates", template)]
+        store.write_design(self.graph, design, lambda tx: self.catalogues.confirm(tx, uses))
         return store.summary(self.graph, name)
 
     def summary(self, name: str) -> Row:

@@ -9,7 +9,7 @@ The one registry of kinds is ``edit_kinds.REGISTRY``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import (
     TYPE_CHECKING,
@@ -86,6 +86,9 @@ class CatalogueSource(Protocol):
 
     def having(self, kind: str, name: str) -> Catalogue: ...
 
+    def confirm(self, tx: Tx, entries: Iterable[tuple[str, str]]) -> None:
+        """Check in ``tx`` that ``entries`` (kind, name) still exist as known."""
+
 
 @dataclass(frozen=True)
 class EditContext:
@@ -121,6 +124,7 @@ class EditKind(Generic[P]):
 
     ``public`` kinds are what an operator stages; the others are inverses and batches
     the engine generates (a restore, a deletion by identity, a rollback's batch).
+    ``uses`` names the catalogue entries (kind, name) an edit builds from.
     ``check`` holds the grammars of the values: it runs when an edit is staged
     (``fresh``), not when the stored log is replayed, so a log entry that bypassed it
     still shows in the staged view, where the commit's build errors refuse it.
@@ -131,6 +135,10 @@ class EditKind(Generic[P]):
     apply: Callable[[EditContext, P], Applied]
     public: bool = True
     check: Callable[[P], None] | None = None
+    uses: Callable[[P], list[tuple[str, str]]] | None = None  # catalogue entries it needs
+
+    def catalogue_uses(self, params: Mapping[str, Any]) -> list[tuple[str, str]]:
+        return self.uses(self.parse(params)) if self.uses is not None else []
 
     def run(self, ctx: EditContext, params: Mapping[str, Any], fresh: bool = False) -> Applied:
         edit = self.parse(params)

@@ -11,7 +11,7 @@ logical diff and the inverse edits (so any revision can be rolled back).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -210,6 +210,7 @@ class Staging:
         def record(tx: neo4j.ManagedTransaction) -> int:
             current = self._lock(tx, bp)["version"]
             self._check_version(bp, current, base_version)
+            self._confirm_catalogue(tx, [edit])
             self.graph.run(
                 tx,
                 ADD_CHANGE,
@@ -223,6 +224,18 @@ class Staging:
             return int(current) + 1
 
         return self.graph.write_tx(record)
+
+    def _confirm_catalogue(self, tx: Tx, edits: Sequence[Mapping[str, Any]]) -> None:
+        """The catalogue entries the edits build from still exist (another process may
+        have deleted one this process still caches); checked in the writing transaction."""
+        uses = [
+            entry
+            for edit in edits
+            if (kind := self.registry.get(str(edit["kind"]))) is not None
+            for entry in kind.catalogue_uses(edit.get("params") or {})
+        ]
+        if uses and self.catalogue is not None:
+            self.catalogue.confirm(tx, uses)
 
     @staticmethod
     def _check_version(bp: str, current: int, base: int) -> None:
@@ -325,6 +338,7 @@ class Staging:
             devices = before_commit(tx, applied) if before_commit else []
             number = int(head["revision"]) + 1
             edits = [{"kind": c.kind, "params": c.params} for c in self.changes(bp, tx)]
+            self._confirm_catalogue(tx, edits)
             self.graph.run(tx, CLEAR_CHANGES, bp=bp)
             self.graph.run(
                 tx,
