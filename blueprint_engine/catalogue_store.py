@@ -322,8 +322,12 @@ class CatalogueCache:
         rows = self.graph.run(
             tx, BLUEPRINT_USERS, kind=kind, name=name, quoted=json.dumps(name), **pair
         )
-        used_by = [f"blueprint {r['blueprint']} ({r['n']} {r['what']})" for r in rows]
-        used_by = [u.replace("(1 its template)", "(its template)") for u in used_by]
+        used_by = [
+            f"blueprint {r['blueprint']} ("
+            + (r["what"] if r["what"] == "its template" else f"{r['n']} {r['what']}")
+            + ")"
+            for r in rows
+        ]
         if entry_users or used_by:
             raise ConflictError(
                 f"{kind} {name!r} is in use by " + ", ".join(entry_users + used_by),

@@ -392,7 +392,9 @@ class DeleteNodes(Params):
                 raise ValidationError(
                     f"cannot delete nodes labelled {label!r}", allowed=sorted(subgraph.IDENTITY)
                 )
-            nodes.append({"label": label, "prop": subgraph.IDENTITY[label], "value": node["value"]})
+            nodes.append(
+                {"label": label, "prop": subgraph.IDENTITY[label], "value": node.get("value")}
+            )
         return cls(nodes)
 
 

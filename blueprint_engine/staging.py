@@ -186,7 +186,8 @@ class Staging:
         """
         kind = edit.get("kind")
         if kind not in PUBLIC_KINDS:
-            what = "is internal to the engine" if kind in self.registry else "is unknown"
+            internal = isinstance(kind, str) and kind in self.registry
+            what = "is internal to the engine" if internal else "is unknown"
             raise ValidationError(f"edit kind {kind!r} {what}", allowed=PUBLIC_KINDS)
         return self._stage(bp, edit, base_version=base_version, author=author)
 
@@ -279,17 +280,24 @@ class Staging:
                 tx.rollback()
 
     def read_staged(self, bp: str, work: Callable[[Tx], T], version: int | None = None) -> T:
-        """``work`` run in a staged view of ``bp`` (pinned to ``version`` when given)."""
-        with self.staged_view(bp, version) as (tx, _):
-            return work(tx)
+        """``work`` run in a staged view of ``bp`` (pinned to ``version`` when given);
+        re-run on a transient error (the view's writes may deadlock with a commit)."""
+
+        def once() -> T:
+            with self.staged_view(bp, version) as (tx, _):
+                return work(tx)
+
+        return self.graph.retrying(once)
 
     def diff(self, bp: str) -> list[DiffEntry]:
-        with self.staged_view(bp) as (_, applied):
-            return applied.diff
+        def once() -> list[DiffEntry]:
+            with self.staged_view(bp) as (_, applied):
+                return applied.diff
+
+        return self.graph.retrying(once)
 
     def build_errors(self, bp: str) -> list[str]:
-        with self.staged_view(bp) as (tx, _):
-            return find_build_errors(self.graph, tx, bp)
+        return self.read_staged(bp, lambda tx: find_build_errors(self.graph, tx, bp))
 
     # -- commit, revisions, rollback --------------------------------------------------------
     def commit(

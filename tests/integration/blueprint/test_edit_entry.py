@@ -226,3 +226,22 @@ def test_a_rollback_to_a_revision_that_does_not_exist_names_the_existing_range(
     assert gql(client, ROLLBACK, OPERATOR, n=bp, v=2, to=0)["data"]["rollback"] == {
         "stagedVersion": 3
     }
+
+
+INJECT_ACTIVE = Query(
+    "test.inject_active_hostname",
+    "MATCH (s:System {uid: $bp + '/' + $id}) SET s.hostname = $hostname",
+)
+
+
+def test_an_injected_hostname_already_in_active_intent_never_renders(
+    make_blueprint: Any, blueprints: Blueprints, graph: Graph
+) -> None:
+    """As if committed before the grammars existed: the renderers' input is refused."""
+    bp = make_blueprint("lab")
+    graph.write(INJECT_ACTIVE, bp=bp, id="rack1-server1", hostname=ATTACK)
+    with pytest.raises(ValidationError) as err:
+        blueprints.configs.render(bp, ["rack1-leaf1"])  # its server port's description
+    assert "hostname 'x\\nrouter bgp 666" in err.value.message
+    assert "spine1" in blueprints.configs.render(bp, ["spine1"])  # other switches render
+    assert any("rack1-server1: hostname" in p for p in blueprints.staging.build_errors(bp))
