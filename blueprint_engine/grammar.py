@@ -51,7 +51,6 @@ SPEEDS_TEXT = ", ".join(str(s) for s in SPEEDS_MBPS)
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _PRINTABLE = re.compile(r"[\x20-\x21\x23-\x5b\x5d-\x7e]*")  # ASCII printable but " and \
-_PORT_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9/_.:-]*")
 
 
 def shown(value: object, limit: int = 40) -> str:
@@ -124,16 +123,6 @@ HOSTNAME = Grammar(
 SPEED = Grammar(f"an integer speed in Mb/s, one of {SPEEDS_TEXT}", _speed)
 SUBNET = Grammar("an IPv4 network in canonical form, /8 to /30, e.g. '10.100.0.0/16'", _subnet)
 TEXT = printable()
-PORT_PREFIX = Grammar(
-    f"a letter, then letters, digits and '/', '_', '.', ':' or '-', "
-    f"at most {MAX_PORT_PREFIX} characters",
-    lambda v: (
-        isinstance(v, str)
-        and len(v) <= MAX_PORT_PREFIX
-        and v.isascii()
-        and _PORT_PREFIX.fullmatch(v) is not None
-    ),
-)
 
 
 def check_ipv4_range(text: str) -> None:
