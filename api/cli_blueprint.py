@@ -14,6 +14,7 @@ from rich.table import Table
 
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
+from blueprint_engine.edit_kinds import PUBLIC_KINDS
 from blueprint_engine.errors import FabricError
 from blueprint_engine.settings import load_settings
 
@@ -86,12 +87,7 @@ def delete(name: str) -> None:
 @app.command()
 def stage(
     name: str,
-    kind: str = typer.Argument(
-        ...,
-        help="add_rack, remove_rack, add_virtual_network, "
-        "remove_virtual_network, recable_link, set_property, "
-        "set_deploy_mode",
-    ),
+    kind: str = typer.Argument(..., help=", ".join(PUBLIC_KINDS)),
     params: str = typer.Argument("{}", help='JSON parameters, e.g. \'{"rack": "rack1"}\''),
     author: str = AUTHOR,
 ) -> None:

@@ -1,4 +1,5 @@
-"""`fabricgraph catalogue ...`: list the design catalogue, create entries from YAML files."""
+"""`fabricgraph catalogue ...`: list the design catalogue, create entries from YAML files,
+delete created entries that nothing uses."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError, ValidationError
 from blueprint_engine.settings import load_settings
 
-app = typer.Typer(help="The design catalogue: list entries, create entries from YAML files.")
+app = typer.Typer(
+    help="The design catalogue: list entries, create entries from YAML files, delete them."
+)
 console = Console()
 KIND_HELP = "logical_devices, device_profiles, interface_maps, rack_types or templates"
 
@@ -110,3 +113,14 @@ def create(
         created = cache.create(section, entries, author=author, via="cli")
     for row in created:
         console.print(f"created {row['kind']} [bold]{row['name']}[/bold]: {summary(row)}")
+
+
+@app.command()
+def delete(
+    kind: Annotated[str, typer.Argument(help=KIND_HELP)],
+    name: Annotated[str, typer.Argument(help="a created entry (fixtures cannot be deleted)")],
+) -> None:
+    """Delete a created entry that no other entry and no blueprint uses."""
+    with catalogue() as cache:
+        row = cache.delete(kind, name)
+    console.print(f"deleted {row['kind']} [bold]{row['name']}[/bold]: {summary(row)}")

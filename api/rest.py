@@ -229,7 +229,8 @@ def _catalogue_routes(
           The body is one entry exactly as a YAML list item of that kind's section in
           fixtures/catalogue/. It gets the checks a catalogue file gets (fields, references
           to other entries, port counts, speeds); names are unique per kind across fixtures
-          and created entries. Created entries cannot be changed or deleted.
+          and created entries. Created entries cannot be changed; one that nothing uses
+          can be deleted.
         requestBody:
           content:
             application/json:
@@ -249,9 +250,31 @@ def _catalogue_routes(
         )
         return JSONResponse(created[0], status_code=201)
 
+    async def delete(request: Request) -> JSONResponse:
+        """
+        summary: Delete a created catalogue entry that nothing uses (operator).
+        description: >
+          Refused (409), naming them, when another entry refers to it or a blueprint uses
+          it (its template, racks, systems or staged add_rack edits); built-in (fixture)
+          entries cannot be deleted (409).
+        parameters:
+          - {name: kind, in: path, required: true, schema: {type: string,
+             enum: [logical_devices, device_profiles, interface_maps, rack_types, templates]}}
+          - {name: name, in: path, required: true, schema: {type: string}}
+        responses:
+          200: {description: "the deleted entry, as it was listed"}
+          403: {description: "caller is not an operator"}
+          404: {description: "unknown kind, or no created entry of that name"}
+          409: {description: "a fixture entry, or in use (the users are named)"}
+        """
+        caller(request, Role.OPERATOR, "delete a catalogue entry")
+        kind, name = request.path_params["kind"], request.path_params["name"]
+        return JSONResponse(await run_in_threadpool(catalogues.delete, kind, name))
+
     return [
         Route("/catalogue", entries, methods=["GET"]),
         Route("/catalogue/{kind}", entries, methods=["GET"]),
         Route("/catalogue/{kind}", create, methods=["POST"]),
         Route("/catalogue/{kind}/{name}", entry, methods=["GET"]),
+        Route("/catalogue/{kind}/{name}", delete, methods=["DELETE"]),
     ]

@@ -7,15 +7,27 @@ parts, writes them, and returns the diff and the inverse (delete what was added)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from blueprint_engine import design as design_engine
 from blueprint_engine.allocation import PoolId, PoolState
-from blueprint_engine.catalogue import Catalogue
-from blueprint_engine.catalogue_store import CatalogueCache
+from blueprint_engine.catalogue_models import VirtualNetworkSpec
 from blueprint_engine.db import Query
 from blueprint_engine.design_parts import DesignParts
-from blueprint_engine.edits import Applied, EditContext, Handler
+from blueprint_engine.edit_model import (
+    Applied,
+    DiffEntry,
+    Edit,
+    EditContext,
+    EditKind,
+    NodeRef,
+    Params,
+    added,
+    text,
+)
+from blueprint_engine.edits import DeleteNodes
 from blueprint_engine.errors import ValidationError
 from blueprint_engine.model import (
     Allocation,
@@ -113,57 +125,63 @@ def _skeleton(
 
 
 def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
-    fragment = BlueprintDesign(ctx.blueprint, "", overlay)
-    for name in ("racks", "systems", "interfaces", "transceivers", "links", "sessions",
-                 "routing_zones", "virtual_networks", "allocations"):  # fmt: skip
-        setattr(fragment, name, list(getattr(parts, name)))
-    write_parts(ctx.graph, ctx.tx, ctx.blueprint, fragment)
-    added: list[tuple[str, str]] = [
-        *(("Rack", x.id) for x in parts.racks),
-        *(("System", x.id) for x in parts.systems),
-        *(("Interface", x.id) for x in parts.interfaces),
-        *(("Transceiver", x.id) for x in parts.transceivers),
-        *(("Link", x.id) for x in parts.links),
-        *(("BgpSession", x.id) for x in parts.sessions),
-        *(("RoutingZone", x.id) for x in parts.routing_zones),
-        *(("VirtualNetwork", x.id) for x in parts.virtual_networks),
+    write_parts(ctx.graph, ctx.tx, ctx.blueprint, parts.as_design(ctx.blueprint, overlay))
+    nodes: list[NodeRef] = [
+        {"label": label, "prop": "uid", "value": f"{ctx.blueprint}/{ident}"}
+        for label, ident in parts.labelled_ids()
     ]
-    nodes = [{"label": label, "prop": "uid", "value": f"{ctx.blueprint}/{i}"} for label, i in added]
     nodes += [
         {"label": "Resource", "prop": "key", "value": f"{ctx.blueprint}/{a.pool}/{a.value}"}
         for a in parts.allocations
     ]
-    diff = [{"change": "added", "kind": label, "id": i} for label, i in added]
-    diff += [{"change": "added", "kind": "Resource", "id": f"{a.pool}/{a.value}",
-              "owner": a.owner} for a in parts.allocations]  # fmt: skip
-    return Applied(diff=diff, inverse=[{"kind": "delete_nodes", "params": {"nodes": nodes}}])
+    diff = [added(label, ident) for label, ident in parts.labelled_ids()]
+    diff += [_resource(a) for a in parts.allocations]
+    return Applied(diff=diff, inverse=[DeleteNodes(nodes).as_edit()])
 
 
-def _catalogue(ctx: EditContext, rack_type: str) -> Catalogue:
-    """The catalogue (a fixed one, or fixtures + created entries) holding ``rack_type``."""
-    catalogue = ctx.extensions.get("catalogue")
-    if isinstance(catalogue, CatalogueCache):
-        return catalogue.having("rack_types", rack_type)
-    if not isinstance(catalogue, Catalogue):
-        raise ValidationError("this staging engine was built without a design catalogue")
-    return catalogue
+def _resource(allocation: Allocation) -> DiffEntry:
+    entry = added("Resource", f"{allocation.pool}/{allocation.value}")
+    entry["owner"] = allocation.owner
+    return entry
 
 
-def add_rack(ctx: EditContext, params: dict[str, Any]) -> Applied:
-    rack_type = params.get("rack_type")
-    if not isinstance(rack_type, str) or not rack_type:
-        known = sorted(_catalogue(ctx, "").rack_types)
-        raise ValidationError("missing parameter rack_type", allowed=known)
-    catalogue = _catalogue(ctx, rack_type)
+@dataclass(frozen=True)
+class AddRack(Params):
+    KIND = "add_rack"
+    rack_type: str
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> AddRack:
+        return cls(text(params, "rack_type"))
+
+
+def add_rack(ctx: EditContext, edit: AddRack) -> Applied:
+    catalogue = ctx.design_catalogue("rack_types", edit.rack_type)
     skeleton, state = _skeleton(ctx, RACK_POOLS, with_spines=True)
-    parts = design_engine.add_rack(skeleton, catalogue, rack_type, state)
+    parts = design_engine.add_rack(skeleton, catalogue, edit.rack_type, state)
     return _write(ctx, parts, skeleton.overlay)
 
 
-def add_virtual_network(ctx: EditContext, params: dict[str, Any]) -> Applied:
+@dataclass(frozen=True)
+class AddVirtualNetwork(Params):
+    KIND = "add_virtual_network"
+    spec: VirtualNetworkSpec
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> AddVirtualNetwork:
+        return cls(design_engine.network_spec(params))
+
+    def as_edit(self) -> Edit:
+        return {"kind": self.KIND, "params": self.spec.model_dump(mode="json")}
+
+
+def add_virtual_network(ctx: EditContext, edit: AddVirtualNetwork) -> Applied:
     skeleton, state = _skeleton(ctx, NETWORK_POOLS, with_spines=False)
-    parts = design_engine.add_virtual_network(skeleton, dict(params), state)
+    parts = design_engine.add_virtual_network(skeleton, edit.spec, state)
     return _write(ctx, parts, skeleton.overlay)
 
 
-HANDLERS: dict[str, Handler] = {"add_rack": add_rack, "add_virtual_network": add_virtual_network}
+ADDITION_KINDS: tuple[EditKind[Any], ...] = (
+    EditKind("add_rack", AddRack.parse, add_rack, uses=lambda e: [("rack_types", e.rack_type)]),
+    EditKind("add_virtual_network", AddVirtualNetwork.parse, add_virtual_network),
+)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from blueprint_engine.errors import ConflictError, PoolExhaustedError, ValidationError
+from blueprint_engine.grammar import MAX_POOL_RANGES, check_ipv4_range
 from blueprint_engine.model import Allocation, Pool
 
 
@@ -116,6 +117,7 @@ def _ipv4_span(text: str, prefix_len: int | None) -> _Span:
         ) from None
     if network.prefixlen > prefix_len:
         raise ValueError(f"ipv4 range {text!r} is smaller than one /{prefix_len} block")
+    check_ipv4_range(text)  # at most a /8: never 0.0.0.0/0
     start = int(network.network_address)
     count = 1 << (prefix_len - network.prefixlen)
     if prefix_len == 32 and network.prefixlen <= 30:
@@ -125,6 +127,8 @@ def _ipv4_span(text: str, prefix_len: int | None) -> _Span:
 
 def pool_spans(pool: Pool) -> tuple[_Span, ...]:
     """Parse a pool's ranges; raises ``ValueError`` saying what is allowed."""
+    if len(pool.ranges) > MAX_POOL_RANGES:
+        raise ValueError(f"{len(pool.ranges)} ranges (allowed: at most {MAX_POOL_RANGES})")
     if pool.kind == "ipv4":
         spans = [_ipv4_span(text, pool.prefix_len) for text in pool.ranges]
     elif pool.kind in NUMBER_LIMITS:

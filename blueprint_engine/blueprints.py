@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from blueprint_engine import additions, store
+from blueprint_engine import store
 from blueprint_engine.catalogue import Catalogue, load_catalogue
 from blueprint_engine.catalogue_models import DeviceProfile
 from blueprint_engine.catalogue_store import CatalogueCache
@@ -34,7 +34,7 @@ class Blueprints:
         self.graph = graph
         # fixtures + entries created through the API (stored in the graph, read on a miss)
         self.catalogues = CatalogueCache(graph, catalogue or load_catalogue(DEFAULT_CATALOGUE))
-        self.staging = Staging(graph, additions.HANDLERS, {"catalogue": self.catalogues})
+        self.staging = Staging(graph, self.catalogues)
         self.configs = Configs(graph, self.catalogues)
 
     @property
@@ -50,7 +50,8 @@ class Blueprints:
         """Instantiate ``template`` as blueprint ``name`` (all resources allocated)."""
         catalogue = self.catalogues.having("templates", template)
         design = build_design(catalogue, template, check_name(name))
-        store.write_design(self.graph, design)
+        uses = [("templates", template)]
+        store.write_design(self.graph, design, lambda tx: self.catalogues.confirm(tx, uses))
         return store.summary(self.graph, name)
 
     def summary(self, name: str) -> Row:

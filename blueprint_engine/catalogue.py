@@ -83,6 +83,13 @@ class Catalogue:
         entries: Mapping[str, Entry] = getattr(self, kind)
         return entries
 
+    def having(self, kind: str, name: str) -> Catalogue:
+        """This catalogue (a fixed catalogue is its own ``edit_model.CatalogueSource``)."""
+        return self
+
+    def confirm(self, tx: object, entries: object) -> None:
+        """A fixed catalogue never changes: nothing to confirm."""
+
     def source(self, kind: str, name: str) -> Source:
         return self.sources[(kind, name)]
 

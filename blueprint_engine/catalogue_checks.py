@@ -275,6 +275,12 @@ def _check_virtual_networks(template: Template, report: Report) -> None:
     vn_pool = template.pools.get(PoolId.VIRTUAL_NETWORK)
     for index, network in enumerate(template.virtual_networks):
         field: YamlPath = ("virtual_networks", index)
+        if not network.racks and not network.rack_types:
+            report(
+                field,
+                f"virtual network {network.name} is bound to no rack "
+                "(allowed: at least one rack, in racks or rack_types)",
+            )
         if network.routing_zone not in zones:
             report(
                 (*field, "routing_zone"),

@@ -12,13 +12,36 @@ from functools import cached_property
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from blueprint_engine import grammar as limits
 from blueprint_engine.allocation import POOL_KIND, POOL_PREFIX_LEN, Policy, PoolId, pool_spans
 from blueprint_engine.model import Overlay, Pool
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
+
+
+def _speed(value: int) -> int:
+    if value not in limits.SPEEDS_MBPS:
+        raise PydanticCustomError(
+            "speed",
+            "speed_mbps {value} is not allowed (allowed: {speeds})",
+            {"value": value, "speeds": limits.SPEEDS_TEXT},
+        )
+    return value
+
+
+def _text(value: str) -> str:
+    problem = limits.TEXT.problem("text", value)
+    if problem:
+        raise PydanticCustomError("text", "{problem}", {"problem": problem})
+    return value
+
+
+Speed = Annotated[int, AfterValidator(_speed)]
+Text = Annotated[str, AfterValidator(_text)]
+PortCount = Annotated[int, Field(gt=0, le=limits.MAX_PORTS_PER_DEVICE)]
 PortRole = Literal["spine", "leaf", "server"]
 Nos = Literal["linux_frr", "eos", "nxos", "junos"]
 
@@ -78,15 +101,29 @@ class Entry(Strict):
 
 
 class PortGroup(Strict):
-    count: Annotated[int, Field(gt=0)]
-    speed_mbps: Annotated[int, Field(gt=0)]
-    roles: Annotated[tuple[PortRole, ...], Field(min_length=1)]
+    count: PortCount
+    speed_mbps: Speed
+    roles: Annotated[tuple[PortRole, ...], Field(min_length=1, max_length=3)]
+
+
+def _port_total(total: int) -> None:
+    if total > limits.MAX_PORTS_PER_DEVICE:
+        raise PydanticCustomError(
+            "too_many_ports",
+            "{total} ports in all (allowed: at most {limit} ports per device)",
+            {"total": total, "limit": limits.MAX_PORTS_PER_DEVICE},
+        )
 
 
 class LogicalDevice(Entry):
     """Abstract ports: groups of ``count`` ports of one speed, each usable for ``roles``."""
 
-    port_groups: Annotated[tuple[PortGroup, ...], Field(min_length=1)]
+    port_groups: Annotated[tuple[PortGroup, ...], Field(min_length=1, max_length=64)]
+
+    @model_validator(mode="after")
+    def _bounded(self) -> LogicalDevice:
+        _port_total(sum(group.count for group in self.port_groups))
+        return self
 
     @cached_property
     def ports(self) -> tuple[PortGroup, ...]:
@@ -99,18 +136,20 @@ class LogicalDevice(Entry):
 
 class Breakout(Strict):
     lanes: Literal[2, 4, 8]
-    speed_mbps: Annotated[int, Field(gt=0)]
+    speed_mbps: Speed
 
 
 class PortRange(Strict):
     """``count`` ports named ``<prefix><first>``, ``<prefix><first+1>``..."""
 
-    prefix: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9/_-]*$")] = "swp"
-    first: Annotated[int, Field(ge=0)] = 1
-    count: Annotated[int, Field(gt=0)]
-    speed_mbps: Annotated[int, Field(gt=0)]
-    media: str | None = None  # transceiver media; default by speed
-    breakouts: tuple[Breakout, ...] = ()
+    prefix: Annotated[
+        str, Field(pattern=r"^[A-Za-z][A-Za-z0-9/_-]*$", max_length=limits.MAX_PORT_PREFIX)
+    ] = "swp"
+    first: Annotated[int, Field(ge=0, le=limits.MAX_PORT_NUMBER)] = 1
+    count: PortCount
+    speed_mbps: Speed
+    media: Text | None = None  # transceiver media; default by speed
+    breakouts: Annotated[tuple[Breakout, ...], Field(max_length=8)] = ()
 
     @model_validator(mode="after")
     def _media_known(self) -> PortRange:
@@ -133,12 +172,13 @@ class PhysicalPort(Strict):
 class DeviceProfile(Entry):
     """Hardware: model, NOS and the physical ports in port order."""
 
-    hardware_model: Annotated[str, Field(min_length=1)]
+    hardware_model: Text
     nos: Nos
-    ports: Annotated[tuple[PortRange, ...], Field(min_length=1)]
+    ports: Annotated[tuple[PortRange, ...], Field(min_length=1, max_length=256)]
 
     @model_validator(mode="after")
     def _unique_port_names(self) -> DeviceProfile:
+        _port_total(sum(group.count for group in self.ports))
         names = [port.name for port in self.physical_ports]
         if len(set(names)) != len(names):
             duplicate = next(name for name in names if names.count(name) > 1)
@@ -164,15 +204,15 @@ class DeviceProfile(Entry):
 class PortMapping(Strict):
     """Logical ports ``logical_first..+count-1`` served by consecutive physical ports."""
 
-    logical_first: Annotated[int, Field(gt=0)]
-    physical_first: Annotated[str, Field(min_length=1)]
-    count: Annotated[int, Field(gt=0)]
+    logical_first: PortCount
+    physical_first: Annotated[str, Field(min_length=1, max_length=64)]
+    count: PortCount
 
 
 class InterfaceMap(Entry):
     logical_device: Name
     device_profile: Name
-    ports: Annotated[tuple[PortMapping, ...], Field(min_length=1)]
+    ports: Annotated[tuple[PortMapping, ...], Field(min_length=1, max_length=256)]
 
 
 class SwitchSpec(Strict):
@@ -181,10 +221,10 @@ class SwitchSpec(Strict):
 
 
 class ServerSpec(Strict):
-    count: Annotated[int, Field(gt=0)]
+    count: Annotated[int, Field(gt=0, le=limits.MAX_SERVERS_PER_RACK)]
     logical_device: Name
     homing: Literal["single", "dual"]  # dual: one set of links to each leaf of the pair
-    links_per_leaf: Annotated[int, Field(gt=0)] = 1
+    links_per_leaf: Annotated[int, Field(gt=0, le=limits.MAX_LINKS_PER_LEAF)] = 1
 
 
 class RackType(Entry):
@@ -207,17 +247,20 @@ class RackType(Entry):
 
 
 class SpineSpec(SwitchSpec):
-    count: Annotated[int, Field(gt=0)]
+    count: Annotated[int, Field(gt=0, le=limits.MAX_SPINES)]
 
 
 class RackCount(Strict):
     rack_type: Name
-    count: Annotated[int, Field(gt=0)]
+    count: Annotated[int, Field(gt=0, le=limits.MAX_RACKS)]
 
 
 class PoolSpec(Strict):
     kind: Literal["asn", "ipv4", "vni", "vlan"]
-    ranges: Annotated[tuple[str, ...], Field(min_length=1)]
+    ranges: Annotated[
+        tuple[Annotated[str, Field(max_length=64)], ...],
+        Field(min_length=1, max_length=limits.MAX_POOL_RANGES),
+    ]
     prefix_len: Annotated[int, Field(ge=1, le=32)] | None = None
     policy: Policy = Policy.LOWEST_FREE
 
@@ -244,8 +287,12 @@ class VirtualNetworkSpec(Strict):
     name: Name
     routing_zone: Name = "default"
     vlan: Annotated[int, Field(ge=1, le=4094)] | None = None  # None: from the vlan pool
-    racks: tuple[Annotated[str, Field(pattern=r"^rack[1-9][0-9]*$")], ...] = ()
-    rack_types: tuple[Name, ...] = ()  # bind every rack of these types too
+    racks: Annotated[
+        tuple[Annotated[str, Field(pattern=r"^rack[1-9][0-9]{0,5}$")], ...],
+        Field(max_length=limits.MAX_BOUND_RACKS),
+    ] = ()
+    # bind every rack of these types too
+    rack_types: Annotated[tuple[Name, ...], Field(max_length=limits.MAX_RACK_TYPES_PER_VN)] = ()
     rack_prefix_len: Annotated[int, Field(ge=8, le=30)] = 24
 
 
@@ -278,15 +325,24 @@ class Template(Entry):
     """A 3-stage Clos. ASN scheme: one ASN for the spine layer, one per leaf."""
 
     spines: SpineSpec
-    racks: Annotated[tuple[RackCount, ...], Field(min_length=1)]
+    racks: Annotated[tuple[RackCount, ...], Field(min_length=1, max_length=64)]
     asn_scheme: Literal["spine-layer-shared-leaf-unique"] = "spine-layer-shared-leaf-unique"
     overlay: Overlay
     pools: dict[PoolId, PoolSpec]
-    routing_zones: tuple[RoutingZoneSpec, ...] = ()
-    virtual_networks: tuple[VirtualNetworkSpec, ...] = ()
+    routing_zones: Annotated[tuple[RoutingZoneSpec, ...], Field(max_length=limits.MAX_ZONES)] = ()
+    virtual_networks: Annotated[
+        tuple[VirtualNetworkSpec, ...], Field(max_length=limits.MAX_VIRTUAL_NETWORKS)
+    ] = ()
 
     @model_validator(mode="after")
     def _pools_fit_intent(self) -> Template:
+        racks = sum(rack.count for rack in self.racks)
+        if racks > limits.MAX_RACKS:
+            raise PydanticCustomError(
+                "too_many_racks",
+                "{racks} racks in all (allowed: at most {limit} racks per template)",
+                {"racks": racks, "limit": limits.MAX_RACKS},
+            )
         _check_pools(self.pools, self.overlay, bool(self.virtual_networks))
         names = [zone.name for zone in self.routing_zones] + [
             network.name for network in self.virtual_networks

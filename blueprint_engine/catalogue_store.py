@@ -9,16 +9,21 @@ invalid entry raises and the graph is unchanged. Writes are serialised by a lock
 so names stay unique per kind across fixtures and stored entries (the graph's name
 constraints also refuse duplicates, for every kind but interface maps).
 
-Entries are never edited or deleted, so a process's cached catalogue is always a
-correct subset of the graph's: ``CatalogueCache.having`` re-reads the stored entries
-only when a name it is asked for is missing.
+A created entry that nothing uses can be deleted (``CatalogueCache.delete``): no other
+entry may refer to it and no blueprint may use it (its template, racks, systems or a
+staged ``add_rack``); fixture entries cannot be deleted (edit the YAML). Entries are
+never edited, so a process's cached catalogue re-reads the stored entries only when a
+name it is asked for is missing (``having``); a cache may still hold an entry another
+process deleted, so whatever makes a blueprint use created entries (creating a blueprint,
+staging or committing an ``add_rack``) first ``confirm``s them in its own transaction,
+under the same lock node as deletions.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import neo4j
@@ -32,8 +37,9 @@ from blueprint_engine.catalogue import (
     extend_catalogue,
 )
 from blueprint_engine.catalogue_models import ENTRY_KINDS, DeviceProfile
+from blueprint_engine.catalogue_refs import EntryRef, dependencies, users
 from blueprint_engine.db import Graph, Query, Row, Tx
-from blueprint_engine.errors import NotFoundError, ValidationError
+from blueprint_engine.errors import ConflictError, NotFoundError, ValidationError
 from graph_schema.labels import Label
 
 LABELS: Mapping[str, Label] = {
@@ -86,6 +92,40 @@ def _create_query(kind: str, label: Label) -> Query:
 
 
 CREATE = {kind: _create_query(kind, label) for kind, label in LABELS.items()}
+
+
+def _delete_query(kind: str, label: Label) -> Query:
+    return Query(
+        f"catalogue.delete.{kind}",
+        f"MATCH (n:{label.value} {{name: $name}}) DETACH DELETE n",
+    )
+
+
+DELETE = {kind: _delete_query(kind, label) for kind, label in LABELS.items()}
+# what in the blueprints uses an entry: a template, racks, systems, staged add_rack edits
+BLUEPRINT_USERS = Query(
+    "catalogue.blueprint_users",
+    """
+    CALL () {
+      MATCH (b:Blueprint) WHERE $kind = 'templates' AND b.template = $name
+      RETURN b.name AS blueprint, 'its template' AS what, 1 AS n
+      UNION ALL
+      MATCH (k:Rack) WHERE $kind = 'rack_types' AND k.rack_type = $name
+      RETURN k.blueprint AS blueprint, 'racks' AS what, count(*) AS n
+      UNION ALL
+      MATCH (c:StagedChange {kind: 'add_rack'})
+      WHERE $kind = 'rack_types' AND c.params CONTAINS $quoted
+      RETURN c.blueprint AS blueprint, 'staged add_rack edits' AS what, count(*) AS n
+      UNION ALL
+      MATCH (s:System)
+      WHERE ($kind = 'logical_devices' AND s.logical_device = $name)
+         OR ($kind = 'device_profiles' AND s.device_profile = $name)
+         OR ($kind = 'interface_maps' AND s.logical_device = $ld AND s.device_profile = $dp)
+      RETURN s.blueprint AS blueprint, 'systems' AS what, count(*) AS n
+    }
+    RETURN blueprint, what, n ORDER BY blueprint, what
+    """,
+)
 
 
 def catalogue_kind(text: str) -> str:
@@ -198,6 +238,101 @@ class CatalogueCache:
             self._current = extended
         names = set(_names(new))
         return [row for row in self.entries(section) if row["name"] in names]
+
+    def confirm(self, tx: Tx, entries: Iterable[EntryRef]) -> None:
+        """Check, in ``tx``, that the created entries ``entries`` depend on are still stored
+        as this cache knows them (raises if another process deleted one; fixtures need no
+        check). Takes the catalogue lock, so a deletion cannot slip in before ``tx`` ends."""
+        current = self._current
+        needed = sorted(
+            (kind, name)
+            for kind, name in dependencies(current, entries)
+            if name not in self.fixtures.section(kind)
+        )
+        if not needed:
+            return
+        self.graph.run(tx, LOCK)
+        rows = self.graph.run(tx, STORED)
+        stored = {(r["kind"], r["name"]): json.loads(r["definition"]) for r in rows}
+        stale = [
+            entry
+            for entry in needed
+            if entry[1] not in current.section(entry[0])
+            or stored.get(entry) != definition(current.section(entry[0])[entry[1]])
+        ]
+        if stale:
+            refreshed = extend_catalogue(self.fixtures, stored_entries(rows))
+            with self._lock:
+                self._current = refreshed
+            kind, name = stale[0]
+            if (kind, name) not in stored:
+                raise NotFoundError(
+                    f"{kind} {name!r} was deleted from the catalogue",
+                    allowed=list(refreshed.section(kind)),
+                )
+            raise ConflictError(
+                f"{kind} {name!r} changed in the catalogue while this was prepared",
+                allowed="retry",
+            )
+
+    def delete(self, kind: str, name: str) -> Row:
+        """Delete a created entry that no other entry and no blueprint uses; return it.
+
+        Refused, naming them, when entries refer to it or blueprints use it (their
+        template, racks, systems or staged ``add_rack`` edits); fixture entries cannot
+        be deleted. All in one transaction under the catalogue lock.
+        """
+        section = catalogue_kind(kind)
+        if name in self.fixtures.section(section):
+            where = _fixture_location(self.fixtures.source(section, name))
+            raise ConflictError(
+                f"{section} {name!r} is built in ({where}) and cannot be deleted",
+                allowed="created entries only (built-in entries change with the fixtures)",
+            )
+
+        def work(tx: neo4j.ManagedTransaction) -> tuple[Catalogue, Row]:
+            self.graph.run(tx, LOCK)
+            rows = self.graph.run(tx, STORED)
+            mine = [r for r in rows if (r["kind"], r["name"]) == (section, name)]
+            if not mine:
+                created = sorted(r["name"] for r in rows if r["kind"] == section)
+                raise NotFoundError(
+                    f"no created {section} entry named {name!r}",
+                    allowed=created or f"none: no {section} entry was created",
+                )
+            current = extend_catalogue(self.fixtures, stored_entries(rows))
+            self._refuse_if_used(tx, current, section, name)
+            rest = [r for r in rows if r is not mine[0]]
+            remaining = extend_catalogue(self.fixtures, stored_entries(rest))
+            self.graph.run(tx, DELETE[section], name=name)
+            listed = listing(self.fixtures, mine, section)
+            return remaining, next(r for r in listed if r["source"] == CREATED)
+
+        remaining, row = self.graph.write_tx(work)
+        with self._lock:
+            self._current = remaining
+        return row
+
+    def _refuse_if_used(self, tx: Tx, current: Catalogue, kind: str, name: str) -> None:
+        entry_users = [f"{k} {n}" for k, n in users(current, kind, name)]
+        pair: dict[str, str | None] = {"ld": None, "dp": None}
+        if kind == "interface_maps":
+            imap = current.interface_maps[name]
+            pair = {"ld": imap.logical_device, "dp": imap.device_profile}
+        rows = self.graph.run(
+            tx, BLUEPRINT_USERS, kind=kind, name=name, quoted=json.dumps(name), **pair
+        )
+        used_by = [
+            f"blueprint {r['blueprint']} ("
+            + (r["what"] if r["what"] == "its template" else f"{r['n']} {r['what']}")
+            + ")"
+            for r in rows
+        ]
+        if entry_users or used_by:
+            raise ConflictError(
+                f"{kind} {name!r} is in use by " + ", ".join(entry_users + used_by),
+                allowed="an entry nothing uses (delete or change its users first)",
+            )
 
 
 def _new_entry(kind: str, item: object) -> NewEntry:

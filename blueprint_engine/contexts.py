@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from blueprint_engine.db import Graph, Query, Row, Tx
+from blueprint_engine.grammar import HOSTNAME
 from renderers.context import (
     BgpNeighborContext,
     DeviceContext,
@@ -122,7 +123,14 @@ def _neighbor(session: list[Any]) -> BgpNeighborContext:
 def assemble(
     row: Mapping[str, Any], nos: str, port_speed: Callable[[str, str], int]
 ) -> DeviceContext:
-    """A graph row -> the renderers' device context (pure)."""
+    """A graph row -> the renderers' device context (pure).
+
+    The last gate before text reaches a config: the switch's and its peers' hostnames
+    (which become descriptions) must match their grammar, whatever wrote them.
+    """
+    HOSTNAME.check(f"System {row['id']}: hostname", row["hostname"])
+    for peer in {*(i[IF_PEER] for i in row["interfaces"]), *(s[S_PEER] for s in row["sessions"])}:
+        HOSTNAME.check(f"a peer of System {row['id']}: hostname", peer)
     by_name = {i[IF_NAME]: i for i in row["interfaces"]}
     vns = [v for v in row["vns"] if v.get("name") is not None]
     vlans = sorted(int(v["vlan"]) for v in vns)

@@ -7,6 +7,7 @@ become ``FabricError`` subclasses that say what was wrong.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -25,6 +26,11 @@ T = TypeVar("T")
 DRIVER_ERRORS = (neo4j_errors.Neo4jError, neo4j_errors.DriverError, OSError)
 Row = dict[str, Any]
 Tx = ManagedTransaction | neo4j.Transaction
+RETRY_ATTEMPTS = 8  # explicit transactions re-run on a transient error (deadlock, lock timeout)
+
+
+class GraphBusyError(ConflictError):
+    """A transient graph error (a deadlock between concurrent writers) left after retries."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,11 @@ def translate(exc: Exception) -> FabricError:
     if isinstance(exc, (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, OSError)):
         return ServiceUnavailableError(
             f"Neo4j is unreachable: {exc}", allowed="start it with `make services`"
+        )
+    if isinstance(exc, neo4j_errors.TransientError):
+        return GraphBusyError(
+            f"the graph was busy with a concurrent change and gave up ({exc.code})",
+            allowed="retry; re-read the blueprint's staged version first",
         )
     if isinstance(exc, neo4j_errors.AuthError):
         return ServiceUnavailableError(
@@ -146,6 +157,26 @@ class Graph:
                 yield tx
         except DRIVER_ERRORS as exc:
             raise translate(exc) from exc
+
+    def retrying(self, work: Callable[[], T], attempts: int = RETRY_ATTEMPTS) -> T:
+        """``work`` (which runs its own explicit transactions) re-run on a transient error.
+
+        Managed transactions (``read_tx``/``write_tx``) are retried by the driver; work
+        built on ``explicit`` is retried here, with jittered exponential backoff, so a
+        deadlock between concurrent writers is a retry, never an error for the caller.
+        After ``attempts`` the ``GraphBusyError`` (a ``ConflictError``) propagates.
+        """
+        delay = 0.01
+        for attempt in range(attempts):
+            try:
+                return work()
+            except GraphBusyError:
+                if attempt == attempts - 1:
+                    raise
+                self.stats.record("retry.transient", 0.0)
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 0.5)
+        raise AssertionError("unreachable")
 
     def run_readonly(
         self, text: str, params: Mapping[str, Any], *, max_rows: int, timeout_s: float

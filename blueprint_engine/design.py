@@ -48,6 +48,7 @@ __all__ = [
     "add_virtual_network",
     "apply_parts",
     "build_design",
+    "network_spec",
 ]
 
 
@@ -158,6 +159,18 @@ def add_rack(
     return parts
 
 
+def network_spec(params: Mapping[str, object]) -> VirtualNetworkSpec:
+    """A virtual network's parameters checked (a ``ValidationError`` lists each problem)."""
+    try:
+        return VirtualNetworkSpec.model_validate(dict(params))
+    except pydantic.ValidationError as exc:
+        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        raise ValidationError(
+            "invalid virtual network: " + "; ".join(problems),
+            allowed=f"fields {', '.join(VirtualNetworkSpec.model_fields)}",
+        ) from None
+
+
 def add_virtual_network(
     design: BlueprintDesign,
     spec: VirtualNetworkSpec | Mapping[str, object],
@@ -165,14 +178,7 @@ def add_virtual_network(
 ) -> DesignParts:
     """One more virtual network (a ``VirtualNetworkSpec`` or its dict form)."""
     if not isinstance(spec, VirtualNetworkSpec):
-        try:
-            spec = VirtualNetworkSpec.model_validate(spec)
-        except pydantic.ValidationError as exc:
-            problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-            raise ValidationError(
-                "invalid virtual network: " + "; ".join(problems),
-                allowed=f"fields {', '.join(VirtualNetworkSpec.model_fields)}",
-            ) from None
+        spec = network_spec(spec)
     taken = [zone.id for zone in design.routing_zones] + [vn.id for vn in design.virtual_networks]
     check_new_network(spec, design.routing_zones, taken)
     allocator = Allocator(design.pools, _state(design, pool_state))

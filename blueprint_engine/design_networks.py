@@ -54,6 +54,12 @@ def _bound_racks(spec: VirtualNetworkSpec, racks: Sequence[Rack]) -> list[str]:
             allowed=sorted(known, key=rack_number),
         )
     bound = {rack.id for rack in racks if rack.rack_type in spec.rack_types} | set(spec.racks)
+    if not bound:
+        raise ValidationError(
+            f"virtual network {spec.name} is bound to no rack"
+            + (f" (no rack is of type {', '.join(spec.rack_types)})" if spec.rack_types else ""),
+            allowed="at least one rack: racks [rackN, ...] or rack_types of racks that exist",
+        )
     return sorted(bound, key=rack_number)
 
 

@@ -10,6 +10,7 @@ from blueprint_engine.model import (
     BlueprintDesign,
     Interface,
     Link,
+    Overlay,
     Rack,
     RoutingZone,
     System,
@@ -31,6 +32,36 @@ class DesignParts:
     routing_zones: list[RoutingZone] = field(default_factory=list)
     virtual_networks: list[VirtualNetwork] = field(default_factory=list)
     allocations: list[Allocation] = field(default_factory=list)
+
+    def as_design(self, name: str, overlay: Overlay) -> BlueprintDesign:
+        """A design fragment of blueprint ``name`` holding exactly these parts."""
+        return BlueprintDesign(
+            name,
+            "",
+            overlay,
+            racks=list(self.racks),
+            systems=list(self.systems),
+            interfaces=list(self.interfaces),
+            transceivers=list(self.transceivers),
+            links=list(self.links),
+            sessions=list(self.sessions),
+            routing_zones=list(self.routing_zones),
+            virtual_networks=list(self.virtual_networks),
+            allocations=list(self.allocations),
+        )
+
+    def labelled_ids(self) -> list[tuple[str, str]]:
+        """(node label, id) of every new intent node, in write order (resources aside)."""
+        return [
+            *(("Rack", x.id) for x in self.racks),
+            *(("System", x.id) for x in self.systems),
+            *(("Interface", x.id) for x in self.interfaces),
+            *(("Transceiver", x.id) for x in self.transceivers),
+            *(("Link", x.id) for x in self.links),
+            *(("BgpSession", x.id) for x in self.sessions),
+            *(("RoutingZone", x.id) for x in self.routing_zones),
+            *(("VirtualNetwork", x.id) for x in self.virtual_networks),
+        ]
 
     def extend(self, other: DesignParts) -> None:
         for item in fields(self):

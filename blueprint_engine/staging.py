@@ -11,15 +11,25 @@ logical diff and the inverse edits (so any revision can be rolled back).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import neo4j
 
-from blueprint_engine.db import Graph, Query, Tx
-from blueprint_engine.edits import Applied, DiffEntry, Edit, EditContext, Handler, apply_edit
+from blueprint_engine.db import Graph, Query, Row, Tx
+from blueprint_engine.edit_kinds import PUBLIC_KINDS, REGISTRY
+from blueprint_engine.edit_model import (
+    Applied,
+    CatalogueSource,
+    DiffEntry,
+    Edit,
+    EditContext,
+    EditKind,
+    apply_edit,
+)
+from blueprint_engine.edits import ApplyEdits
 from blueprint_engine.errors import BuildError, ConflictError, NotFoundError, ValidationError
 from blueprint_engine.validation import build_errors as find_build_errors
 from blueprint_engine.validation import scope_of
@@ -33,6 +43,10 @@ LOCK = Query(
     SET b.lock_seq = coalesce(b.lock_seq, 0) + 1
     RETURN b.staged_version AS version, b.active_revision AS revision
     """,
+)
+HEAD = Query(
+    "staging.head",
+    "MATCH (b:Blueprint {name: $bp}) RETURN b.active_revision AS revision",
 )
 VERSION = Query(
     "staging.version",
@@ -113,12 +127,12 @@ class Staging:
     def __init__(
         self,
         graph: Graph,
-        handlers: Mapping[str, Handler] | None = None,
-        extensions: Mapping[str, Any] | None = None,
+        catalogue: CatalogueSource | None = None,
+        registry: Mapping[str, EditKind[Any]] = REGISTRY,
     ) -> None:
         self.graph = graph
-        self.handlers = dict(handlers or {})
-        self.extensions = dict(extensions or {})
+        self.catalogue = catalogue  # where additions find rack types
+        self.registry = registry
 
     def version(self, bp: str) -> int:
         """The staged version an edit must be based on."""
@@ -143,9 +157,9 @@ class Staging:
         ]
 
     def _ctx(self, tx: Tx, bp: str) -> EditContext:
-        return EditContext(self.graph, tx, bp, dict(self.handlers), dict(self.extensions))
+        return EditContext(self.graph, tx, bp, self.registry, self.catalogue)
 
-    def _lock(self, tx: Tx, bp: str) -> dict[str, Any]:
+    def _lock(self, tx: Tx, bp: str) -> Row:
         rows = self.graph.run(tx, LOCK, bp=bp)
         if not rows:
             raise NotFoundError(f"no blueprint named {bp!r}")
@@ -161,27 +175,43 @@ class Staging:
         return total
 
     # -- staging ----------------------------------------------------------------------------
-    def stage(self, bp: str, edit: Edit, *, base_version: int, author: str) -> int:
-        """Append an edit to the staged log; return the new staged version.
+    def stage(self, bp: str, edit: Mapping[str, Any], *, base_version: int, author: str) -> int:
+        """Append an operator's edit to the staged log; return the new staged version.
 
-        The edit is applied to the staged view first, so an invalid edit is refused at
-        once and nothing is written. A stale ``base_version`` is a conflict.
+        The public entry point (CLI, GraphQL): only the kinds an operator stages are
+        accepted; the engine's inverses and batches (``restore``, ``delete_nodes``,
+        ``apply_edits``) are refused naming the allowed kinds. The edit is applied to the
+        staged view first, so an invalid edit is refused at once and nothing is written.
+        A stale ``base_version`` is a conflict.
         """
+        kind = edit.get("kind")
+        if kind not in PUBLIC_KINDS:
+            internal = isinstance(kind, str) and kind in self.registry
+            what = "is internal to the engine" if internal else "is unknown"
+            raise ValidationError(f"edit kind {kind!r} {what}", allowed=PUBLIC_KINDS)
+        return self._stage(bp, edit, base_version=base_version, author=author)
+
+    def _stage(self, bp: str, edit: Mapping[str, Any], *, base_version: int, author: str) -> int:
         try:
             params_json = json.dumps(edit.get("params") or {}, sort_keys=True)
         except (TypeError, ValueError) as exc:
             raise ValidationError(f"edit params are not JSON: {exc}") from exc
 
-        with self.graph.explicit() as tx:
-            version = self._lock(tx, bp)["version"]
-            self._check_version(bp, version, base_version)
-            self._replay(tx, bp)
-            apply_edit(self._ctx(tx, bp), edit)  # refuses a bad edit; rolled back below
-            tx.rollback()
+        def dry_run() -> None:
+            with self.graph.explicit() as tx:
+                version = self._lock(tx, bp)["version"]
+                self._check_version(bp, version, base_version)
+                self._replay(tx, bp)
+                # refuses a bad edit (grammars too: fresh); rolled back below
+                apply_edit(self._ctx(tx, bp), edit, fresh=True)
+                tx.rollback()
+
+        self.graph.retrying(dry_run)
 
         def record(tx: neo4j.ManagedTransaction) -> int:
             current = self._lock(tx, bp)["version"]
             self._check_version(bp, current, base_version)
+            self._confirm_catalogue(tx, [edit])
             self.graph.run(
                 tx,
                 ADD_CHANGE,
@@ -195,6 +225,18 @@ class Staging:
             return int(current) + 1
 
         return self.graph.write_tx(record)
+
+    def _confirm_catalogue(self, tx: Tx, edits: Sequence[Mapping[str, Any]]) -> None:
+        """The catalogue entries the edits build from still exist (another process may
+        have deleted one this process still caches); checked in the writing transaction."""
+        uses = [
+            entry
+            for edit in edits
+            if (kind := self.registry.get(str(edit["kind"]))) is not None
+            for entry in kind.catalogue_uses(edit.get("params") or {})
+        ]
+        if uses and self.catalogue is not None:
+            self.catalogue.confirm(tx, uses)
 
     @staticmethod
     def _check_version(bp: str, current: int, base: int) -> None:
@@ -238,17 +280,24 @@ class Staging:
                 tx.rollback()
 
     def read_staged(self, bp: str, work: Callable[[Tx], T], version: int | None = None) -> T:
-        """``work`` run in a staged view of ``bp`` (pinned to ``version`` when given)."""
-        with self.staged_view(bp, version) as (tx, _):
-            return work(tx)
+        """``work`` run in a staged view of ``bp`` (pinned to ``version`` when given);
+        re-run on a transient error (the view's writes may deadlock with a commit)."""
+
+        def once() -> T:
+            with self.staged_view(bp, version) as (tx, _):
+                return work(tx)
+
+        return self.graph.retrying(once)
 
     def diff(self, bp: str) -> list[DiffEntry]:
-        with self.staged_view(bp) as (_, applied):
-            return applied.diff
+        def once() -> list[DiffEntry]:
+            with self.staged_view(bp) as (_, applied):
+                return applied.diff
+
+        return self.graph.retrying(once)
 
     def build_errors(self, bp: str) -> list[str]:
-        with self.staged_view(bp) as (tx, _):
-            return find_build_errors(self.graph, tx, bp)
+        return self.read_staged(bp, lambda tx: find_build_errors(self.graph, tx, bp))
 
     # -- commit, revisions, rollback --------------------------------------------------------
     def commit(
@@ -264,7 +313,22 @@ class Staging:
 
         ``before_commit`` runs inside the transaction after validation (it returns the
         devices the revision touches, e.g. after rendering their incremental configs).
+        A transient error (concurrent commits deadlocking) re-runs the commit, so a
+        loser of a race gets the conflict naming the current version.
         """
+        number = self.graph.retrying(
+            lambda: self._commit_once(bp, base_version, author, message, before_commit)
+        )
+        return self.revisions(bp, number, number)[0]
+
+    def _commit_once(
+        self,
+        bp: str,
+        base_version: int,
+        author: str,
+        message: str,
+        before_commit: Callable[[Tx, Applied], list[str]] | None,
+    ) -> int:
         with self.graph.explicit() as tx:
             head = self._lock(tx, bp)
             self._check_version(bp, head["version"], base_version)
@@ -282,6 +346,7 @@ class Staging:
             devices = before_commit(tx, applied) if before_commit else []
             number = int(head["revision"]) + 1
             edits = [{"kind": c.kind, "params": c.params} for c in self.changes(bp, tx)]
+            self._confirm_catalogue(tx, edits)
             self.graph.run(tx, CLEAR_CHANGES, bp=bp)
             self.graph.run(
                 tx,
@@ -297,7 +362,7 @@ class Staging:
                 devices=devices,
             )
             tx.commit()
-        return self.revisions(bp, number, number)[0]
+        return number
 
     def revisions(self, bp: str, first: int = 1, last: int = 2**31) -> list[Revision]:
         rows = self.graph.read(REVISIONS, bp=bp, **{"from": first, "to": last})
@@ -322,20 +387,41 @@ class Staging:
         return fold_diff([e for r in self.revisions(bp, older + 1, newer) for e in r.diff])
 
     def rollback(self, bp: str, to_revision: int, *, base_version: int, author: str) -> int:
-        """Stage the inverse of every revision after ``to_revision`` (newest first)."""
-        rows = self.graph.read(REVISIONS, bp=bp, **{"from": to_revision + 1, "to": 2**31})
-        if not rows:
+        """Stage the inverse of every revision after ``to_revision`` (newest first).
+
+        Revision 0 is the blueprint as built from its template; an earlier revision than
+        the active one is required, and any other number is refused naming the range.
+        """
+        active = int(self._head(bp)["revision"])
+        if to_revision == active:
             raise ValidationError(
                 f"revision {to_revision} is already the active revision of {bp!r}",
-                allowed="an earlier revision number",
+                allowed=_earlier(active),
             )
-        if to_revision < 0:
-            raise ValidationError("revision numbers start at 0", allowed=">= 0")
+        if not 0 <= to_revision < active:
+            raise ValidationError(
+                f"blueprint {bp!r} has no revision {to_revision}: its revisions are "
+                f"0..{active} (0 is the blueprint as built from its template)",
+                allowed=_earlier(active),
+            )
+        rows = self.graph.read(REVISIONS, bp=bp, **{"from": to_revision + 1, "to": active})
         inverse: list[Edit] = []
         for row in reversed(rows):
             inverse.extend(json.loads(row["inverse"]))
-        edit = {"kind": "apply_edits", "params": {"edits": inverse, "rollback_to": to_revision}}
-        return self.stage(bp, edit, base_version=base_version, author=author)
+        edit = ApplyEdits(inverse, to_revision).as_edit()
+        return self._stage(bp, edit, base_version=base_version, author=author)
+
+    def _head(self, bp: str) -> Row:
+        rows = self.graph.read(HEAD, bp=bp)
+        if not rows:
+            raise NotFoundError(f"no blueprint named {bp!r}")
+        return rows[0]
+
+
+def _earlier(active: int) -> str:
+    if active == 0:
+        return "none: the blueprint has no revision but 0 (commit a change first)"
+    return f"a revision number from 0 to {active - 1}"
 
 
 def fold_diff(entries: list[DiffEntry]) -> list[DiffEntry]:
@@ -345,15 +431,16 @@ def fold_diff(entries: list[DiffEntry]) -> list[DiffEntry]:
         key = (entry["kind"], str(entry["id"]), str(entry.get("field", "")))
         prev = folded.get(key)
         if prev is None:
-            folded[key] = dict(entry)
+            folded[key] = entry.copy()
         elif {prev["change"], entry["change"]} == {"added", "removed"}:
             del folded[key]  # a restore recreates exactly what was removed
         elif prev["change"] == "modified" and entry["change"] == "modified":
-            merged = dict(entry, before=prev.get("before"))
+            merged = entry.copy()
+            merged["before"] = prev.get("before")
             if merged.get("before") == merged.get("after"):
                 del folded[key]
             else:
                 folded[key] = merged
         else:
-            folded[key] = dict(entry)
+            folded[key] = entry.copy()
     return list(folded.values())

@@ -275,10 +275,17 @@ def _allocation_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str
     return [(MERGE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
 
 
-def write_design(graph: Graph, design: BlueprintDesign) -> None:
-    """Create the blueprint and its whole intent graph in one transaction (all or nothing)."""
+def write_design(
+    graph: Graph, design: BlueprintDesign, before: Callable[[Tx], None] | None = None
+) -> None:
+    """Create the blueprint and its whole intent graph in one transaction (all or nothing).
+
+    ``before`` runs first in that transaction (e.g. confirming the catalogue entries).
+    """
 
     def work(tx: ManagedTransaction) -> None:
+        if before is not None:
+            before(tx)
         created = graph.run(
             tx,
             CREATE_BLUEPRINT,

@@ -9,9 +9,27 @@ every staged removal has an exact inverse and any revision can be rolled back.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, TypedDict
 
 from blueprint_engine.db import Graph, Query, Tx
+
+
+class CapturedNode(TypedDict):
+    labels: list[str]
+    props: dict[str, Any]
+
+
+class CapturedRel(TypedDict):
+    type: str
+    start: list[Any]  # [label, identity property, value]
+    end: list[Any]
+    props: dict[str, Any]
+
+
+class Captured(TypedDict):
+    nodes: list[CapturedNode]
+    rels: list[CapturedRel]
+
 
 # identity property per label: what names a node across transactions
 IDENTITY: dict[str, str] = {
@@ -89,14 +107,14 @@ def identity(labels: list[str], props: dict[str, Any]) -> tuple[str, str, Any]:
     raise ValueError(f"no identity for a node labelled {labels}")
 
 
-def capture(graph: Graph, tx: Tx, element_ids: list[str]) -> dict[str, Any]:
+def capture(graph: Graph, tx: Tx, element_ids: list[str]) -> Captured:
     """The nodes with these element ids and every intent relationship touching them.
 
     Relationships of other types (a system's stored configs, telemetry observing it)
     are not intent: they are left out, and deleting the nodes detaches them.
     """
-    nodes: list[dict[str, Any]] = []
-    rels: dict[tuple[Any, ...], dict[str, Any]] = {}
+    nodes: list[CapturedNode] = []
+    rels: dict[tuple[Any, ...], CapturedRel] = {}
     for row in graph.run(tx, CAPTURE, ids=element_ids, types=sorted(RELATIONSHIP_TYPES)):
         me = identity(row["labels"], row["props"])
         nodes.append({"labels": sorted(row["labels"]), "props": _plain(row["props"])})
@@ -123,7 +141,7 @@ def delete(graph: Graph, tx: Tx, element_ids: list[str]) -> None:
     graph.run(tx, DELETE, ids=element_ids)
 
 
-def restore(graph: Graph, tx: Tx, captured: dict[str, Any]) -> None:
+def restore(graph: Graph, tx: Tx, captured: Captured) -> None:
     """Recreate captured nodes, then reconnect every captured relationship."""
     by_labels: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for node in captured["nodes"]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from blueprint_engine.db import Graph, Query, Tx
-from blueprint_engine.edits import DiffEntry
+from blueprint_engine.db import Graph, Query, Row, Tx
+from blueprint_engine.edit_model import DiffEntry
+from blueprint_engine.grammar import HOSTNAME, SPEED, SPEEDS_MBPS, SUBNET, Grammar
 
 
 @dataclass(frozen=True)
@@ -132,8 +133,79 @@ FULL = {c.name: c.query(scoped=False) for c in CHECKS}
 SCOPED = {c.name: c.query(scoped=True) for c in CHECKS}
 
 
+def _speed_ok(node: str) -> str:
+    return f"({node}.speed_mbps IN $speeds AND valueType({node}.speed_mbps) STARTS WITH 'INTEGER')"
+
+
+# a coarse filter in the graph (a superset of the valid values passes it), so only the
+# suspicious values travel; the grammars below decide
+PREFILTER = {
+    "hostname_chars": "[A-Za-z0-9.-]{1,63}",
+    "subnet_chars": "[0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}[.][0-9]{1,3}/[0-9]{1,2}",
+    "speeds": list(SPEEDS_MBPS),
+}
+
+
+def _values_query(scoped: bool) -> Query:
+    """Operator-settable values that reach configs and may break their grammar."""
+
+    def head(label: str, ids: str) -> str:
+        if scoped:
+            return f"UNWIND ${ids} AS id MATCH (n:{label} {{uid: $bp + '/' + id}})"
+        return f"MATCH (n:{label} {{blueprint: $bp}})"
+
+    return Query(
+        f"build.values{'.scoped' if scoped else ''}",
+        f"""
+        CALL () {{
+          {head("System", "systems")}
+          WITH n WHERE NOT coalesce(n.hostname =~ $hostname_chars, false)
+          RETURN 'System' AS kind, n.id AS id, 'hostname' AS field, n.hostname AS value
+          UNION ALL
+          {head("System", "systems")} MATCH (n)-[:HAS_INTERFACE]->(i:Interface)
+          WITH i WHERE NOT coalesce({_speed_ok("i")}, false)
+          RETURN 'Interface' AS kind, i.id AS id, 'speed_mbps' AS field, i.speed_mbps AS value
+          UNION ALL
+          {head("Link", "links")}
+          WITH n WHERE NOT coalesce({_speed_ok("n")}, false)
+          RETURN 'Link' AS kind, n.id AS id, 'speed_mbps' AS field, n.speed_mbps AS value
+          UNION ALL
+          {head("VirtualNetwork", "networks")}
+          WITH n WHERE NOT coalesce(n.subnet =~ $subnet_chars, false)
+          RETURN 'VirtualNetwork' AS kind, n.id AS id, 'subnet' AS field, n.subnet AS value
+        }}
+        RETURN kind, id, field, value
+        """,
+    )
+
+
+VALUES = {False: _values_query(False), True: _values_query(True)}
+# the grammar of every value VALUES reads (the same grammars staging checks edits with)
+GRAMMARS: dict[tuple[str, str], Grammar] = {
+    ("System", "hostname"): HOSTNAME,
+    ("Interface", "speed_mbps"): SPEED,
+    ("Link", "speed_mbps"): SPEED,
+    ("VirtualNetwork", "subnet"): SUBNET,
+}
+
+
+def value_problems(rows: list[Row]) -> list[str]:
+    """Values outside their grammar, each named with its item and field (pure)."""
+    problems = []
+    for row in rows:
+        grammar = GRAMMARS[(row["kind"], row["field"])]
+        problem = grammar.problem(f"{row['kind']} {row['id']}: {row['field']}", row["value"])
+        if problem:
+            problems.append(problem)
+    return problems
+
+
 def build_errors(graph: Graph, tx: Tx, bp: str, scope: Scope | None = None) -> list[str]:
-    """Build errors of ``bp`` as seen in ``tx`` (e.g. the staged view); all, or in ``scope``."""
+    """Build errors of ``bp`` as seen in ``tx`` (e.g. the staged view); all, or in ``scope``.
+
+    Besides the structural checks, every value an operator can set that reaches a config
+    is checked against its grammar here too, so nothing that bypassed staging renders.
+    """
     problems: set[str] = set()
     for check in CHECKS:
         if scope is None:
@@ -142,6 +214,19 @@ def build_errors(graph: Graph, tx: Tx, bp: str, scope: Scope | None = None) -> l
             ids = sorted(getattr(scope, check.scoped_by))
             rows = graph.run(tx, SCOPED[check.name], bp=bp, ids=ids) if ids else []
         problems.update(str(row["problem"]) for row in rows)
+    if scope is None:
+        values = graph.run(tx, VALUES[False], bp=bp, **PREFILTER)
+    else:
+        values = graph.run(
+            tx,
+            VALUES[True],
+            bp=bp,
+            systems=sorted(scope.systems),
+            links=sorted(scope.links),
+            networks=sorted(scope.networks),
+            **PREFILTER,
+        )
+    problems.update(value_problems(values))
     return sorted(problems)
 
 

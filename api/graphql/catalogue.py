@@ -1,4 +1,5 @@
-"""The design catalogue over GraphQL: list entries (fixtures and created), create entries.
+"""The design catalogue over GraphQL: list entries (fixtures and created), create entries,
+delete a created entry that nothing uses.
 
 A definition is given as JSON exactly like a YAML list item of its kind's section in
 ``fixtures/catalogue/`` and gets the same checks; an invalid one is a GraphQL error whose
@@ -199,7 +200,23 @@ async def _create(info: Info, kind: str, definition: JSON) -> dict[str, Any]:
 
 
 @strawberry.type
+class DeletedEntry:
+    kind: str
+    name: str
+    definition: JSON = strawberry.field(description="the entry as it was defined")
+
+
+@strawberry.type
 class CatalogueMutation:
+    @strawberry.mutation(
+        description="delete a created catalogue entry that no entry and no blueprint uses "
+        "(operator); fixture entries cannot be deleted"
+    )
+    async def delete_catalogue_entry(self, info: Info, kind: str, name: str) -> DeletedEntry:
+        require(info, Role.OPERATOR, f"delete a catalogue entry ({kind})")
+        row = await call(info.context.blueprints.catalogues.delete, kind, name)
+        return DeletedEntry(kind=row["kind"], name=row["name"], definition=row["definition"])
+
     @strawberry.mutation(description="create a logical device (operator)")
     async def create_logical_device(self, info: Info, definition: JSON) -> LogicalDevice:
         return LogicalDevice.of(await _create(info, "logical_devices", definition))

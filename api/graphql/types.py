@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import strawberry
@@ -158,7 +159,7 @@ class DiffEntry:
     after: JSON | None = None
 
     @staticmethod
-    def of(entry: dict[str, Any]) -> DiffEntry:
+    def of(entry: Mapping[str, Any]) -> DiffEntry:
         return DiffEntry(
             change=entry["change"],
             kind=entry["kind"],

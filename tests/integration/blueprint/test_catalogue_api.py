@@ -266,7 +266,7 @@ def test_graphql_creates_and_lists_entries_and_reports_problems_by_field(
         OPERATOR,
         d={
             "name": f"t-gql-bad-{suffix}",
-            "port_groups": [{"count": 0, "speed_mbps": 1, "roles": ["leaf"]}],
+            "port_groups": [{"count": 0, "speed_mbps": 10000, "roles": ["leaf"]}],
         },
     )
     problems = bad["errors"][0]["extensions"]["problems"]
