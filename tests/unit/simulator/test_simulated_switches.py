@@ -59,8 +59,8 @@ def test_the_collector_reads_a_simulated_fabric_as_healthy(
     for intent in intents:
         obs = observations(intent, {"errors": {}, **answers[intent.system]}, at=0.0)
         by_kind: dict[ObservationKind, list[dict[str, object]]] = {}
-        for o in obs:
-            by_kind.setdefault(o.kind, []).append({"subject": o.subject, **o.value})
+        for ob in obs:
+            by_kind.setdefault(ob.kind, []).append({"subject": ob.subject, **ob.value})
         assert by_kind[ObservationKind.DEVICE] == [
             {"subject": intent.system, "reachable": True, "hostname": intent.hostname}
         ]
