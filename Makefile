@@ -40,8 +40,8 @@ replicas: services ## two API replicas behind haproxy on FG_API_PORT (instead of
 replicas-stop:
 	@deploy/replicas.sh stop
 
-systemd-units: venv ## systemd units for API, worker pool and beat, from deploy/machine.env
-	@$(PY) -m deploy_units $(or $(MACHINE_ENV),deploy/machine.env) $(or $(UNITS_DIR),deploy/systemd)
+systemd-units: venv ## systemd units for API, worker pool and beat from MACHINE_ENV (default: the example)
+	@$(PY) deploy/systemd_units.py $(or $(MACHINE_ENV),deploy/machine.env.example) $(or $(UNITS_DIR),$(or $(FG_STATE_DIR),.state)/systemd)
 
 demo: api
 	@$(PY) -m api tour
