@@ -149,7 +149,11 @@ class Simulator:
                 wait = self.latency.open_s(self.rng) if opening else self.latency.call_s(self.rng)
                 await asyncio.sleep(wait)
                 self.calls += 1
-                writer.write(self.handle(state, request))
+                try:
+                    answer = self.handle(state, request)
+                except (TypeError, ValueError, KeyError) as exc:
+                    answer = _error(f"malformed request: {type(exc).__name__}: {exc}")
+                writer.write(answer)
                 await writer.drain()
         except (ConnectionError, asyncio.LimitOverrunError, ValueError):
             pass  # the driver went away or sent an over-long line: drop the connection
