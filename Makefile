@@ -3,11 +3,11 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 SERVICES := deploy/services.sh
-BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10
+BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10 B14
 
 .PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
         unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \
-        dashboards dashboards-check
+        dashboards dashboards-check replicas replicas-stop systemd-units
 
 run: deps venv services worker api demo ## services up, demo blueprint deployed, API served
 
@@ -34,6 +34,15 @@ worker: services ## Celery worker and its beat (reconciler, running-config check
 api: services
 	@$(SERVICES) start api
 
+replicas: services ## two API replicas behind haproxy on FG_API_PORT (instead of `make api`)
+	@deploy/replicas.sh start
+
+replicas-stop:
+	@deploy/replicas.sh stop
+
+systemd-units: venv ## systemd units for API, worker pool and beat from MACHINE_ENV (default: the example)
+	@$(PY) deploy/systemd_units.py $(or $(MACHINE_ENV),deploy/machine.env.example) $(or $(UNITS_DIR),$(or $(FG_STATE_DIR),.state)/systemd)
+
 demo: api
 	@$(PY) -m api tour
 
@@ -42,6 +51,7 @@ status:
 
 stop: ## stops exactly what the project started, by pid
 	@-$(PY) -m lab down 2>/dev/null || true
+	@deploy/replicas.sh stop
 	@$(SERVICES) stop
 
 test: deps venv services worker ## unit + integration tests against the real services

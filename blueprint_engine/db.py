@@ -3,6 +3,14 @@
 Cypher text lives in ``blueprint_engine.queries`` modules as ``Query`` objects;
 callers pass parameters only. Driver exceptions never cross this boundary: they
 become ``FabricError`` subclasses that say what was wrong.
+
+``NEO4J_URI`` may be ``bolt://`` (one server) or ``neo4j://`` / ``neo4j+s://``
+(routing: a cluster or Aura). Reads run in READ sessions (``read``, ``read_tx``,
+``read_once``, ``run_readonly``), which a cluster serves from its followers or read
+replicas; writes, and the staged views (write transactions that are rolled back),
+run in WRITE sessions on the leader. Every session of one ``Graph`` shares the
+driver's bookmark manager, so a read sees the writes this process made before it
+even when a follower serves it (causal consistency within the process).
 """
 
 from __future__ import annotations
@@ -47,6 +55,7 @@ class QueryStats:
 
     calls: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    sessions: dict[str, int] = field(default_factory=dict)  # by access mode: READ, WRITE
 
     def record(self, name: str, elapsed: float) -> None:
         self.calls[name] = self.calls.get(name, 0) + 1
@@ -205,7 +214,10 @@ class Graph:
 
     @contextmanager
     def _session(self, access_mode: str) -> Iterator[neo4j.Session]:
+        self.stats.sessions[access_mode] = self.stats.sessions.get(access_mode, 0) + 1
         with self._driver.session(
-            database=self.settings.neo4j_database, default_access_mode=access_mode
+            database=self.settings.neo4j_database,
+            default_access_mode=access_mode,
+            bookmark_manager=self._driver.execute_query_bookmark_manager,
         ) as session:
             yield session

@@ -13,7 +13,8 @@ RECORD = Query(
     "migrations.record",
     """
     MERGE (m:GraphMeta {name: 'schema'})
-    SET m.applied = coalesce(m.applied, []) + $number,
+    WITH m, coalesce(m.applied, []) AS applied
+    SET m.applied = CASE WHEN $number IN applied THEN applied ELSE applied + $number END,
         m.version = $number,
         m.updated_at = datetime()
     """,
@@ -26,7 +27,11 @@ def applied_migrations(graph: Graph) -> list[int]:
 
 
 def migrate(graph: Graph) -> list[int]:
-    """Apply what is missing; return the numbers applied now (empty when up to date)."""
+    """Apply what is missing; return the numbers applied now (empty when up to date).
+
+    Several processes may start together (API replicas, worker pools): the statements are
+    idempotent (``IF NOT EXISTS``, ``MERGE``) and a number is recorded once however many
+    of them applied it."""
     done = set(applied_migrations(graph))
     applied_now: list[int] = []
     for migration in MIGRATIONS:

@@ -3,8 +3,9 @@
 set -euo pipefail
 # prometheus and chromium: the operations views' tests (a real Prometheus, a headless
 # browser); the dashboard schema check also needs Node.js with npm (present on this machine kind)
+# haproxy: one address in front of the API replicas (deploy/replicas.sh)
 pkgs=(redis-server frr frr-pythontools lldpd iproute2 iputils-ping openssh-server procps maven
-      prometheus chromium)
+      prometheus chromium haproxy)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && { echo "debian packages: all present"; exit 0; }

@@ -1,0 +1,223 @@
+"""Two API replicas behind one haproxy address (``deploy/replicas.sh``), on the real
+Neo4j, Redis and Celery worker, without the lab:
+
+      client ──► haproxy :front ──► replica A :a ─┐
+                                 └► replica B :b ─┴─► Neo4j, Redis (pub/sub), worker
+
+A subscription opened on A receives the anomalies of a collection round that a
+mutation served by B asked for (the blueprint's devices point at network namespaces
+that do not exist: each is unreachable, each raises "device unavailable"); REST and
+GraphQL answer identically through A, B and the proxy; a catalogue entry created on B
+is used by A at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Subprotocol
+
+from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.db import Graph, Query
+from blueprint_engine.design_reader import read_cabling
+from blueprint_engine.devices import Devices
+from blueprint_engine.lifecycle import Event
+from blueprint_engine.model import Role
+from blueprint_engine.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[3]
+OPERATOR = {"Authorization": "Bearer dev-operator"}
+ANOMALIES = "fabricgraph.events.anomaly"
+DROP = Query(
+    "test.replicas.drop",
+    "MATCH (d:Device) WHERE d.serial STARTS WITH $prefix "
+    "OPTIONAL MATCH (d)-[:HAS_CONFIG|HAS_DEPLOYMENT|HAD_EVENT]->(x) DETACH DELETE x, d",
+)
+DROP_ENTRY = Query("test.replicas.drop_entry", "MATCH (r:RackType {name: $name}) DETACH DELETE r")
+
+
+def _free_ports(n: int) -> list[int]:
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [int(s.getsockname()[1]) for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+@dataclass(frozen=True)
+class Replicas:
+    front: str
+    a: str
+    b: str
+
+
+@pytest.fixture(scope="module")
+def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
+    front, a, b = _free_ports(3)
+    env = {**os.environ, "FG_STATE_DIR": str(tmp_path_factory.mktemp("replicas")),
+           "FG_API_PORT": str(front), "FG_API_REPLICA_PORTS": f"{a} {b}"}  # fmt: skip
+    script = str(ROOT / "deploy" / "replicas.sh")
+    started = subprocess.run([script, "start"], env=env, capture_output=True, text=True,
+                             timeout=180, check=False)  # fmt: skip
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr
+        yield Replicas(*(f"127.0.0.1:{p}" for p in (front, a, b)))
+    finally:
+        subprocess.run([script, "stop"], env=env, capture_output=True, timeout=60, check=False)
+
+
+@dataclass(frozen=True)
+class Fabric:
+    bp: str
+    switches: list[str]
+
+
+@pytest.fixture(scope="module")
+def fabric(graph: Graph) -> Iterator[Fabric]:
+    """A lab blueprint whose deployed devices cannot be reached, served by no worker
+    queue: only an on-demand round collects them (never the periodic one)."""
+    blueprints, devices = Blueprints(graph), Devices(graph)
+    bp, prefix = f"t-rep-{uuid.uuid4().hex[:6]}", f"TREP{uuid.uuid4().hex[:6]}-"
+    blueprints.create(bp, "lab")
+    switches = [s.id for s in read_cabling(graph, bp).systems if s.role != Role.SERVER]
+    try:
+        for system in switches:
+            serial = prefix + system
+            args = {"transport": "netns", "netns": f"fg-absent-{uuid.uuid4().hex[:8]}"}
+            devices.register(serial, hostname=system, profile="frr-vswitch-8x10", nos="linux_frr",
+                             driver="linuxfrr", driver_args=args, pristine="",
+                             worker_queue=f"t-unserved-{prefix}")  # fmt: skip
+            devices.event(serial, Event.ACKNOWLEDGE)
+            devices.event(serial, Event.ASSIGN, blueprint=bp, system=system)
+            devices.event(serial, Event.DEPLOY)
+        yield Fabric(bp, switches)
+    finally:
+        graph.write(DROP, prefix=prefix)
+        blueprints.delete(bp)
+
+
+def _gql(address: str, query: str, headers: dict[str, str] | None = None, **variables: Any) -> Any:
+    response = httpx.post(f"http://{address}/graphql", json={"query": query,
+                          "variables": variables}, headers=headers or {}, timeout=300)  # fmt: skip
+    return response.json()
+
+
+SUBSCRIBE = """subscription($bp: String) { events(blueprint: $bp, kinds: ["anomaly"]) {
+  kind blueprint payload } }"""
+# a loaded machine's worker may have other work queued first: the round is waited for long
+COLLECT = """mutation($bp: String!) { collectTelemetry(blueprint: $bp, timeoutS: 240) {
+  status unreachable anomaliesRaised } }"""
+
+
+def _subscribe(ws: ClientConnection, bp: str) -> None:
+    ws.send(json.dumps({"type": "connection_init"}))
+    assert json.loads(ws.recv(timeout=30))["type"] == "connection_ack"
+    payload = {"query": SUBSCRIBE, "variables": {"bp": bp}}
+    ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+
+
+def _wait_for_subscriber(r: redis.Redis, before: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if dict(r.pubsub_numsub(ANOMALIES))[ANOMALIES.encode()] > before:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no subscriber appeared on {ANOMALIES}")
+
+
+def test_a_subscription_on_one_replica_receives_anomalies_caused_through_the_other(
+    replicas: Replicas, fabric: Fabric, settings: Settings
+) -> None:
+    r = redis.Redis.from_url(settings.redis_url)
+    before = dict(r.pubsub_numsub(ANOMALIES))[ANOMALIES.encode()]
+    url = f"ws://{replicas.a}/graphql"
+    protocols = [Subprotocol("graphql-transport-ws")]
+    with connect(url, subprotocols=protocols, open_timeout=30) as ws:
+        _subscribe(ws, fabric.bp)
+        _wait_for_subscriber(r, before)
+        served = _gql(replicas.b, COLLECT, OPERATOR, bp=fabric.bp)
+        assert "errors" not in served, served
+        round_ = served["data"]["collectTelemetry"]
+        assert round_["status"] == "collected"
+        assert sorted(round_["unreachable"]) == sorted(fabric.switches)
+        got: set[str] = set()
+        while got != set(fabric.switches):
+            message = json.loads(ws.recv(timeout=60))
+            assert message["type"] == "next", message
+            event = message["payload"]["data"]["events"]
+            assert (event["kind"], event["blueprint"]) == ("anomaly", fabric.bp)
+            if event["payload"]["type"] == "device_unavailable":
+                assert event["payload"]["state"] == "raised"
+                got.add(event["payload"]["subject"])
+        assert round_["anomaliesRaised"] >= len(fabric.switches)
+    r.close()
+
+
+READ = """query($bp: String!) { blueprint(name: $bp) { leafs spines servers linksCount
+  systems(limit: 50) { id role asn loopback interfaces { name ipv4 link { id subnet } } }
+  revisions { number message } } }"""
+
+
+def test_rest_and_graphql_answer_identically_through_either_replica_and_the_proxy(
+    replicas: Replicas, fabric: Fabric
+) -> None:
+    paths = ["/api/blueprints", f"/api/blueprints/{fabric.bp}/pools",
+             f"/api/blueprints/{fabric.bp}/pools/ipv4-loopback/resources?limit=5",
+             "/api/catalogue/rack_types", "/api/blueprints/t-rep-absent/pools"]  # fmt: skip
+    for path in paths:
+        answers = [httpx.get(f"http://{where}{path}", timeout=30)
+                   for where in (replicas.a, replicas.b, replicas.front)]  # fmt: skip
+        assert len({a.status_code for a in answers}) == 1, path
+        assert answers[0].json() == answers[1].json() == answers[2].json(), path
+    read = [_gql(where, READ, bp=fabric.bp) for where in (replicas.a, replicas.b, replicas.front)]
+    assert "errors" not in read[0], read[0]
+    assert read[0]["data"]["blueprint"]["leafs"] == 4
+    assert read[0] == read[1] == read[2]
+    # subscriptions through the proxy: the WebSocket is tunnelled to a replica
+    protocols = [Subprotocol("graphql-transport-ws")]
+    with connect(f"ws://{replicas.front}/graphql", subprotocols=protocols, open_timeout=30) as ws:
+        _subscribe(ws, fabric.bp)
+
+
+def test_a_catalogue_entry_created_on_one_replica_is_used_by_the_other(
+    replicas: Replicas, fabric: Fabric, graph: Graph
+) -> None:
+    name = f"t-rep-rack-{uuid.uuid4().hex[:6]}"
+    definition = {"name": name, "leafs": "single",
+                  "leaf": {"logical_device": "lab-leaf-8x10", "device_profile": "frr-vswitch-8x10"},
+                  "servers": {"count": 1, "logical_device": "lab-server-2x10", "homing": "single",
+                              "links_per_leaf": 1}, "uplinks_per_spine": 1}  # fmt: skip
+    try:
+        made = httpx.post(f"http://{replicas.b}/api/catalogue/rack_types", json=definition,
+                          headers=OPERATOR, timeout=30)  # fmt: skip
+        assert made.status_code == 201, made.text
+        seen = httpx.get(f"http://{replicas.a}/api/catalogue/rack_types/{name}", timeout=30)
+        assert seen.status_code == 200 and seen.json()["source"] == "created"
+        staged = _gql(replicas.a, """mutation($bp: String!, $rt: String!) {
+            addRack(blueprint: $bp, baseVersion: 0, rackType: $rt) { stagedVersion } }""",
+                      OPERATOR, bp=fabric.bp, rt=name)  # fmt: skip
+        assert staged["data"]["addRack"] == {"stagedVersion": 1}, staged
+        diff = _gql(replicas.b, "query($bp: String!) { blueprint(name: $bp, view: STAGED) "
+                    "{ leafs } }", bp=fabric.bp)  # fmt: skip
+        assert diff["data"]["blueprint"]["leafs"] == 5
+    finally:
+        _gql(replicas.b, "mutation($bp: String!) { discardStaged(blueprint: $bp, baseVersion: 1) }",
+             OPERATOR, bp=fabric.bp)  # fmt: skip
+        graph.write(DROP_ENTRY, name=name)
