@@ -20,7 +20,8 @@ from blueprint_engine.errors import ValidationError
 from blueprint_engine.model import (
     Allocation,
     BlueprintDesign,
-    Interface,
+    Link,
+    LinkRole,
     Overlay,
     Pool,
     Rack,
@@ -37,9 +38,12 @@ SKELETON = Query(
     MATCH (b:Blueprint {name: $bp})
     CALL (b) {
       MATCH (b)-[:HAS_SYSTEM]->(s:System {role: 'spine'}) WHERE $with_spines
-      OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
-      WITH s, collect(i.name) AS used
-      RETURN collect(s {.*, used: used}) AS spines
+      OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
+      OPTIONAL MATCH (l)-[:ENDPOINT {side: 'a'}]->(a:Interface)
+      OPTIONAL MATCH (l)-[:ENDPOINT {side: 'b'}]->(z:Interface)
+      WITH s, collect(CASE WHEN l IS NULL THEN NULL
+                      ELSE [l.id, a.id, z.id, l.role, l.speed_mbps] END) AS links
+      RETURN collect(s {.*, links: links}) AS spines
     }
     CALL (b) {
       MATCH (b)-[:HAS_RACK]->(k:Rack)
@@ -90,8 +94,8 @@ def _skeleton(
             System(s["id"], s["hostname"], Role.SPINE, None, s["logical_device"],
                    s["device_profile"], s["asn"], s["loopback"], tuple(s["ports"]))
         )  # fmt: skip
-        skeleton.interfaces.extend(
-            Interface(f"{s['id']}:{name}", s["id"], name, 0) for name in s["used"]
+        skeleton.links.extend(
+            Link(ident, a, b, LinkRole(role), speed) for ident, a, b, role, speed in s["links"]
         )
     skeleton.racks = [
         Rack(k["id"], k["rack_type"], (), (), k["redundancy"])  # members are not needed
@@ -117,11 +121,15 @@ def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
     for name in ("racks", "systems", "interfaces", "transceivers", "links", "sessions",
                  "routing_zones", "virtual_networks", "allocations"):  # fmt: skip
         setattr(fragment, name, list(getattr(parts, name)))
-    write_parts(ctx.graph, ctx.tx, ctx.blueprint, fragment)
+    new_systems = {x.id for x in parts.systems}
+    fragment.interfaces = [x for x in parts.interfaces if x.system in new_systems]
+    # ports of existing switches (the spines' unused ports a new rack cables)
+    cabled = [x for x in parts.interfaces if x.system not in new_systems]
+    write_parts(ctx.graph, ctx.tx, ctx.blueprint, fragment, cabled)
     added: list[tuple[str, str]] = [
         *(("Rack", x.id) for x in parts.racks),
         *(("System", x.id) for x in parts.systems),
-        *(("Interface", x.id) for x in parts.interfaces),
+        *(("Interface", x.id) for x in fragment.interfaces),
         *(("Transceiver", x.id) for x in parts.transceivers),
         *(("Link", x.id) for x in parts.links),
         *(("BgpSession", x.id) for x in parts.sessions),
@@ -136,7 +144,13 @@ def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
     diff = [{"change": "added", "kind": label, "id": i} for label, i in added]
     diff += [{"change": "added", "kind": "Resource", "id": f"{a.pool}/{a.value}",
               "owner": a.owner} for a in parts.allocations]  # fmt: skip
-    return Applied(diff=diff, inverse=[{"kind": "delete_nodes", "params": {"nodes": nodes}}])
+    diff += [{"change": "modified", "kind": "Interface", "id": x.id, "field": "ipv4",
+              "before": None, "after": x.ipv4} for x in cabled]  # fmt: skip
+    inverse: list[dict[str, Any]] = [{"kind": "delete_nodes", "params": {"nodes": nodes}}]
+    if cabled:
+        ports = [{"id": x.id, "ipv4": None} for x in cabled]
+        inverse.append({"kind": "set_port_addresses", "params": {"ports": ports}})
+    return Applied(diff=diff, inverse=inverse)
 
 
 def _catalogue(ctx: EditContext, rack_type: str) -> Catalogue:

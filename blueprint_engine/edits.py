@@ -106,13 +106,14 @@ RACK_MEMBERS = Query(
     OPTIONAL MATCH (k)<-[:IN_RACK]-(s:System)
     OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
     OPTIONAL MATCH (l:Link)-[:ENDPOINT]->(i)
-    // both ends of the rack's links: the spine ports they used are freed with them
+    // both ends of the rack's links: the optics of the spine ports they used go with
+    // them, the spine ports stay (unused: see FREED_PORTS)
     OPTIONAL MATCH (l)-[:ENDPOINT]->(e:Interface)
     WITH k, s, i, l, e
     UNWIND [i, e] AS end
     OPTIONAL MATCH (end)-[:HAS_TRANSCEIVER]->(x:Transceiver)
     OPTIONAL MATCH (b:BgpSession)-[:PEER]->(s)
-    WITH k, collect(DISTINCT s) + collect(DISTINCT end) + collect(DISTINCT x)
+    WITH k, collect(DISTINCT s) + collect(DISTINCT i) + collect(DISTINCT x)
             + collect(DISTINCT l) + collect(DISTINCT b) AS parts
     UNWIND ([k] + parts) AS n
     WITH DISTINCT n
@@ -121,6 +122,26 @@ RACK_MEMBERS = Query(
     UNWIND all AS m
     RETURN elementId(m) AS eid, labels(m)[0] AS kind,
            CASE WHEN m:Resource THEN m.pool + '/' + m.value ELSE m.id END AS id
+    """,
+)
+# ports of switches outside the rack cabled to it: they stay, without their address
+FREED_PORTS = Query(
+    "edit.freed_ports",
+    """
+    MATCH (k:Rack {uid: $bp + '/' + $rack})<-[:IN_RACK]-(:System)-[:HAS_INTERFACE]->
+          (:Interface)<-[:ENDPOINT]-(:Link)-[:ENDPOINT]->(e:Interface)<-[:HAS_INTERFACE]-(o:System)
+    WHERE NOT (o)-[:IN_RACK]->(k)
+    RETURN DISTINCT e.id AS id, e.ipv4 AS ipv4 ORDER BY id
+    """,
+)
+SET_PORT_ADDRESSES = Query(
+    "edit.set_port_addresses",
+    """
+    UNWIND $ports AS p
+    MATCH (i:Interface {uid: $bp + '/' + p.id})
+    WITH i, p, i.ipv4 AS before
+    SET i.ipv4 = p.ipv4
+    RETURN i.id AS id, before
     """,
 )
 VN_MEMBERS = Query(
@@ -291,12 +312,31 @@ def _delete_rows(ctx: EditContext, rows: list[dict[str, Any]]) -> Applied:
     )
 
 
+def set_port_addresses(ctx: EditContext, params: dict[str, Any]) -> Applied:
+    """Set the address of existing ports (the inverse of cabling or freeing them)."""
+    ports = [{"id": p["id"], "ipv4": p.get("ipv4")} for p in params.get("ports", [])]
+    rows = ctx.graph.run(ctx.tx, SET_PORT_ADDRESSES, bp=ctx.blueprint, ports=ports)
+    after = {p["id"]: p["ipv4"] for p in ports}
+    return Applied(
+        diff=[{"change": "modified", "kind": "Interface", "id": r["id"], "field": "ipv4",
+               "before": r["before"], "after": after[r["id"]]} for r in rows],
+        inverse=[{"kind": "set_port_addresses",
+                  "params": {"ports": [{"id": r["id"], "ipv4": r["before"]} for r in rows]}}],
+    )  # fmt: skip
+
+
 def remove_rack(ctx: EditContext, params: dict[str, Any]) -> Applied:
     (rack,) = _require(params, "rack")
     rows = [r for r in ctx.graph.run(ctx.tx, RACK_MEMBERS, bp=ctx.blueprint, rack=rack) if r["eid"]]
     if not rows:
         raise NotFoundError(f"no rack {rack!r} in blueprint {ctx.blueprint!r}")
-    return _delete_rows(ctx, rows)
+    freed = ctx.graph.run(ctx.tx, FREED_PORTS, bp=ctx.blueprint, rack=rack)
+    removed = _delete_rows(ctx, rows)
+    ports = [{"id": r["id"], "ipv4": None} for r in freed]
+    unset = set_port_addresses(ctx, {"ports": ports})
+    removed.diff.extend(unset.diff)
+    removed.inverse.extend(unset.inverse)  # after the restore: the links are back first
+    return removed
 
 
 def remove_virtual_network(ctx: EditContext, params: dict[str, Any]) -> Applied:
@@ -362,6 +402,7 @@ BASE_HANDLERS: dict[str, Handler] = {
     "remove_virtual_network": remove_virtual_network,
     "restore": restore,
     "delete_nodes": delete_nodes,
+    "set_port_addresses": set_port_addresses,
     "apply_edits": apply_edits,
 }
 # kinds an operator stages directly (the rest are inverses the engine generates)
