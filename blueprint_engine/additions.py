@@ -141,7 +141,7 @@ def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
         {"label": "Resource", "prop": "key", "value": f"{ctx.blueprint}/{a.pool}/{a.value}"}
         for a in parts.allocations
     ]
-    diff = [{"change": "added", "kind": label, "id": i} for label, i in added]
+    diff: list[dict[str, Any]] = [{"change": "added", "kind": label, "id": i} for label, i in added]
     diff += [{"change": "added", "kind": "Resource", "id": f"{a.pool}/{a.value}",
               "owner": a.owner} for a in parts.allocations]  # fmt: skip
     diff += [{"change": "modified", "kind": "Interface", "id": x.id, "field": "ipv4",

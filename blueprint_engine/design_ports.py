@@ -40,8 +40,8 @@ def complete_ports(
     taken: set[str] = set()
     for interface in cabled:
         taken.add(interface.id)
-        profile = profiles.get(interface.system)
-        port = ports[profile].get(interface.name) if profile is not None else None
+        owner = profiles.get(interface.system)
+        port = ports[owner].get(interface.name) if owner is not None else None
         if port is not None and port.breakouts:
             interface = replace(interface, breakouts=breakout_names(port.breakouts))
         result.append(interface)
