@@ -101,12 +101,13 @@ POOLS = Query(
     ORDER BY p.id
     """,
 )
-_INTERFACE_ROW = """i {.uid, .id, .name, .speed_mbps, .ipv4, .system, .breakouts,
-                         system_uid: s.uid, link: l.uid, transceiver: x.id,
-                         cabled: l IS NOT NULL}"""
-# Child levels: one statement for all parents, answered as ONE record holding every
-# {parent, row} (the driver's per-record cost is most of a large level's time).
-# Every port of each parent system (sorted and paged by ``ports_page``).
+# Child levels: one statement for all parents, answered as ONE record of lists (the
+# driver's cost is per record and per decoded value: a map repeats its keys in every
+# row, a list does not). An interface row is a list in the order of IF_FIELDS.
+IF_FIELDS = ("id", "name", "speed_mbps", "ipv4", "breakouts", "system", "link", "transceiver")
+_INTERFACE_ROW = "[i.id, i.name, i.speed_mbps, i.ipv4, i.breakouts, i.system, l.id, x.id]"
+# every port of each parent system, as [system uid, [interface row, ...]] (sorted and
+# paged by ``ports_page``)
 INTERFACES_OF = Query(
     "reads.interfaces_of_systems",
     f"""
@@ -114,38 +115,40 @@ INTERFACES_OF = Query(
     MATCH (s:System {{uid: uid}})-[:HAS_INTERFACE]->(i:Interface)
     OPTIONAL MATCH (i)<-[:ENDPOINT]-(l:Link)
     OPTIONAL MATCH (i)-[:HAS_TRANSCEIVER]->(x:Transceiver)
-    RETURN collect({{parent: uid, row: {_INTERFACE_ROW}}}) AS found
+    WITH uid, collect({_INTERFACE_ROW}) AS ports
+    RETURN collect([uid, ports]) AS found
     """,
 )
 INTERFACES_BY_UID = Query(
     "reads.interfaces_by_uid",
     f"""
     UNWIND $uids AS uid
-    MATCH (s:System)-[:HAS_INTERFACE]->(i:Interface {{uid: uid}})
+    MATCH (i:Interface {{uid: uid}})
     OPTIONAL MATCH (i)<-[:ENDPOINT]-(l:Link)
     OPTIONAL MATCH (i)-[:HAS_TRANSCEIVER]->(x:Transceiver)
-    RETURN collect({{parent: uid, row: {_INTERFACE_ROW}}}) AS found
+    RETURN collect({_INTERFACE_ROW}) AS found
     """,
 )
+LINK_FIELDS = ("id", "role", "speed_mbps", "subnet", "a", "b")
 LINKS_BY_UID = Query(
     "reads.links_by_uid",
     """
     UNWIND $uids AS uid
     MATCH (l:Link {uid: uid})
     MATCH (l)-[:ENDPOINT {side: 'a'}]->(a:Interface), (l)-[:ENDPOINT {side: 'b'}]->(b:Interface)
-    RETURN collect({parent: uid, row: l {.uid, .id, .role, .speed_mbps, .subnet, a: a.id,
-                                         b: b.id, a_uid: a.uid, b_uid: b.uid}}) AS found
+    RETURN collect([l.id, l.role, l.speed_mbps, l.subnet, a.id, b.id]) AS found
     """,
 )
+SYSTEM_FIELDS = ("id", "hostname", "role", "asn", "loopback", "device_profile",
+                 "logical_device", "deploy_mode", "rack")  # fmt: skip
 SYSTEMS_BY_UID = Query(
     "reads.systems_by_uid",
     """
     UNWIND $uids AS uid
     MATCH (s:System {uid: uid})
     OPTIONAL MATCH (s)-[:IN_RACK]->(k:Rack)
-    RETURN collect({parent: uid, row: s {.uid, .id, .hostname, .role, .asn, .loopback,
-                                         .device_profile, .logical_device, .deploy_mode,
-                                         rack: k.id}}) AS found
+    RETURN collect([s.id, s.hostname, s.role, s.asn, s.loopback, s.device_profile,
+                    s.logical_device, s.deploy_mode, k.id]) AS found
     """,
 )
 
@@ -160,18 +163,11 @@ def sort_key(name: str) -> str:
 _DIGITS = re.compile(r"(\d+)")
 
 
-def ports_page(rows: list[dict[str, Any]], first: int, after: str | None) -> list[dict[str, Any]]:
-    """A parent's interface rows in natural order of names, the page after ``after``."""
-    keyed = sorted(((sort_key(r["name"]), r) for r in rows), key=lambda kr: kr[0])
+def ports_page(rows: list[list[Any]], first: int, after: str | None) -> list[list[Any]]:
+    """A parent's interface rows (``IF_FIELDS`` lists) in natural order of names, the
+    page after cursor ``after``."""
+    keyed = sorted(((sort_key(r[1]), r) for r in rows), key=lambda kr: kr[0])
     return [r for k, r in keyed if after is None or k > after][:first]
-
-
-def found_by_parent(found: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """``{parent uid: [row, ...]}`` of a child level's single record."""
-    by_parent: dict[str, list[dict[str, Any]]] = {}
-    for item in found:
-        by_parent.setdefault(item["parent"], []).append(item["row"])
-    return by_parent
 
 
 def clamp(first: int) -> int:

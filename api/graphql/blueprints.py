@@ -106,7 +106,7 @@ class Blueprint:
         page = reads.page(limit if first is None else first, offset, after)
         params = {"bp": self.name, "role": role, "rack": rack, "name": name, **page}
         selections = _selections(info)
-        reader = Reader(info.context, self._staged)
+        reader = Reader(info.context, self._staged, self.name)
 
         def work(tx: Tx) -> list[System]:
             return levels.read_systems(info.context.graph, tx, reader, params, selections)
@@ -130,7 +130,7 @@ class Blueprint:
         page = reads.page(limit if first is None else first, offset, after)
         params = {"bp": self.name, "role": role, **page}
         selections = _selections(info)
-        reader = Reader(info.context, self._staged)
+        reader = Reader(info.context, self._staged, self.name)
 
         def work(tx: Tx) -> list[Link]:
             return levels.read_links(info.context.graph, tx, reader, params, selections)

@@ -58,8 +58,12 @@ class Unplanned(Exception):
     """This object cannot be completed by its plan: the standard completion runs."""
 
 
+# values that are never awaitable: checked by type first (a set lookup)
+READY: frozenset[type] = frozenset({str, int, float, bool, type(None), list, *PLANNED_TYPES})
+
+
 def _awaitable(value: Any) -> bool:
-    return hasattr(value, "__await__")
+    return type(value) not in READY and hasattr(value, "__await__")
 
 
 class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):

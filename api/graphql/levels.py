@@ -46,34 +46,37 @@ def _below(selected: list[SelectedField]) -> list[Selection]:
 class Levels:
     """Reads one level per statement and links the objects of a request together."""
 
-    def __init__(self, run: Run, reader: ChildReader) -> None:
+    def __init__(self, run: Run, reader: ChildReader, bp: str) -> None:
         self.run = run
         self.reader = reader
+        self.prefix = bp + "/"
         self.systems: dict[str, System] = {}
         self.interfaces: dict[str, Interface] = {}
         self.links: dict[str, Link] = {}
 
-    def _grouped(self, query: Query, uids: list[str]) -> dict[str, list[Any]]:
+    def _found(self, query: Query, uids: list[str]) -> list[Any]:
         rows = self.run(query, {"uids": uids})
-        return reads.found_by_parent(rows[0]["found"] if rows else [])
+        found: list[Any] = rows[0]["found"] if rows else []
+        return found
 
-    # -- building objects from rows (shared by uid)
+    # -- objects from rows, shared by uid
     def system(self, row: dict[str, Any]) -> System:
         known = self.systems.get(row["uid"])
         if known is None:
             known = self.systems[row["uid"]] = System.of(row, self.reader)
         return known
 
-    def interface(self, row: dict[str, Any]) -> Interface:
-        known = self.interfaces.get(row["uid"])
-        if known is None:
-            known = self.interfaces[row["uid"]] = Interface.of(row, self.reader)
-        return known
-
     def link(self, row: dict[str, Any]) -> Link:
         known = self.links.get(row["uid"])
         if known is None:
             known = self.links[row["uid"]] = Link.of(row, self.reader)
+        return known
+
+    def _interface(self, values: list[Any]) -> Interface:
+        known = self.interfaces.get(self.prefix + values[0])
+        if known is None:
+            known = Interface.of_values(values, self.prefix, self.reader)
+            self.interfaces[known.uid] = known
         return known
 
     # -- one statement per level, then the levels below it
@@ -83,12 +86,14 @@ class Levels:
             first = int(field.arguments.get("first", reads.MAX_PAGE))
             key = (reads.clamp(first), field.arguments.get("after"))
             by_page.setdefault(key, []).append(field)
-        found = self._grouped(reads.INTERFACES_OF, [s.uid for s in systems]) if by_page else {}
+        found: dict[str, list[list[Any]]] = {}
+        if by_page:
+            found = dict(self._found(reads.INTERFACES_OF, [s.uid for s in systems]))
         for (first, after), selected in by_page.items():
             children: list[Interface] = []
             for system in systems:
                 rows = reads.ports_page(found.get(system.uid, []), first, after)
-                page = [self.interface(row) for row in rows]
+                page = [self._interface(values) for values in rows]
                 for interface in page:
                     interface.system_obj = system
                 if system.pages is None:
@@ -104,8 +109,9 @@ class Levels:
             uids = {str(i.link_uid) for i in cabled}
             missing = sorted(uid for uid in uids if uid not in self.links)
             if missing:
-                for rows in self._grouped(reads.LINKS_BY_UID, missing).values():
-                    self.link(rows[0])
+                for values in self._found(reads.LINKS_BY_UID, missing):
+                    link = Link.of_values(values, self.prefix, self.reader)
+                    self.links[link.uid] = link
             for interface in cabled:
                 interface.link_obj = self.links.get(str(interface.link_uid))
             links = list({id(x): x for i in cabled if (x := i.link_obj) is not None}.values())
@@ -114,8 +120,9 @@ class Levels:
         if selected:
             missing = sorted({i.system_uid for i in interfaces if i.system_uid not in self.systems})
             if missing:
-                for rows in self._grouped(reads.SYSTEMS_BY_UID, missing).values():
-                    self.system(rows[0])
+                for values in self._found(reads.SYSTEMS_BY_UID, missing):
+                    system = System.of_values(values, self.prefix, self.reader)
+                    self.systems[system.uid] = system
             for interface in interfaces:
                 interface.system_obj = self.systems.get(interface.system_uid)
             systems = list({id(s): s for i in interfaces if (s := i.system_obj)}.values())
@@ -128,8 +135,8 @@ class Levels:
         wanted = {link.a_uid for link in links} | {link.b_uid for link in links}
         missing = sorted(uid for uid in wanted if uid not in self.interfaces)
         if missing:
-            for rows in self._grouped(reads.INTERFACES_BY_UID, missing).values():
-                self.interface(rows[0])
+            for values in self._found(reads.INTERFACES_BY_UID, missing):
+                self._interface(values)
         for link in links:
             link.a_obj = self.interfaces.get(link.a_uid)
             link.b_obj = self.interfaces.get(link.b_uid)
@@ -148,7 +155,7 @@ def read_systems(
     graph: Graph, tx: Tx, reader: ChildReader, params: dict[str, Any], selections: list[Selection]
 ) -> list[System]:
     """The ``systems`` list and every level below it the query selects, in ``tx``."""
-    levels = Levels(runner(graph, tx), reader)
+    levels = Levels(runner(graph, tx), reader, params["bp"])
     rows = graph.run(tx, reads.SYSTEMS, **params)
     systems = [levels.system(dict(r["row"])) for r in rows]
     levels.expand_systems(systems, selections)
@@ -159,7 +166,7 @@ def read_links(
     graph: Graph, tx: Tx, reader: ChildReader, params: dict[str, Any], selections: list[Selection]
 ) -> list[Link]:
     """The ``links`` list and every level below it the query selects, in ``tx``."""
-    levels = Levels(runner(graph, tx), reader)
+    levels = Levels(runner(graph, tx), reader, params["bp"])
     rows = graph.run(tx, reads.LINKS, **params)
     links = [levels.link(dict(r["row"])) for r in rows]
     levels.expand_links(links, selections)

@@ -26,12 +26,13 @@ def make_loaders(graph: Graph) -> dict[str, DataLoader[str, Any]]:
 
 
 class Reader:
-    """One request's view (active, or a staged version): dataloaders per level, and the
-    statements of a whole nested read run in one transaction of that view."""
+    """One request's view of a blueprint (active, or a staged version): dataloaders per
+    level, and the statements of a whole nested read in one transaction of that view."""
 
-    def __init__(self, context: Context, staged: StagedRef) -> None:
+    def __init__(self, context: Context, staged: StagedRef, bp: str) -> None:
         self.context = context
         self.staged = staged
+        self.prefix = bp + "/"
 
     def transaction(self, work: Any) -> Any:
         """Run ``work(tx)`` in a read transaction of this view (blocking: call in a thread)."""
@@ -40,20 +41,21 @@ class Reader:
         bp, version = self.staged
         return self.context.blueprints.staging.read_staged(bp, work, version)
 
-    def _loader(self, name: str, query: Query, build: Any, **params: Any) -> DataLoader[str, Any]:
-        key = f"{name}@{self.staged}@{sorted(params.items())}"
+    def _loader(self, name: str, query: Query, build: Any, key_of: Any) -> DataLoader[str, Any]:
+        key = f"{name}@{self.prefix}@{self.staged}"
         found: DataLoader[str, Any] | None = self.context.loaders.get(key)
         if found is None:
             graph = self.context.graph
 
-            def read(uids: list[str]) -> list[list[dict[str, Any]]]:
-                def work(tx: Tx) -> list[list[dict[str, Any]]]:
+            def read(uids: list[str]) -> list[Any]:
+                def work(tx: Tx) -> list[Any]:
                     rows = graph.run(tx, query, uids=uids)
-                    by_parent = reads.found_by_parent(rows[0]["found"] if rows else [])
-                    return [by_parent.get(uid, []) for uid in uids]
+                    return list(rows[0]["found"]) if rows else []
 
-                result: list[list[dict[str, Any]]] = self.transaction(work)
-                return result
+                by_key: dict[str, Any] = {}
+                for values in self.transaction(work):
+                    by_key.setdefault(key_of(values), []).append(values)
+                return [by_key.get(uid, []) for uid in uids]
 
             async def load(uids: list[str]) -> list[Any]:
                 return [build(rows) for rows in await run_in_threadpool(read, uids)]
@@ -61,33 +63,38 @@ class Reader:
             found = self.context.loaders[key] = DataLoader(load_fn=load)
         return found
 
-    async def interfaces(self, system_uid: str, first: int, after: str | None) -> list[Interface]:
-        def build(rows: list[dict[str, Any]]) -> list[Interface]:
-            return [Interface.of(row, self) for row in reads.ports_page(rows, first, after)]
+    def _by_id(self, values: list[Any]) -> str:
+        return self.prefix + str(values[0])
 
-        loader = self._loader("interfaces", reads.INTERFACES_OF, build, first=first, after=after)
-        found: list[Interface] = await loader.load(system_uid)
-        return found
+    async def interfaces(self, system_uid: str, first: int, after: str | None) -> list[Interface]:
+        def build(rows: list[Any]) -> list[list[Any]]:
+            return rows[0][1] if rows else []
+
+        loader = self._loader("interfaces", reads.INTERFACES_OF, build, lambda v: v[0])
+        ports: list[list[Any]] = await loader.load(system_uid)
+        page = reads.ports_page(ports, first, after)
+        return [Interface.of_values(values, self.prefix, self) for values in page]
 
     async def interface(self, uid: str) -> Interface | None:
-        def build(rows: list[dict[str, Any]]) -> Interface | None:
-            return Interface.of(rows[0], self) if rows else None
+        def build(rows: list[Any]) -> Interface | None:
+            return Interface.of_values(rows[0], self.prefix, self) if rows else None
 
-        found: Interface | None = await self._loader(
-            "interface", reads.INTERFACES_BY_UID, build
-        ).load(uid)
+        loader = self._loader("interface", reads.INTERFACES_BY_UID, build, self._by_id)
+        found: Interface | None = await loader.load(uid)
         return found
 
     async def link(self, uid: str) -> Link | None:
-        def build(rows: list[dict[str, Any]]) -> Link | None:
-            return Link.of(rows[0], self) if rows else None
+        def build(rows: list[Any]) -> Link | None:
+            return Link.of_values(rows[0], self.prefix, self) if rows else None
 
-        found: Link | None = await self._loader("link", reads.LINKS_BY_UID, build).load(uid)
+        loader = self._loader("link", reads.LINKS_BY_UID, build, self._by_id)
+        found: Link | None = await loader.load(uid)
         return found
 
     async def system(self, uid: str) -> System | None:
-        def build(rows: list[dict[str, Any]]) -> System | None:
-            return System.of(rows[0], self) if rows else None
+        def build(rows: list[Any]) -> System | None:
+            return System.of_values(rows[0], self.prefix, self) if rows else None
 
-        found: System | None = await self._loader("system", reads.SYSTEMS_BY_UID, build).load(uid)
+        loader = self._loader("system", reads.SYSTEMS_BY_UID, build, self._by_id)
+        found: System | None = await loader.load(uid)
         return found
