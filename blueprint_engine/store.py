@@ -80,8 +80,10 @@ MERGE_TRANSCEIVERS = Query(
     """
     UNWIND $rows AS r
     MATCH (i:Interface {uid: $bp + '/' + r.interface})
-    CREATE (x:Transceiver {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, media: r.media})
-    CREATE (i)-[:HAS_TRANSCEIVER]->(x)
+    // an existing port may hold its optic already (a port freed by a re-cabling)
+    MERGE (x:Transceiver {uid: $bp + '/' + r.id})
+    ON CREATE SET x.blueprint = $bp, x.id = r.id, x.media = r.media
+    MERGE (i)-[:HAS_TRANSCEIVER]->(x)
     """,
 )
 MERGE_LINKS = Query(
