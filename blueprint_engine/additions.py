@@ -125,13 +125,12 @@ def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
     fragment.interfaces = [x for x in parts.interfaces if x.system in new_systems]
     # ports of existing switches (the spines' unused ports a new rack cables)
     cabled = [x for x in parts.interfaces if x.system not in new_systems]
-    kept_ports = {x.id for x in cabled}  # their optics stay with them on an undo
     write_parts(ctx.graph, ctx.tx, ctx.blueprint, fragment, cabled)
     added: list[tuple[str, str]] = [
         *(("Rack", x.id) for x in parts.racks),
         *(("System", x.id) for x in parts.systems),
         *(("Interface", x.id) for x in fragment.interfaces),
-        *(("Transceiver", x.id) for x in parts.transceivers if x.interface not in kept_ports),
+        *(("Transceiver", x.id) for x in parts.transceivers),
         *(("Link", x.id) for x in parts.links),
         *(("BgpSession", x.id) for x in parts.sessions),
         *(("RoutingZone", x.id) for x in parts.routing_zones),
