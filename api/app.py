@@ -68,10 +68,11 @@ class FabricGraphQL(GraphQL[Context, None]):
         self.graph, self.settings, self.tokens = graph, settings, tokens
         self.blueprints = blueprints
 
-    def encode_json(self, data: object) -> bytes:
+    def encode_json(self, data: object) -> str:
         # orjson: a large nested read (every port of 500 switches) encodes in a tenth of
-        # the time json.dumps takes; same JSON for every value a schema type can return
-        return orjson.dumps(data)
+        # the time json.dumps takes; same JSON for every value a schema type can return.
+        # Text, not bytes: the WebSocket transport sends bytes as binary frames
+        return orjson.dumps(data).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         header = request.headers.get("authorization")
