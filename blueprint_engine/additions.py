@@ -25,14 +25,16 @@ from blueprint_engine.edit_model import (
     NodeRef,
     Params,
     added,
+    modified,
     text,
 )
-from blueprint_engine.edits import DeleteNodes
+from blueprint_engine.edits import DeleteNodes, SetPortAddresses
 from blueprint_engine.errors import ValidationError
 from blueprint_engine.model import (
     Allocation,
     BlueprintDesign,
-    Interface,
+    Link,
+    LinkRole,
     Overlay,
     Pool,
     Rack,
@@ -49,9 +51,12 @@ SKELETON = Query(
     MATCH (b:Blueprint {name: $bp})
     CALL (b) {
       MATCH (b)-[:HAS_SYSTEM]->(s:System {role: 'spine'}) WHERE $with_spines
-      OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
-      WITH s, collect(i.name) AS used
-      RETURN collect(s {.*, used: used}) AS spines
+      OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
+      OPTIONAL MATCH (l)-[:ENDPOINT {side: 'a'}]->(a:Interface)
+      OPTIONAL MATCH (l)-[:ENDPOINT {side: 'b'}]->(z:Interface)
+      WITH s, collect(CASE WHEN l IS NULL THEN NULL
+                      ELSE [l.id, a.id, z.id, l.role, l.speed_mbps] END) AS links
+      RETURN collect(s {.*, links: links}) AS spines
     }
     CALL (b) {
       MATCH (b)-[:HAS_RACK]->(k:Rack)
@@ -102,8 +107,8 @@ def _skeleton(
             System(s["id"], s["hostname"], Role.SPINE, None, s["logical_device"],
                    s["device_profile"], s["asn"], s["loopback"], tuple(s["ports"]))
         )  # fmt: skip
-        skeleton.interfaces.extend(
-            Interface(f"{s['id']}:{name}", s["id"], name, 0) for name in s["used"]
+        skeleton.links.extend(
+            Link(ident, a, b, LinkRole(role), speed) for ident, a, b, role, speed in s["links"]
         )
     skeleton.racks = [
         Rack(k["id"], k["rack_type"], (), (), k["redundancy"])  # members are not needed
@@ -125,18 +130,34 @@ def _skeleton(
 
 
 def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
-    write_parts(ctx.graph, ctx.tx, ctx.blueprint, parts.as_design(ctx.blueprint, overlay))
+    new_systems = {x.id for x in parts.systems}
+    fragment = parts.as_design(ctx.blueprint, overlay)
+    fragment.interfaces = [x for x in parts.interfaces if x.system in new_systems]
+    # ports of existing switches (the spines' unused ports a new rack cables)
+    cabled = [x for x in parts.interfaces if x.system not in new_systems]
+    write_parts(ctx.graph, ctx.tx, ctx.blueprint, fragment, cabled)
+    cabled_ids = {x.id for x in cabled}
+    labelled = [
+        (label, ident)
+        for label, ident in parts.labelled_ids()
+        if not (label == "Interface" and ident in cabled_ids)
+    ]
     nodes: list[NodeRef] = [
         {"label": label, "prop": "uid", "value": f"{ctx.blueprint}/{ident}"}
-        for label, ident in parts.labelled_ids()
+        for label, ident in labelled
     ]
     nodes += [
         {"label": "Resource", "prop": "key", "value": f"{ctx.blueprint}/{a.pool}/{a.value}"}
         for a in parts.allocations
     ]
-    diff = [added(label, ident) for label, ident in parts.labelled_ids()]
+    diff = [added(label, ident) for label, ident in labelled]
     diff += [_resource(a) for a in parts.allocations]
-    return Applied(diff=diff, inverse=[DeleteNodes(nodes).as_edit()])
+    diff += [modified("Interface", x.id, "ipv4", None, x.ipv4) for x in cabled]
+    inverse = [DeleteNodes(nodes).as_edit()]
+    if cabled:
+        ports: list[dict[str, Any]] = [{"id": x.id, "ipv4": None} for x in cabled]
+        inverse.append(SetPortAddresses(ports).as_edit())
+    return Applied(diff=diff, inverse=inverse)
 
 
 def _resource(allocation: Allocation) -> DiffEntry:

@@ -32,6 +32,7 @@ from blueprint_engine.design_networks import (
     virtual_network,
 )
 from blueprint_engine.design_parts import DesignParts, apply_parts
+from blueprint_engine.design_ports import complete_ports
 from blueprint_engine.design_racks import (
     FabricBuilder,
     PortsExhaustedError,
@@ -118,6 +119,7 @@ def build_design(
         for spec in template.virtual_networks
     ]
     parts.allocations = allocator.allocations
+    parts.interfaces = complete_ports(catalogue, parts.systems, parts.interfaces)
     design = BlueprintDesign(blueprint_name, template.name, template.overlay, pools=list(pools))
     return apply_parts(design, parts)
 
@@ -147,15 +149,19 @@ def add_rack(
             f"blueprint {design.name} has no spines", allowed="a blueprint built from a template"
         )
     used: dict[str, list[str]] = {spine.id: [] for spine in spines}
-    for interface in design.interfaces:
-        if interface.system in used:
-            used[interface.system].append(interface.name)
+    for link in design.links:  # a spine's used ports are its cabled ones
+        for end in (link.a, link.b):
+            system, _, port = end.partition(":")
+            if system in used:
+                used[system].append(port)
     allocator = Allocator(design.pools, _state(design, pool_state))
     allocator.ensure(rack_demand(rack, len(spines)))
     builder = FabricBuilder(catalogue, design.overlay, allocator, spines, used)
     number = max((rack_number(existing.id) for existing in design.racks), default=0) + 1
     parts = builder.rack(number, rack)
     parts.allocations = allocator.allocations
+    # the spines' ports exist already: only the new switches' unused ports are added
+    parts.interfaces = complete_ports(catalogue, parts.systems, parts.interfaces)
     return parts
 
 

@@ -73,4 +73,8 @@ def apply_parts(design: BlueprintDesign, parts: DesignParts) -> BlueprintDesign:
     merged = replace(design)
     for item in fields(parts):
         setattr(merged, item.name, [*getattr(design, item.name), *getattr(parts, item.name)])
+    # a port of an existing switch that the parts cable replaces its unused interface
+    cabled = {interface.id: interface for interface in parts.interfaces}
+    kept = [i for i in design.interfaces if i.id not in cabled]
+    merged.interfaces = kept + [i for i in parts.interfaces]
     return merged

@@ -107,13 +107,14 @@ RACK_MEMBERS = Query(
     OPTIONAL MATCH (k)<-[:IN_RACK]-(s:System)
     OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
     OPTIONAL MATCH (l:Link)-[:ENDPOINT]->(i)
-    // both ends of the rack's links: the spine ports they used are freed with them
+    // both ends of the rack's links: the optics of the spine ports they used go with
+    // them, the spine ports stay (unused: see FREED_PORTS)
     OPTIONAL MATCH (l)-[:ENDPOINT]->(e:Interface)
     WITH k, s, i, l, e
     UNWIND [i, e] AS end
     OPTIONAL MATCH (end)-[:HAS_TRANSCEIVER]->(x:Transceiver)
     OPTIONAL MATCH (b:BgpSession)-[:PEER]->(s)
-    WITH k, collect(DISTINCT s) + collect(DISTINCT end) + collect(DISTINCT x)
+    WITH k, collect(DISTINCT s) + collect(DISTINCT i) + collect(DISTINCT x)
             + collect(DISTINCT l) + collect(DISTINCT b) AS parts
     UNWIND ([k] + parts) AS n
     WITH DISTINCT n
@@ -122,6 +123,26 @@ RACK_MEMBERS = Query(
     UNWIND all AS m
     RETURN elementId(m) AS eid, labels(m)[0] AS kind,
            CASE WHEN m:Resource THEN m.pool + '/' + m.value ELSE m.id END AS id
+    """,
+)
+# ports of switches outside the rack cabled to it: they stay, without their address
+FREED_PORTS = Query(
+    "edit.freed_ports",
+    """
+    MATCH (k:Rack {uid: $bp + '/' + $rack})<-[:IN_RACK]-(:System)-[:HAS_INTERFACE]->
+          (:Interface)<-[:ENDPOINT]-(:Link)-[:ENDPOINT]->(e:Interface)<-[:HAS_INTERFACE]-(o:System)
+    WHERE NOT (o)-[:IN_RACK]->(k)
+    RETURN DISTINCT e.id AS id, e.ipv4 AS ipv4 ORDER BY id
+    """,
+)
+SET_PORT_ADDRESSES = Query(
+    "edit.set_port_addresses",
+    """
+    UNWIND $ports AS p
+    MATCH (i:Interface {uid: $bp + '/' + p.id})
+    WITH i, p, i.ipv4 AS before
+    SET i.ipv4 = p.ipv4
+    RETURN i.id AS id, before
     """,
 )
 VN_MEMBERS = Query(
@@ -303,6 +324,37 @@ def _delete_rows(ctx: EditContext, rows: list[Row]) -> Applied:
 
 
 @dataclass(frozen=True)
+class SetPortAddresses(Params):
+    """Set the address of existing ports (the inverse of cabling or freeing them)."""
+
+    KIND = "set_port_addresses"
+    ports: list[dict[str, Any]]
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> SetPortAddresses:
+        ports: list[dict[str, Any]] = []
+        for port in items(params, "ports", 10 * MAX_EDITS_PER_BATCH):
+            if not isinstance(port, Mapping) or not isinstance(port.get("id"), str):
+                raise ValidationError(
+                    "each port must name its id", allowed='{"id": str, "ipv4": str | null}'
+                )
+            ipv4 = port.get("ipv4")
+            if ipv4 is not None and not isinstance(ipv4, str):
+                raise ValidationError("a port's ipv4 must be a string or null", allowed="a/len")
+            ports.append({"id": port["id"], "ipv4": ipv4})
+        return cls(ports)
+
+
+def set_port_addresses(ctx: EditContext, edit: SetPortAddresses) -> Applied:
+    rows = ctx.graph.run(ctx.tx, SET_PORT_ADDRESSES, bp=ctx.blueprint, ports=edit.ports)
+    after = {p["id"]: p["ipv4"] for p in edit.ports}
+    return Applied(
+        diff=[modified("Interface", r["id"], "ipv4", r["before"], after[r["id"]]) for r in rows],
+        inverse=[SetPortAddresses([{"id": r["id"], "ipv4": r["before"]} for r in rows]).as_edit()],
+    )
+
+
+@dataclass(frozen=True)
 class RemoveRack(Params):
     KIND = "remove_rack"
     rack: str
@@ -318,7 +370,14 @@ def remove_rack(ctx: EditContext, edit: RemoveRack) -> Applied:
     ]
     if not rows:
         raise NotFoundError(f"no rack {edit.rack!r} in blueprint {ctx.blueprint!r}")
-    return _delete_rows(ctx, rows)
+    freed = ctx.graph.run(ctx.tx, FREED_PORTS, bp=ctx.blueprint, rack=edit.rack)
+    removed_ = _delete_rows(ctx, rows)
+    unset = set_port_addresses(
+        ctx, SetPortAddresses([{"id": r["id"], "ipv4": None} for r in freed])
+    )
+    removed_.diff.extend(unset.diff)
+    removed_.inverse.extend(unset.inverse)  # after the restore: the links are back first
+    return removed_
 
 
 @dataclass(frozen=True)
@@ -440,5 +499,6 @@ BASE_KINDS: tuple[EditKind[Any], ...] = (
     EditKind("set_deploy_mode", SetDeployMode.parse, set_deploy_mode),
     EditKind("restore", Restore.parse, restore, public=False),
     EditKind("delete_nodes", DeleteNodes.parse, delete_nodes, public=False),
+    EditKind("set_port_addresses", SetPortAddresses.parse, set_port_addresses, public=False),
     EditKind("apply_edits", ApplyEdits.parse, apply_edits, public=False),
 )

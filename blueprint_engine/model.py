@@ -49,6 +49,7 @@ class Interface:
     name: str  # swp1.. on switches, eth0.. on servers
     speed_mbps: int
     ipv4: str | None = None  # "10.1.0.0/31" (address/prefix) when L3
+    breakouts: tuple[str, ...] = ()  # breakout modes of the port: "4x25000"
 
 
 @dataclass(frozen=True)

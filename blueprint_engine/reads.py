@@ -8,33 +8,56 @@ Each read runs in its own read transaction, or in a given one: a staged view
 
 from __future__ import annotations
 
+import functools
+import re
 from collections import defaultdict
 from typing import Any
 
 from blueprint_engine.db import Graph, Query, Row, Tx
 
+MAX_PAGE = 10_000  # the largest page a list returns (limit / first are capped to it)
+
+
+def natural_key(expr: str) -> str:
+    """Cypher for the natural sort key of string ``expr``: every run of digits padded
+    to 12 characters, so ``leaf2`` sorts before ``leaf10`` (``expr`` is a fixed
+    property reference of a query below, never a value)."""
+    pad = "CASE WHEN k.run = '' THEN '' ELSE substring('000000000000', size(k.run)) + k.run END"
+    step = (
+        f"CASE WHEN c >= '0' AND c <= '9' THEN {{key: k.key, run: k.run + c}} "
+        f"ELSE {{key: k.key + {pad} + c, run: ''}} END"
+    )
+    folded = f"reduce(k = {{key: '', run: ''}}, c IN split({expr}, '') | {step})"
+    return f"[k IN [{folded}] | k.key + {pad}][0]"
+
+
 SYSTEMS = Query(
     "reads.systems",
-    """
-    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
-    WHERE ($role IS NULL OR s.role = $role) AND ($rack IS NULL OR EXISTS {
-            MATCH (s)-[:IN_RACK]->(:Rack {id: $rack}) })
+    f"""
+    MATCH (:Blueprint {{name: $bp}})-[:HAS_SYSTEM]->(s:System)
+    WHERE ($role IS NULL OR s.role = $role) AND ($rack IS NULL OR EXISTS {{
+            MATCH (s)-[:IN_RACK]->(:Rack {{id: $rack}}) }})
       AND ($name IS NULL OR s.hostname CONTAINS $name)
+    WITH s, {natural_key("s.id")} AS key
+    WHERE $after IS NULL OR key > $after
     OPTIONAL MATCH (s)-[:IN_RACK]->(k:Rack)
-    RETURN s {.uid, .id, .hostname, .role, .asn, .loopback, .device_profile,
-              .logical_device, .deploy_mode, rack: k.id} AS row
-    ORDER BY s.id SKIP $offset LIMIT $limit
+    RETURN s {{.uid, .id, .hostname, .role, .asn, .loopback, .device_profile,
+              .logical_device, .deploy_mode, rack: k.id, cursor: key}} AS row
+    ORDER BY key SKIP $offset LIMIT $limit
     """,
 )
 LINKS = Query(
     "reads.links",
-    """
-    MATCH (l:Link {blueprint: $bp})
+    f"""
+    MATCH (l:Link {{blueprint: $bp}})
     WHERE $role IS NULL OR l.role = $role
-    MATCH (l)-[ea:ENDPOINT {side: 'a'}]->(a:Interface)
-    MATCH (l)-[eb:ENDPOINT {side: 'b'}]->(b:Interface)
-    RETURN l {.uid, .id, .role, .speed_mbps, .subnet, a: a.id, b: b.id} AS row
-    ORDER BY l.id SKIP $offset LIMIT $limit
+    WITH l, {natural_key("l.id")} AS key
+    WHERE $after IS NULL OR key > $after
+    MATCH (l)-[ea:ENDPOINT {{side: 'a'}}]->(a:Interface)
+    MATCH (l)-[eb:ENDPOINT {{side: 'b'}}]->(b:Interface)
+    RETURN l {{.uid, .id, .role, .speed_mbps, .subnet, a: a.id, b: b.id, a_uid: a.uid,
+              b_uid: b.uid, cursor: key}} AS row
+    ORDER BY key SKIP $offset LIMIT $limit
     """,
 )
 SESSIONS = Query(
@@ -78,31 +101,84 @@ POOLS = Query(
     ORDER BY p.id
     """,
 )
+# Child levels: one statement for all parents, answered as ONE record of lists (the
+# driver's cost is per record and per decoded value: a map repeats its keys in every
+# row, a list does not). An interface row is a list in the order of IF_FIELDS.
+IF_FIELDS = ("id", "name", "speed_mbps", "ipv4", "breakouts", "system", "link", "transceiver")
+_INTERFACE_ROW = "[i.id, i.name, i.speed_mbps, i.ipv4, i.breakouts, i.system, l.id, x.id]"
+# every port of each parent system, as [system uid, [interface row, ...]] (sorted and
+# paged by ``ports_page``)
 INTERFACES_OF = Query(
     "reads.interfaces_of_systems",
-    """
+    f"""
     UNWIND $uids AS uid
-    MATCH (s:System {uid: uid})-[:HAS_INTERFACE]->(i:Interface)
+    MATCH (s:System {{uid: uid}})-[:HAS_INTERFACE]->(i:Interface)
     OPTIONAL MATCH (i)<-[:ENDPOINT]-(l:Link)
     OPTIONAL MATCH (i)-[:HAS_TRANSCEIVER]->(x:Transceiver)
-    RETURN uid AS parent, i {.uid, .id, .name, .speed_mbps, .ipv4, link: l.uid,
-                             transceiver: x.id} AS row
-    ORDER BY row.name
+    WITH uid, collect({_INTERFACE_ROW}) AS ports
+    RETURN collect([uid, ports]) AS found
     """,
 )
+INTERFACES_BY_UID = Query(
+    "reads.interfaces_by_uid",
+    f"""
+    UNWIND $uids AS uid
+    MATCH (i:Interface {{uid: uid}})
+    OPTIONAL MATCH (i)<-[:ENDPOINT]-(l:Link)
+    OPTIONAL MATCH (i)-[:HAS_TRANSCEIVER]->(x:Transceiver)
+    RETURN collect({_INTERFACE_ROW}) AS found
+    """,
+)
+LINK_FIELDS = ("id", "role", "speed_mbps", "subnet", "a", "b")
 LINKS_BY_UID = Query(
     "reads.links_by_uid",
     """
     UNWIND $uids AS uid
     MATCH (l:Link {uid: uid})
     MATCH (l)-[:ENDPOINT {side: 'a'}]->(a:Interface), (l)-[:ENDPOINT {side: 'b'}]->(b:Interface)
-    RETURN uid AS parent, l {.uid, .id, .role, .speed_mbps, .subnet, a: a.id, b: b.id} AS row
+    RETURN collect([l.id, l.role, l.speed_mbps, l.subnet, a.id, b.id]) AS found
+    """,
+)
+SYSTEM_FIELDS = ("id", "hostname", "role", "asn", "loopback", "device_profile",
+                 "logical_device", "deploy_mode", "rack")  # fmt: skip
+SYSTEMS_BY_UID = Query(
+    "reads.systems_by_uid",
+    """
+    UNWIND $uids AS uid
+    MATCH (s:System {uid: uid})
+    OPTIONAL MATCH (s)-[:IN_RACK]->(k:Rack)
+    RETURN collect([s.id, s.hostname, s.role, s.asn, s.loopback, s.device_profile,
+                    s.logical_device, s.deploy_mode, k.id]) AS found
     """,
 )
 
 
-def page(limit: int, offset: int) -> dict[str, int]:
-    return {"limit": max(0, min(limit, 10_000)), "offset": max(0, offset)}
+@functools.lru_cache(maxsize=65_536)
+def sort_key(name: str) -> str:
+    """The natural sort key of ``name`` in Python: the same string ``natural_key``
+    computes in Cypher (digit runs padded to 12), so cursors mean the same on both."""
+    return "".join(part.zfill(12) if part.isdigit() else part for part in _DIGITS.split(name))
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def ports_page(rows: list[list[Any]], first: int, after: str | None) -> list[list[Any]]:
+    """A parent's interface rows (``IF_FIELDS`` lists) in natural order of names, the
+    page after cursor ``after``."""
+    keyed = sorted(((sort_key(r[1]), r) for r in rows), key=lambda kr: kr[0])
+    return [r for k, r in keyed if after is None or k > after][:first]
+
+
+def clamp(first: int) -> int:
+    """A page size within 0..MAX_PAGE."""
+    return max(0, min(first, MAX_PAGE))
+
+
+def page(limit: int, offset: int, after: str | None = None) -> dict[str, Any]:
+    """Cypher page parameters: at most ``MAX_PAGE`` rows, after cursor ``after`` (the
+    natural sort key of the last row of the previous page) when given."""
+    return {"limit": clamp(limit), "offset": max(0, offset), "after": after}
 
 
 def rows(graph: Graph, query: Query, **params: Any) -> list[dict[str, Any]]:

@@ -61,8 +61,18 @@ MERGE_INTERFACES = Query(
     UNWIND $rows AS r
     MATCH (s:System {uid: $bp + '/' + r.system})
     CREATE (i:Interface {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, system: r.system,
-                         name: r.name, speed_mbps: r.speed_mbps, ipv4: r.ipv4})
+                         name: r.name, speed_mbps: r.speed_mbps, ipv4: r.ipv4,
+                         breakouts: r.breakouts})
     CREATE (s)-[:HAS_INTERFACE]->(i)
+    """,
+)
+# a port that exists already (a spine's unused port an added rack cables): its address
+CABLE_PORTS = Query(
+    "blueprint.cable_ports",
+    """
+    UNWIND $rows AS r
+    MATCH (i:Interface {uid: $bp + '/' + r.id})
+    SET i.ipv4 = r.ipv4
     """,
 )
 MERGE_TRANSCEIVERS = Query(
@@ -70,8 +80,10 @@ MERGE_TRANSCEIVERS = Query(
     """
     UNWIND $rows AS r
     MATCH (i:Interface {uid: $bp + '/' + r.interface})
-    CREATE (x:Transceiver {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, media: r.media})
-    CREATE (i)-[:HAS_TRANSCEIVER]->(x)
+    // an existing port may hold its optic already (a port freed by a re-cabling)
+    MERGE (x:Transceiver {uid: $bp + '/' + r.id})
+    ON CREATE SET x.blueprint = $bp, x.id = r.id, x.media = r.media
+    MERGE (i)-[:HAS_TRANSCEIVER]->(x)
     """,
 )
 MERGE_LINKS = Query(
@@ -224,7 +236,7 @@ def design_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any
             MERGE_SYSTEMS,
             _rows(design.systems, role=lambda s: str(s.role), ports=lambda s: list(s.ports)),
         ),
-        (MERGE_INTERFACES, _rows(design.interfaces)),
+        (MERGE_INTERFACES, _rows(design.interfaces, breakouts=lambda i: list(i.breakouts))),
         (MERGE_TRANSCEIVERS, _rows(design.transceivers)),
         (MERGE_LINKS, _rows(design.links, role=lambda link: str(link.role))),
         (MERGE_SESSIONS, _rows(design.sessions)),
@@ -303,8 +315,13 @@ def write_design(
     graph.write_tx(work)
 
 
-def write_parts(graph: Graph, tx: Tx, bp: str, design: BlueprintDesign) -> None:
-    """Write the nodes of ``design`` (possibly a fragment, e.g. one new rack) into ``bp``."""
+def write_parts(
+    graph: Graph, tx: Tx, bp: str, design: BlueprintDesign, cabled: Sequence[Any] = ()
+) -> None:
+    """Write the nodes of ``design`` (possibly a fragment, e.g. one new rack) into ``bp``;
+    ``cabled`` are interfaces that exist already and get their link's address."""
+    if cabled:
+        graph.run(tx, CABLE_PORTS, bp=bp, rows=[{"id": i.id, "ipv4": i.ipv4} for i in cabled])
     for query, rows in design_rows(design):
         for batch in _batched(rows):
             graph.run(tx, query, bp=bp, rows=list(batch))

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from blueprint_engine.db import Graph
 from blueprint_engine.events import Publisher
 from telemetry import anomalies, causes, expectations
-from telemetry.evaluate import Verdict, evaluate_interface, evaluate_session, evaluate_system
+from telemetry.evaluate import (
+    Verdict,
+    evaluate_interface,
+    evaluate_session,
+    evaluate_system,
+    evaluate_unused_port,
+)
 from telemetry.expectations import Scope
 from telemetry.model import ObservationKind as K
 
@@ -88,6 +94,8 @@ def verdicts(graph: Graph, bp: str, scope: Scope, now: float) -> list[Verdict]:
         found += evaluate_interface(f, now)
     for s in fetched.sessions:
         found += evaluate_session(s)
+    for u in fetched.unused:
+        found += evaluate_unused_port(u)
     return found
 
 

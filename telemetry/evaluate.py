@@ -205,6 +205,46 @@ class InterfaceFacts:
     optics_obs: Value | None = None
 
 
+@dataclass(frozen=True)
+class UnusedPortFacts:
+    """A switch port intent says is unused (no link): it should hear nobody."""
+
+    interface: str
+    name: str
+    owner: Managed
+    iface_obs: Value | None = None
+    lldp_obs: Value | None = None
+
+
+def evaluate_unused_port(f: UnusedPortFacts) -> list[Verdict]:
+    """Carrier or an LLDP neighbour on an unused port: something is plugged in that
+    intent does not know (a cabling anomaly on the port)."""
+    iface, lldp = f.iface_obs, f.lldp_obs
+    carrier = bool(iface and iface.get("oper_up"))
+    neighbor = lldp.get("neighbor") if lldp else None
+    broken: bool | None
+    if not f.owner.deployed:
+        broken = False
+    elif _unknown_unless(f.owner) or (iface is None and lldp is None):
+        broken = None
+    else:
+        broken = carrier or neighbor is not None
+    seen = f"{neighbor}:{lldp.get('port') if lldp else ''}" if neighbor else "nobody"
+    return [
+        Verdict(
+            AnomalyType.CABLING,
+            f.interface,
+            "Interface",
+            f.owner.system,
+            broken,
+            {"neighbor": None, "oper_up": False},
+            {"neighbor": neighbor, "oper_up": carrier},
+            f"{f.interface} is unused in intent but has "
+            + (f"an LLDP neighbour {seen}" if neighbor else "carrier" if carrier else "nothing"),
+        )
+    ]
+
+
 def evaluate_interface(f: InterfaceFacts, now: float) -> list[Verdict]:
     """Oper up, LLDP neighbour = the link's other end, transceiver healthy."""
     owner = f.owner.system

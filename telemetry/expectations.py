@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.db import Graph, Query
-from telemetry.evaluate import InterfaceFacts, Managed, PeerEnd, SessionEnd, SessionFacts
+from telemetry.evaluate import (
+    InterfaceFacts,
+    Managed,
+    PeerEnd,
+    SessionEnd,
+    SessionFacts,
+    UnusedPortFacts,
+)
 from telemetry.model import observation_uid
 
 DEVICE_OF = "head([(SYS)<-[:ASSIGNED_TO]-(d:Device) | d {.deploy_mode, .deviation}])"
@@ -47,6 +54,17 @@ INTERFACE_INTENT = Query(
            {{interface: pi.id, name: pi.name, system: ps.id, hostname: ps.hostname,
              role: ps.role, has_device: EXISTS {{ (ps)<-[:ASSIGNED_TO]-(:Device) }}}} AS peer,
            head([(i)-[:HAS_TRANSCEIVER]->(x:Transceiver) | x {{.id, .media}}]) AS transceiver
+    """,
+)
+# switch ports with no link among the ids (intent: unused, hearing nobody)
+UNUSED_INTENT = Query(
+    "telemetry.facts.unused_ports",
+    f"""
+    UNWIND $ids AS id
+    MATCH (s:System)-[:HAS_INTERFACE]->(i:Interface {{uid: $bp + '/' + id}})
+    WHERE s.role <> 'server' AND NOT EXISTS {{ (i)<-[:ENDPOINT]-(:Link) }}
+    RETURN i.id AS interface, i.name AS name, s.id AS system, s.hostname AS hostname,
+           {_device("s")} AS device
     """,
 )
 SESSION_INTENT = Query(
@@ -167,6 +185,7 @@ class Facts:
     systems: list[Managed] = field(default_factory=list)
     interfaces: list[InterfaceFacts] = field(default_factory=list)
     sessions: list[SessionFacts] = field(default_factory=list)
+    unused: list[UnusedPortFacts] = field(default_factory=list)
 
 
 def facts(graph: Graph, bp: str, scope: Scope) -> Facts:
@@ -181,7 +200,13 @@ def facts(graph: Graph, bp: str, scope: Scope) -> Facts:
     sessions = (
         graph.read(SESSION_INTENT, bp=bp, ids=sorted(scope.sessions)) if scope.sessions else []
     )
+    cabled = {r["interface"] for r in ifaces}
+    rest = sorted(scope.interfaces - cabled)
+    unused = graph.read(UNUSED_INTENT, bp=bp, ids=rest) if rest else []
     uids: list[str] = []
+    for r in unused:
+        uids += _self_uids(bp, r["system"])
+        uids += [observation_uid(bp, k, r["system"], r["interface"]) for k in ("interface", "lldp")]
     for r in systems:
         uids += _self_uids(bp, r["system"])
     for r in ifaces:
@@ -204,6 +229,16 @@ def facts(graph: Graph, bp: str, scope: Scope) -> Facts:
     out.systems = [seen.managed(r["system"], r["hostname"], r["device"]) for r in systems]
     out.interfaces = [_interface(seen, r) for r in ifaces]
     out.sessions = [_session(seen, r) for r in sessions]
+    out.unused = [
+        UnusedPortFacts(
+            interface=r["interface"],
+            name=r["name"],
+            owner=seen.managed(r["system"], r["hostname"], r["device"]),
+            iface_obs=seen.value("interface", r["system"], r["interface"]),
+            lldp_obs=seen.value("lldp", r["system"], r["interface"]),
+        )
+        for r in unused
+    ]
     return out
 
 

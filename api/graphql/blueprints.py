@@ -7,11 +7,13 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.nodes import Selection
 
 from api.auth import Role
+from api.graphql import levels
 from api.graphql.common import call, require
 from api.graphql.context import Info
-from api.graphql.loaders import StagedRef
+from api.graphql.loaders import Reader, StagedRef
 from api.graphql.types import (
     BgpSession,
     DeviceConfig,
@@ -29,6 +31,11 @@ from api.graphql.types import (
 from blueprint_engine import reads
 from blueprint_engine.db import Query, Tx
 from blueprint_engine.staging import Revision as RevisionData
+
+
+def _selections(info: Info) -> list[Selection]:
+    """What the query selects below the field being resolved."""
+    return [child for field in info.selected_fields for child in field.selections]
 
 
 def _revision(r: RevisionData) -> Revision:
@@ -80,7 +87,11 @@ class Blueprint:
 
         return await call(info.context.blueprints.staging.read_staged, self.name, work, self.pinned)
 
-    @strawberry.field
+    @strawberry.field(
+        description="systems in natural order of ids (rack2 before rack10); at most "
+        f"{reads.MAX_PAGE} per page (limit or first), the next page after the cursor of "
+        "the last one; every level below is read with one statement per level"
+    )
     async def systems(
         self,
         info: Info,
@@ -89,17 +100,42 @@ class Blueprint:
         name: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[System]:
-        page = reads.page(limit, offset)
-        rows = await self._rows(info, reads.SYSTEMS, role=role, rack=rack, name=name, **page)
-        return [System.of(r, self._staged) for r in rows]
+        page = reads.page(limit if first is None else first, offset, after)
+        params = {"bp": self.name, "role": role, "rack": rack, "name": name, **page}
+        selections = _selections(info)
+        reader = Reader(info.context, self._staged, self.name)
 
-    @strawberry.field
+        def work(tx: Tx) -> list[System]:
+            return levels.read_systems(info.context.graph, tx, reader, params, selections)
+
+        return await call(reader.transaction, work)
+
+    @strawberry.field(
+        description="links in natural order of ids; at most "
+        f"{reads.MAX_PAGE} per page (limit or first), the next page after the cursor of "
+        "the last one"
+    )
     async def links(
-        self, info: Info, role: str | None = None, limit: int = 100, offset: int = 0
+        self,
+        info: Info,
+        role: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        first: int | None = None,
+        after: str | None = None,
     ) -> list[Link]:
-        rows = await self._rows(info, reads.LINKS, role=role, **reads.page(limit, offset))
-        return [Link.of(r) for r in rows]
+        page = reads.page(limit if first is None else first, offset, after)
+        params = {"bp": self.name, "role": role, **page}
+        selections = _selections(info)
+        reader = Reader(info.context, self._staged, self.name)
+
+        def work(tx: Tx) -> list[Link]:
+            return levels.read_links(info.context.graph, tx, reader, params, selections)
+
+        return await call(reader.transaction, work)
 
     @strawberry.field
     async def bgp_sessions(

@@ -11,6 +11,7 @@ from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from api.graphql.collect import CollectMutation
 from api.graphql.context import Info
 from api.graphql.devices import DeviceMutation, DeviceQuery, DeviceSubscription
+from api.graphql.execution import PlannedExecutionContext
 from api.graphql.impact import ImpactQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
@@ -65,4 +66,6 @@ def build_schema() -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+        # the blueprint's nested types complete from a plan per selection (see the module)
+        execution_context_class=PlannedExecutionContext,
     )

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.scalars import JSON
 
-from api.graphql.context import Info
-from api.graphql.loaders import StagedRef, loader
+from blueprint_engine import reads
 
 
 def pick(cls: Any, row: dict[str, Any]) -> Any:
@@ -18,26 +18,77 @@ def pick(cls: Any, row: dict[str, Any]) -> Any:
     return cls(**{n: row.get(n) for n in names if not n.startswith("_")})
 
 
+class ChildReader(Protocol):
+    """Loads a child a level read did not attach (``api.graphql.loaders.Reader``)."""
+
+    def interface(self, uid: str) -> Awaitable[Interface | None]: ...
+    def link(self, uid: str) -> Awaitable[Link | None]: ...
+    def system(self, uid: str) -> Awaitable[System | None]: ...
+    def interfaces(
+        self, system_uid: str, first: int, after: str | None
+    ) -> Awaitable[list[Interface]]: ...
+
+
+def _later(reader: ChildReader | None, load: Callable[[ChildReader], Awaitable[Any]]) -> Any:
+    """A child not read with its level (a shape the level reader did not plan): loaded
+    by the request's dataloader; graphql-core awaits what a resolver returns."""
+    if reader is None:
+        raise GraphQLError("this object was built without a reader for its children")
+    return load(reader)
+
+
 @strawberry.type
 class Link:
     uid: strawberry.Private[str]
+    a_uid: strawberry.Private[str]
+    b_uid: strawberry.Private[str]
+    reader: strawberry.Private[ChildReader | None] = None  # loads unplanned children
+    a_obj: strawberry.Private[Interface | None] = None
+    b_obj: strawberry.Private[Interface | None] = None
     id: str
     role: str
     speed_mbps: int
     subnet: str | None
     a: str = strawberry.field(description="interface id of the A end (spine side)")
     b: str = strawberry.field(description="interface id of the B end")
+    cursor: str = strawberry.field(description="pass as `after` to list what follows")
+
+    @strawberry.field(description="the A end (spine side) with its system")
+    def a_end(self) -> Interface:
+        if self.a_obj is not None:
+            return self.a_obj
+        found: Interface = _later(self.reader, lambda r: r.interface(self.a_uid))
+        return found
+
+    @strawberry.field(description="the B end with its system")
+    def b_end(self) -> Interface:
+        if self.b_obj is not None:
+            return self.b_obj
+        found: Interface = _later(self.reader, lambda r: r.interface(self.b_uid))
+        return found
 
     @staticmethod
-    def of(row: dict[str, Any]) -> Link:
+    def of_values(values: list[Any], prefix: str, reader: ChildReader | None) -> Link:
+        """From a row of ``reads.LINKS_BY_UID`` (a list; uids are ``prefix`` + id)."""
+        ident, role, speed, subnet, a, b = values
+        return Link(uid=prefix + ident, a_uid=prefix + a, b_uid=prefix + b, reader=reader,
+                    id=ident, role=role, speed_mbps=speed, subnet=subnet, a=a, b=b,
+                    cursor=reads.sort_key(ident))  # fmt: skip
+
+    @staticmethod
+    def of(row: dict[str, Any], reader: ChildReader | None = None) -> Link:
         return Link(
             uid=row["uid"],
+            a_uid=row["a_uid"],
+            b_uid=row["b_uid"],
+            reader=reader,
             id=row["id"],
             role=row["role"],
             speed_mbps=row["speed_mbps"],
             subnet=row.get("subnet"),
             a=row["a"],
             b=row["b"],
+            cursor=reads.sort_key(row["id"]),
         )
 
 
@@ -45,38 +96,77 @@ class Link:
 class Interface:
     uid: strawberry.Private[str]
     link_uid: strawberry.Private[str | None]
-    staged: strawberry.Private[StagedRef] = None  # read from a staged view
+    system_uid: strawberry.Private[str]
+    reader: strawberry.Private[ChildReader | None] = None  # loads unplanned children
+    link_obj: strawberry.Private[Link | None] = None
+    system_obj: strawberry.Private[System | None] = None
     id: str
     name: str
-    speed_mbps: int
+    speed_mbps: int = strawberry.field(description="the port's speed in its device profile")
     ipv4: str | None
     transceiver: str | None
+    breakouts: list[str] = strawberry.field(description="breakout modes, e.g. 4x25000")
+    cabled: bool = strawberry.field(description="a link is cabled to this port")
+    enabled: bool = strawberry.field(
+        description="admin intent: a cabled port is intended up, an unused port down"
+    )
+    intent: str = strawberry.field(description="in_service (cabled) or unused")
+    cursor: str = strawberry.field(description="pass as `after` to list what follows")
 
     @strawberry.field(description="the link cabled to this interface, if any")
-    async def link(self, info: Info) -> Link | None:
-        if self.link_uid is None:
-            return None
-        row = await loader(info.context, "link", self.staged).load(self.link_uid)
-        return Link.of(row) if row else None
+    def link(self) -> Link | None:
+        if self.link_uid is None or self.link_obj is not None:
+            return self.link_obj
+        link_uid = self.link_uid
+        found: Link | None = _later(self.reader, lambda r: r.link(link_uid))
+        return found
+
+    @strawberry.field(description="the system this interface belongs to")
+    def system(self) -> System:
+        if self.system_obj is not None:
+            return self.system_obj
+        found: System = _later(self.reader, lambda r: r.system(self.system_uid))
+        return found
 
     @staticmethod
-    def of(row: dict[str, Any], staged: StagedRef = None) -> Interface:
+    def of_values(values: list[Any], prefix: str, reader: ChildReader | None) -> Interface:
+        """From a row of ``reads.INTERFACES_OF`` (a list; uids are ``prefix`` + id)."""
+        ident, name, speed, ipv4, breakouts, system, link, transceiver = values
+        cabled = link is not None
+        return Interface(uid=prefix + ident, link_uid=prefix + link if cabled else None,
+                         system_uid=prefix + system, reader=reader, id=ident, name=name,
+                         speed_mbps=speed, ipv4=ipv4, transceiver=transceiver,
+                         breakouts=breakouts or [], cabled=cabled, enabled=cabled,
+                         intent="in_service" if cabled else "unused",
+                         cursor=reads.sort_key(name))  # fmt: skip
+
+    @staticmethod
+    def of(row: dict[str, Any], reader: ChildReader | None = None) -> Interface:
+        cabled = bool(row.get("cabled"))
         return Interface(
             uid=row["uid"],
-            staged=staged,
             link_uid=row.get("link"),
+            system_uid=row["system_uid"],
+            reader=reader,
             id=row["id"],
             name=row["name"],
             speed_mbps=row["speed_mbps"],
             ipv4=row.get("ipv4"),
             transceiver=row.get("transceiver"),
+            breakouts=row.get("breakouts") or [],
+            cabled=cabled,
+            enabled=cabled,
+            intent="in_service" if cabled else "unused",
+            cursor=reads.sort_key(row["name"]),
         )
 
 
 @strawberry.type
 class System:
     uid: strawberry.Private[str]
-    staged: strawberry.Private[StagedRef] = None  # read from a staged view
+    reader: strawberry.Private[ChildReader | None] = None  # loads unplanned children
+    # pages of interfaces read with their level, by (first, after)
+    pages: strawberry.Private[dict[tuple[int, str | None], list[Interface]] | None] = None
     id: str
     hostname: str
     role: str
@@ -86,17 +176,33 @@ class System:
     device_profile: str | None
     logical_device: str
     deploy_mode: str | None
+    cursor: str = strawberry.field(description="pass as `after` to list what follows")
 
-    @strawberry.field
-    async def interfaces(self, info: Info) -> list[Interface]:
-        rows = await loader(info.context, "interfaces", self.staged).load(self.uid)
-        return [Interface.of(r, self.staged) for r in rows]
+    @strawberry.field(
+        description="every port (cabled or unused) in natural order of names; at most "
+        f"{reads.MAX_PAGE} per page, the next page after the cursor of the last one"
+    )
+    def interfaces(self, first: int = reads.MAX_PAGE, after: str | None = None) -> list[Interface]:
+        key = (reads.clamp(first), after)
+        if self.pages is not None and key in self.pages:
+            return self.pages[key]
+        found: list[Interface] = _later(self.reader, lambda r: r.interfaces(self.uid, *key))
+        return found
 
     @staticmethod
-    def of(row: dict[str, Any], staged: StagedRef = None) -> System:
+    def of_values(values: list[Any], prefix: str, reader: ChildReader | None) -> System:
+        """From a row of ``reads.SYSTEMS_BY_UID`` (a list; uids are ``prefix`` + id)."""
+        ident, hostname, role, asn, loopback, profile, logical, mode, rack = values
+        return System(uid=prefix + ident, reader=reader, id=ident, hostname=hostname,
+                      role=role, rack=rack, asn=asn, loopback=loopback,
+                      device_profile=profile, logical_device=logical, deploy_mode=mode,
+                      cursor=reads.sort_key(ident))  # fmt: skip
+
+    @staticmethod
+    def of(row: dict[str, Any], reader: ChildReader | None = None) -> System:
         return System(
             uid=row["uid"],
-            staged=staged,
+            reader=reader,
             id=row["id"],
             hostname=row["hostname"],
             role=row["role"],
@@ -106,6 +212,7 @@ class System:
             device_profile=row.get("device_profile"),
             logical_device=row["logical_device"],
             deploy_mode=row.get("deploy_mode"),
+            cursor=reads.sort_key(row["id"]),
         )
 
 

@@ -116,8 +116,9 @@ class Oracle:
         if kind == "transceiver":
             interface = next(t.interface for t in self.design.transceivers if t.id == element)
             return Failure(links=frozenset({self.link_of[interface]})), [interface]
-        if kind == "interface":
-            return Failure(links=frozenset({self.link_of[element]})), [element]
+        if kind == "interface":  # an unused port (no link) takes nothing with it
+            link = self.link_of.get(element)
+            return Failure(links=frozenset({link} if link else set())), [element]
         if kind == "link":
             return Failure(links=frozenset({element})), []
         incident = {link for link, ends in self.ends.items() if element in ends}

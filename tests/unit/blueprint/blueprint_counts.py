@@ -39,6 +39,12 @@ class Expected:
     evpn: bool
     routing_zones: int  # besides "default"
     virtual_networks: int
+    switch_ports: int = 0  # every port of every switch's device profile
+
+    @property
+    def interfaces(self) -> int:
+        """Every switch port (cabled or not) and one per server end of a link."""
+        return self.switch_ports + self.server_links
 
     @property
     def systems(self) -> int:
@@ -64,19 +70,27 @@ class Expected:
         )
 
 
+def profile_ports(profile: str) -> int:
+    """Physical ports of a device profile: the sum of its port ranges' counts."""
+    return sum(int(r["count"]) for r in raw_section("device_profiles")[profile]["ports"])
+
+
 def expected_for(template_name: str) -> Expected:
     template = raw_section("templates")[template_name]
     rack_types = raw_section("rack_types")
     spines = template["spines"]["count"]
     leafs = servers = racks = server_links = 0
+    switch_ports = spines * profile_ports(template["spines"]["device_profile"])
     for rack in template["racks"]:
         rack_type = rack_types[rack["rack_type"]]
+        leaf_profile = rack_type["leaf"]["device_profile"]
         rack_leafs = {"single": 1, "pair": 2}[rack_type["leafs"]]
         rack_servers = rack_type["servers"]["count"]
         homed = rack_leafs if rack_type["servers"]["homing"] == "dual" else 1
         links_per_leaf = rack_type["servers"].get("links_per_leaf", 1)
         racks += rack["count"]
         leafs += rack["count"] * rack_leafs
+        switch_ports += rack["count"] * rack_leafs * profile_ports(leaf_profile)
         servers += rack["count"] * rack_servers
         server_links += rack["count"] * rack_servers * homed * links_per_leaf
     networks = template.get("virtual_networks", [])
@@ -90,4 +104,5 @@ def expected_for(template_name: str) -> Expected:
         evpn=template["overlay"] == "evpn",
         routing_zones=len(template.get("routing_zones", [])),
         virtual_networks=len(networks),
+        switch_ports=switch_ports,
     )

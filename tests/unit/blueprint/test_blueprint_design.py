@@ -19,7 +19,33 @@ from blueprint_counts import TEMPLATES, expected_for, raw_section
 
 from blueprint_engine.catalogue import Catalogue
 from blueprint_engine.design import add_virtual_network, apply_parts, build_design
-from blueprint_engine.model import BlueprintDesign, LinkRole, Role
+from blueprint_engine.model import BlueprintDesign, Interface, LinkRole, Role
+
+
+def cabled(design: BlueprintDesign) -> list[Interface]:
+    """The interfaces at an end of a link."""
+    ends = {end for link in design.links for end in (link.a, link.b)}
+    return [i for i in design.interfaces if i.id in ends]
+
+
+def test_every_port_of_every_switch_profile_is_an_interface(
+    built: tuple[str, BlueprintDesign],
+) -> None:
+    """Port names and breakouts counted from the device profile YAML, not from the code."""
+    _, design = built
+    profiles = raw_section("device_profiles")
+    for system in design.systems:
+        if system.device_profile is None:
+            continue
+        expected = {
+            f"{r['prefix']}{r['first'] + n}": tuple(
+                f"{b['lanes']}x{b['speed_mbps']}" for b in r.get("breakouts", [])
+            )
+            for r in profiles[system.device_profile]["ports"]
+            for n in range(r["count"])
+        }
+        found = {i.name: i.breakouts for i in design.interfaces if i.system == system.id}
+        assert found == expected, system.id
 
 
 @pytest.fixture(scope="module", params=TEMPLATES)
@@ -46,7 +72,8 @@ def test_systems_racks_links_and_sessions_match_the_template(
         LinkRole.LEAF_SERVER: expected.server_links,
     }
     assert len(design.sessions) == expected.sessions
-    assert len(design.interfaces) == 2 * expected.links
+    assert len(cabled(design)) == 2 * expected.links
+    assert len(design.interfaces) == expected.interfaces
     assert len(design.transceivers) == 2 * expected.fabric_links + expected.server_links
     assert len(design.routing_zones) == 1 + expected.routing_zones
     assert len(design.virtual_networks) == expected.virtual_networks
@@ -74,7 +101,9 @@ def test_addresses_and_loopbacks_are_unique(built: tuple[str, BlueprintDesign]) 
     _, design = built
     addresses = [i.ipv4.partition("/")[0] for i in design.interfaces if i.ipv4]
     loopbacks = [s.loopback.partition("/")[0] for s in design.systems if s.loopback]
-    assert len(addresses) == len(design.interfaces)
+    ends = {i.id for i in cabled(design)}
+    assert len(addresses) == len(ends)
+    assert all(i.ipv4 is None for i in design.interfaces if i.id not in ends)
     assert len(loopbacks) == len(design.systems)
     assert len(set(addresses + loopbacks)) == len(addresses) + len(loopbacks)
 
@@ -137,7 +166,7 @@ def test_every_cabled_switch_port_has_a_transceiver_and_servers_have_none(
 ) -> None:
     _, design = built
     servers = {s.id for s in design.systems if s.role == Role.SERVER}
-    switch_interfaces = {i.id for i in design.interfaces if i.system not in servers}
+    switch_interfaces = {i.id for i in cabled(design) if i.system not in servers}
     assert {t.interface for t in design.transceivers} == switch_interfaces
     assert all(t.id == f"{t.interface}:xcvr" for t in design.transceivers)
 

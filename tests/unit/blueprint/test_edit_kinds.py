@@ -22,7 +22,7 @@ def test_one_registry_holds_every_kind_and_marks_the_engine_s_own_as_internal() 
         "set_property",
         "set_deploy_mode",
     }
-    assert set(INTERNAL_KINDS) == {"restore", "delete_nodes", "apply_edits"}
+    assert set(INTERNAL_KINDS) == {"restore", "delete_nodes", "set_port_addresses", "apply_edits"}
     assert set(REGISTRY) == set(PUBLIC_KINDS) | set(INTERNAL_KINDS)
 
 
