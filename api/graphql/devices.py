@@ -197,7 +197,8 @@ class DeviceAction:
 
 
 def _ops(info: Info) -> DeviceOps:
-    return DeviceOps(info.context.graph, redis.Redis.from_url(info.context.settings.redis_url))
+    client = redis.Redis.from_url(info.context.settings.redis_url)
+    return DeviceOps(info.context.graph, client, info.context.blueprints)
 
 
 async def _event(info: Info, serial: str, event: Event, wait: bool, **where: str) -> DeviceAction:

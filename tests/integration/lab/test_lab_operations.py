@@ -238,7 +238,7 @@ def test_a_worker_killed_mid_deployment_is_healed_by_the_reconciler(
 
     def healed() -> bool:
         device = devices.deploy_state(SERIAL)
-        return bool(device["golden_present"]) and running_is(blueprints, SERIAL, Stage.DRAIN)
+        return device.golden_present and running_is(blueprints, SERIAL, Stage.DRAIN)
 
     eventually(healed, timeout=120, interval=2)  # lease expiry + the next sweep
     assert devices.configs(SERIAL)["golden"] == running(devices, SERIAL)
