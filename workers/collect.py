@@ -40,16 +40,19 @@ from typing import Any
 import redis
 
 from blueprint_engine.db import Graph, Query
-from blueprint_engine.devices import Devices
+from blueprint_engine.devices import Devices, JudgeInputs, RoundFacts
 from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
-from telemetry.collect_intent import golden_stamps, read_intents
+from blueprint_engine.events import EventKind, publish
+from blueprint_engine.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
+from telemetry.collect_intent import read_intents
 from telemetry.collect_map import UNREACHABLE, ConfigFacts, DeviceIntent, observations
 from telemetry.engine import reevaluate
 from telemetry.ingest import ingest
-from telemetry.model import Observation, ObservationKind
+from telemetry.model import Observation
 from workers.app import GraphTask, app
 from workers.drivers import open_driver
 from workers.lease import lease_key
+from workers.outcome import Outcome, Status
 
 GETTERS = (
     "get_facts",
@@ -58,9 +61,9 @@ GETTERS = (
     "get_bgp_neighbors",
     "get_optics",
 )
-DEPLOYED_MODES = ("deploy", "drain")
 MAX_THREADS = 16
 ROUND_LOCK_TTL_S = 120.0
+RUNNING_ROUND_LOCK = "fabricgraph:collect:running-config"
 
 BLUEPRINTS_TO_COLLECT = Query(
     "collect.blueprints",
@@ -73,16 +76,6 @@ BLUEPRINTS_TO_COLLECT = Query(
 BLUEPRINT_EXISTS = Query(
     "collect.blueprint_exists",
     "OPTIONAL MATCH (b:Blueprint {name: $bp}) RETURN b IS NOT NULL AS found",
-)
-SET_LIVENESS = Query(
-    "collect.liveness",
-    """
-    UNWIND $rows AS r
-    MATCH (d:Device {serial: r.serial})
-    SET d.liveness = r.liveness, d.last_collected_at = r.at
-    FOREACH (_ IN CASE WHEN r.liveness = 'connected' THEN [1] ELSE [] END |
-             SET d.last_seen = datetime())
-    """,
 )
 
 
@@ -143,6 +136,32 @@ def config_facts(r: DeviceRound, deploying: bool, golden_at: str | None) -> Conf
     return ConfigFacts(r.intent.golden, running, r.intent.last_deploy)
 
 
+def reachable(getters: dict[str, Any]) -> bool:
+    """The device opened and answered ``get_facts`` (its liveness probe)."""
+    return (
+        UNREACHABLE not in getters
+        and "get_facts" in getters
+        and ("get_facts" not in (getters.get("errors") or {}))
+    )
+
+
+def _facts(r: DeviceRound, config: ConfigFacts | None, judge: JudgeInputs | None) -> RoundFacts:
+    serial = str(r.intent.serial)
+    if not reachable(r.getters):
+        return RoundFacts(serial, Liveness.UNAVAILABLE, r.at, r.error)
+    if config is None or judge is None:
+        return RoundFacts(serial, Liveness.CONNECTED, r.at)
+    return RoundFacts(
+        serial,
+        Liveness.CONNECTED,
+        r.at,
+        None,
+        config.running,
+        judge.judge(config.running),
+        judge.golden_at,
+    )
+
+
 def collect_round(
     graph: Graph,
     client: redis.Redis,
@@ -151,7 +170,12 @@ def collect_round(
     systems: list[str] | None = None,
     deployed_only: bool = False,
 ) -> dict[str, Any]:
-    """One collection round of ``bp`` (or of its ``systems``); a JSON-able summary."""
+    """One collection round of ``bp`` (or of its ``systems``); a JSON-able summary.
+
+    The round's running-config verdicts and liveness are recorded on the devices in one
+    transaction (``Devices.round_observed``) before its observations are ingested: the
+    deviation gate and the ``config_deviation`` anomaly come from the same comparison.
+    """
     started = time.perf_counter()
     intents = [
         i
@@ -165,26 +189,22 @@ def collect_round(
             rounds = list(pool.map(lambda i: collect_one(devices, i), intents))
     collected_s = time.perf_counter() - started
     serials = [str(r.intent.serial) for r in rounds]
-    stamps = golden_stamps(graph, serials)
+    judges = devices.judge_inputs(serials)
     deploying = [bool(client.exists(lease_key(s))) for s in serials]
+    configs = [
+        config_facts(r, busy, judges[s].golden_at if s in judges else None)
+        for r, s, busy in zip(rounds, serials, deploying, strict=True)
+    ]
+    facts = [_facts(r, c, judges.get(s)) for r, s, c in zip(rounds, serials, configs, strict=True)]
+    judged = devices.round_observed(facts)
     observed: list[Observation] = []
-    live: list[dict[str, Any]] = []
-    unreachable: list[str] = []
-    for r, serial, busy in zip(rounds, serials, deploying, strict=True):
-        obs = observations(r.intent, r.getters, r.at, config_facts(r, busy, stamps.get(serial)))
-        reachable = not (obs[0].kind is ObservationKind.DEVICE and not obs[0].value["reachable"])
-        if not reachable:
-            unreachable.append(r.intent.system)
-        live.append({"serial": serial, "liveness": "connected" if reachable else "unavailable",
-                     "at": r.at})  # fmt: skip
-        observed += obs
-    graph.write(SET_LIVENESS, rows=live)
+    for r, serial, config in zip(rounds, serials, configs, strict=True):
+        observed += observations(r.intent, r.getters, r.at, config if serial in judged else None)
+    _publish_deviations(client, bp, rounds, facts, judged)
     result = ingest(graph, client, observed)
-    return {
-        "blueprint": bp,
-        "status": "collected",
+    summary = {
         "devices": len(rounds),
-        "unreachable": sorted(unreachable),
+        "unreachable": sorted(r.intent.system for r in rounds if not reachable(r.getters)),
         "errors": {r.intent.system: r.error for r in rounds if r.error},
         "observations": result.observations,
         "changed": result.changed,
@@ -194,9 +214,35 @@ def collect_round(
         "root_causes_cleared": len(result.root_causes_cleared),
         "collect_seconds": round(collected_s, 3),
         "slowest_device_seconds": round(max((r.seconds for r in rounds), default=0.0), 3),
-        "seconds": round(time.perf_counter() - started, 3),
         "at": time.time(),
     }
+    seconds = round(time.perf_counter() - started, 3)
+    return Outcome(Status.COLLECTED, blueprint=bp, seconds=seconds, details=summary).as_dict()
+
+
+def _publish_deviations(
+    client: redis.Redis,
+    bp: str | None,
+    rounds: list[DeviceRound],
+    facts: list[RoundFacts],
+    judged: set[str],
+) -> None:
+    """A device whose deviation status changed this round: one telemetry event."""
+    for r, f in zip(rounds, facts, strict=True):
+        before = r.intent.deviation or DeviationStatus.NONE
+        if f.verdict is not None and f.serial in judged and f.verdict.status != before:
+            publish(
+                client,
+                EventKind.TELEMETRY,
+                {
+                    "blueprint": bp,
+                    "serial": f.serial,
+                    "system": r.intent.system,
+                    "kind": "config",
+                    "deviation": f.verdict.status.value,
+                    "reason": f.verdict.reason,
+                },
+            )
 
 
 def _client(task: GraphTask) -> redis.Redis:
@@ -214,16 +260,24 @@ def collect_blueprint(
     """One collection round of a blueprint. A round already running makes this a no-op
     (``busy``), unless ``wait_s``: then it waits that long for it to finish first."""
     client = _client(self)
-    lock = client.lock(f"fabricgraph:collect:{blueprint}", timeout=ROUND_LOCK_TTL_S,
-                       blocking=wait_s > 0, blocking_timeout=wait_s or None)  # fmt: skip
+    lock = client.lock(
+        f"fabricgraph:collect:{blueprint}",
+        timeout=ROUND_LOCK_TTL_S,
+        blocking=wait_s > 0,
+        blocking_timeout=wait_s or None,
+    )
     if not lock.acquire():
-        return {"blueprint": blueprint, "status": "busy",
-                "reason": "a collection round of this blueprint is running"}  # fmt: skip
+        return Outcome(
+            Status.BUSY,
+            blueprint=blueprint,
+            reason="a collection round of this blueprint is running",
+        ).as_dict()
     try:
-        return collect_round(self.graph, client, blueprint, systems=systems,
-                             deployed_only=deployed_only)  # fmt: skip
+        return collect_round(
+            self.graph, client, blueprint, systems=systems, deployed_only=deployed_only
+        )
     except FabricError as exc:
-        return {"blueprint": blueprint, "status": "failed", "error": str(exc)}
+        return Outcome(Status.FAILED, blueprint=blueprint, error=str(exc)).as_dict()
     finally:
         lock.release()
 
@@ -233,16 +287,20 @@ def collect_device(self: GraphTask, serial: str) -> dict[str, Any]:
     """On-demand collection of one managed device (assigned to a blueprint system)."""
     device = Devices(self.graph).get(serial)
     if device.blueprint is None or device.record.system_id is None:
-        return {"serial": serial, "status": "failed",
-                "error": f"device {serial} is not assigned to a blueprint system"}  # fmt: skip
-    return collect_round(self.graph, _client(self), device.blueprint,
-                         systems=[device.record.system_id])  # fmt: skip
+        why = f"device {serial} is not assigned to a blueprint system"
+        return Outcome(Status.FAILED, serial=serial, error=why).as_dict()
+    return collect_round(
+        self.graph, _client(self), device.blueprint, systems=[device.record.system_id]
+    )
 
 
 def collected_blueprints(task: GraphTask) -> list[str]:
     """Blueprints with deployed devices served by this worker pool."""
-    rows = task.graph.read(BLUEPRINTS_TO_COLLECT, modes=list(DEPLOYED_MODES),
-                           queue=task.settings.celery_queue)  # fmt: skip
+    rows = task.graph.read(
+        BLUEPRINTS_TO_COLLECT,
+        modes=[str(m) for m in DEPLOYED_MODES],
+        queue=task.settings.celery_queue,
+    )
     return [r["blueprint"] for r in rows]
 
 
@@ -251,9 +309,74 @@ def collect_all(self: GraphTask) -> list[str]:
     """The periodic sweep: a round for every blueprint with deployed devices of this pool."""
     blueprints = collected_blueprints(self)
     for bp in blueprints:
-        collect_blueprint.apply_async((bp,), {"deployed_only": True},
-                                      expires=self.settings.collect_interval_s)  # fmt: skip
+        collect_blueprint.apply_async(
+            (bp,), {"deployed_only": True}, expires=self.settings.collect_interval_s
+        )
+    collect_running.apply_async(expires=self.settings.collect_interval_s)
     return blueprints
+
+
+@app.task(name="fabricgraph.collect_running", base=GraphTask, bind=True)
+def collect_running(self: GraphTask) -> dict[str, Any]:
+    """The rest of the round: managed devices no deployed blueprint collects from
+    (acknowledged, unassigned, or not deployed) have their running config judged."""
+    client = _client(self)
+    lock = client.lock(RUNNING_ROUND_LOCK, timeout=ROUND_LOCK_TTL_S, blocking=False)
+    if not lock.acquire():
+        return Outcome(Status.BUSY, reason="a running-config round is running").as_dict()
+    try:
+        devices = Devices(self.graph)
+        serials = devices.unjudged(self.settings.celery_queue, [str(m) for m in DEPLOYED_MODES])
+        judged = running_round(devices, client, serials)
+        return Outcome(
+            Status.COLLECTED, details={"devices": len(serials), "judged": sorted(judged)}
+        ).as_dict()
+    finally:
+        lock.release()
+
+
+def _running_of(devices: Devices, serial: str) -> tuple[str | None, str | None, float]:
+    """(running config, None) or (None, why the device did not answer), and when."""
+    at = time.time()
+    try:
+        driver = open_driver(devices.get(serial))
+    except FabricError as exc:
+        return None, exc.message, at
+    try:
+        return str(driver.get_config(retrieve="running")["running"]), None, at
+    except Exception as exc:  # NAPALM drivers raise their own exception kinds
+        return None, f"{type(exc).__name__}: {exc}", at
+    finally:
+        driver.close()
+
+
+def running_round(devices: Devices, client: redis.Redis, serials: list[str]) -> set[str]:
+    """Collect and judge the running config of ``serials``; the serials judged."""
+    if not serials:
+        return set()
+    judges = devices.judge_inputs(serials)  # before collecting: a newer golden is refused
+    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(serials))) as pool:
+        results = list(pool.map(lambda s: _running_of(devices, s), serials))
+    facts = []
+    for serial, (running, error, at) in zip(serials, results, strict=True):
+        judge = judges.get(serial)
+        if running is None:
+            facts.append(RoundFacts(serial, Liveness.UNAVAILABLE, at, error))
+        elif judge is None or client.exists(lease_key(serial)):  # a deployment holds it
+            facts.append(RoundFacts(serial, Liveness.CONNECTED, at))
+        else:
+            facts.append(
+                RoundFacts(
+                    serial,
+                    Liveness.CONNECTED,
+                    at,
+                    None,
+                    running,
+                    judge.judge(running),
+                    judge.golden_at,
+                )
+            )
+    return devices.round_observed(facts)
 
 
 @app.task(name="fabricgraph.telemetry_sweep", base=GraphTask, bind=True)
@@ -281,7 +404,7 @@ def request_round(graph: Graph, bp: str, timeout_s: float = 60.0) -> dict[str, A
             f"no collection round of {bp!r} finished within {timeout_s:.0f} s",
             allowed=f"a running worker on queue {app.conf.task_default_queue!r} (make worker)",
         ) from None
-    if result.get("status") == "failed":
+    if Outcome.of(result).status is Status.FAILED:
         raise ServiceUnavailableError(
             f"collection of {bp!r} failed: {result.get('error')}", allowed="see the worker log"
         )

@@ -26,8 +26,8 @@ import pytest
 import redis
 
 from blueprint_engine.db import Graph, Query
-from blueprint_engine.errors import FabricError
 from blueprint_engine.deviation import Verdict
+from blueprint_engine.errors import FabricError
 from blueprint_engine.lifecycle import DeviationStatus, Event
 from blueprint_engine.model import LinkRole, Role
 from blueprint_engine.settings import Settings
