@@ -10,11 +10,23 @@ from enum import StrEnum
 from typing import Any
 
 from blueprint_engine.deviation import Verdict, evaluate
-from blueprint_engine.lifecycle import Liveness
-from blueprint_engine.reconcile import DeployFailure
+from blueprint_engine.lifecycle import ConfigStage, Liveness
+from blueprint_engine.reconcile import UNPUSHED_STAGES, DeployFailure
 
 GOLDEN = "golden"  # the running config collected right after the last successful deploy
 RUNNING = "running"  # the running config as last collected
+# the config stages a Device node holds: its pristine config, every stage Fabricgraph
+# pushes as a whole (incremental is the blueprint's, per system), golden and running
+DEVICE_CONFIG_STAGES = (
+    *(
+        s.value
+        for s in ConfigStage
+        if s is ConfigStage.PRISTINE
+        or (s not in UNPUSHED_STAGES and s is not ConfigStage.INCREMENTAL)
+    ),
+    GOLDEN,
+    RUNNING,
+)
 FAILED_REASON = "golden config unset: the last deploy failed"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from blueprint_engine.db import Graph, Query, Tx
 from blueprint_engine.deviation import Verdict, config_hash, evaluate
 from blueprint_engine.device_records import (
+    DEVICE_CONFIG_STAGES,
     FAILED_REASON,
     GOLDEN,
     RUNNING,
@@ -48,6 +49,7 @@ from blueprint_engine.lifecycle import (
 from blueprint_engine.reconcile import next_retry_after
 
 __all__ = [
+    "DEVICE_CONFIG_STAGES",
     "DeployOutcome",
     "DeployState",
     "Deployment",

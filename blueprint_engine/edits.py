@@ -15,6 +15,7 @@ from typing import Any
 from blueprint_engine import subgraph
 from blueprint_engine.db import Graph, Query, Tx
 from blueprint_engine.errors import ConflictError, NotFoundError, ValidationError
+from blueprint_engine.lifecycle import DeployMode
 
 Edit = dict[str, Any]
 DiffEntry = dict[str, Any]
@@ -45,7 +46,7 @@ SETTABLE: dict[str, frozenset[str]] = {
     "Link": frozenset({"speed_mbps"}),
     "VirtualNetwork": frozenset({"subnet"}),
 }
-DEPLOY_MODES = ("not_set", "ready", "deploy", "drain", "undeploy")
+DEPLOY_MODES = tuple(m.value for m in DeployMode)
 
 
 def _settable_query(kind: str) -> Query:
