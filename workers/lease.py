@@ -42,8 +42,13 @@ class Lease:
         self.serial = serial
         self.wait_s = wait_s
         self.ttl_s = ttl_s
+        # not thread-local: the renewer thread must see the token the holder acquired
         self._lock: Lock = client.lock(
-            lease_key(serial), timeout=ttl_s, blocking=wait_s > 0, blocking_timeout=wait_s or None
+            lease_key(serial),
+            timeout=ttl_s,
+            blocking=wait_s > 0,
+            blocking_timeout=wait_s or None,
+            thread_local=False,
         )
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None

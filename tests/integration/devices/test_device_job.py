@@ -4,6 +4,7 @@ mapping of errors to outcomes."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -78,4 +79,17 @@ def test_a_refusal_is_failed_with_its_code_and_anything_else_is_errored(
     )
     errored = DeviceJob(redis_client, serial, "test").handle(crash)
     assert (errored.status, errored.error) == (Status.ERRORED, "RuntimeError: driver exploded")
+    assert not redis_client.exists(lease_key(serial))
+
+
+def test_a_lease_held_past_its_ttl_is_renewed_until_released(redis_client: redis.Redis) -> None:
+    """The renewer thread keeps a long job's lease (it once failed on a thread-local
+    token, so a push longer than the ttl lost its lease halfway)."""
+    serial = _serial()
+    with Lease(redis_client, serial, ttl_s=0.6) as held:
+        assert held
+        deadline = time.monotonic() + 2.0  # more than three ttls
+        while time.monotonic() < deadline:
+            assert redis_client.exists(lease_key(serial))
+            time.sleep(0.05)
     assert not redis_client.exists(lease_key(serial))
