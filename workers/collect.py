@@ -3,10 +3,15 @@
 ``collect_blueprint(bp)`` is one collection round of a blueprint: it reads the
 collector's intent of every switch in one query (``telemetry.collect_intent``),
 opens the assigned devices concurrently (threads: the getters wait on the
-devices, not on the CPU), maps each device's getter results to observations
-(``telemetry.collect_map``), records each device's liveness, and hands the whole
-round to ``telemetry.ingest.ingest`` in one call, which writes what changed and
-evaluates only the expectations those changes touch. A device that cannot be
+devices, not on the CPU) and asks each for its liveness probe and running config
+first: each running config is judged against golden once, the verdicts and
+liveness are recorded on the devices in one transaction (the deviation gate), and
+the device and config observations go to ``telemetry.ingest.ingest`` (the
+``config_deviation`` anomaly). Then the other getters run on the devices still
+open, and their observations (``telemetry.collect_map``) are ingested in one more
+call, which writes what changed and evaluates only the expectations those changes
+touch. Managed devices no deployed blueprint collects from are judged in the same
+beat tick by ``collect_running``. A device that cannot be
 opened becomes one ``device`` observation with ``reachable`` false and its
 ``Device.liveness`` becomes ``unavailable`` (``connected`` again on the next
 round it answers).
@@ -47,8 +52,8 @@ from blueprint_engine.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
 from telemetry.collect_intent import read_intents
 from telemetry.collect_map import UNREACHABLE, ConfigFacts, DeviceIntent, observations
 from telemetry.engine import reevaluate
-from telemetry.ingest import ingest
-from telemetry.model import Observation
+from telemetry.ingest import IngestResult, ingest
+from telemetry.model import Observation, ObservationKind
 from workers.app import GraphTask, app
 from workers.drivers import open_driver
 from workers.lease import lease_key
@@ -79,22 +84,35 @@ BLUEPRINT_EXISTS = Query(
 )
 
 
+FIRST = ("get_facts", "running_config")  # liveness and the running config: judged first
+
+
+def _calls(driver: Any) -> dict[str, Any]:
+    calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
+    calls["get_route_to"] = lambda: driver.get_route_to(destination="")
+    calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
+    return calls
+
+
+def _run(driver: Any, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"errors": {}}
+    for name, call in _calls(driver).items():
+        if names is not None and name not in names:
+            continue
+        try:
+            result[name] = call()
+        except Exception as exc:  # NAPALM drivers raise their own exception kinds
+            result["errors"][name] = f"{type(exc).__name__}: {exc}"
+    return result
+
+
 def run_getters(driver: Any) -> dict[str, Any]:
     """Every getter the collector maps; a getter that fails is reported under ``errors``.
 
     Routes come from one ``get_route_to`` of the whole RIB (one command per device
     instead of one per expected loopback); the running config from ``get_config``.
     """
-    result: dict[str, Any] = {"errors": {}}
-    calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
-    calls["get_route_to"] = lambda: driver.get_route_to(destination="")
-    calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
-    for name, call in calls.items():
-        try:
-            result[name] = call()
-        except Exception as exc:  # NAPALM drivers raise their own exception kinds
-            result["errors"][name] = f"{type(exc).__name__}: {exc}"
-    return result
+    return _run(driver)
 
 
 @dataclass(frozen=True)
@@ -110,20 +128,50 @@ class DeviceRound:
         return self.getters.get(UNREACHABLE) or errors.get("get_facts")
 
 
-def collect_one(devices: Devices, intent: DeviceIntent) -> DeviceRound:
-    """Open the device assigned to ``intent``'s system and run the getters."""
+@dataclass(frozen=True)
+class Opened:
+    """A device of the round after its first getters, still open for the others."""
+
+    round: DeviceRound
+    driver: Any | None  # None: it did not open
+
+
+def collect_first(devices: Devices, intent: DeviceIntent) -> Opened:
+    """Open the device assigned to ``intent``'s system; its liveness probe and running
+    config first (the round judges the config before the slower getters run)."""
     assert intent.serial is not None
     started, at = time.perf_counter(), time.time()
     try:
         driver = open_driver(devices.get(intent.serial))
     except FabricError as exc:
-        getters: dict[str, Any] = {UNREACHABLE: exc.message}
-    else:
-        try:
-            getters = run_getters(driver)
-        finally:
-            driver.close()
-    return DeviceRound(intent, getters, at, time.perf_counter() - started)
+        return Opened(DeviceRound(intent, {UNREACHABLE: exc.message}, at, 0.0), None)
+    try:
+        getters = _run(driver, FIRST)
+    except BaseException:
+        driver.close()
+        raise
+    return Opened(DeviceRound(intent, getters, at, time.perf_counter() - started), driver)
+
+
+def collect_rest(opened: Opened) -> DeviceRound:
+    """The other getters of an opened device, then close it."""
+    first, driver = opened.round, opened.driver
+    if driver is None:
+        return first
+    started = time.perf_counter()
+    try:
+        rest = _run(driver, tuple(n for n in _calls(driver) if n not in FIRST))
+    finally:
+        driver.close()
+    getters = {**first.getters, **rest, "errors": {**first.getters["errors"], **rest["errors"]}}
+    return DeviceRound(
+        first.intent, getters, first.at, first.seconds + time.perf_counter() - started
+    )
+
+
+def collect_one(devices: Devices, intent: DeviceIntent) -> DeviceRound:
+    """Open the device assigned to ``intent``'s system and run the getters."""
+    return collect_rest(collect_first(devices, intent))
 
 
 def config_facts(r: DeviceRound, deploying: bool, golden_at: str | None) -> ConfigFacts | None:
@@ -172,9 +220,12 @@ def collect_round(
 ) -> dict[str, Any]:
     """One collection round of ``bp`` (or of its ``systems``); a JSON-able summary.
 
-    The round's running-config verdicts and liveness are recorded on the devices in one
-    transaction (``Devices.round_observed``) before its observations are ingested: the
-    deviation gate and the ``config_deviation`` anomaly come from the same comparison.
+    First every device's liveness probe and running config (concurrently): the round's
+    running-config verdicts and liveness are recorded on the devices in one transaction
+    (``Devices.round_observed``), then the device and config observations are ingested,
+    so the deviation gate and the ``config_deviation`` anomaly come from the same
+    comparison, the gate first, and neither waits for the slower getters. Then the
+    other getters of the devices still open, and their observations.
     """
     started = time.perf_counter()
     intents = [
@@ -183,11 +234,32 @@ def collect_round(
         if i.serial is not None and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
     ]
     devices = Devices(graph)
-    rounds: list[DeviceRound] = []
-    if intents:
-        with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(intents))) as pool:
-            rounds = list(pool.map(lambda i: collect_one(devices, i), intents))
+    if not intents:
+        return _summary(bp, [], [], started, 0.0)
+    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(intents))) as pool:
+        opened = list(pool.map(lambda i: collect_first(devices, i), intents))
+        try:
+            first = judge_round(devices, client, bp, [o.round for o in opened])
+        except BaseException:
+            for o in opened:
+                if o.driver is not None:
+                    o.driver.close()
+            raise
+        rounds = list(pool.map(collect_rest, opened))
     collected_s = time.perf_counter() - started
+    rest: list[Observation] = []
+    for r in rounds:  # the device facts (and an unreachable device's) were ingested first
+        if reachable(r.getters):
+            obs = observations(r.intent, r.getters, r.at, None)
+            rest += [o for o in obs if o.kind is not ObservationKind.DEVICE]
+    return _summary(bp, rounds, [first, ingest(graph, client, rest)], started, collected_s)
+
+
+def judge_round(
+    devices: Devices, client: redis.Redis, bp: str, rounds: list[DeviceRound]
+) -> IngestResult:
+    """Judge each device's running config, record verdicts and liveness, then ingest the
+    device and config observations."""
     serials = [str(r.intent.serial) for r in rounds]
     judges = devices.judge_inputs(serials)
     deploying = [bool(client.exists(lease_key(s))) for s in serials]
@@ -201,17 +273,26 @@ def collect_round(
     for r, serial, config in zip(rounds, serials, configs, strict=True):
         observed += observations(r.intent, r.getters, r.at, config if serial in judged else None)
     _publish_deviations(client, bp, rounds, facts, judged)
-    result = ingest(graph, client, observed)
+    return ingest(devices.graph, client, observed)
+
+
+def _summary(
+    bp: str,
+    rounds: list[DeviceRound],
+    results: list[IngestResult],
+    started: float,
+    collected_s: float,
+) -> dict[str, Any]:
     summary = {
         "devices": len(rounds),
         "unreachable": sorted(r.intent.system for r in rounds if not reachable(r.getters)),
         "errors": {r.intent.system: r.error for r in rounds if r.error},
-        "observations": result.observations,
-        "changed": result.changed,
-        "anomalies_raised": len(result.anomalies_raised),
-        "anomalies_cleared": len(result.anomalies_cleared),
-        "root_causes_opened": len(result.root_causes_opened),
-        "root_causes_cleared": len(result.root_causes_cleared),
+        "observations": sum(r.observations for r in results),
+        "changed": sum(r.changed for r in results),
+        "anomalies_raised": sum(len(r.anomalies_raised) for r in results),
+        "anomalies_cleared": sum(len(r.anomalies_cleared) for r in results),
+        "root_causes_opened": sum(len(r.root_causes_opened) for r in results),
+        "root_causes_cleared": sum(len(r.root_causes_cleared) for r in results),
         "collect_seconds": round(collected_s, 3),
         "slowest_device_seconds": round(max((r.seconds for r in rounds), default=0.0), 3),
         "at": time.time(),

@@ -10,7 +10,17 @@ from blueprint_engine.lifecycle import DeviationStatus, Liveness
 from napalm_linuxfrr.driver import LinuxFrrDriver
 from telemetry.collect_map import UNREACHABLE, DeviceIntent, observations
 from tests.unit.lab.replay import load_case, netns_of
-from workers.collect import GETTERS, DeviceRound, _facts, config_facts, run_getters
+from workers.collect import (
+    FIRST,
+    GETTERS,
+    DeviceRound,
+    Opened,
+    _facts,
+    _run,
+    collect_rest,
+    config_facts,
+    run_getters,
+)
 
 
 def _driver(case: str) -> LinuxFrrDriver:
@@ -84,3 +94,14 @@ def test_an_unreachable_device_is_unavailable_and_not_judged() -> None:
         "connection refused",
         None,
     )
+
+
+def test_the_running_config_first_then_the_rest_gives_what_one_pass_gives() -> None:
+    """A round asks for liveness and the running config first (judged before the slower
+    getters); the rest of the getters then complete the same result."""
+    intent = DeviceIntent("bp", "leaf2", "leaf2", serial="S2")
+    first = _run(_driver("leaf2_deployed"), FIRST)
+    assert set(first) == {"errors", "get_facts", "running_config"}
+    opened = Opened(DeviceRound(intent, first, at=0.0, seconds=0.1), _driver("leaf2_deployed"))
+    whole = collect_rest(opened).getters
+    assert whole == run_getters(_driver("leaf2_deployed"))
