@@ -28,7 +28,7 @@ services: venv neo4j-fetch ## Neo4j and Redis
 	@$(SERVICES) start neo4j redis
 	@$(PY) -m api migrate
 
-worker: services ## Celery worker and its beat (reconciler, running-config checks, telemetry)
+worker: services ## Celery worker and its beat (reconciler, telemetry and running-config collection)
 	@$(SERVICES) start worker beat
 
 api: services

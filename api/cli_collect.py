@@ -18,10 +18,11 @@ def collect(
     """Collect telemetry from every switch of a blueprint now (on the workers) and show
     what the round observed, changed, raised and cleared."""
     from workers.collect import request_round
+    from workers.outcome import Outcome, Status
 
     with engine() as bps, console.status(f"collecting {blueprint} on the workers..."):
         result = request_round(bps.graph, blueprint, timeout_s=timeout)
-    if result.get("status") == "busy":
+    if Outcome.of(result).status is Status.BUSY:
         console.print(f"{blueprint}: a collection round is already running; try again")
         raise typer.Exit(code=1)
     table = Table("blueprint", "devices", "unreachable", "observations", "changed",

@@ -15,6 +15,7 @@ from blueprint_engine.devices import Devices
 from blueprint_engine.lifecycle import Event
 from blueprint_engine.settings import load_settings
 from workers.device_ops import DeviceOps
+from workers.outcome import Outcome, Status
 
 app = typer.Typer(help="Managed devices: list, lifecycle events, config stages.")
 console = Console()
@@ -49,17 +50,25 @@ def config(
 
 
 def _ops(bps: Blueprints) -> DeviceOps:
-    return DeviceOps(bps.graph, redis.Redis.from_url(load_settings().redis_url))
+    return DeviceOps(bps.graph, redis.Redis.from_url(load_settings().redis_url), bps)
+
+
+COLOURS = {
+    Status.FAILED: "red",
+    Status.ERRORED: "red",
+    Status.BLOCKED: "yellow",
+    Status.BUSY: "yellow",
+}
 
 
 def _report(result: dict[str, Any] | None) -> None:
     if result is None:
         return
-    status = result.get("status")
-    colour = {"succeeded": "green", "none": "green", "failed": "red", "blocked": "yellow"}
-    detail = result.get("error") or result.get("reason") or ""
-    took = f" in {result['seconds']:.1f} s" if "seconds" in result else ""
-    console.print(f"[{colour.get(str(status), 'white')}]{status}[/]{took} {detail}".rstrip())
+    outcome = Outcome.of(result)
+    colour = "green" if outcome.converged else COLOURS.get(outcome.status, "white")
+    detail = outcome.error or outcome.reason or ""
+    took = f" in {outcome.seconds:.1f} s" if outcome.seconds is not None else ""
+    console.print(f"[{colour}]{outcome.status}[/]{took} {detail}".rstrip())
 
 
 @app.command()

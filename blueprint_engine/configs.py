@@ -40,6 +40,11 @@ STORE = Query(
         c.updated_at = datetime()
     """,
 )
+# the revision a commit is about to record (the blueprint is locked by the commit)
+COMMITTING_REVISION = Query(
+    "configs.committing_revision",
+    "MATCH (b:Blueprint {name: $bp}) RETURN coalesce(b.active_revision, 0) + 1 AS number",
+)
 EXISTING_SWITCHES = Query(
     "configs.existing_switches",
     """
@@ -168,7 +173,8 @@ class Configs:
         return result
 
     def commit_hook(self, bp: str) -> Any:
-        """A ``Staging.commit`` hook storing rendered + incremental configs of touched switches."""
+        """A ``Staging.commit`` hook storing rendered + incremental configs of touched
+        switches, each stamped with the revision the commit records."""
 
         def hook(tx: Tx, applied: Applied) -> list[str]:
             preview = self.incremental_preview(tx, bp, applied)
@@ -177,7 +183,8 @@ class Configs:
                 for s, cfg in preview.items()
                 for stage, key in ((RENDERED, "rendered"), (INCREMENTAL, "incremental"))
             ]
-            self.graph.run(tx, STORE, bp=bp, rows=rows, revision=None)
+            revision = self.graph.run(tx, COMMITTING_REVISION, bp=bp)[0]["number"]
+            self.graph.run(tx, STORE, bp=bp, rows=rows, revision=revision)
             return sorted(s for s, cfg in preview.items() if cfg["incremental"])
 
         return hook

@@ -35,6 +35,7 @@ from blueprint_engine.edit_model import (
 )
 from blueprint_engine.errors import ConflictError, NotFoundError, ValidationError
 from blueprint_engine.grammar import HOSTNAME, MAX_EDITS_PER_BATCH, SPEED, SUBNET, Grammar
+from blueprint_engine.lifecycle import DeployMode
 
 __all__ = ["Applied", "DiffEntry", "Edit", "EditContext", "apply_edit"]
 
@@ -45,7 +46,7 @@ SETTABLE: dict[str, dict[str, Grammar]] = {
     "Link": {"speed_mbps": SPEED},
     "VirtualNetwork": {"subnet": SUBNET},
 }
-DEPLOY_MODES = ("not_set", "ready", "deploy", "drain", "undeploy")
+DEPLOY_MODES = tuple(m.value for m in DeployMode)
 SIDES = ("a", "b")
 
 

@@ -19,33 +19,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.db import Graph, Query
+from telemetry.evaluate import AnomalyType
+from telemetry.rootcause import CauseKind
 
-# the contract's closed vocabularies (docs/telemetry-model.md)
-ANOMALY_TYPES = (
-    "config_deviation",
-    "deployment_failure",
-    "cabling",
-    "interface_down",
-    "bgp_session_down",
-    "route_missing",
-    "transceiver_fault",
-    "hostname_mismatch",
-    "device_unavailable",
-)
+# the contract's closed vocabularies (docs/telemetry-model.md), from their enums
+ANOMALY_TYPES = tuple(t.value for t in AnomalyType)
 ANOMALY_STATES = ("raised", "cleared")
-ROOT_CAUSE_KINDS = (
-    "transceiver_fault",
-    "cable_cut",
-    "cabling_mistake",
-    "device_offline",
-    "oob_change",
-    "deployment_failure",
-    "server_down",
-)
+ROOT_CAUSE_KINDS = tuple(k.value for k in CauseKind)
 ROOT_CAUSE_STATES = ("open", "cleared")
 ELEMENT_STATES = ("up", "down", "unknown")
 # anomaly types that put an interface, and so its link, down
-LINK_DOWN_TYPES = ("interface_down", "transceiver_fault", "cabling")
+LINK_DOWN_TYPES = tuple(
+    t.value
+    for t in (AnomalyType.INTERFACE_DOWN, AnomalyType.TRANSCEIVER_FAULT, AnomalyType.CABLING)
+)
 DEPLOYMENT_BUCKETS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0)
 
 BLUEPRINTS = Query("metrics.blueprints", "MATCH (b:Blueprint) RETURN b.name AS blueprint")

@@ -46,6 +46,10 @@ class DeployMode(StrEnum):
     UNDEPLOY = "undeploy"
 
 
+# deploy modes in which a device carries (or is being drained of) its service config
+DEPLOYED_MODES = frozenset({DeployMode.DEPLOY, DeployMode.DRAIN})
+
+
 class ConfigStage(StrEnum):
     """Configuration stages; undeploy and deploy -> ready lead back to DISCOVERY2."""
 

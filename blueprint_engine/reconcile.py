@@ -24,6 +24,7 @@ Order of the rules in ``decide``:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from blueprint_engine.errors import (
@@ -112,6 +113,11 @@ def next_retry_after(
     return failed_at + min(cap_s, base_s * 2.0 ** (attempts - 1))
 
 
+def iso_utc(epoch_s: float) -> str:
+    """A time for people and logs: ISO 8601 in UTC to the second ("2026-12-01T20:15:07Z")."""
+    return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _none(reason: str) -> Action:
     return Action(ActionKind.NONE, reason)
 
@@ -131,7 +137,7 @@ def _failure_block(device: DeviceSnapshot) -> Action | None:
     if failure.retry_after is not None and device.observed_at >= failure.retry_after:
         return None  # its backoff has elapsed
     when = (
-        f"retry at {failure.retry_after:.0f}"
+        f"retry at {iso_utc(failure.retry_after)}"
         if failure.retry_after is not None
         else "clear the failure or change the intent to retry"
     )
@@ -161,7 +167,8 @@ def _unmanaged(device: DeviceSnapshot) -> Action:
 def _precondition_block(device: DeviceSnapshot, stage: ConfigStage) -> Action | None:
     """Rules 2 and 3, and a missing rendering."""
     if _lease_held(device):
-        return _none(f"a deployment holds the device until {device.lease_expires_at:.0f}")
+        assert device.lease_expires_at is not None
+        return _none(f"a deployment holds the device until {iso_utc(device.lease_expires_at)}")
     if device.liveness is Liveness.UNAVAILABLE:
         return _blocked("device agent unavailable: no config can be pushed until it reconnects")
     if device.intended_hash is None:
@@ -211,9 +218,11 @@ def manual_full_push(device: DeviceSnapshot, confirm: bool) -> Action:
             allowed="acknowledge the device first",
         )
     if _lease_held(device):
+        assert device.lease_expires_at is not None
         raise ConflictError(
-            f"a deployment holds device {device.device_id} until {device.lease_expires_at:.0f}",
-            allowed="wait for it to finish, then push",
+            f"a deployment holds device {device.device_id} until "
+            f"{iso_utc(device.lease_expires_at)}",
+            allowed="wait for it to finish, then push (or push with wait: it queues behind)",
         )
     if device.liveness is Liveness.UNAVAILABLE:
         raise ServiceUnavailableError(

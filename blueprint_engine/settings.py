@@ -20,7 +20,6 @@ class Settings(BaseSettings):
     # when several share one Redis)
     celery_queue: str = "fabricgraph"
     reconcile_interval_s: float = 10.0
-    running_check_interval_s: float = 10.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     cypher_max_rows: int = 1000

@@ -39,7 +39,7 @@ INTENTS = Query(
     RETURN s.id AS system, s.hostname AS hostname, interfaces, sessions,
            d.serial AS serial, d.deploy_mode AS deploy_mode, d.last_deploy AS last_deploy,
            d.liveness AS liveness, CASE WHEN $golden THEN g.text END AS golden,
-           toString(g.updated_at) AS golden_at
+           toString(g.updated_at) AS golden_at, d.deviation AS deviation
     ORDER BY system
     """,
 )
@@ -66,23 +66,8 @@ def _intent(bp: str, row: dict[str, Any]) -> DeviceIntent:
         row.get("liveness"),
         row.get("golden"),
         row.get("golden_at"),
+        row.get("deviation"),
     )
-
-
-GOLDEN_STAMPS = Query(
-    "collect.golden_stamps",
-    """
-    UNWIND $serials AS serial
-    MATCH (d:Device {serial: serial})
-    OPTIONAL MATCH (d)-[:HAS_CONFIG]->(g:Config {stage: 'golden'})
-    RETURN serial, toString(g.updated_at) AS golden_at
-    """,
-)
-
-
-def golden_stamps(graph: Graph, serials: list[str]) -> dict[str, str | None]:
-    """When each device's golden config was last stored (None: no golden)."""
-    return {r["serial"]: r["golden_at"] for r in graph.read(GOLDEN_STAMPS, serials=serials)}
 
 
 def read_intents(

@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.deviation import evaluate
+from blueprint_engine.device_records import LastDeploy
 from blueprint_engine.lifecycle import DeviationStatus
 from telemetry.model import Observation, ObservationKind
 
 UNREACHABLE = "unreachable"  # key of a getter result for a device that did not open
-LAST_DEPLOY_VALUES = frozenset({"succeeded", "failed"})
+LAST_DEPLOY_VALUES = frozenset({LastDeploy.SUCCEEDED, LastDeploy.FAILED})
 
 
 @dataclass(frozen=True)
@@ -58,9 +59,10 @@ class DeviceIntent:
     serial: str | None = None  # the assigned device, if any
     deploy_mode: str | None = None
     last_deploy: str | None = None  # "succeeded" | "failed" | None
-    liveness: str | None = None  # "connected" | "unavailable"
+    liveness: str | None = None  # a Liveness value
     golden: str | None = field(default=None, repr=False)  # the golden config text
     golden_at: str | None = None  # when golden was stored (changes with every deploy)
+    deviation: str | None = None  # the device's deviation status before this round
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def config_deviated(golden: str | None, running: str, last_deploy: str | None) -
     """Running differs from golden (``blueprint_engine.deviation``). Without golden, only a
     failed deploy is a deviation; an accepted deviation is still one here (the engine marks
     its anomaly suppressed from the device's deviation status)."""
-    verdict = evaluate(golden, running, None, deploy_failed=last_deploy == "failed")
+    verdict = evaluate(golden, running, None, deploy_failed=last_deploy == LastDeploy.FAILED)
     return verdict.status is not DeviationStatus.NONE
 
 

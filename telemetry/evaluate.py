@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-DEPLOYED_MODES = frozenset({"deploy", "drain"})
+from blueprint_engine.lifecycle import DEPLOYED_MODES, DeployMode
+
 # receive power window per transceiver media (dBm); the default for unknown media
 RX_RANGE_DBM: dict[str, tuple[float, float]] = {"100GBASE-SR4": (-10.0, 2.4)}
 DEFAULT_RX_RANGE_DBM = (-10.0, 2.4)
@@ -74,7 +75,7 @@ class Managed:
 
     @property
     def draining(self) -> bool:
-        return self.mode == "drain"
+        return self.mode == DeployMode.DRAIN
 
     @property
     def reachable(self) -> bool | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Celery, Task
 
+from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.settings import Settings, load_settings
 
@@ -21,19 +22,14 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
         imports=("workers.tasks", "workers.reconciler", "workers.collect"),
-        # level-triggered: every managed device is reconciled, its running config compared
-        # with golden and its telemetry collected on a fixed period, whatever happened to
-        # earlier messages
+        # level-triggered: every managed device is reconciled and collected from (its
+        # running config compared with golden in the same round as its telemetry) on a
+        # fixed period, whatever happened to earlier messages
         beat_schedule={
             "reconcile": {
                 "task": "fabricgraph.reconcile_all",
                 "schedule": settings.reconcile_interval_s,
                 "options": {"expires": settings.reconcile_interval_s},
-            },
-            "running-config": {
-                "task": "fabricgraph.check_running_all",
-                "schedule": settings.running_check_interval_s,
-                "options": {"expires": settings.running_check_interval_s},
             },
             "collect-telemetry": {
                 "task": "fabricgraph.collect_all",
@@ -51,10 +47,13 @@ def create_celery(settings: Settings) -> Celery:
 
 
 class GraphTask(Task):  # type: ignore[type-arg]
-    """Base task with one lazily opened Neo4j connection per worker process."""
+    """Base task with one lazily opened Neo4j connection per worker process, and one
+    blueprint service over it (its catalogue parsed once per process; entries created
+    at run time are read from the graph on a miss)."""
 
     _graph: Graph | None = None
     _settings: Settings | None = None
+    _blueprints: Blueprints | None = None
 
     @property
     def settings(self) -> Settings:
@@ -69,6 +68,13 @@ class GraphTask(Task):  # type: ignore[type-arg]
             type(self)._graph = Graph(self.settings)
         assert self._graph is not None
         return self._graph
+
+    @property
+    def blueprints(self) -> Blueprints:
+        if self._blueprints is None:
+            GraphTask._blueprints = Blueprints(self.graph)
+        assert self._blueprints is not None
+        return self._blueprints
 
 
 app = create_celery(load_settings())

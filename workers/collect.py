@@ -3,10 +3,15 @@
 ``collect_blueprint(bp)`` is one collection round of a blueprint: it reads the
 collector's intent of every switch in one query (``telemetry.collect_intent``),
 opens the assigned devices concurrently (threads: the getters wait on the
-devices, not on the CPU), maps each device's getter results to observations
-(``telemetry.collect_map``), records each device's liveness, and hands the whole
-round to ``telemetry.ingest.ingest`` in one call, which writes what changed and
-evaluates only the expectations those changes touch. A device that cannot be
+devices, not on the CPU) and asks each for its liveness probe and running config
+first: each running config is judged against golden once, the verdicts and
+liveness are recorded on the devices in one transaction (the deviation gate), and
+the device and config observations go to ``telemetry.ingest.ingest`` (the
+``config_deviation`` anomaly). Then the other getters run on the devices still
+open, and their observations (``telemetry.collect_map``) are ingested in one more
+call, which writes what changed and evaluates only the expectations those changes
+touch. Managed devices no deployed blueprint collects from are judged in the same
+beat tick by ``collect_running``. A device that cannot be
 opened becomes one ``device`` observation with ``reachable`` false and its
 ``Device.liveness`` becomes ``unavailable`` (``connected`` again on the next
 round it answers).
@@ -40,16 +45,19 @@ from typing import Any
 import redis
 
 from blueprint_engine.db import Graph, Query
-from blueprint_engine.devices import Devices
+from blueprint_engine.devices import Devices, JudgeInputs, RoundFacts
 from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
-from telemetry.collect_intent import golden_stamps, read_intents
+from blueprint_engine.events import EventKind, publish
+from blueprint_engine.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
+from telemetry.collect_intent import read_intents
 from telemetry.collect_map import UNREACHABLE, ConfigFacts, DeviceIntent, observations
 from telemetry.engine import reevaluate
-from telemetry.ingest import ingest
+from telemetry.ingest import IngestResult, ingest
 from telemetry.model import Observation, ObservationKind
 from workers.app import GraphTask, app
 from workers.drivers import open_driver
 from workers.lease import lease_key
+from workers.outcome import Outcome, Status
 
 GETTERS = (
     "get_facts",
@@ -58,9 +66,9 @@ GETTERS = (
     "get_bgp_neighbors",
     "get_optics",
 )
-DEPLOYED_MODES = ("deploy", "drain")
 MAX_THREADS = 16
 ROUND_LOCK_TTL_S = 120.0
+RUNNING_ROUND_LOCK = "fabricgraph:collect:running-config"
 
 BLUEPRINTS_TO_COLLECT = Query(
     "collect.blueprints",
@@ -74,16 +82,28 @@ BLUEPRINT_EXISTS = Query(
     "collect.blueprint_exists",
     "OPTIONAL MATCH (b:Blueprint {name: $bp}) RETURN b IS NOT NULL AS found",
 )
-SET_LIVENESS = Query(
-    "collect.liveness",
-    """
-    UNWIND $rows AS r
-    MATCH (d:Device {serial: r.serial})
-    SET d.liveness = r.liveness, d.last_collected_at = r.at
-    FOREACH (_ IN CASE WHEN r.liveness = 'connected' THEN [1] ELSE [] END |
-             SET d.last_seen = datetime())
-    """,
-)
+
+
+FIRST = ("get_facts", "running_config")  # liveness and the running config: judged first
+
+
+def _calls(driver: Any) -> dict[str, Any]:
+    calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
+    calls["get_route_to"] = lambda: driver.get_route_to(destination="")
+    calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
+    return calls
+
+
+def _run(driver: Any, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    result: dict[str, Any] = {"errors": {}}
+    for name, call in _calls(driver).items():
+        if names is not None and name not in names:
+            continue
+        try:
+            result[name] = call()
+        except Exception as exc:  # NAPALM drivers raise their own exception kinds
+            result["errors"][name] = f"{type(exc).__name__}: {exc}"
+    return result
 
 
 def run_getters(driver: Any) -> dict[str, Any]:
@@ -92,16 +112,7 @@ def run_getters(driver: Any) -> dict[str, Any]:
     Routes come from one ``get_route_to`` of the whole RIB (one command per device
     instead of one per expected loopback); the running config from ``get_config``.
     """
-    result: dict[str, Any] = {"errors": {}}
-    calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
-    calls["get_route_to"] = lambda: driver.get_route_to(destination="")
-    calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
-    for name, call in calls.items():
-        try:
-            result[name] = call()
-        except Exception as exc:  # NAPALM drivers raise their own exception kinds
-            result["errors"][name] = f"{type(exc).__name__}: {exc}"
-    return result
+    return _run(driver)
 
 
 @dataclass(frozen=True)
@@ -117,20 +128,50 @@ class DeviceRound:
         return self.getters.get(UNREACHABLE) or errors.get("get_facts")
 
 
-def collect_one(devices: Devices, intent: DeviceIntent) -> DeviceRound:
-    """Open the device assigned to ``intent``'s system and run the getters."""
+@dataclass(frozen=True)
+class Opened:
+    """A device of the round after its first getters, still open for the others."""
+
+    round: DeviceRound
+    driver: Any | None  # None: it did not open
+
+
+def collect_first(devices: Devices, intent: DeviceIntent) -> Opened:
+    """Open the device assigned to ``intent``'s system; its liveness probe and running
+    config first (the round judges the config before the slower getters run)."""
     assert intent.serial is not None
     started, at = time.perf_counter(), time.time()
     try:
         driver = open_driver(devices.get(intent.serial))
     except FabricError as exc:
-        getters: dict[str, Any] = {UNREACHABLE: exc.message}
-    else:
-        try:
-            getters = run_getters(driver)
-        finally:
-            driver.close()
-    return DeviceRound(intent, getters, at, time.perf_counter() - started)
+        return Opened(DeviceRound(intent, {UNREACHABLE: exc.message}, at, 0.0), None)
+    try:
+        getters = _run(driver, FIRST)
+    except BaseException:
+        driver.close()
+        raise
+    return Opened(DeviceRound(intent, getters, at, time.perf_counter() - started), driver)
+
+
+def collect_rest(opened: Opened) -> DeviceRound:
+    """The other getters of an opened device, then close it."""
+    first, driver = opened.round, opened.driver
+    if driver is None:
+        return first
+    started = time.perf_counter()
+    try:
+        rest = _run(driver, tuple(n for n in _calls(driver) if n not in FIRST))
+    finally:
+        driver.close()
+    getters = {**first.getters, **rest, "errors": {**first.getters["errors"], **rest["errors"]}}
+    return DeviceRound(
+        first.intent, getters, first.at, first.seconds + time.perf_counter() - started
+    )
+
+
+def collect_one(devices: Devices, intent: DeviceIntent) -> DeviceRound:
+    """Open the device assigned to ``intent``'s system and run the getters."""
+    return collect_rest(collect_first(devices, intent))
 
 
 def config_facts(r: DeviceRound, deploying: bool, golden_at: str | None) -> ConfigFacts | None:
@@ -143,6 +184,32 @@ def config_facts(r: DeviceRound, deploying: bool, golden_at: str | None) -> Conf
     return ConfigFacts(r.intent.golden, running, r.intent.last_deploy)
 
 
+def reachable(getters: dict[str, Any]) -> bool:
+    """The device opened and answered ``get_facts`` (its liveness probe)."""
+    return (
+        UNREACHABLE not in getters
+        and "get_facts" in getters
+        and ("get_facts" not in (getters.get("errors") or {}))
+    )
+
+
+def _facts(r: DeviceRound, config: ConfigFacts | None, judge: JudgeInputs | None) -> RoundFacts:
+    serial = str(r.intent.serial)
+    if not reachable(r.getters):
+        return RoundFacts(serial, Liveness.UNAVAILABLE, r.at, r.error)
+    if config is None or judge is None:
+        return RoundFacts(serial, Liveness.CONNECTED, r.at)
+    return RoundFacts(
+        serial,
+        Liveness.CONNECTED,
+        r.at,
+        None,
+        config.running,
+        judge.judge(config.running),
+        judge.golden_at,
+    )
+
+
 def collect_round(
     graph: Graph,
     client: redis.Redis,
@@ -151,7 +218,15 @@ def collect_round(
     systems: list[str] | None = None,
     deployed_only: bool = False,
 ) -> dict[str, Any]:
-    """One collection round of ``bp`` (or of its ``systems``); a JSON-able summary."""
+    """One collection round of ``bp`` (or of its ``systems``); a JSON-able summary.
+
+    First every device's liveness probe and running config (concurrently): the round's
+    running-config verdicts and liveness are recorded on the devices in one transaction
+    (``Devices.round_observed``), then the device and config observations are ingested,
+    so the deviation gate and the ``config_deviation`` anomaly come from the same
+    comparison, the gate first, and neither waits for the slower getters. Then the
+    other getters of the devices still open, and their observations.
+    """
     started = time.perf_counter()
     intents = [
         i
@@ -159,44 +234,96 @@ def collect_round(
         if i.serial is not None and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
     ]
     devices = Devices(graph)
-    rounds: list[DeviceRound] = []
-    if intents:
-        with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(intents))) as pool:
-            rounds = list(pool.map(lambda i: collect_one(devices, i), intents))
+    if not intents:
+        return _summary(bp, [], [], started, 0.0)
+    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(intents))) as pool:
+        opened = list(pool.map(lambda i: collect_first(devices, i), intents))
+        try:
+            first = judge_round(devices, client, bp, [o.round for o in opened])
+        except BaseException:
+            for o in opened:
+                if o.driver is not None:
+                    o.driver.close()
+            raise
+        rounds = list(pool.map(collect_rest, opened))
     collected_s = time.perf_counter() - started
+    rest: list[Observation] = []
+    for r in rounds:  # the device facts (and an unreachable device's) were ingested first
+        if reachable(r.getters):
+            obs = observations(r.intent, r.getters, r.at, None)
+            rest += [o for o in obs if o.kind is not ObservationKind.DEVICE]
+    return _summary(bp, rounds, [first, ingest(graph, client, rest)], started, collected_s)
+
+
+def judge_round(
+    devices: Devices, client: redis.Redis, bp: str, rounds: list[DeviceRound]
+) -> IngestResult:
+    """Judge each device's running config, record verdicts and liveness, then ingest the
+    device and config observations."""
     serials = [str(r.intent.serial) for r in rounds]
-    stamps = golden_stamps(graph, serials)
+    judges = devices.judge_inputs(serials)
     deploying = [bool(client.exists(lease_key(s))) for s in serials]
+    configs = [
+        config_facts(r, busy, judges[s].golden_at if s in judges else None)
+        for r, s, busy in zip(rounds, serials, deploying, strict=True)
+    ]
+    facts = [_facts(r, c, judges.get(s)) for r, s, c in zip(rounds, serials, configs, strict=True)]
+    judged = devices.round_observed(facts)
     observed: list[Observation] = []
-    live: list[dict[str, Any]] = []
-    unreachable: list[str] = []
-    for r, serial, busy in zip(rounds, serials, deploying, strict=True):
-        obs = observations(r.intent, r.getters, r.at, config_facts(r, busy, stamps.get(serial)))
-        reachable = not (obs[0].kind is ObservationKind.DEVICE and not obs[0].value["reachable"])
-        if not reachable:
-            unreachable.append(r.intent.system)
-        live.append({"serial": serial, "liveness": "connected" if reachable else "unavailable",
-                     "at": r.at})  # fmt: skip
-        observed += obs
-    graph.write(SET_LIVENESS, rows=live)
-    result = ingest(graph, client, observed)
-    return {
-        "blueprint": bp,
-        "status": "collected",
+    for r, serial, config in zip(rounds, serials, configs, strict=True):
+        observed += observations(r.intent, r.getters, r.at, config if serial in judged else None)
+    _publish_deviations(client, bp, rounds, facts, judged)
+    return ingest(devices.graph, client, observed)
+
+
+def _summary(
+    bp: str,
+    rounds: list[DeviceRound],
+    results: list[IngestResult],
+    started: float,
+    collected_s: float,
+) -> dict[str, Any]:
+    summary = {
         "devices": len(rounds),
-        "unreachable": sorted(unreachable),
+        "unreachable": sorted(r.intent.system for r in rounds if not reachable(r.getters)),
         "errors": {r.intent.system: r.error for r in rounds if r.error},
-        "observations": result.observations,
-        "changed": result.changed,
-        "anomalies_raised": len(result.anomalies_raised),
-        "anomalies_cleared": len(result.anomalies_cleared),
-        "root_causes_opened": len(result.root_causes_opened),
-        "root_causes_cleared": len(result.root_causes_cleared),
+        "observations": sum(r.observations for r in results),
+        "changed": sum(r.changed for r in results),
+        "anomalies_raised": sum(len(r.anomalies_raised) for r in results),
+        "anomalies_cleared": sum(len(r.anomalies_cleared) for r in results),
+        "root_causes_opened": sum(len(r.root_causes_opened) for r in results),
+        "root_causes_cleared": sum(len(r.root_causes_cleared) for r in results),
         "collect_seconds": round(collected_s, 3),
         "slowest_device_seconds": round(max((r.seconds for r in rounds), default=0.0), 3),
-        "seconds": round(time.perf_counter() - started, 3),
         "at": time.time(),
     }
+    seconds = round(time.perf_counter() - started, 3)
+    return Outcome(Status.COLLECTED, blueprint=bp, seconds=seconds, details=summary).as_dict()
+
+
+def _publish_deviations(
+    client: redis.Redis,
+    bp: str | None,
+    rounds: list[DeviceRound],
+    facts: list[RoundFacts],
+    judged: set[str],
+) -> None:
+    """A device whose deviation status changed this round: one telemetry event."""
+    for r, f in zip(rounds, facts, strict=True):
+        before = r.intent.deviation or DeviationStatus.NONE
+        if f.verdict is not None and f.serial in judged and f.verdict.status != before:
+            publish(
+                client,
+                EventKind.TELEMETRY,
+                {
+                    "blueprint": bp,
+                    "serial": f.serial,
+                    "system": r.intent.system,
+                    "kind": "config",
+                    "deviation": f.verdict.status.value,
+                    "reason": f.verdict.reason,
+                },
+            )
 
 
 def _client(task: GraphTask) -> redis.Redis:
@@ -214,16 +341,24 @@ def collect_blueprint(
     """One collection round of a blueprint. A round already running makes this a no-op
     (``busy``), unless ``wait_s``: then it waits that long for it to finish first."""
     client = _client(self)
-    lock = client.lock(f"fabricgraph:collect:{blueprint}", timeout=ROUND_LOCK_TTL_S,
-                       blocking=wait_s > 0, blocking_timeout=wait_s or None)  # fmt: skip
+    lock = client.lock(
+        f"fabricgraph:collect:{blueprint}",
+        timeout=ROUND_LOCK_TTL_S,
+        blocking=wait_s > 0,
+        blocking_timeout=wait_s or None,
+    )
     if not lock.acquire():
-        return {"blueprint": blueprint, "status": "busy",
-                "reason": "a collection round of this blueprint is running"}  # fmt: skip
+        return Outcome(
+            Status.BUSY,
+            blueprint=blueprint,
+            reason="a collection round of this blueprint is running",
+        ).as_dict()
     try:
-        return collect_round(self.graph, client, blueprint, systems=systems,
-                             deployed_only=deployed_only)  # fmt: skip
+        return collect_round(
+            self.graph, client, blueprint, systems=systems, deployed_only=deployed_only
+        )
     except FabricError as exc:
-        return {"blueprint": blueprint, "status": "failed", "error": str(exc)}
+        return Outcome(Status.FAILED, blueprint=blueprint, error=str(exc)).as_dict()
     finally:
         lock.release()
 
@@ -233,16 +368,20 @@ def collect_device(self: GraphTask, serial: str) -> dict[str, Any]:
     """On-demand collection of one managed device (assigned to a blueprint system)."""
     device = Devices(self.graph).get(serial)
     if device.blueprint is None or device.record.system_id is None:
-        return {"serial": serial, "status": "failed",
-                "error": f"device {serial} is not assigned to a blueprint system"}  # fmt: skip
-    return collect_round(self.graph, _client(self), device.blueprint,
-                         systems=[device.record.system_id])  # fmt: skip
+        why = f"device {serial} is not assigned to a blueprint system"
+        return Outcome(Status.FAILED, serial=serial, error=why).as_dict()
+    return collect_round(
+        self.graph, _client(self), device.blueprint, systems=[device.record.system_id]
+    )
 
 
 def collected_blueprints(task: GraphTask) -> list[str]:
     """Blueprints with deployed devices served by this worker pool."""
-    rows = task.graph.read(BLUEPRINTS_TO_COLLECT, modes=list(DEPLOYED_MODES),
-                           queue=task.settings.celery_queue)  # fmt: skip
+    rows = task.graph.read(
+        BLUEPRINTS_TO_COLLECT,
+        modes=[str(m) for m in DEPLOYED_MODES],
+        queue=task.settings.celery_queue,
+    )
     return [r["blueprint"] for r in rows]
 
 
@@ -251,9 +390,74 @@ def collect_all(self: GraphTask) -> list[str]:
     """The periodic sweep: a round for every blueprint with deployed devices of this pool."""
     blueprints = collected_blueprints(self)
     for bp in blueprints:
-        collect_blueprint.apply_async((bp,), {"deployed_only": True},
-                                      expires=self.settings.collect_interval_s)  # fmt: skip
+        collect_blueprint.apply_async(
+            (bp,), {"deployed_only": True}, expires=self.settings.collect_interval_s
+        )
+    collect_running.apply_async(expires=self.settings.collect_interval_s)
     return blueprints
+
+
+@app.task(name="fabricgraph.collect_running", base=GraphTask, bind=True)
+def collect_running(self: GraphTask) -> dict[str, Any]:
+    """The rest of the round: managed devices no deployed blueprint collects from
+    (acknowledged, unassigned, or not deployed) have their running config judged."""
+    client = _client(self)
+    lock = client.lock(RUNNING_ROUND_LOCK, timeout=ROUND_LOCK_TTL_S, blocking=False)
+    if not lock.acquire():
+        return Outcome(Status.BUSY, reason="a running-config round is running").as_dict()
+    try:
+        devices = Devices(self.graph)
+        serials = devices.unjudged(self.settings.celery_queue, [str(m) for m in DEPLOYED_MODES])
+        judged = running_round(devices, client, serials)
+        return Outcome(
+            Status.COLLECTED, details={"devices": len(serials), "judged": sorted(judged)}
+        ).as_dict()
+    finally:
+        lock.release()
+
+
+def _running_of(devices: Devices, serial: str) -> tuple[str | None, str | None, float]:
+    """(running config, None) or (None, why the device did not answer), and when."""
+    at = time.time()
+    try:
+        driver = open_driver(devices.get(serial))
+    except FabricError as exc:
+        return None, exc.message, at
+    try:
+        return str(driver.get_config(retrieve="running")["running"]), None, at
+    except Exception as exc:  # NAPALM drivers raise their own exception kinds
+        return None, f"{type(exc).__name__}: {exc}", at
+    finally:
+        driver.close()
+
+
+def running_round(devices: Devices, client: redis.Redis, serials: list[str]) -> set[str]:
+    """Collect and judge the running config of ``serials``; the serials judged."""
+    if not serials:
+        return set()
+    judges = devices.judge_inputs(serials)  # before collecting: a newer golden is refused
+    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(serials))) as pool:
+        results = list(pool.map(lambda s: _running_of(devices, s), serials))
+    facts = []
+    for serial, (running, error, at) in zip(serials, results, strict=True):
+        judge = judges.get(serial)
+        if running is None:
+            facts.append(RoundFacts(serial, Liveness.UNAVAILABLE, at, error))
+        elif judge is None or client.exists(lease_key(serial)):  # a deployment holds it
+            facts.append(RoundFacts(serial, Liveness.CONNECTED, at))
+        else:
+            facts.append(
+                RoundFacts(
+                    serial,
+                    Liveness.CONNECTED,
+                    at,
+                    None,
+                    running,
+                    judge.judge(running),
+                    judge.golden_at,
+                )
+            )
+    return devices.round_observed(facts)
 
 
 @app.task(name="fabricgraph.telemetry_sweep", base=GraphTask, bind=True)
@@ -281,7 +485,7 @@ def request_round(graph: Graph, bp: str, timeout_s: float = 60.0) -> dict[str, A
             f"no collection round of {bp!r} finished within {timeout_s:.0f} s",
             allowed=f"a running worker on queue {app.conf.task_default_queue!r} (make worker)",
         ) from None
-    if result.get("status") == "failed":
+    if Outcome.of(result).status is Status.FAILED:
         raise ServiceUnavailableError(
             f"collection of {bp!r} failed: {result.get('error')}", allowed="see the worker log"
         )

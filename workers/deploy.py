@@ -15,19 +15,18 @@ NOSes with a merge model the delta itself is loaded as a merge candidate.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 
-from blueprint_engine.deviation import config_hash
-from blueprint_engine.devices import Devices
+from blueprint_engine.devices import Devices, PushDone
 from blueprint_engine.events import EventKind, publish
 from blueprint_engine.lifecycle import ConfigStage
-from blueprint_engine.reconcile import ALWAYS_FULL_STAGES, ActionKind, next_retry_after
+from blueprint_engine.reconcile import ALWAYS_FULL_STAGES, ActionKind
 from renderers import incremental
 from workers.drivers import open_driver
+from workers.outcome import Outcome, Status
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,22 @@ class Push:
     manual: bool = False
 
 
-def _event(client: redis.Redis, push: Push, system: str | None, bp: str | None,
-           status: str, **extra: Any) -> None:  # fmt: skip
-    publish(client, EventKind.DEPLOYMENT, {"blueprint": bp, "serial": push.serial,
-            "system": system, "stage": push.stage.value, "push": _push_name(push),
-            "status": status, **extra})  # fmt: skip
+def _event(
+    client: redis.Redis, push: Push, system: str | None, bp: str | None, status: str, **extra: Any
+) -> None:
+    publish(
+        client,
+        EventKind.DEPLOYMENT,
+        {
+            "blueprint": bp,
+            "serial": push.serial,
+            "system": system,
+            "stage": push.stage.value,
+            "push": _push_name(push),
+            "status": status,
+            **extra,
+        },
+    )
 
 
 def _push_name(push: Push) -> str:
@@ -58,16 +68,14 @@ def _load(driver: Any, nos: str, push: Push, golden: str | None) -> None:
         driver.load_replace_candidate(config=push.text)
 
 
-def execute(devices: Devices, client: redis.Redis, push: Push) -> dict[str, Any]:
+def execute(devices: Devices, client: redis.Redis, push: Push) -> Outcome:
     """Carry out ``push`` (the caller holds the lease); returns its outcome."""
     device = devices.get(push.serial)
     system, bp = device.record.system_id, device.blueprint
     _event(client, push, system, bp, "started", reason=push.reason)
-    golden = devices.configs(push.serial).get("golden")
     # while the device changes nothing on it is known good: a worker killed from here on
     # leaves golden unset, and the reconciler's next sweep redoes the push
-    devices.drop_config(push.serial, "golden")
-    devices.set_fields(push.serial, last_deploy="in_progress")
+    golden = devices.push_started(push.serial).previous_golden
     started = time.perf_counter()
     try:
         driver = open_driver(device)
@@ -86,54 +94,59 @@ def execute(devices: Devices, client: redis.Redis, push: Push) -> dict[str, Any]
         return outcome
     finally:
         driver.close()
-    seconds = time.perf_counter() - started
-    _succeeded(devices, push, running, diff, seconds)
-    _event(client, push, system, bp, "succeeded", seconds=seconds)
-    return {"serial": push.serial, "stage": push.stage.value, "push": _push_name(push),
-            "status": "succeeded", "seconds": seconds}  # fmt: skip
+    done = _done(push, time.perf_counter() - started, running, diff)
+    deployment = devices.push_succeeded(done)
+    _event(client, push, system, bp, "succeeded", seconds=deployment.seconds)
+    return Outcome(
+        Status.SUCCEEDED,
+        serial=push.serial,
+        stage=push.stage.value,
+        push=_push_name(push),
+        seconds=deployment.seconds,
+    )
 
 
-def _succeeded(devices: Devices, push: Push, running: str, diff: str, seconds: float) -> None:
-    serial = push.serial
-    devices.store_config(serial, push.stage.value, push.text)
-    devices.store_config(serial, "golden", running)
-    devices.store_config(serial, "running", running)
-    full_service = push.stage is ConfigStage.SERVICE and push.kind is ActionKind.PUSH_FULL
-    fields: dict[str, Any] = {
-        "deployed_hash": config_hash(push.text), "deployed_stage": push.stage.value,
-        "last_deploy": "succeeded", "last_error": None, "deviation": "none",
-        "deviation_reason": "running config equals golden", "accepted_hash": None,
-        "running_hash": config_hash(running), "failed_hash": None, "failed_at": None,
-        "failed_attempts": None, "retry_after": None, "liveness": "connected",
-    }  # fmt: skip
+def _full_service_flag(push: Push) -> bool | None:
+    """A discovery push resets "a full service push happened"; a full service push sets it."""
     if push.stage in ALWAYS_FULL_STAGES:
-        fields["full_service_push"] = False
-    elif full_service:
-        fields["full_service_push"] = True
-    devices.set_fields(serial, **fields)
-    devices.record_deployment(serial, uid=uuid.uuid4().hex, stage=push.stage.value,
-                              push=_push_name(push), status="succeeded", detail=push.reason,
-                              diff=diff, seconds=seconds, manual=push.manual)  # fmt: skip
+        return False
+    if push.stage is ConfigStage.SERVICE and push.kind is ActionKind.PUSH_FULL:
+        return True
+    return None
 
 
-def _failed(devices: Devices, client: redis.Redis, push: Push, system: str | None,
-            bp: str | None, exc: Exception, started: float) -> dict[str, Any]:  # fmt: skip
-    serial = push.serial
+def _done(push: Push, seconds: float, running: str = "", diff: str = "") -> PushDone:
+    return PushDone(
+        push.serial,
+        push.stage.value,
+        _push_name(push),
+        push.text,
+        push.reason,
+        seconds,
+        running,
+        diff,
+        push.manual,
+        _full_service_flag(push),
+    )
+
+
+def _failed(
+    devices: Devices,
+    client: redis.Redis,
+    push: Push,
+    system: str | None,
+    bp: str | None,
+    exc: Exception,
+    started: float,
+) -> Outcome:
     error = f"{type(exc).__name__}: {exc}"[:2000]
-    seconds = time.perf_counter() - started
-    state = devices.deploy_state(serial)
-    failed_hash = config_hash(push.text)
-    attempts = (int(state["failed_attempts"]) if state["failed_hash"] == failed_hash else 0) + 1
-    now = time.time()
-    devices.drop_config(serial, "golden")  # a failed deploy unsets golden
-    devices.set_fields(serial, last_deploy="failed", last_error=error, deviation="open",
-                       deviation_reason="golden config unset: the last deploy failed",
-                       accepted_hash=None, failed_hash=failed_hash, failed_at=now,
-                       failed_attempts=attempts,
-                       retry_after=next_retry_after(now, attempts))  # fmt: skip
-    devices.record_deployment(serial, uid=uuid.uuid4().hex, stage=push.stage.value,
-                              push=_push_name(push), status="failed", detail=error, diff="",
-                              seconds=seconds, manual=push.manual)  # fmt: skip
-    _event(client, push, system, bp, "failed", error=error, seconds=seconds)
-    return {"serial": serial, "stage": push.stage.value, "push": _push_name(push),
-            "status": "failed", "error": error}  # fmt: skip
+    done = _done(push, time.perf_counter() - started)
+    deployment = devices.push_failed(done, error, time.time())
+    _event(client, push, system, bp, "failed", error=error, seconds=deployment.seconds)
+    return Outcome(
+        Status.FAILED,
+        serial=push.serial,
+        stage=push.stage.value,
+        push=_push_name(push),
+        error=error,
+    )

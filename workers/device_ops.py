@@ -10,19 +10,28 @@ from __future__ import annotations
 from typing import Any
 
 import redis
+from celery.exceptions import TimeoutError as CeleryTimeout
+from celery.result import AsyncResult
 
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.devices import Devices
+from blueprint_engine.errors import ConflictError, ServiceUnavailableError
 from blueprint_engine.lifecycle import DeviceRecord, Event, PushKind, Transition
 from blueprint_engine.reconcile import manual_full_push
-from workers.reconciler import manual_full_push_task, reconcile_device
+from workers.outcome import Outcome, Status
+from workers.reconciler import MANUAL_PUSH_WAIT_S, manual_full_push_task, reconcile_device
 from workers.snapshot import snapshot
 
 
 class DeviceOps:
-    def __init__(self, graph: Graph, client: redis.Redis) -> None:
-        self.blueprints = Blueprints(graph)
+    """``blueprints`` is the caller's long-lived blueprint service (the API's, the
+    worker's): its catalogue is parsed once per process, not once per action."""
+
+    def __init__(
+        self, graph: Graph, client: redis.Redis, blueprints: Blueprints | None = None
+    ) -> None:
+        self.blueprints = blueprints if blueprints is not None else Blueprints(graph)
         self.devices = Devices(graph)
         self.redis = client
 
@@ -43,11 +52,12 @@ class DeviceOps:
         return outcome, self.reconcile(serial, wait=wait, timeout=timeout)
 
     def reconcile(self, serial: str, *, wait: bool = True, timeout: float = 180) -> dict[str, Any]:
+        """Reconcile ``serial`` on the workers; with ``wait`` it queues behind a job holding
+        the device for at most half of ``timeout``, then a ``ConflictError`` says so."""
         result = reconcile_device.delay(serial, wait_s=timeout / 2)
         if not wait:
-            return {"serial": serial, "status": "queued", "task": result.id}
-        outcome: dict[str, Any] = result.get(timeout=timeout)
-        return outcome
+            return Outcome(Status.QUEUED, serial=serial, task=result.id).as_dict()
+        return _waited(result, serial, "reconcile", timeout)
 
     def accept_changes(self, serial: str) -> DeviceRecord:
         return self.devices.accept_changes(serial)
@@ -55,11 +65,31 @@ class DeviceOps:
     def full_push(
         self, serial: str, *, confirm: bool, wait: bool = True, timeout: float = 180
     ) -> dict[str, Any]:
-        """A manual full push: refused without ``confirm`` (checked before anything runs)."""
-        snap, _ = snapshot(self.blueprints, self.devices, self.redis, serial)
+        """A manual full push: refused without ``confirm`` (checked before anything runs).
+        A deployment holding the device does not refuse it: the push queues behind it
+        (at most ``min(60 s, timeout / 2)``), then a ``ConflictError`` says until when."""
+        snap, _ = snapshot(self.blueprints, self.devices, self.redis, serial, holding_lease=True)
         manual_full_push(snap, confirm)  # raises ConfirmationRequiredError, TransitionError...
-        result = manual_full_push_task.delay(serial, confirm=True)
+        wait_s = min(MANUAL_PUSH_WAIT_S, timeout / 2)
+        result = manual_full_push_task.delay(serial, confirm=True, wait_s=wait_s)
         if not wait:
-            return {"serial": serial, "status": "queued", "task": result.id}
-        outcome: dict[str, Any] = result.get(timeout=timeout)
-        return outcome
+            return Outcome(Status.QUEUED, serial=serial, task=result.id).as_dict()
+        return _waited(result, serial, "manual full push", timeout)
+
+
+def _waited(result: AsyncResult[Any], serial: str, what: str, timeout: float) -> dict[str, Any]:
+    """The job's outcome, waited for; busy after its bounded wait is a conflict."""
+    try:
+        data: dict[str, Any] = result.get(timeout=timeout)
+    except CeleryTimeout:
+        raise ServiceUnavailableError(
+            f"the {what} of {serial} did not finish within {timeout:.0f} s",
+            allowed="a running worker (make worker); the job may still run",
+        ) from None
+    outcome = Outcome.of(data)
+    if outcome.status is Status.BUSY:
+        raise ConflictError(
+            f"{what} of {serial} not run: {outcome.why}",
+            allowed="retry when the running deployment has finished",
+        )
+    return data

@@ -42,8 +42,14 @@ class Lease:
         self.serial = serial
         self.wait_s = wait_s
         self.ttl_s = ttl_s
-        self._lock: Lock = client.lock(lease_key(serial), timeout=ttl_s, blocking=wait_s > 0,
-                                       blocking_timeout=wait_s or None)  # fmt: skip
+        # not thread-local: the renewer thread must see the token the holder acquired
+        self._lock: Lock = client.lock(
+            lease_key(serial),
+            timeout=ttl_s,
+            blocking=wait_s > 0,
+            blocking_timeout=wait_s or None,
+            thread_local=False,
+        )
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         self.held = False
@@ -51,8 +57,9 @@ class Lease:
     def __enter__(self) -> bool:
         self.held = bool(self._lock.acquire())
         if self.held:
-            self._renewer = threading.Thread(target=self._renew, daemon=True,
-                                             name=f"lease-{self.serial}")  # fmt: skip
+            self._renewer = threading.Thread(
+                target=self._renew, daemon=True, name=f"lease-{self.serial}"
+            )
             self._renewer.start()
         return self.held
 

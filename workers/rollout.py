@@ -21,6 +21,7 @@ from blueprint_engine.lifecycle import Event, PushKind, Transition
 from blueprint_engine.model import Role
 from workers.app import app
 from workers.drivers import open_driver
+from workers.outcome import Outcome
 from workers.reconciler import reconcile_device
 
 Report = Callable[[str], None]
@@ -74,9 +75,6 @@ def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
     return serials
 
 
-CONVERGED = frozenset({"succeeded", "none", "golden_collected"})
-
-
 def push_for(outcomes: list[Transition], timeout: float = 180) -> list[dict[str, Any]]:
     """Reconcile every device whose transition calls for a push, in parallel on the
     workers (the reconciler renders and pushes the stage the new state intends); wait."""
@@ -86,12 +84,9 @@ def push_for(outcomes: list[Transition], timeout: float = 180) -> list[dict[str,
         if t.push is not PushKind.NONE and t.config_stage is not None
     ]
     results = [r.get(timeout=timeout) for r in pending]
-    failed = [r for r in results if r["status"] not in CONVERGED]
+    failed = [o for o in map(Outcome.of, results) if not o.converged]
     if failed:
-        raise FabricError(
-            "push failed on "
-            + "; ".join(f"{r['serial']}: {r.get('error') or r.get('reason')}" for r in failed)
-        )
+        raise FabricError("push failed on " + "; ".join(f"{o.serial}: {o.why}" for o in failed))
     return results
 
 

@@ -11,7 +11,7 @@ from blueprint_engine.deviation import config_hash
 from blueprint_engine.devices import Device, Devices
 from blueprint_engine.errors import FabricError
 from blueprint_engine.lifecycle import ConfigStage, intended_stage
-from blueprint_engine.reconcile import UNPUSHED_STAGES, DeployFailure, DeviceSnapshot
+from blueprint_engine.reconcile import UNPUSHED_STAGES, DeviceSnapshot
 from renderers.context import Stage
 from workers.lease import lease_expires_at
 from workers.stages import config_for
@@ -44,11 +44,6 @@ def snapshot(
     text = intended_config(blueprints, devices, device, stage)
     deployed = devices.deploy_state(serial)
     now = time.time()
-    failure = None
-    if deployed["failed_hash"] is not None:
-        failure = DeployFailure(deployed["failed_hash"], float(deployed["failed_at"]),
-                                int(deployed["failed_attempts"]) or 1,
-                                deployed["retry_after"])  # fmt: skip
     lease = None if holding_lease or client is None else lease_expires_at(client, serial, now)
     return (
         DeviceSnapshot(
@@ -58,13 +53,13 @@ def snapshot(
             liveness=record.liveness,
             intended_stage=stage,
             intended_hash=config_hash(text) if text is not None else None,
-            deployed_hash=deployed["deployed_hash"],
-            golden_present=bool(deployed["golden_present"]),
+            deployed_hash=deployed.deployed_hash,
+            golden_present=deployed.golden_present,
             deviation=record.deviation,
-            has_full_service_push=bool(deployed["full_service_push"]),
+            has_full_service_push=deployed.full_service_push,
             observed_at=now,
             lease_expires_at=lease,
-            failure=failure,
+            failure=deployed.failure,
         ),
         text,
     )

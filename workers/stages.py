@@ -15,14 +15,27 @@ def discovery1_context(device: Device, blueprints: Blueprints, pristine: str) ->
     """An acknowledged device not yet in a blueprint: every profile port, its own name."""
     profile = blueprints.device_profile(device.record.device_profile)
     interfaces = [
-        InterfaceContext(name=p.name, speed_mbps=p.speed_mbps, role="unused", description="",
-                         ipv4=None, peer_system=None, peer_interface=None, vlans=[],
-                         profile_speed_mbps=p.speed_mbps)
+        InterfaceContext(
+            name=p.name,
+            speed_mbps=p.speed_mbps,
+            role="unused",
+            description="",
+            ipv4=None,
+            peer_system=None,
+            peer_interface=None,
+            vlans=[],
+            profile_speed_mbps=p.speed_mbps,
+        )
         for p in profile.physical_ports
-    ]  # fmt: skip
-    return DeviceContext(hostname=device.hostname, nos=device.nos, role="leaf",
-                         pristine=pristine, interfaces=interfaces,
-                         fabric_mtu=FABRIC_MTU_DEFAULT)  # fmt: skip
+    ]
+    return DeviceContext(
+        hostname=device.hostname,
+        nos=device.nos,
+        role="leaf",
+        pristine=pristine,
+        interfaces=interfaces,
+        fabric_mtu=FABRIC_MTU_DEFAULT,
+    )
 
 
 def config_for(device: Device, stage: Stage, blueprints: Blueprints, devices: Devices) -> str:

@@ -26,6 +26,4 @@ def graph_version(self: GraphTask) -> int:
 @app.task(name="fabricgraph.render_blueprint", base=GraphTask, bind=True)
 def render_blueprint(self: GraphTask, blueprint: str) -> int:
     """Render the service config of every switch of a blueprint; return how many."""
-    from blueprint_engine.blueprints import Blueprints
-
-    return len(Blueprints(self.graph).configs.render(blueprint))
+    return len(self.blueprints.configs.render(blueprint))

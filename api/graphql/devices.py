@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
-from enum import Enum
 from typing import Any, cast
 
 import redis
@@ -20,14 +19,16 @@ from strawberry.scalars import JSON
 from api.auth import Role
 from api.graphql.common import call, require
 from api.graphql.context import Info
-from blueprint_engine.devices import Devices
+from blueprint_engine.configs import INCREMENTAL, RENDERED
+from blueprint_engine.devices import DEVICE_CONFIG_STAGES, Devices
+from blueprint_engine.errors import ValidationError
 from blueprint_engine.events import EventKind, channel
-from blueprint_engine.lifecycle import Event
+from blueprint_engine.lifecycle import DeployMode, Event
 from workers.device_ops import DeviceOps
 
 # stages kept on the device node, and the blueprint's per-system stages
-DEVICE_STAGES = ("pristine", "discovery1", "discovery2", "service", "drain", "golden", "running")
-SYSTEM_STAGES = ("rendered", "incremental")
+DEVICE_STAGES = DEVICE_CONFIG_STAGES
+SYSTEM_STAGES = (RENDERED, INCREMENTAL)
 
 
 @strawberry.type
@@ -88,8 +89,8 @@ class ManagedDevice:
     blueprint: str | None
 
     @strawberry.field(
-        description="config stages: pristine, discovery1, discovery2, service, drain, golden, "
-        "running (last collected), rendered and incremental (the blueprint's, for its system)"
+        description=f"config stages: {', '.join(DEVICE_STAGES)} (running: last collected), "
+        f"{' and '.join(SYSTEM_STAGES)} (the blueprint's, for its system)"
     )
     async def configs(self, info: Info, stages: list[str] | None = None) -> list[StageText]:
         devices = Devices(info.context.graph)
@@ -169,20 +170,26 @@ class DeviceQuery:
         return _device(rows[0])
 
 
-@strawberry.enum
-class DeployModeChange(Enum):
-    DEPLOY = "deploy"
-    DRAIN = "drain"
-    UNDEPLOY = "undeploy"
-    READY = "ready"
-
-
+# the GraphQL enum is the lifecycle's DeployMode itself; each mode an operator may set
+# is reached by one lifecycle event (not_set is where a device starts, never a choice)
+DeployModeChange = strawberry.enum(
+    DeployMode, name="DeployModeChange", description="a deploy mode (not_set cannot be chosen)"
+)
 MODE_EVENTS = {
-    DeployModeChange.DEPLOY: Event.DEPLOY,
-    DeployModeChange.DRAIN: Event.DRAIN,
-    DeployModeChange.UNDEPLOY: Event.UNDEPLOY,
-    DeployModeChange.READY: Event.SET_READY,
+    DeployMode.DEPLOY: Event.DEPLOY,
+    DeployMode.DRAIN: Event.DRAIN,
+    DeployMode.UNDEPLOY: Event.UNDEPLOY,
+    DeployMode.READY: Event.SET_READY,
 }
+
+
+def mode_event(mode: DeployMode) -> Event:
+    if mode not in MODE_EVENTS:
+        raise ValidationError(
+            f"deploy mode {mode.name} cannot be set by an operator",
+            allowed=[m.name for m in MODE_EVENTS],
+        )
+    return MODE_EVENTS[mode]
 
 
 @strawberry.type
@@ -197,7 +204,8 @@ class DeviceAction:
 
 
 def _ops(info: Info) -> DeviceOps:
-    return DeviceOps(info.context.graph, redis.Redis.from_url(info.context.settings.redis_url))
+    client = redis.Redis.from_url(info.context.settings.redis_url)
+    return DeviceOps(info.context.graph, client, info.context.blueprints)
 
 
 async def _event(info: Info, serial: str, event: Event, wait: bool, **where: str) -> DeviceAction:
@@ -223,10 +231,10 @@ class DeviceMutation:
 
     @strawberry.mutation(description="set the deploy mode: deploy, drain, undeploy or ready")
     async def change_deploy_mode(
-        self, info: Info, serial: str, mode: DeployModeChange, wait: bool = False
+        self, info: Info, serial: str, mode: DeployMode, wait: bool = False
     ) -> DeviceAction:
         require(info, Role.OPERATOR, "change a device's deploy mode")
-        return await _event(info, serial, MODE_EVENTS[mode], wait)
+        return await _event(info, serial, mode_event(mode), wait)
 
     @strawberry.mutation(description="unassign from its blueprint system: discovery 1 again")
     async def unassign(self, info: Info, serial: str, wait: bool = False) -> DeviceAction:

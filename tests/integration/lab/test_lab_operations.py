@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,7 @@ from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph, Query
 from blueprint_engine.design_reader import read_cabling
 from blueprint_engine.devices import Devices
-from blueprint_engine.errors import TransitionError
+from blueprint_engine.errors import ConflictError, TransitionError
 from blueprint_engine.events import EventKind, channel
 from blueprint_engine.lifecycle import DeviationStatus, Event
 from blueprint_engine.reconcile import ConfirmationRequiredError
@@ -34,9 +36,11 @@ from blueprint_engine.settings import Settings
 from lab import Lab
 from renderers.context import Stage
 from tests.integration.lab.helpers import deployed_lab, eventually
+from workers.app import app as celery_app
 from workers.collect import request_round
 from workers.device_ops import DeviceOps
 from workers.drivers import open_driver
+from workers.lease import Lease
 from workers.rollout import lab_serial, switches
 from workers.stages import config_for
 
@@ -110,7 +114,7 @@ def test_an_out_of_band_change_opens_a_deviation_that_blocks_deploys_until_accep
     devices = ops.devices
     golden = devices.configs(SERIAL)["golden"]
     lab.oob_change(LEAF, [OOB_LINE])
-    # found by the periodic running-config check on the workers (Celery beat)
+    # found by the periodic collection round on the workers (Celery beat)
     eventually(lambda: deviation(devices, SERIAL) is DeviationStatus.OPEN, timeout=45)
     assert OOB_LINE in devices.configs(SERIAL)["running"]
 
@@ -161,8 +165,11 @@ def test_a_push_the_device_refuses_unsets_golden_and_opens_a_deviation(
     blueprints, _, bp = fabric
     devices = ops.devices
     before = running(devices, SERIAL)
-    commit(blueprints, bp, {"kind": "add_virtual_network",
-                            "params": {"name": "vn-fail", "racks": ["rack1"]}})  # fmt: skip
+    commit(
+        blueprints,
+        bp,
+        {"kind": "add_virtual_network", "params": {"name": "vn-fail", "racks": ["rack1"]}},
+    )
     failed = ops.reconcile(SERIAL)
     assert failed["status"] == "failed", failed
     assert "golden" not in devices.configs(SERIAL)
@@ -191,6 +198,81 @@ def test_a_push_the_device_refuses_unsets_golden_and_opens_a_deviation(
         return not {"deployment_failure", "config_deviation"} & raised_on(blueprints.graph, bp)
 
     eventually(cleared, timeout=60, interval=1)
+
+
+def test_a_drain_right_after_the_deviation_anomaly_appears_is_refused(
+    fabric: Fabric, ops: DeviceOps
+) -> None:
+    """The anomaly the operator sees and the gate that refuses pushes are one fact: as
+    soon as ``config_deviation`` is raised on the leaf, a drain is refused and nothing is
+    pushed over the out-of-band change (several trials: the race was intermittent)."""
+    blueprints, lab, bp = fabric
+    devices = ops.devices
+    for trial in range(3):
+        line = f"ip route 192.0.2.{trial}/32 Null0"
+        changed = time.monotonic()
+        lab.oob_change(LEAF, [line])
+        eventually(
+            lambda: "config_deviation" in raised_on(blueprints.graph, bp), timeout=30, interval=0.05
+        )
+        print(
+            f"trial {trial}: config_deviation visible {time.monotonic() - changed:.2f} s "
+            "after the out-of-band change"
+        )
+        with pytest.raises(TransitionError) as refused:
+            ops.event(SERIAL, Event.DRAIN)
+        assert "config deviation is open" in refused.value.message
+        assert line in running(devices, SERIAL)  # nothing was pushed over it
+        assert ops.full_push(SERIAL, confirm=True)["status"] == "succeeded"
+        eventually(
+            lambda: "config_deviation" not in raised_on(blueprints.graph, bp),
+            timeout=30,
+            interval=0.2,
+        )
+        assert deviation(devices, SERIAL) is DeviationStatus.NONE
+
+
+def _manual_push_active(serial: str) -> bool:
+    active = celery_app.control.inspect(timeout=1).active() or {}
+    return any(
+        t["name"] == "fabricgraph.manual_full_push" and serial in json.dumps(t["args"])
+        for tasks in active.values()
+        for t in tasks
+    )
+
+
+def test_a_confirmed_full_push_queues_behind_a_held_lease_then_says_until_when(
+    fabric: Fabric, ops: DeviceOps, settings: Settings
+) -> None:
+    """A routine job holding the device's lease does not refuse an operator's confirmed
+    full push with wait: it runs once the lease is free; held past its bounded wait, it
+    fails with a conflict naming until when, in ISO 8601 UTC."""
+    blueprints, _, _ = fabric
+    client = redis.Redis.from_url(settings.redis_url)
+    results: list[dict[str, Any]] = []
+    with Lease(client, SERIAL) as held:  # what a sweep's push holds
+        assert held
+        pushing = threading.Thread(
+            target=lambda: results.append(ops.full_push(SERIAL, confirm=True, wait=True))
+        )
+        pushing.start()
+        eventually(lambda: _manual_push_active(SERIAL), timeout=60, interval=0.5)
+    pushing.join(timeout=180)
+    assert [r["status"] for r in results] == ["succeeded"]
+    assert running_is(blueprints, SERIAL, Stage.SERVICE)
+
+    with Lease(client, SERIAL) as held, pytest.raises(ConflictError) as refused:
+        assert held
+        ops.full_push(SERIAL, confirm=True, wait=True, timeout=8)  # waits 4 s for the lease
+    message = refused.value.message
+    assert re.search(r"until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", message), message
+    assert not re.search(r"\b\d{10}\b", message), message  # no epoch seconds
+    assert devices_converged(ops)
+
+
+def devices_converged(ops: DeviceOps) -> bool:
+    """After the refused push the device still reconciles to its intent."""
+    return converged(ops.reconcile(SERIAL))
 
 
 RAISED_ON_LEAF = Query(
@@ -238,7 +320,7 @@ def test_a_worker_killed_mid_deployment_is_healed_by_the_reconciler(
 
     def healed() -> bool:
         device = devices.deploy_state(SERIAL)
-        return bool(device["golden_present"]) and running_is(blueprints, SERIAL, Stage.DRAIN)
+        return device.golden_present and running_is(blueprints, SERIAL, Stage.DRAIN)
 
     eventually(healed, timeout=120, interval=2)  # lease expiry + the next sweep
     assert devices.configs(SERIAL)["golden"] == running(devices, SERIAL)

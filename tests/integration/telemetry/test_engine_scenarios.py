@@ -26,8 +26,9 @@ import pytest
 import redis
 
 from blueprint_engine.db import Graph, Query
+from blueprint_engine.deviation import Verdict
 from blueprint_engine.errors import FabricError
-from blueprint_engine.lifecycle import Event
+from blueprint_engine.lifecycle import DeviationStatus, Event
 from blueprint_engine.model import LinkRole, Role
 from blueprint_engine.settings import Settings
 from telemetry import engine
@@ -350,7 +351,8 @@ def test_an_accepted_deviation_stays_suppressed(
 ) -> None:
     fab, healthy, clock = fabric
     leaf = "rack2-leaf1"
-    fab.devices.set_fields(fab.serials[leaf], deviation="accepted")
+    accepted = Verdict(DeviationStatus.ACCEPTED, "changes accepted", "")
+    fab.devices.deviation_judged(fab.serials[leaf], accepted)
     faulty = fs.oob_change(fab, healthy, leaf)
     try:
         apply(graph, client, fab, healthy, faulty, clock)
@@ -360,7 +362,8 @@ def test_an_accepted_deviation_stays_suppressed(
         ]
         assert open_causes(graph, fab.bp) == []
     finally:
-        fab.devices.set_fields(fab.serials[leaf], deviation="none")
+        none = Verdict(DeviationStatus.NONE, "running config equals golden", "")
+        fab.devices.deviation_judged(fab.serials[leaf], none)
         apply(graph, client, fab, faulty, healthy, clock)
     assert raised(graph, fab.bp, faults_only=False) == set()
 

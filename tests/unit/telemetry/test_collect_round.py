@@ -4,10 +4,23 @@ when a round may judge the running config against golden."""
 
 from __future__ import annotations
 
+from blueprint_engine.deviation import config_hash
+from blueprint_engine.devices import JudgeInputs
+from blueprint_engine.lifecycle import DeviationStatus, Liveness
 from napalm_linuxfrr.driver import LinuxFrrDriver
-from telemetry.collect_map import DeviceIntent
+from telemetry.collect_map import UNREACHABLE, DeviceIntent, observations
 from tests.unit.lab.replay import load_case, netns_of
-from workers.collect import GETTERS, DeviceRound, config_facts, run_getters
+from workers.collect import (
+    FIRST,
+    GETTERS,
+    DeviceRound,
+    Opened,
+    _facts,
+    _run,
+    collect_rest,
+    config_facts,
+    run_getters,
+)
 
 
 def _driver(case: str) -> LinuxFrrDriver:
@@ -51,3 +64,44 @@ def test_running_config_is_judged_only_when_no_deployment_touched_the_round() ->
     assert config_facts(_round("running text", stamp), deploying=False, golden_at=later) is None
     # the running config could not be read
     assert config_facts(_round(None, stamp), deploying=False, golden_at=stamp) is None
+
+
+def test_the_gate_verdict_and_the_anomaly_come_from_the_same_comparison() -> None:
+    """The round's verdict on the device (the gate) and its config observation (the
+    anomaly) compare the same golden with the same running config."""
+    stamp = "2026-01-01T00:00:00Z"
+    r = _round("running text", stamp)
+    r = DeviceRound(r.intent, {**r.getters, "get_facts": {"hostname": "leaf1"}}, 0.0, 0.1)
+    config = config_facts(r, deploying=False, golden_at=stamp)
+    judge = JudgeInputs("golden text", stamp, accepted_hash=None, last_deploy="succeeded")
+    facts = _facts(r, config, judge)
+    assert facts.liveness is Liveness.CONNECTED and facts.golden_at == stamp
+    assert facts.verdict is not None and facts.verdict.status is DeviationStatus.OPEN
+    (observed,) = [o for o in observations(r.intent, r.getters, 0.0, config) if o.kind == "config"]
+    assert observed.value["deviated"] is True
+    # accepted: the gate lets pushes through, the anomaly stays (suppressed by the engine)
+    accepted = JudgeInputs("golden text", stamp, config_hash("running text"), "succeeded")
+    verdict = _facts(r, config, accepted).verdict
+    assert verdict is not None and verdict.status is DeviationStatus.ACCEPTED
+
+
+def test_an_unreachable_device_is_unavailable_and_not_judged() -> None:
+    r = _round("running text", None)
+    down = DeviceRound(r.intent, {UNREACHABLE: "connection refused"}, 0.0, 0.1)
+    facts = _facts(down, None, None)
+    assert (facts.liveness, facts.error, facts.verdict) == (
+        Liveness.UNAVAILABLE,
+        "connection refused",
+        None,
+    )
+
+
+def test_the_running_config_first_then_the_rest_gives_what_one_pass_gives() -> None:
+    """A round asks for liveness and the running config first (judged before the slower
+    getters); the rest of the getters then complete the same result."""
+    intent = DeviceIntent("bp", "leaf2", "leaf2", serial="S2")
+    first = _run(_driver("leaf2_deployed"), FIRST)
+    assert set(first) == {"errors", "get_facts", "running_config"}
+    opened = Opened(DeviceRound(intent, first, at=0.0, seconds=0.1), _driver("leaf2_deployed"))
+    whole = collect_rest(opened).getters
+    assert whole == run_getters(_driver("leaf2_deployed"))
