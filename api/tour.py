@@ -29,7 +29,7 @@ def step(text: str) -> None:
 def deploy_demo(blueprints: Blueprints) -> None:
     from lab import Lab
     from lab.lock import lab_lock
-    from workers import rollout
+    from labharness import rollout
 
     lab = Lab()
     step("virtual lab: one namespace per switch and server, veth cables, FRR + lldpd")

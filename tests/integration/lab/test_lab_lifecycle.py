@@ -27,8 +27,8 @@ from blueprint_engine.errors import TransitionError
 from blueprint_engine.lifecycle import Event
 from blueprint_engine.model import LinkRole, Role
 from lab import Lab
+from labharness import rollout
 from tests.integration.lab.helpers import lab_blueprint
-from workers import rollout
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
 

@@ -32,12 +32,12 @@ from blueprint_engine.lifecycle import DeviationStatus, Event
 from blueprint_engine.reconcile import ConfirmationRequiredError
 from blueprint_engine.settings import Settings
 from lab import Lab
+from labharness.rollout import lab_serial, switches
 from renderers.context import Stage
 from tests.integration.lab.helpers import deployed_lab, eventually
 from workers.collect import request_round
 from workers.device_ops import DeviceOps
 from workers.drivers import open_driver
-from workers.rollout import lab_serial, switches
 from workers.stages import config_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]

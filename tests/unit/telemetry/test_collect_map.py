@@ -1,7 +1,7 @@
 """Getter results recorded on the real lab → observations (``telemetry.collect_map``).
 
 The recordings (``fixtures/telemetry/lab``, made by ``python -m
-telemetry.collect_record``) hold what every switch of a deployed ``lab`` blueprint
+labharness.collect_record``) hold what every switch of a deployed ``lab`` blueprint
 returned, healthy and under each fault of the lab's injector, with the fault as the
 lab recorded it. ``intent.json`` is the collector's input (``read_intents`` of a
 fresh ``lab`` blueprint); the expectations below are derived from ``design.json``
