@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blueprint_engine import fabric_metrics as fm
+from api import fabric_metrics as fm
 
 
 def _value(samples: list[fm.Sample], name: str, **labels: str) -> float:

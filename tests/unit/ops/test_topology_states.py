@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blueprint_engine.topology import impacted_servers, link_states
+from api.topology import impacted_servers, link_states
 
 LINKS = [{"id": "spine1:swp1--leaf1:swp1"}, {"id": "spine1:swp2--leaf2:swp1"},
          {"id": "leaf1:swp3--server1:eth0"}, {"id": "leaf2:swp3--server2:eth0"}]  # fmt: skip
