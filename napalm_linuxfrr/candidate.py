@@ -6,9 +6,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from napalm_linuxfrr import document as doc_mod
+import linuxfrr_document as doc_mod
+from linuxfrr_document import Document
 from napalm_linuxfrr import lldp
-from napalm_linuxfrr.document import Document
 from napalm_linuxfrr.ifaces import (
     check_ports,
     merge_interfaces,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from napalm_linuxfrr.document import (
+from linuxfrr_document import (
     Document,
     DocumentError,
     merge_documents,
