@@ -7,12 +7,13 @@ from linuxfrr_document.document import (
     HOSTNAME,
     INTERFACES,
     LLDPD,
-    SECTION_ORDER,
+    SECTIONS,
     Document,
     DocumentError,
-    merge_documents,
+    from_lines,
     parse_document,
     render_document,
+    replace_files,
 )
 
 __all__ = [
@@ -21,10 +22,11 @@ __all__ = [
     "HOSTNAME",
     "INTERFACES",
     "LLDPD",
-    "SECTION_ORDER",
+    "SECTIONS",
     "Document",
     "DocumentError",
-    "merge_documents",
+    "from_lines",
     "parse_document",
     "render_document",
+    "replace_files",
 ]

@@ -1,22 +1,32 @@
 """The configuration document: files, each introduced by ``### <path>``.
 
-See ``docs/linux-frr-config.md``. Pure functions only.
+See ``docs/linux-frr-config.md``. Files always appear in ``SECTIONS`` order, each at
+most once. Pure functions only; the one model of the document for the renderer that
+writes it and the driver that reads it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 HOSTNAME = "/etc/hostname"
 INTERFACES = "/etc/network/interfaces"
 LLDPD = "/etc/lldpd.d/fabricgraph.conf"
 FRR = "/etc/frr/frr.conf"
-SECTION_ORDER = (HOSTNAME, INTERFACES, LLDPD, FRR)
+SECTIONS = (HOSTNAME, INTERFACES, LLDPD, FRR)
 HEADER = "### "
+
+_FIELDS = {HOSTNAME: "hostname", INTERFACES: "interfaces", LLDPD: "lldpd", FRR: "frr"}
 
 
 class DocumentError(ValueError):
-    """The document does not follow the ``### <path>`` structure."""
+    """The document does not follow the ``### <path>`` structure; says what is allowed."""
+
+    def __init__(self, message: str, *, allowed: str) -> None:
+        self.message = message
+        self.allowed = allowed
+        super().__init__(f"{message} (allowed: {allowed})")
 
 
 @dataclass(frozen=True)
@@ -29,12 +39,49 @@ class Document:
     frr: str | None = None
 
     def sections(self) -> dict[str, str | None]:
-        return {
-            HOSTNAME: self.hostname,
-            INTERFACES: self.interfaces,
-            LLDPD: self.lldpd,
-            FRR: self.frr,
-        }
+        """Every file by path, in ``SECTIONS`` order."""
+        return {path: getattr(self, name) for path, name in _FIELDS.items()}
+
+    def lines(self, path: str) -> list[str]:
+        """The lines of one file (``[]`` when it is absent or empty)."""
+        text: str | None = getattr(self, _field(path))
+        return text.splitlines() if text else []
+
+    def __getitem__(self, path: str) -> list[str]:
+        return self.lines(path)
+
+    def with_lines(self, path: str, lines: list[str]) -> Document:
+        """A copy whose file ``path`` holds ``lines`` (present, maybe empty)."""
+        return dataclasses.replace(self, **{_field(path): _text(lines)})
+
+
+def _field(path: str) -> str:
+    try:
+        return _FIELDS[path]
+    except KeyError:
+        raise DocumentError(f"unknown file {path!r}", allowed=", ".join(SECTIONS)) from None
+
+
+def _text(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def from_lines(files: dict[str, list[str]]) -> Document:
+    """A document holding each given file (path -> lines)."""
+    return Document(**{_field(path): _text(lines) for path, lines in files.items()})
+
+
+def _check_header(path: str, number: int, seen: list[str]) -> None:
+    if path not in SECTIONS:
+        raise DocumentError(f"line {number}: unknown file {path!r}", allowed=", ".join(SECTIONS))
+    if path in seen:
+        raise DocumentError(
+            f"line {number}: file {path!r} appears twice", allowed="each file at most once"
+        )
+    if seen and SECTIONS.index(path) < SECTIONS.index(seen[-1]):
+        raise DocumentError(
+            f"line {number}: {path!r} is out of order", allowed="the order " + ", ".join(SECTIONS)
+        )
 
 
 def parse_document(text: str) -> Document:
@@ -44,37 +91,28 @@ def parse_document(text: str) -> Document:
     for number, line in enumerate(text.splitlines(), start=1):
         if line.startswith(HEADER):
             path = line[len(HEADER) :].strip()
-            if path not in SECTION_ORDER:
-                raise DocumentError(
-                    f"line {number}: unknown file {path!r}; allowed: {', '.join(SECTION_ORDER)}"
-                )
-            if path in found:
-                raise DocumentError(f"line {number}: file {path!r} appears twice")
-            if found and SECTION_ORDER.index(path) < SECTION_ORDER.index(list(found)[-1]):
-                raise DocumentError(
-                    f"line {number}: {path!r} is out of order; order: {', '.join(SECTION_ORDER)}"
-                )
+            _check_header(path, number, list(found))
             current = found.setdefault(path, [])
         elif current is None:
             if line.strip():
-                raise DocumentError(f"line {number}: text before the first '### <path>' header")
+                raise DocumentError(
+                    f"line {number}: text before the first '### <path>' header",
+                    allowed="lines inside a file introduced by '### <path>'",
+                )
         else:
             current.append(line)
     if not found:
-        raise DocumentError("no '### <path>' header found; the document has no files")
-    texts = {path: _body(lines) for path, lines in found.items()}
-    return Document(
-        hostname=texts.get(HOSTNAME),
-        interfaces=texts.get(INTERFACES),
-        lldpd=texts.get(LLDPD),
-        frr=texts.get(FRR),
-    )
+        raise DocumentError(
+            "no '### <path>' header found; the document has no files",
+            allowed="files introduced by '### <path>', paths " + ", ".join(SECTIONS),
+        )
+    return from_lines({path: _trimmed(lines) for path, lines in found.items()})
 
 
-def _body(lines: list[str]) -> str:
+def _trimmed(lines: list[str]) -> list[str]:
     while lines and not lines[-1].strip():
         lines = lines[:-1]
-    return "\n".join(lines) + "\n" if lines else ""
+    return lines
 
 
 def render_document(doc: Document) -> str:
@@ -87,11 +125,11 @@ def render_document(doc: Document) -> str:
     return "".join(parts)
 
 
-def merge_documents(base: Document, extra: Document) -> Document:
-    """A merge candidate: files of ``extra`` replace the same files of ``base``."""
+def replace_files(base: Document, extra: Document) -> Document:
+    """Files of ``extra`` replace the same files of ``base``; the others are kept."""
     return Document(
-        hostname=extra.hostname if extra.hostname is not None else base.hostname,
-        interfaces=extra.interfaces if extra.interfaces is not None else base.interfaces,
-        lldpd=extra.lldpd if extra.lldpd is not None else base.lldpd,
-        frr=extra.frr if extra.frr is not None else base.frr,
+        **{
+            name: getattr(extra, name) if getattr(extra, name) is not None else getattr(base, name)
+            for name in _FIELDS.values()
+        }
     )
