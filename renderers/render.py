@@ -109,7 +109,7 @@ def render(context: DeviceContext, stage: Stage | str) -> str:
     """The device's complete configuration at ``stage``: pristine first, then rendered.
 
     Deterministic (same context, same bytes), newline-terminated, no trailing
-    whitespace. Raises ``RenderError`` (a ``ValidationError``) for an unknown NOS
+    whitespace. Raises ``RenderError`` for an unknown NOS
     or stage or a context missing a field the stage needs, and ``ConfigletError``
     for a configlet that fails or tries to leave its sandbox.
     """

@@ -26,7 +26,7 @@ from blueprint_engine.devices import Devices
 from blueprint_engine.events import EventKind, publish
 from blueprint_engine.lifecycle import ConfigStage
 from blueprint_engine.reconcile import ALWAYS_FULL_STAGES, ActionKind, next_retry_after
-from renderers import incremental
+from blueprint_engine.rendering import incremental
 from workers.drivers import open_driver
 
 
