@@ -222,7 +222,8 @@ def test_a_worker_killed_mid_deployment_is_healed_by_the_reconciler(
     devices = ops.devices
     state_dir = Path(os.environ.get("FG_STATE_DIR", ROOT / ".state"))
     client = redis.Redis.from_url(settings.redis_url)
-    progress = client.pubsub(ignore_subscribe_messages=True)
+    # redis-py: Redis.pubsub is unannotated
+    progress = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
     progress.subscribe(channel(EventKind.DEPLOYMENT))
     ops.event(SERIAL, Event.DRAIN, wait=False)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
+from typing import Any
 
 import pytest
 from blueprint_counts import TEMPLATES, expected_for, raw_section
@@ -170,7 +171,7 @@ def test_evpn_overlay_adds_one_loopback_session_per_spine_leaf_pair(catalogue: C
 
 
 def test_virtual_network_binds_its_racks_and_slices_its_subnet(catalogue: Catalogue) -> None:
-    spec = {"name": "web", "vlan": 100, "rack_types": ["lab-single-leaf"]}
+    spec: dict[str, Any] = {"name": "web", "vlan": 100, "rack_types": ["lab-single-leaf"]}
     lab = build_design(catalogue, "lab", "lab")
     design = apply_parts(lab, add_virtual_network(lab, spec))
     network = design.virtual_networks[0]

@@ -85,7 +85,7 @@ class Expected:
 
 
 def _role(system: str) -> str:
-    return next(s["role"] for s in DESIGN["systems"] if s["id"] == system)
+    return str(next(s["role"] for s in DESIGN["systems"] if s["id"] == system))
 
 
 def _peer_interface() -> dict[str, str]:
@@ -97,7 +97,7 @@ def _peer_interface() -> dict[str, str]:
 
 
 def _link_of(a: str, b: str) -> str:
-    return next(x["id"] for x in DESIGN["links"] if {x["a"], x["b"]} == {a, b})
+    return str(next(x["id"] for x in DESIGN["links"] if {x["a"], x["b"]} == {a, b}))
 
 
 def _sessions_over(link: str) -> set[str]:
