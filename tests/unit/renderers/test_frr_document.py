@@ -77,3 +77,8 @@ def test_lldpd_hostname_is_replaced_other_pristine_lines_kept() -> None:
         "configure system hostname leaf1",
         "configure lldp portidsubtype ifname",
     ]
+
+
+def test_sections_out_of_order_are_refused_as_the_driver_refuses_them() -> None:
+    with pytest.raises(RenderError, match="out of order"):
+        parse_document("### /etc/frr/frr.conf\n!\n### /etc/hostname\nleaf1\n")
