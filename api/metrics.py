@@ -1,6 +1,6 @@
 """`GET /metrics`: Prometheus text computed at scrape time from the graph and the broker.
 
-A custom collector runs the aggregate statements of ``blueprint_engine.fabric_metrics``
+A custom collector runs the aggregate statements of ``api.fabric_metrics``
 in one read transaction, reads queue depths from Redis, and adds counters of the
 events seen on the Redis channels since the API started (telemetry ingest rate).
 Its own cost is exported as ``fabricgraph_scrape_seconds{part}``.
@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from blueprint_engine import fabric_metrics
+from api import fabric_metrics
 from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
 from blueprint_engine.events import CHANNEL_PREFIX

@@ -17,6 +17,7 @@ from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.errors import FabricError
 from blueprint_engine.model import LinkRole, Role
 from blueprint_engine.settings import Settings, load_settings
+from lab.errors import LabError
 
 console = Console()
 DEMO = "demo"
@@ -29,7 +30,7 @@ def step(text: str) -> None:
 def deploy_demo(blueprints: Blueprints) -> None:
     from lab import Lab
     from lab.lock import lab_lock
-    from workers import rollout
+    from labharness import rollout
 
     lab = Lab()
     step("virtual lab: one namespace per switch and server, veth cables, FRR + lldpd")
@@ -110,7 +111,7 @@ def tour() -> None:
         else:
             console.print("[yellow]not root:[/yellow] the virtual lab needs CAP_NET_ADMIN; "
                           "run `make run` as root to deploy the demo into it")  # fmt: skip
-    except FabricError as exc:
+    except (FabricError, LabError) as exc:
         console.print(f"[red]error[/red] [{exc.code}] {exc.message}")
         raise typer.Exit(code=1) from None
     finally:

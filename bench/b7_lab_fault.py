@@ -31,7 +31,7 @@ from blueprint_engine.errors import ServiceUnavailableError
 from blueprint_engine.model import BlueprintDesign, Link, LinkRole
 from lab import Lab
 from lab.lock import lab_lock
-from workers import rollout
+from labharness import rollout
 from workers.collect import request_round
 
 TRIALS_PER_KIND = 3

@@ -14,7 +14,7 @@ from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.model import LinkRole
 from lab import Lab
 from lab.lock import lab_lock
-from workers import rollout
+from labharness import rollout
 
 
 def lab_footprint() -> tuple[float, float, int]:

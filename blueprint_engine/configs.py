@@ -16,7 +16,7 @@ from blueprint_engine.catalogue_store import CatalogueCache
 from blueprint_engine.contexts import assemble, fetch_rows, switch_ids
 from blueprint_engine.db import Graph, Query, Tx
 from blueprint_engine.edits import Applied, DiffEntry
-from renderers import incremental, render
+from blueprint_engine.rendering import incremental, render
 from renderers.context import DeviceContext, Stage
 
 RENDERED = "rendered"

@@ -1,7 +1,8 @@
 """The Neo4j gateway: every statement is named, parameterised, timed and translated.
 
-Cypher text lives in ``blueprint_engine.queries`` modules as ``Query`` objects;
-callers pass parameters only. Driver exceptions never cross this boundary: they
+Cypher text lives in named ``Query`` objects, module constants beside the code that
+runs them (e.g. ``blueprint_engine.store``, ``blueprint_engine.devices``); callers pass
+parameters only. Driver exceptions never cross this boundary: they
 become ``FabricError`` subclasses that say what was wrong.
 
 ``NEO4J_URI`` may be ``bolt://`` (one server) or ``neo4j://`` / ``neo4j+s://``

@@ -30,6 +30,18 @@ class ValidationError(FabricError):
     code = "invalid_input"
 
 
+class RenderError(ValidationError):
+    """A device's config cannot be rendered (translated from the renderers' ``RenderError``)."""
+
+    code = "render_error"
+
+
+class ConfigletError(ValidationError):
+    """A configlet fails or tries to leave its sandbox (from the renderers' ``ConfigletError``)."""
+
+    code = "configlet_error"
+
+
 class NotFoundError(FabricError):
     code = "not_found"
     http_status = 404

@@ -20,6 +20,9 @@ from blueprint_engine.model import BlueprintDesign
 
 BATCH = 5000
 
+# A new blueprint's intent is written once, into a blueprint created just before
+# (CREATE_BLUEPRINT refuses an existing name), hence CREATE, not MERGE.
+
 CREATE_BLUEPRINT = Query(
     "blueprint.create",
     """
@@ -30,7 +33,7 @@ CREATE_BLUEPRINT = Query(
     RETURN b.name AS name
     """,
 )
-MERGE_RACKS = Query(
+CREATE_RACKS = Query(
     "blueprint.racks",
     """
     MATCH (b:Blueprint {name: $bp})
@@ -40,7 +43,7 @@ MERGE_RACKS = Query(
     CREATE (b)-[:HAS_RACK]->(k)
     """,
 )
-MERGE_SYSTEMS = Query(
+CREATE_SYSTEMS = Query(
     "blueprint.systems",
     """
     MATCH (b:Blueprint {name: $bp})
@@ -55,7 +58,7 @@ MERGE_SYSTEMS = Query(
     CREATE (s)-[:IN_RACK]->(k)
     """,
 )
-MERGE_INTERFACES = Query(
+CREATE_INTERFACES = Query(
     "blueprint.interfaces",
     """
     UNWIND $rows AS r
@@ -86,7 +89,7 @@ MERGE_TRANSCEIVERS = Query(
     MERGE (i)-[:HAS_TRANSCEIVER]->(x)
     """,
 )
-MERGE_LINKS = Query(
+CREATE_LINKS = Query(
     "blueprint.links",
     """
     UNWIND $rows AS r
@@ -96,7 +99,7 @@ MERGE_LINKS = Query(
     CREATE (l)-[:ENDPOINT {side: 'a'}]->(a), (l)-[:ENDPOINT {side: 'b'}]->(z)
     """,
 )
-MERGE_SESSIONS = Query(
+CREATE_SESSIONS = Query(
     "blueprint.sessions",
     """
     UNWIND $rows AS r
@@ -109,7 +112,7 @@ MERGE_SESSIONS = Query(
     CREATE (s)-[:OVER]->(l)
     """,
 )
-MERGE_ZONES = Query(
+CREATE_ZONES = Query(
     "blueprint.routing_zones",
     """
     UNWIND $rows AS r
@@ -117,7 +120,7 @@ MERGE_ZONES = Query(
                           vni: r.vni})
     """,
 )
-MERGE_VNS = Query(
+CREATE_VNS = Query(
     "blueprint.virtual_networks",
     """
     UNWIND $rows AS r
@@ -130,7 +133,7 @@ MERGE_VNS = Query(
     CREATE (v)-[:BOUND_TO]->(k)
     """,
 )
-MERGE_POOLS = Query(
+CREATE_POOLS = Query(
     "blueprint.pools",
     """
     MATCH (b:Blueprint {name: $bp})
@@ -177,7 +180,7 @@ def _allocation_query(owner_label: str) -> Query:
     )
 
 
-MERGE_ALLOCATIONS = {label: _allocation_query(label) for label in OWNER_LABELS}
+CREATE_ALLOCATIONS = {label: _allocation_query(label) for label in OWNER_LABELS}
 SUMMARY = Query(
     "blueprint.summary",
     """
@@ -231,25 +234,25 @@ def _batched(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]
 def design_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any]]]]:
     """The ordered (statement, rows) pairs that write a design; pure."""
     return [
-        (MERGE_RACKS, _rows(design.racks)),
+        (CREATE_RACKS, _rows(design.racks)),
         (
-            MERGE_SYSTEMS,
+            CREATE_SYSTEMS,
             _rows(design.systems, role=lambda s: str(s.role), ports=lambda s: list(s.ports)),
         ),
-        (MERGE_INTERFACES, _rows(design.interfaces, breakouts=lambda i: list(i.breakouts))),
+        (CREATE_INTERFACES, _rows(design.interfaces, breakouts=lambda i: list(i.breakouts))),
         (MERGE_TRANSCEIVERS, _rows(design.transceivers)),
-        (MERGE_LINKS, _rows(design.links, role=lambda link: str(link.role))),
-        (MERGE_SESSIONS, _rows(design.sessions)),
-        (MERGE_ZONES, _rows(design.routing_zones)),
+        (CREATE_LINKS, _rows(design.links, role=lambda link: str(link.role))),
+        (CREATE_SESSIONS, _rows(design.sessions)),
+        (CREATE_ZONES, _rows(design.routing_zones)),
         (
-            MERGE_VNS,
+            CREATE_VNS,
             _rows(
                 design.virtual_networks,
                 racks=lambda v: list(v.racks),
                 gateways=lambda v: json.dumps(dict(v.rack_gateways)),
             ),
         ),
-        (MERGE_POOLS, _rows(design.pools, ranges=lambda p: list(p.ranges))),
+        (CREATE_POOLS, _rows(design.pools, ranges=lambda p: list(p.ranges))),
         *_allocation_rows(design),
         (SET_POOL_LAST, _last_rows(design)),
     ]
@@ -284,7 +287,7 @@ def _allocation_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str
         if label is None:
             raise ValueError(f"allocation {allocation} is held by no node of the design")
         grouped[label].append(asdict(allocation))
-    return [(MERGE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
+    return [(CREATE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
 
 
 def write_design(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from blueprint_engine.errors import FabricError
+from lab.errors import LabError
 from lab.lab import Lab
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR
 
@@ -29,7 +29,7 @@ def _print(data: Any) -> None:
 def _guard(call: Any) -> Any:
     try:
         return call()
-    except FabricError as exc:
+    except LabError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
 

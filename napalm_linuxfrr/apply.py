@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from linuxfrr_document import Document
 from napalm_linuxfrr import frr, lldp
 from napalm_linuxfrr.device import Device, DeviceCommandError
-from napalm_linuxfrr.document import Document
 from napalm_linuxfrr.ifaces import parse_interfaces
 from napalm_linuxfrr.kernel import Record, plan_interface_changes
 

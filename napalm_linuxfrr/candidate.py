@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from napalm_linuxfrr import document as doc_mod
+import linuxfrr_document as doc_mod
+from linuxfrr_document import Document, replace_files
 from napalm_linuxfrr import lldp
-from napalm_linuxfrr.document import Document
 from napalm_linuxfrr.ifaces import (
     check_ports,
     merge_interfaces,
@@ -61,12 +61,7 @@ def merged_target(running: Document, extra: Document) -> Candidate:
         interfaces = render_interfaces(
             merge_interfaces(base, parse_interfaces(extra.interfaces)).values()
         )
-    target = Document(
-        hostname=extra.hostname if extra.hostname is not None else running.hostname,
-        interfaces=interfaces,
-        lldpd=extra.lldpd if extra.lldpd is not None else running.lldpd,
-        frr=running.frr,
-    )
+    target = replace(replace_files(running, extra), interfaces=interfaces, frr=running.frr)
     return Candidate(document=target, merge_frr=extra.frr or "")
 
 

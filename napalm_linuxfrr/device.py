@@ -7,8 +7,8 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from linuxfrr_document import Document
 from napalm_linuxfrr import frr, lldp
-from napalm_linuxfrr.document import Document
 from napalm_linuxfrr.ifaces import render_interfaces
 from napalm_linuxfrr.kernel import (
     KernelIface,

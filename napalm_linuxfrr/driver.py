@@ -23,6 +23,7 @@ from napalm.base.exceptions import (
     ReplaceConfigException,
 )
 
+from linuxfrr_document import DocumentError, parse_document, render_document
 from napalm_linuxfrr import frr, getters, lldp, routes
 from napalm_linuxfrr.apply import apply_document, apply_merge_frr
 from napalm_linuxfrr.candidate import (
@@ -33,7 +34,6 @@ from napalm_linuxfrr.candidate import (
     static_diff,
 )
 from napalm_linuxfrr.device import Device, DeviceCommandError
-from napalm_linuxfrr.document import DocumentError, parse_document, render_document
 from napalm_linuxfrr.kernel import device_ports
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR, host_layout, lab_layout
 from napalm_linuxfrr.transport import (

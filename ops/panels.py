@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.topology import DEPENDENTS_BODY
 from blueprint_engine.db import Query
-from blueprint_engine.topology import DEPENDENTS_BODY
 
 # Dashboard variables, and a value each takes when the tests evaluate the queries.
 VARIABLES = ("blueprint", "system", "link", "element")
@@ -137,7 +137,7 @@ LINK_OBSERVATIONS = Query(
     """,
 )
 # what depends on one element (system, link, interface or transceiver id): the same
-# traversal as the topology page's impact (blueprint_engine.topology.DEPENDENTS_BODY)
+# traversal as the topology page's impact (api.topology.DEPENDENTS_BODY)
 IMPACT = Query(
     "panels.impact",
     """

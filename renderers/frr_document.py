@@ -1,7 +1,7 @@
 """The Linux/FRR configuration document (docs/linux-frr-config.md): sections and merging.
 
-A document is a list of files, each introduced by ``### <path>``, always in
-``SECTIONS`` order and at most once each.
+The document itself (its files, their order, parsing) is ``linuxfrr_document``'s, shared
+with the driver; this module holds the renderer's rules on top of it.
 
 How a stage's rendered document is merged with the pristine one (section by section):
 
@@ -22,53 +22,44 @@ How a stage's rendered document is merged with the pristine one (section by sect
 
 from __future__ import annotations
 
+from linuxfrr_document import (
+    FRR,
+    HEADER,
+    HOSTNAME,
+    INTERFACES,
+    LLDPD,
+    SECTIONS,
+    Document,
+    DocumentError,
+    from_lines,
+)
+from linuxfrr_document import parse_document as parse_files
 from renderers.errors import RenderError
 
-HOSTNAME = "/etc/hostname"
-INTERFACES = "/etc/network/interfaces"
-LLDPD = "/etc/lldpd.d/fabricgraph.conf"
-FRR = "/etc/frr/frr.conf"
-SECTIONS = (HOSTNAME, INTERFACES, LLDPD, FRR)
-HEADER = "### "
+__all__ = ["FRR", "HOSTNAME", "INTERFACES", "LLDPD", "SECTIONS", "Document"]
 
 # Per section: line prefixes of settings that hold one value (rendered wins).
 _SINGLE_VALUED = {
     LLDPD: ("configure system hostname ",),
     FRR: ("frr defaults ", "hostname "),
 }
-Document = dict[str, list[str]]
 
 
 def parse_document(text: str, *, what: str = "document") -> Document:
-    """Split a document into its sections (every section present, maybe empty)."""
-    sections: Document = {path: [] for path in SECTIONS}
-    current: str | None = None
-    seen: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith(HEADER):
-            current = line[len(HEADER) :].strip()
-            if current not in sections or current in seen:
-                raise RenderError(
-                    f"{what}: line {number}: unexpected or repeated section {current!r}",
-                    allowed=SECTIONS,
-                )
-            seen.append(current)
-        elif current is None:
-            if line.strip():
-                raise RenderError(
-                    f"{what}: line {number}: text before the first '### <path>' header",
-                    allowed="lines inside a section introduced by '### <path>'",
-                )
-        else:
-            sections[current].append(line)
-    return sections
+    """Split a document into its files (an empty text is a document without files)."""
+    if not text.strip():
+        return Document()
+    try:
+        return parse_files(text)
+    except DocumentError as exc:
+        raise RenderError(f"{what}: {exc.message}", allowed=exc.allowed) from exc
 
 
-def join_document(sections: Document) -> str:
-    """The document text: every section in order, each with its header."""
+def join_document(doc: Document) -> str:
+    """The document text: every file in order (absent ones empty), each with its header."""
     lines: list[str] = []
     for path in SECTIONS:
-        body = list(sections.get(path, []))
+        body = doc.lines(path)
         while body and not body[-1].strip():
             body.pop()
         lines.append(HEADER + path)
@@ -76,9 +67,9 @@ def join_document(sections: Document) -> str:
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
-def section_hostname(sections: Document) -> str | None:
+def section_hostname(doc: Document) -> str | None:
     """The name in a document's /etc/hostname, if any."""
-    names = [line.strip() for line in sections.get(HOSTNAME, []) if line.strip()]
+    names = [line.strip() for line in doc.lines(HOSTNAME) if line.strip()]
     return names[0] if names else None
 
 
@@ -133,13 +124,13 @@ def _merge_lines(path: str, pristine: list[str], rendered: list[str]) -> list[st
 
 def merge_documents(pristine: Document, rendered: Document) -> Document:
     """The stage's document: the pristine one with the rendered one merged in (see above)."""
-    merged: Document = {}
+    merged: dict[str, list[str]] = {}
     for path in SECTIONS:
-        old, new = pristine.get(path, []), rendered.get(path, [])
+        old, new = pristine.lines(path), rendered.lines(path)
         if path == HOSTNAME:
             merged[path] = new or old
         elif path == INTERFACES:
             merged[path] = _merge_interfaces(old, new)
         else:
             merged[path] = _merge_lines(path, old, new)
-    return merged
+    return from_lines(merged)

@@ -72,7 +72,7 @@ def _render_linux_frr(context: DeviceContext, stage: Stage) -> str:
     own = frr_document.section_hostname(pristine) or context["hostname"]
     rendered = frr_document.parse_document(_template_text(context, Nos.LINUX_FRR, stage, own))
     for section, text in _configlets(context, stage):
-        body = rendered[section]
+        body = rendered.lines(section)
         while body and not body[-1].strip():
             body.pop()
         body.extend(
@@ -80,6 +80,7 @@ def _render_linux_frr(context: DeviceContext, stage: Stage) -> str:
         )
         if section == frr_document.FRR:
             body.append("!")
+        rendered = rendered.with_lines(section, body)
     return frr_document.join_document(frr_document.merge_documents(pristine, rendered))
 
 
@@ -108,7 +109,7 @@ def render(context: DeviceContext, stage: Stage | str) -> str:
     """The device's complete configuration at ``stage``: pristine first, then rendered.
 
     Deterministic (same context, same bytes), newline-terminated, no trailing
-    whitespace. Raises ``RenderError`` (a ``ValidationError``) for an unknown NOS
+    whitespace. Raises ``RenderError`` for an unknown NOS
     or stage or a context missing a field the stage needs, and ``ConfigletError``
     for a configlet that fails or tries to leave its sandbox.
     """

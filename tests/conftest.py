@@ -9,15 +9,16 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 
+import pluggy
 import pytest
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Generator[None, pytest.TestReport, None]:
+) -> Generator[None, pluggy.Result[pytest.TestReport], None]:
     outcome = yield
-    report = outcome.get_result()  # type: ignore[attr-defined]
+    report = outcome.get_result()
     if (
         os.environ.get("FG_REQUIRE_LAB") == "1"
         and report.skipped

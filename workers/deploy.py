@@ -24,7 +24,7 @@ from blueprint_engine.devices import Devices, PushDone
 from blueprint_engine.events import EventKind, publish
 from blueprint_engine.lifecycle import ConfigStage
 from blueprint_engine.reconcile import ALWAYS_FULL_STAGES, ActionKind
-from renderers import incremental
+from blueprint_engine.rendering import incremental
 from workers.drivers import open_driver
 from workers.outcome import Outcome, Status
 

@@ -7,7 +7,7 @@ from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.contexts import FABRIC_MTU as FABRIC_MTU_DEFAULT
 from blueprint_engine.devices import Device, Devices
 from blueprint_engine.errors import TransitionError
-from renderers import render
+from blueprint_engine.rendering import render
 from renderers.context import DeviceContext, InterfaceContext, Stage
 
 

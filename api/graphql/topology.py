@@ -6,9 +6,9 @@ from typing import Any
 
 import strawberry
 
+from api import topology
 from api.graphql.common import call
 from api.graphql.context import Info
-from blueprint_engine import topology
 
 
 def _pick(cls: Any, row: dict[str, Any]) -> Any:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from api import fabric_metrics as fm
 from api.graphql.devices import DEVICE_STAGES, MODE_EVENTS, SYSTEM_STAGES
 from api.graphql.schema import build_schema
-from blueprint_engine import fabric_metrics as fm
 from blueprint_engine.configs import INCREMENTAL, RENDERED
 from blueprint_engine.edits import DEPLOY_MODES
 from blueprint_engine.events import EventKind

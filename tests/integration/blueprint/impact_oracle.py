@@ -173,9 +173,9 @@ class Oracle:
 
     def _systems(self, out: Expected, failure: Failure, after: Failure, scenario: str) -> None:
         for node in failure.nodes:
-            leaf = self.role[node] == "leaf"
-            was = self.uplinks(node, self.base) if leaf else None
-            out.systems[node] = (FAIL_SYSTEM[scenario], was, 0 if leaf else None)
+            is_leaf = self.role[node] == "leaf"
+            was = self.uplinks(node, self.base) if is_leaf else None
+            out.systems[node] = (FAIL_SYSTEM[scenario], was, 0 if is_leaf else None)
         for leaf, role in self.role.items():
             if role != "leaf" or leaf in failure.nodes:
                 continue

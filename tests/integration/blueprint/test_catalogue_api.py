@@ -112,7 +112,7 @@ def test_an_invalid_entry_names_the_field_and_what_is_allowed_and_stores_nothing
     _, leafs = fixture_yaml("logical_devices")
     lab_leaf = next(d for d in leafs if d["name"] == "lab-leaf-8x10")
     server_ports = sum(g["count"] for g in lab_leaf["port_groups"] if "server" in g["roles"])
-    rack = {
+    rack: dict[str, Any] = {
         "name": f"t-bad-{suffix}",
         "leafs": "single",
         "leaf": {"logical_device": "lab-leaf-8x10", "device_profile": "frr-vswitch-8x10"},
@@ -149,7 +149,7 @@ def test_an_invalid_entry_names_the_field_and_what_is_allowed_and_stores_nothing
 def test_an_interface_map_onto_ports_of_another_speed_is_refused(
     client: TestClient, entry_names: list[str], suffix: str
 ) -> None:
-    device = {
+    device: dict[str, Any] = {
         "name": f"t-fast-{suffix}",
         "port_groups": [{"count": 2, "speed_mbps": 25000, "roles": ["leaf"]}],
     }
@@ -171,7 +171,7 @@ def test_an_interface_map_onto_ports_of_another_speed_is_refused(
 def test_duplicate_names_are_refused_whether_fixture_or_created(
     client: TestClient, entry_names: list[str], suffix: str
 ) -> None:
-    device = {
+    device: dict[str, Any] = {
         "name": f"t-dup-{suffix}",
         "port_groups": [{"count": 4, "speed_mbps": 10000, "roles": ["leaf"]}],
     }
@@ -204,7 +204,7 @@ def test_creating_needs_an_operator_a_known_kind_and_a_json_object(client: TestC
 def test_listing_shows_fixture_entries_with_their_file_line_and_created_ones(
     client: TestClient, entry_names: list[str], suffix: str
 ) -> None:
-    device = {
+    device: dict[str, Any] = {
         "name": f"t-listed-{suffix}",
         "port_groups": [{"count": 4, "speed_mbps": 10000, "roles": ["leaf"]}],
     }
@@ -238,7 +238,7 @@ mutation($d: JSON!) { createLogicalDevice(definition: $d) {
 def test_graphql_creates_and_lists_entries_and_reports_problems_by_field(
     client: TestClient, entry_names: list[str], suffix: str
 ) -> None:
-    device = {
+    device: dict[str, Any] = {
         "name": f"t-gql-{suffix}",
         "port_groups": [
             {"count": 4, "speed_mbps": 10000, "roles": ["leaf"]},

@@ -57,7 +57,7 @@ def test_recabling_in_staged_leaves_active_untouched_until_commit(
 ) -> None:
     bp = make_blueprint("lab")
     staging = blueprints.staging
-    edit = {
+    edit: dict[str, Any] = {
         "kind": "recable_link",
         "params": {"link": SPINE1_LINK, "side": "a", "interface": "spine1:swp8"},
     }
@@ -239,7 +239,7 @@ def test_removing_a_spine_link_end_leaves_a_dangling_link_error(
     make_blueprint: Any, blueprints: Blueprints
 ) -> None:
     bp = make_blueprint("lab")
-    edit = {
+    edit: dict[str, Any] = {
         "kind": "recable_link",
         "params": {"link": SPINE1_LINK, "side": "b", "interface": "rack1-leaf1:swp1"},
     }

@@ -21,7 +21,7 @@ from blueprint_engine.model import LinkRole
 from lab import Lab
 from lab.errors import LabAlreadyRunningError
 from lab.lock import lab_lock
-from workers import rollout
+from labharness import rollout
 
 FABRIC = Path(__file__).resolve().parents[3] / "fixtures" / "napalm_linuxfrr" / "lab_fabric"
 SWITCHES = ("spine1", "spine2", "leaf1", "leaf2")

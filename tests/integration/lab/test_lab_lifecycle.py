@@ -27,8 +27,9 @@ from blueprint_engine.errors import TransitionError
 from blueprint_engine.lifecycle import Event
 from blueprint_engine.model import LinkRole, Role
 from lab import Lab
+from labharness import rollout
 from tests.integration.lab.helpers import lab_blueprint
-from workers import rollout
+from workers.drivers import open_driver
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
 
@@ -78,7 +79,7 @@ def test_after_deploy_every_switch_is_active_with_golden_equal_to_running(
         assert (str(device.record.state), str(device.record.deploy_mode)) == ("IS-ACTIVE", "deploy")
         configs = devices.configs(device.record.device_id)
         assert {"pristine", "discovery1", "discovery2", "service", "golden"} <= set(configs)
-        driver: Any = rollout.open_driver(device)
+        driver: Any = open_driver(device)
         try:
             assert driver.get_config(retrieve="running")["running"] == configs["golden"]
             # the running config is exactly the rendered service stage

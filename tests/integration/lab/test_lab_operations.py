@@ -34,6 +34,7 @@ from blueprint_engine.lifecycle import DeviationStatus, Event
 from blueprint_engine.reconcile import ConfirmationRequiredError
 from blueprint_engine.settings import Settings
 from lab import Lab
+from labharness.rollout import lab_serial, switches
 from renderers.context import Stage
 from tests.integration.lab.helpers import deployed_lab, eventually
 from workers.app import app as celery_app
@@ -41,7 +42,6 @@ from workers.collect import request_round
 from workers.device_ops import DeviceOps
 from workers.drivers import open_driver
 from workers.lease import Lease
-from workers.rollout import lab_serial, switches
 from workers.stages import config_for
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
@@ -304,7 +304,8 @@ def test_a_worker_killed_mid_deployment_is_healed_by_the_reconciler(
     devices = ops.devices
     state_dir = Path(os.environ.get("FG_STATE_DIR", ROOT / ".state"))
     client = redis.Redis.from_url(settings.redis_url)
-    progress = client.pubsub(ignore_subscribe_messages=True)
+    # redis-py: Redis.pubsub is unannotated
+    progress = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
     progress.subscribe(channel(EventKind.DEPLOYMENT))
     ops.event(SERIAL, Event.DRAIN, wait=False)
 

@@ -32,11 +32,11 @@ import uvicorn
 import yaml
 
 from api.app import create_app
+from api.topology import read_topology
 from blueprint_engine.db import Graph
 from blueprint_engine.design_reader import read_cabling
 from blueprint_engine.errors import FabricError
 from blueprint_engine.model import LinkRole
-from blueprint_engine.topology import read_topology
 from ops import schema_check
 from ops.panels import DASHBOARDS, substitute
 from tests.integration.lab.helpers import deployed_lab, eventually
@@ -111,7 +111,7 @@ class Prometheus:
     def ready(self) -> bool:
         try:
             with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
-                return resp.status == 200
+                return bool(resp.status == 200)
         except OSError:
             return False
 

@@ -33,6 +33,8 @@ from blueprint_engine.model import LinkRole, Role
 from blueprint_engine.settings import Settings
 from telemetry import engine
 from telemetry.ingest import BATCH, RetentionPolicy, ingest, prune
+from telemetry.model import Observation
+from telemetry.model import ObservationKind as K
 from tests.integration.telemetry import fabric_state as fs
 
 pytestmark = pytest.mark.integration
@@ -377,9 +379,9 @@ def test_bad_observations_are_refused_and_leave_the_graph_unchanged(
     fab, healthy, clock = fabric
     before = graph.read(OBSERVATIONS, bp=fab.bp)[0]["n"]
     good = fs.observations(fab, healthy, clock.tick())[:3]
-    bad = fs.Observation(
+    bad = Observation(
         fab.bp,
-        fs.K.INTERFACE,
+        K.INTERFACE,
         "spine1",
         "spine1:swp99",
         {"oper_up": False, "admin_up": True},
@@ -393,9 +395,9 @@ def test_bad_observations_are_refused_and_leave_the_graph_unchanged(
             graph,
             client,
             [
-                fs.Observation(
+                Observation(
                     fab.bp,
-                    fs.K.BGP,
+                    K.BGP,
                     "rack1-server1",
                     "x",
                     {"established": True, "state": None},
@@ -426,7 +428,8 @@ def test_one_telemetry_event_per_batch(
     graph: Graph, client: redis.Redis, fabric: tuple[fs.Fabric, fs.Facts, Clock]
 ) -> None:
     fab, healthy, clock = fabric
-    pubsub = client.pubsub()
+    # redis-py: Redis.pubsub is unannotated
+    pubsub = client.pubsub()  # type: ignore[no-untyped-call]
     pubsub.subscribe("fabricgraph.events.telemetry")
     pubsub.get_message(timeout=1.0)  # the subscription confirmation
     rounds = BATCH // len(healthy) + 1  # more than one batch's worth of observations

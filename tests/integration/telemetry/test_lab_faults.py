@@ -24,10 +24,10 @@ from blueprint_engine.db import Graph, Query
 from blueprint_engine.design_reader import read_cabling
 from blueprint_engine.model import Role
 from lab import Lab
+from labharness import rollout
 from tests.integration.lab.helpers import fabric_session_ends, lab_blueprint
 from tests.integration.telemetry import lab_expectations as expect
 from tests.integration.telemetry.lab_expectations import Anomaly, Cabling, switch_end
-from workers import rollout
 from workers.collect import request_round
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]

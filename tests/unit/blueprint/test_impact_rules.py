@@ -201,7 +201,7 @@ def test_a_failed_virtual_network_takes_its_servers_connectivity_in_it() -> None
     assert ids(result.servers_losing_connectivity) == ["S3"]
     (web,) = result.virtual_networks
     assert (web.racks, web.leafs, web.unavailable_in_racks) == (("B",), ("L3",), ("B",))
-    assert result.links == result.bgp_sessions == ()
+    assert (result.links, result.bgp_sessions) == ((), ())
 
 
 @pytest.mark.parametrize("text", ["Transceiver", "virtual-network", "device", " LINK "])

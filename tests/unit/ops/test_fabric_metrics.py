@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blueprint_engine import fabric_metrics as fm
+from api import fabric_metrics as fm
 
 
 def _value(samples: list[fm.Sample], name: str, **labels: str) -> float:
@@ -87,7 +87,7 @@ def test_shape_counts_active_anomalies_and_observation_age() -> None:
         "elements": [],
         "element_anomalies": [],
     }  # fmt: skip
-    facts = fm.shape(rows, now=100.0)  # type: ignore[arg-type]
+    facts = fm.shape(rows, now=100.0)
     s = facts.samples
     assert _value(s, "anomalies", type="bgp_session_down", state="raised") == 4
     assert _value(s, "anomalies_active", type="bgp_session_down") == 1

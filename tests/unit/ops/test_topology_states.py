@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from blueprint_engine.topology import impacted_servers, link_states
+from typing import Any
+
+from api.topology import impacted_servers, link_states
 
 LINKS = [{"id": "spine1:swp1--leaf1:swp1"}, {"id": "spine1:swp2--leaf2:swp1"},
          {"id": "leaf1:swp3--server1:eth0"}, {"id": "leaf2:swp3--server2:eth0"}]  # fmt: skip
@@ -31,7 +33,7 @@ def test_expected_anomalies_do_not_colour_links_and_root_causes_do() -> None:
 
 
 def test_impacted_servers_are_the_servers_depending_on_open_root_cause_elements() -> None:
-    causes = [{"at": "dc/leaf1:swp3:xcvr"}, {"at": None}]
+    causes: list[dict[str, Any]] = [{"at": "dc/leaf1:swp3:xcvr"}, {"at": None}]
     deps = {"dc/leaf1:swp3:xcvr": [{"kind": "link", "id": "leaf1:swp3--server1:eth0"},
                                    {"kind": "server_losing_connectivity", "id": "server1"}],
             "dc/other": [{"kind": "server", "id": "server9"}]}  # fmt: skip

@@ -49,11 +49,10 @@ def test_configlet_syntax_error_names_the_configlet() -> None:
 
 
 def test_configlet_errors_are_validation_errors_with_allowed_values() -> None:
+    context = load_example("leaf2")
+    context["configlets"] = [configlet("{{ nope }}")]
     with pytest.raises(ConfigletError) as raised:
-        render(
-            {**load_example("leaf2"), "configlets": [configlet("{{ nope }}")]},
-            Stage.SERVICE,
-        )
+        render(context, Stage.SERVICE)
     assert raised.value.code == "configlet_error"
     assert "property set" in raised.value.allowed
 

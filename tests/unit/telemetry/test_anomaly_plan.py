@@ -10,7 +10,7 @@ from telemetry.model import ObservationKind as K
 from telemetry.rootcause import Cause, CauseKind
 
 
-def verdict(broken: bool | None, subject: str = "leaf1:swp1", **kw: object) -> Verdict:
+def verdict(broken: bool | None, subject: str = "leaf1:swp1", **kw: bool) -> Verdict:
     return Verdict(
         AnomalyType.INTERFACE_DOWN,
         subject,
@@ -21,7 +21,7 @@ def verdict(broken: bool | None, subject: str = "leaf1:swp1", **kw: object) -> V
         {"oper_up": False, "admin_up": True},
         "down",
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def held(uid: str, **kw: object) -> dict[str, object]:

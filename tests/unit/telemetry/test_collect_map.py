@@ -1,7 +1,7 @@
 """Getter results recorded on the real lab → observations (``telemetry.collect_map``).
 
 The recordings (``fixtures/telemetry/lab``, made by ``python -m
-telemetry.collect_record``) hold what every switch of a deployed ``lab`` blueprint
+labharness.collect_record``) hold what every switch of a deployed ``lab`` blueprint
 returned, healthy and under each fault of the lab's injector, with the fault as the
 lab recorded it. ``intent.json`` is the collector's input (``read_intents`` of a
 fresh ``lab`` blueprint); the expectations below are derived from ``design.json``
@@ -85,7 +85,7 @@ class Expected:
 
 
 def _role(system: str) -> str:
-    return next(s["role"] for s in DESIGN["systems"] if s["id"] == system)
+    return str(next(s["role"] for s in DESIGN["systems"] if s["id"] == system))
 
 
 def _peer_interface() -> dict[str, str]:
@@ -97,7 +97,7 @@ def _peer_interface() -> dict[str, str]:
 
 
 def _link_of(a: str, b: str) -> str:
-    return next(x["id"] for x in DESIGN["links"] if {x["a"], x["b"]} == {a, b})
+    return str(next(x["id"] for x in DESIGN["links"] if {x["a"], x["b"]} == {a, b}))
 
 
 def _sessions_over(link: str) -> set[str]:

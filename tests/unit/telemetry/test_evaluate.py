@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from telemetry.evaluate import (
     LLDP_GRACE_S,
@@ -22,7 +23,7 @@ UP = {"oper_up": True, "admin_up": True}
 REACHABLE = {"reachable": True, "hostname": "leaf1"}
 
 
-def leaf(**kw: object) -> Managed:
+def leaf(**kw: Any) -> Managed:
     base = Managed(
         "leaf1",
         "leaf1",
@@ -31,7 +32,7 @@ def leaf(**kw: object) -> Managed:
         device_obs=REACHABLE,
         config_obs={"deviated": False, "last_deploy": "succeeded"},
     )
-    return replace(base, **kw)  # type: ignore[arg-type]
+    return replace(base, **kw)
 
 
 def by_type(verdicts: list[Verdict]) -> dict[AnomalyType, Verdict]:
@@ -72,7 +73,7 @@ def test_nothing_is_expected_of_a_device_that_is_not_deployed() -> None:
         assert all(v.broken is False for v in evaluate_system(m)), mode
 
 
-def iface(**kw: object) -> InterfaceFacts:
+def iface(**kw: Any) -> InterfaceFacts:
     base = InterfaceFacts(
         interface="leaf1:swp1",
         name="swp1",
@@ -86,7 +87,7 @@ def iface(**kw: object) -> InterfaceFacts:
         media="100GBASE-SR4",
         optics_obs={"present": True, "rx_power_dbm": -2.0},
     )
-    return replace(base, **kw)  # type: ignore[arg-type]
+    return replace(base, **kw)
 
 
 def test_a_healthy_linked_interface_breaks_nothing() -> None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from blueprint_engine.errors import ValidationError
 from telemetry.model import Observation, ObservationKind, canonical_json, check
 
 
-def obs(
-    kind: str = "interface", value: dict[str, object] | None = None, **kw: object
-) -> Observation:
-    fields: dict[str, object] = {
+def obs(kind: str = "interface", value: dict[str, object] | None = None, **kw: Any) -> Observation:
+    fields: dict[str, Any] = {
         "blueprint": "bp",
         "kind": kind,
         "observer": "leaf1",
@@ -20,7 +20,7 @@ def obs(
         "observed_at": 10.0,
     }
     fields.update(kw)
-    return Observation(**fields)  # type: ignore[arg-type]
+    return Observation(**fields)
 
 
 def test_a_well_formed_observation_passes_and_has_a_stable_uid() -> None:

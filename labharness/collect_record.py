@@ -1,13 +1,13 @@
 """Record what the collector's NAPALM getters return on the real lab, healthy and under
 each fault of the lab's injector, for ``collect_map``'s unit tests.
 
-``python -m telemetry.collect_record OUT_DIR`` (root; waits for the machine's lab lock):
+``python -m labharness.collect_record OUT_DIR`` (root; waits for the machine's lab lock):
 builds a fresh ``lab`` blueprint into the lab, deploys it, and writes
 ``OUT_DIR/<case>/<switch>.json`` (each getter's result, or ``{"unreachable": ...}``)
 and ``OUT_DIR/<case>/fault.json`` (the injected fault as the lab recorded it). The
 blueprint name is not part of any recorded value (hostnames are system ids).
 
-``python -m telemetry.collect_record --intent OUT_DIR`` (no lab) writes the
+``python -m labharness.collect_record --intent OUT_DIR`` (no lab) writes the
 collector's intent of a fresh ``lab`` blueprint (``intent.json``) and its cabling
 and sessions (``design.json``, what the tests derive expectations from).
 """
@@ -31,8 +31,8 @@ from blueprint_engine.errors import ServiceUnavailableError
 from blueprint_engine.settings import load_settings
 from lab import Lab
 from lab.lock import lab_lock
+from labharness import rollout
 from telemetry.collect_intent import read_intents
-from workers import rollout
 from workers.collect import run_getters
 from workers.drivers import open_driver
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from napalm_linuxfrr.document import (
+from linuxfrr_document import (
     Document,
     DocumentError,
-    merge_documents,
     parse_document,
     render_document,
+    replace_files,
 )
 from tests.unit.lab.replay import FIXTURES
 
@@ -36,5 +36,5 @@ def test_a_header_may_appear_only_once() -> None:
 
 def test_merge_takes_the_files_of_the_second_document() -> None:
     base = Document(hostname="a\n", frr="!\n")
-    merged = merge_documents(base, Document(hostname="b\n"))
+    merged = replace_files(base, Document(hostname="b\n"))
     assert merged == Document(hostname="b\n", frr="!\n")

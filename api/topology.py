@@ -18,10 +18,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.fabric_metrics import LINK_DOWN_TYPES
 from blueprint_engine import impact
 from blueprint_engine.db import Graph, Query, Row
 from blueprint_engine.errors import NotFoundError
-from blueprint_engine.fabric_metrics import LINK_DOWN_TYPES
 
 SYSTEMS = Query(
     "topology.systems",
