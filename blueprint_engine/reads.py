@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from blueprint_engine.db import Graph, Query, Row, Tx
+from blueprint_engine.errors import ValidationError
 
 SYSTEMS = Query(
     "reads.systems",
@@ -101,8 +102,17 @@ LINKS_BY_UID = Query(
 )
 
 
+MAX_PAGE = 10_000
+MAX_OFFSET = 1_000_000
+
+
 def page(limit: int, offset: int) -> dict[str, int]:
-    return {"limit": max(0, min(limit, 10_000)), "offset": max(0, offset)}
+    """Validated pagination arguments (a value out of range is refused, not clamped)."""
+    if not 0 <= limit <= MAX_PAGE:
+        raise ValidationError(f"limit {limit} is out of range", allowed=f"0..{MAX_PAGE}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError(f"offset {offset} is out of range", allowed=f"0..{MAX_OFFSET}")
+    return {"limit": limit, "offset": offset}
 
 
 def rows(graph: Graph, query: Query, **params: Any) -> list[dict[str, Any]]:

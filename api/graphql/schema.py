@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
+from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
@@ -12,10 +17,13 @@ from api.graphql.collect import CollectMutation
 from api.graphql.context import Info
 from api.graphql.devices import DeviceMutation, DeviceQuery, DeviceSubscription
 from api.graphql.impact import ImpactQuery
+from api.graphql.limits import QueryLimits
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
-from api.health import health as service_health
+from blueprint_engine.errors import FabricError
 from blueprint_engine.migrate import graph_version
+
+log = logging.getLogger("fabricgraph.graphql")
 
 
 @strawberry.type
@@ -38,7 +46,7 @@ class Query(
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
-        report = await run_in_threadpool(service_health, ctx.graph, ctx.settings)
+        report = await ctx.health.areport()
         checks = [ServiceCheck(**c) for c in report["checks"]]  # type: ignore[attr-defined]
         return Health(ok=bool(report["ok"]), checks=checks)
 
@@ -57,12 +65,35 @@ class Subscription(DeviceSubscription, TelemetrySubscription):
     pass
 
 
+def client_error(error: GraphQLError) -> bool:
+    """An error the caller caused (bad query, refused input), not a fault of ours."""
+    original = error.original_error
+    return original is None or isinstance(original, (FabricError, GraphQLError))
+
+
+class FabricSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Client errors: one line at debug (a client cannot grow the log at will);
+        server errors: logged in full."""
+        for error in errors:
+            if client_error(error):
+                log.debug("GraphQL client error: %s", " ".join(str(error).split())[:500])
+            else:
+                StrawberryLogger.error(error, execution_context)
+
+
 def build_schema() -> strawberry.Schema:
     # parsed and validated documents are reused (process-wide LRU caches, bounded):
-    # clients repeat the same query text
-    return strawberry.Schema(
+    # clients repeat the same query text; QueryLimits must come after the validation cache
+    return FabricSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=[lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)],
+        extensions=[
+            lambda: ParserCache(maxsize=256),
+            lambda: ValidationCache(maxsize=256),
+            QueryLimits,
+        ],
     )
