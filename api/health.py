@@ -7,8 +7,9 @@ the API:
 - each check runs on the monitor's own small thread pool (never the request pool) and
   is waited for at most ``CHECK_DEADLINE_S``; a check still running then is reported
   down, and is not started again until it returns (at most one thread per check);
-- one refresh at a time: concurrent callers share the refresh in flight, and a report
-  is reused for ``CACHE_S``;
+- one refresh at a time: concurrent callers share the refresh in flight; a report is
+  reused for ``CACHE_S``, then refreshed in the background while callers still get it
+  (for up to ``STALE_S``), so only a caller with no recent report waits;
 - the workers are pinged over one long-lived broker connection with socket timeouts,
   through a pidbox mailbox without a producer pool (nothing to acquire, nothing to
   exhaust); the connection is re-opened after an error.
@@ -34,8 +35,11 @@ from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
 from blueprint_engine.settings import Settings
 
-CHECK_DEADLINE_S = 2.0  # the longest /health waits for any check
-CACHE_S = 1.5  # a report is reused this long
+CHECK_DEADLINE_S = 3.0  # the longest /health waits for any check
+CACHE_S = 1.5  # a report is reused this long; then refreshed, while callers get the
+STALE_S = 10.0  # previous report for up to this long (only the first caller waits)
+WAIT_S = CHECK_DEADLINE_S + 3.0  # the longest a caller waits for a refresh (thread start
+# and scheduling on a loaded machine come on top of the checks' own deadline)
 PING_TIMEOUT_S = 1.0  # workers have this long to answer a ping
 SOCKET_TIMEOUT_S = 1.0  # every socket a check opens
 
@@ -161,25 +165,23 @@ class HealthMonitor:
                 self._running[name] = running
             return running
 
-    def _wait(self, name: str, started: float, future: Future[Check], deadline: float) -> Check:
+    def _wait(self, name: str, started: float, future: Future[Check]) -> Check:
+        """The check's result, waiting at most until ``CHECK_DEADLINE_S`` after it began."""
         try:
-            return future.result(timeout=max(0.0, deadline - self.clock()))
+            return future.result(timeout=max(0.0, started + CHECK_DEADLINE_S - self.clock()))
         except FutureTimeout:
             waited = self.clock() - started
             return Check(name, False, f"no answer within {waited:.1f} s (still waiting)")
 
     def _collect(self) -> dict[str, object]:
-        deadline = self.clock() + CHECK_DEADLINE_S
         neo4j = self._start("neo4j", lambda: check_neo4j(self.graph))
         redis_check = self._start("redis", lambda: check_redis(self.settings))
-        redis_result = self._wait("redis", *redis_check, deadline)
-        if redis_result.up:
-            workers = self._start("workers", lambda: check_workers(self.pinger))
-            workers_result = self._wait("workers", *workers, deadline)
-        else:
+        workers = self._start("workers", lambda: check_workers(self.pinger))
+        redis_result = self._wait("redis", *redis_check)
+        workers_result = self._wait("workers", *workers)
+        if not redis_result.up:
             workers_result = Check("workers", False, "unknown: the broker (Redis) is down")
-        checks = [self._wait("neo4j", *neo4j, deadline), redis_result, workers_result]
-        return report_of(checks)
+        return report_of([self._wait("neo4j", *neo4j), redis_result, workers_result])
 
     def _refreshing(self) -> Future[dict[str, object]]:
         with self._lock:
@@ -204,14 +206,32 @@ class HealthMonitor:
         future.set_result(report)
 
     def _fresh(self) -> dict[str, object] | None:
+        """A report recent enough to answer with (a refresh starts when it is older than
+        ``CACHE_S``), or None."""
         with self._lock:
-            if self._cached is not None and self.clock() - self._cached[0] < CACHE_S:
-                return self._cached[1]
-        return None
+            cached = self._cached
+        if cached is None:
+            return None
+        age = self.clock() - cached[0]
+        if age >= CACHE_S:
+            self._refreshing()
+        return cached[1] if age < STALE_S else None
+
+    def _late(self) -> dict[str, object]:
+        """What a caller gets when even the refresh did not finish in time (an
+        overloaded machine): every check down, saying so."""
+        waited = f"the checks did not finish within {WAIT_S:g} s (the API is overloaded)"
+        return report_of([Check(name, False, waited) for name in ("neo4j", "redis", "workers")])
 
     def report(self) -> dict[str, object]:
-        """The current report (blocking, bounded by ``CHECK_DEADLINE_S`` plus a margin)."""
-        return self._fresh() or self._refreshing().result(timeout=CHECK_DEADLINE_S + 1.0)
+        """The current report (blocking, at most ``WAIT_S``)."""
+        fresh = self._fresh()
+        if fresh is not None:
+            return fresh
+        try:
+            return self._refreshing().result(timeout=WAIT_S)
+        except FutureTimeout:
+            return self._late()
 
     async def areport(self) -> dict[str, object]:
         """``report`` without holding a thread of the request pool while it waits."""
@@ -219,7 +239,10 @@ class HealthMonitor:
         if fresh is not None:
             return fresh
         future = asyncio.wrap_future(self._refreshing())
-        return await asyncio.wait_for(asyncio.shield(future), timeout=CHECK_DEADLINE_S + 1.0)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout=WAIT_S)
+        except TimeoutError:
+            return self._late()
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -3,8 +3,9 @@
 The token cap is applied while parsing (graphql-core's ``max_tokens``); depth, aliases
 and fields are measured on the parsed document with fragments expanded (each fragment
 measured once, so a fragment bomb costs what it expands to without being expanded).
-Anonymous callers get the smaller budget. Introspection (``__schema``, ``__type``) does
-not count towards depth, so GraphiQL and schema-driven clients work.
+Anonymous callers get the smaller budget. Introspection (``__schema``, ``__type`` and
+everything under them) does not count towards depth, so GraphiQL and schema-driven
+clients work.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def measure(document: DocumentNode) -> Cost:
         for selection in _selections(selection_set):
             if isinstance(selection, FieldNode):
                 inner = of_set(selection.selection_set, seen)
-                introspection = selection.name.value.startswith("__")
-                depth = max(depth, inner.depth + (0 if introspection else 1))
+                if not selection.name.value.startswith("__"):  # introspection: no depth
+                    depth = max(depth, inner.depth + 1)
                 aliases += inner.aliases + (1 if selection.alias else 0)
                 fields += inner.fields + 1
             elif isinstance(selection, InlineFragmentNode):
