@@ -3,9 +3,9 @@
 The token cap is applied while parsing (graphql-core's ``max_tokens``); depth, aliases
 and fields are measured on the parsed document with fragments expanded (each fragment
 measured once, so a fragment bomb costs what it expands to without being expanded).
-Anonymous callers get the smaller budget. Introspection (``__schema``, ``__type`` and
-everything under them) does not count towards depth, so GraphiQL and schema-driven
-clients work.
+Anonymous callers get the smaller budget. Introspection counts like any field (it is
+the one recursive part of the schema): both budgets let the standard introspection query
+through (depth 15), so GraphiQL and schema-driven clients work.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ class Budget:
     fields: int
 
 
-ANONYMOUS_BUDGET = Budget(tokens=2_000, depth=8, aliases=20, fields=300)
-TOKEN_BUDGET = Budget(tokens=10_000, depth=12, aliases=100, fields=2_000)
+ANONYMOUS_BUDGET = Budget(tokens=2_000, depth=16, aliases=20, fields=300)
+TOKEN_BUDGET = Budget(tokens=10_000, depth=24, aliases=100, fields=2_000)
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,7 @@ def measure(document: DocumentNode) -> Cost:
         for selection in _selections(selection_set):
             if isinstance(selection, FieldNode):
                 inner = of_set(selection.selection_set, seen)
-                if not selection.name.value.startswith("__"):  # introspection: no depth
-                    depth = max(depth, inner.depth + 1)
+                depth = max(depth, inner.depth + 1)
                 aliases += inner.aliases + (1 if selection.alias else 0)
                 fields += inner.fields + 1
             elif isinstance(selection, InlineFragmentNode):

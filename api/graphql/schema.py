@@ -78,6 +78,10 @@ class FabricSchema(strawberry.Schema):
         """Client errors: one line at debug (a client cannot grow the log at will);
         server errors: logged in full."""
         for error in errors:
+            original = error.original_error
+            if isinstance(original, FabricError) and not error.extensions:
+                # raised by a resolver directly: the same shape as errors mapped by `call`
+                error.message, error.extensions = str(original), original.as_dict()
             if client_error(error):
                 log.debug("GraphQL client error: %s", " ".join(str(error).split())[:500])
             else:
