@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import websockets.sync.client as ws_client
+from websockets.exceptions import ConnectionClosed
 
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
@@ -146,8 +147,8 @@ def test_a_bad_token_is_401_with_www_authenticate_and_a_low_role_stays_403(
     assert viewer.status_code == 403 and "www-authenticate" not in viewer.headers
 
 
-SUBSCRIBE = {"id": "1", "type": "subscribe",
-             "payload": {"query": "subscription { events(kinds: [\"anomaly\"]) { kind } }"}}  # fmt: skip
+EVENTS = 'subscription { events(kinds: ["anomaly"]) { kind } }'
+SUBSCRIBE = {"id": "1", "type": "subscribe", "payload": {"query": EVENTS}}
 
 
 def test_subscriptions_need_a_token_in_connection_init(served: str) -> None:
@@ -156,12 +157,12 @@ def test_subscriptions_need_a_token_in_connection_init(served: str) -> None:
     url = served.replace("http://", "ws://") + "/graphql"
     with ws_client.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
         ws.send(json.dumps({"type": "connection_init", "payload": {}}))
-        with pytest.raises(Exception):  # closed by the server: 4403
+        with pytest.raises(ConnectionClosed):  # closed by the server: 4403
             ws.recv(timeout=10)
         assert ws.close_code == 4403
     with ws_client.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
         ws.send(json.dumps({"type": "connection_init", "payload": {"token": "wrong"}}))
-        with pytest.raises(Exception):
+        with pytest.raises(ConnectionClosed):
             ws.recv(timeout=10)
         assert ws.close_code == 4403
     with ws_client.connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
