@@ -7,7 +7,7 @@ BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10
 
 .PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
         unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \
-        dashboards dashboards-check
+        dashboards dashboards-check graphiql
 
 run: deps venv services worker api demo ## services up, demo blueprint deployed, API served
 
@@ -31,8 +31,11 @@ services: venv neo4j-fetch ## Neo4j and Redis
 worker: services ## Celery worker and its beat (reconciler, running-config checks, telemetry)
 	@$(SERVICES) start worker beat
 
-api: services
+api: services graphiql
 	@$(SERVICES) start api
+
+graphiql: ## GraphiQL's assets from the npm registry (GraphiQL is off without them)
+	@deploy/graphiql.sh
 
 demo: api
 	@$(PY) -m api tour

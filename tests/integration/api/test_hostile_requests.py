@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -171,3 +172,49 @@ def test_subscriptions_need_a_token_in_connection_init(served: str) -> None:
         ws.send(json.dumps(SUBSCRIBE))
         ws.send(json.dumps({"type": "ping"}))
         assert json.loads(ws.recv(timeout=10))["type"] == "pong"  # subscribed and alive
+
+
+def test_graphiql_is_served_from_local_assets_under_a_content_security_policy(
+    http: httpx.Client,
+) -> None:
+    from api.app import STATIC
+    from api.graphql.view import GRAPHIQL_ASSETS, graphiql_enabled
+
+    if not graphiql_enabled("auto", STATIC / "graphiql"):
+        pytest.skip("GraphiQL's assets are not installed (deploy/graphiql.sh needs npm)")
+    page = http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "GraphiQL" in page.text
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unpkg" not in csp
+    assert "https://" not in page.text and "http://" not in page.text
+    for name in GRAPHIQL_ASSETS:
+        assert http.get(f"/static/graphiql/{name}").status_code == 200
+    assert not graphiql_enabled("off", STATIC / "graphiql")
+
+
+def test_client_errors_are_one_debug_line_and_server_errors_stay_in_full(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from graphql import GraphQLError
+
+    from api.graphql.schema import FabricSchema, build_schema
+
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(3):
+            client.post("/graphql", json={"query": "{ nosuchfield }"})
+            client.post(
+                "/graphql", json={"query": '{ blueprint(name: "x") { systems(limit: -1) { id } } }'}
+            )
+    client_lines = [r for r in caplog.records if "GraphQL client error" in r.getMessage()]
+    assert len(client_lines) == 6 and all(r.levelno == logging.DEBUG for r in client_lines)
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in client_lines)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    schema = build_schema()
+    assert isinstance(schema, FabricSchema)
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        bug = GraphQLError("boom", original_error=KeyError("a bug of ours"))
+        schema.process_errors([bug])
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
