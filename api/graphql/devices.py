@@ -11,13 +11,12 @@ from collections.abc import AsyncGenerator
 from enum import Enum
 from typing import Any, cast
 
-import redis
-import redis.asyncio as aioredis
 import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 from api.auth import Role
+from api.clients import listening_client, redis_client
 from api.graphql.common import call, require
 from api.graphql.context import Info
 from blueprint_engine.devices import Devices
@@ -197,7 +196,7 @@ class DeviceAction:
 
 
 def _ops(info: Info) -> DeviceOps:
-    return DeviceOps(info.context.graph, redis.Redis.from_url(info.context.settings.redis_url))
+    return DeviceOps(info.context.graph, redis_client(info.context.settings.redis_url))
 
 
 async def _event(info: Info, serial: str, event: Event, wait: bool, **where: str) -> DeviceAction:
@@ -258,7 +257,7 @@ class DeviceSubscription:
     async def deployment_progress(
         self, info: Info, serial: str | None = None, blueprint: str | None = None
     ) -> AsyncGenerator[JSON, None]:
-        client = aioredis.Redis.from_url(info.context.settings.redis_url)
+        client = listening_client(info.context.settings.redis_url)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(channel(EventKind.DEPLOYMENT))
         try:
