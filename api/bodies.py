@@ -20,6 +20,7 @@ from blueprint_engine.errors import ValidationError
 
 MAX_DEPTH = 32  # objects and arrays inside each other
 MAX_NUMBER_CHARS = 40  # an int64 has at most 20 characters; a float in JSON fewer than 40
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class BodyTooLarge(Exception):
@@ -88,12 +89,14 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _parse_int(text: str) -> int:
+    """A 64-bit integer (what Neo4j stores); longer or larger ones are refused."""
+    allowed = f"integers from {INT64_MIN} to {INT64_MAX}"
     if len(text) > MAX_NUMBER_CHARS:
-        raise ValidationError(
-            f"the body has an integer of {len(text)} digits",
-            allowed=f"integers of at most {MAX_NUMBER_CHARS} characters",
-        )
-    return int(text)
+        raise ValidationError(f"the body has an integer of {len(text)} digits", allowed=allowed)
+    value = int(text)
+    if not INT64_MIN <= value <= INT64_MAX:
+        raise ValidationError(f"the body has the integer {text}, out of range", allowed=allowed)
+    return value
 
 
 def _parse_float(text: str) -> float:

@@ -132,3 +132,12 @@ def test_the_server_itself_has_a_transaction_limit_and_no_csv_from_urls(
     assert values["db.transaction.timeout"] not in ("0s", "0", "")
     assert values["dbms.security.allow_csv_import_from_file_urls"] == "false"
     assert "db.labels" in values["dbms.security.procedures.allowlist"]
+
+
+def test_parameters_bolt_cannot_carry_are_a_400(http: httpx.Client) -> None:
+    """Found by the fuzzer: a 64-bit overflow in params was a 500 from the driver."""
+    body = b'{"query": "RETURN $x AS x", "params": {"x": 9223372036854775808}}'
+    response = http.post("/api/cypher", content=body,
+                         headers={**VIEWER, "Content-Type": "application/json"})  # fmt: skip
+    assert response.status_code == 400 and "out of range" in response.json()["error"]["message"]
+    assert cypher(http, "RETURN $x AS x", x=2**63 - 1).json()["rows"] == [[2**63 - 1]]
