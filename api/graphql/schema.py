@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, NewType
 
 import strawberry
 from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.scalars import JSON
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from api.bodies import INT64_MAX, INT64_MIN
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from api.graphql.collect import CollectMutation
@@ -88,6 +91,33 @@ class FabricSchema(strawberry.Schema):
                 StrawberryLogger.error(error, execution_context)
 
 
+def bounded_json(value: Any) -> Any:
+    """A JSON argument, with every integer within 64 bits (what Neo4j stores)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not INT64_MIN <= item <= INT64_MAX:
+                raise ValueError(
+                    f"the integer {item} is out of range "
+                    f"(allowed: integers from {INT64_MIN} to {INT64_MAX})"
+                )
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
+BoundedJSON = strawberry.scalar(
+    NewType("BoundedJSON", object),
+    name="JSON",
+    description="A JSON value (integers within 64 bits)",
+    serialize=lambda v: v,
+    parse_value=bounded_json,
+)
+
+
 def build_schema() -> strawberry.Schema:
     # parsed and validated documents are reused (process-wide LRU caches, bounded):
     # clients repeat the same query text; QueryLimits must come after the validation cache
@@ -95,6 +125,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        scalar_overrides={JSON: BoundedJSON},  # type: ignore[dict-item]
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

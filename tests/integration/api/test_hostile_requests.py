@@ -218,3 +218,14 @@ def test_client_errors_are_one_debug_line_and_server_errors_stay_in_full(
         bug = GraphQLError("boom", original_error=KeyError("a bug of ours"))
         schema.process_errors([bug])
     assert [r.levelno for r in caplog.records] == [logging.ERROR]
+
+
+def test_a_json_argument_with_an_integer_over_64_bits_is_a_client_error(
+    http: httpx.Client, bp: str
+) -> None:
+    """Was a server error: the Bolt packer cannot carry the integer."""
+    query = (f'mutation {{ setProperty(blueprint: "{bp}", baseVersion: 0, kind: "Interface", '
+             'id: "spine1:swp1", key: "speed_mbps", value: 99999999999999999999999) '
+             "{ stagedVersion } }")  # fmt: skip
+    body = gql(http, query, OPERATOR)
+    assert body["data"] is None and "out of range" in str(body["errors"])
