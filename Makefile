@@ -7,7 +7,7 @@ BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10 B14
 
 .PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
         unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \
-        dashboards dashboards-check replicas replicas-stop systemd-units
+        dashboards dashboards-check replicas replicas-stop systemd-units graphiql
 
 run: deps venv services worker api demo ## services up, demo blueprint deployed, API served
 
@@ -31,7 +31,7 @@ services: venv neo4j-fetch ## Neo4j and Redis
 worker: services ## Celery worker and its beat (reconciler, telemetry and running-config collection)
 	@$(SERVICES) start worker beat
 
-api: services
+api: services graphiql
 	@$(SERVICES) start api
 
 replicas: services ## two API replicas behind haproxy on FG_API_PORT (instead of `make api`)
@@ -42,6 +42,9 @@ replicas-stop:
 
 systemd-units: venv ## systemd units for API, worker pool and beat from MACHINE_ENV (default: the example)
 	@$(PY) deploy/systemd_units.py $(or $(MACHINE_ENV),deploy/machine.env.example) $(or $(UNITS_DIR),$(or $(FG_STATE_DIR),.state)/systemd)
+
+graphiql: ## GraphiQL's assets from the npm registry (GraphiQL is off without them)
+	@deploy/graphiql.sh
 
 demo: api
 	@$(PY) -m api tour

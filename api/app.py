@@ -7,29 +7,24 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 
-from api.auth import Caller, caller_from_header, parse_tokens
-from api.graphql.context import Context
-from api.graphql.loaders import make_loaders
-from api.graphql.schema import build_schema
-from api.health import health
+from api.auth import parse_tokens
+from api.bodies import BodyLimit
+from api.cypher import Explorer, cypher_route
+from api.graphql.view import FabricGraphQL
+from api.health import HealthMonitor, liveness
 from api.metrics import EventCounts, listen_events, make_registry, metrics_endpoint
 from api.rest import rest_routes
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
-from blueprint_engine.errors import FabricError, ValidationError
+from blueprint_engine.errors import FabricError
 from blueprint_engine.migrate import migrate
 from blueprint_engine.settings import Settings, load_settings
 
@@ -37,65 +32,23 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 def error_response(exc: FabricError) -> JSONResponse:
-    return JSONResponse({"error": exc.as_dict()}, status_code=exc.http_status)
-
-
-class PayloadLimit:
-    """Refuse request bodies over the configured size with a 413 naming the limit."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and int(length) > self.max_bytes:
-                exc = ValidationError(
-                    f"request body of {int(length)} bytes is too large",
-                    allowed=f"at most {self.max_bytes} bytes",
-                )
-                response = JSONResponse({"error": exc.as_dict()}, status_code=413)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-class FabricGraphQL(GraphQL[Context, None]):
-    def __init__(
-        self, graph: Graph, settings: Settings, tokens: dict[str, Caller], blueprints: Blueprints
-    ) -> None:
-        super().__init__(build_schema(), graphql_ide="graphiql")
-        self.graph, self.settings, self.tokens = graph, settings, tokens
-        self.blueprints = blueprints
-
-    def encode_json(self, data: object) -> str:
-        # orjson: a large nested read (every port of 500 switches) encodes in a tenth of
-        # the time json.dumps takes; same JSON for every value a schema type can return.
-        # Text, not bytes: the WebSocket transport sends bytes as binary frames
-        return orjson.dumps(data).decode()
-
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        header = request.headers.get("authorization")
-        if header is None and isinstance(request, WebSocket):
-            header = request.query_params.get("token") and f"Bearer {request.query_params['token']}"
-        caller = caller_from_header(header, self.tokens)
-        return Context(
-            graph=self.graph,
-            settings=self.settings,
-            caller=caller,
-            blueprints=self.blueprints,
-            loaders=make_loaders(self.graph),
-        )
+    headers = {"WWW-Authenticate": 'Bearer realm="fabricgraph"'} if exc.http_status == 401 else {}
+    return JSONResponse({"error": exc.as_dict()}, status_code=exc.http_status, headers=headers)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     graph = Graph(settings)
     tokens = parse_tokens(settings.api_tokens)
+    monitor = HealthMonitor(graph, settings)
+    explorer = Explorer(settings)
 
-    async def healthz(request: Request) -> Response:
-        report = await run_in_threadpool(health, graph, settings)
+    async def readiness(request: Request) -> Response:
+        report = await monitor.areport()
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
+
+    async def live(request: Request) -> Response:
+        return JSONResponse(liveness())
 
     events = EventCounts()
 
@@ -108,22 +61,28 @@ def create_app(settings: Settings | None = None) -> Starlette:
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await listener
+        monitor.close()
+        explorer.close()
         graph.close()
 
     blueprints = Blueprints(graph)
-    graphql = FabricGraphQL(graph, settings, tokens, blueprints)
+    graphql = FabricGraphQL(graph, settings, tokens, blueprints, STATIC / "graphiql", monitor)
+    api_routes = [cypher_route(explorer, tokens), *rest_routes(graph, settings, tokens,
+                                                             blueprints.catalogues)]  # fmt: skip
     routes = [
-        Route("/health", healthz),
+        Route("/health", readiness),
+        Route("/health/live", live),
         Route("/metrics", metrics_endpoint(make_registry(graph, settings, events))),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
-        Mount("/api", routes=rest_routes(graph, settings, tokens, blueprints.catalogues)),
+        Mount("/api", routes=api_routes),
         Route("/topology", lambda r: FileResponse(STATIC / "topology.html")),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_exception_handler(FabricError, lambda r, e: error_response(e))  # type: ignore[arg-type,unused-ignore]
-    app.add_middleware(PayloadLimit, max_bytes=settings.max_payload_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_payload_bytes)
     app.state.graph = graph
     app.state.settings = settings
+    app.state.health = monitor
     return app

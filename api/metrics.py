@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 import redis
-import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -31,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api import fabric_metrics
+from api.clients import listening_client
 from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
 from blueprint_engine.events import CHANNEL_PREFIX
@@ -82,7 +82,7 @@ class EventCounts:
 async def listen_events(settings: Settings, counts: EventCounts) -> None:
     """Count every `fabricgraph.events.*` message until cancelled (reconnects on errors)."""
     while True:
-        client = aioredis.Redis.from_url(settings.redis_url)
+        client = listening_client(settings.redis_url)
         try:
             async with client.pubsub() as pubsub:
                 await pubsub.psubscribe(CHANNEL_PREFIX + "*")

@@ -1,8 +1,10 @@
-"""REST routes: read-only Cypher, resource pools, the design catalogue (OpenAPI documented)."""
+"""REST routes: resource pools, the design catalogue (OpenAPI documented).
+
+The read-only Cypher route lives in ``api.cypher``."""
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +15,7 @@ from starlette.routing import Route
 from starlette.schemas import SchemaGenerator
 
 from api.auth import Caller, Role, caller_from_header
+from api.bodies import parse_json_object
 from blueprint_engine import pools as pools_engine
 from blueprint_engine import reads, store
 from blueprint_engine.allocation import Policy
@@ -20,26 +23,34 @@ from blueprint_engine.blueprints import DEFAULT_CATALOGUE
 from blueprint_engine.catalogue import load_catalogue
 from blueprint_engine.catalogue_store import CatalogueCache, catalogue_kind
 from blueprint_engine.db import Graph
-from blueprint_engine.errors import FabricError, NotFoundError, ValidationError
+from blueprint_engine.errors import NotFoundError, ValidationError
 from blueprint_engine.settings import Settings
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            f"the body is not valid JSON: {exc}", allowed="a JSON object"
-        ) from exc
-    if not isinstance(body, dict):
-        raise ValidationError("the body is not a JSON object", allowed="a JSON object")
-    return body
+    """The body as a JSON object (NaN, huge numbers and deep nesting refused)."""
+    return parse_json_object(await request.body())
 
 
 POLICIES = ", ".join(policy.value for policy in Policy)
 SCHEMAS = SchemaGenerator(
     {"openapi": "3.0.0", "info": {"title": "Fabricgraph REST API", "version": "0.1.0"}}
 )
+
+
+def with_path_parameters(doc: dict[str, Any]) -> dict[str, Any]:
+    """Declare every ``{name}`` of a path as a required string path parameter of each of
+    its operations (Starlette's generator leaves them out)."""
+    for path, operations in doc.get("paths", {}).items():
+        names = re.findall(r"{(\w+)}", path)
+        for operation in operations.values():
+            declared = {p.get("name") for p in operation.get("parameters", [])}
+            operation["parameters"] = [
+                *({"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for n in names if n not in declared),
+                *operation.get("parameters", []),
+            ]  # fmt: skip
+    return doc
 
 
 def rest_routes(
@@ -137,48 +148,9 @@ def rest_routes(
         return JSONResponse(row)
 
     async def openapi(request: Request) -> Response:
-        return JSONResponse(SCHEMAS.get_schema(routes=request.app.routes))
-
-    async def cypher(request: Request) -> JSONResponse:
-        """
-        summary: Read-only Cypher (READ access mode; the server refuses writes).
-        requestBody:
-          content:
-            application/json:
-              schema: {type: object, properties: {query: {type: string}, params: {type: object}}}
-        responses:
-          200: {description: "columns, rows, truncated"}
-          400: {description: "not JSON, empty query, or a write"}
-        """
-        caller_from_header(request.headers.get("authorization"), tokens).require(
-            Role.VIEWER, "run Cypher"
-        )
-        body = await json_body(request)
-        query, params = body.get("query"), body.get("params", {})
-        if not isinstance(query, str) or not query.strip():
-            raise ValidationError("'query' is missing or empty", allowed="a Cypher string")
-        if not isinstance(params, dict):
-            raise ValidationError("'params' is not an object", allowed="a JSON object")
-        try:
-            keys, rows, truncated = await run_in_threadpool(
-                graph.run_readonly,
-                query,
-                params,
-                max_rows=settings.cypher_max_rows,
-                timeout_s=settings.cypher_timeout_s,
-            )
-        except FabricError as exc:
-            if "AccessMode" in exc.message or "read access mode" in exc.message:
-                raise ValidationError(
-                    "this endpoint is read-only: the statement tried to write",
-                    allowed="MATCH/RETURN queries; use GraphQL mutations to change intent",
-                ) from exc
-            raise
-        payload = {"columns": keys, "rows": rows, "truncated": truncated}
-        return JSONResponse(json.loads(json.dumps(payload, default=str)))
+        return JSONResponse(with_path_parameters(SCHEMAS.get_schema(routes=request.app.routes)))
 
     return [
-        Route("/cypher", cypher, methods=["POST"]),
         Route("/blueprints", blueprints, methods=["GET"]),
         Route("/blueprints/{bp}/pools", pools, methods=["GET"]),
         Route("/blueprints/{bp}/pools/{pool}", put_pool, methods=["PUT"]),

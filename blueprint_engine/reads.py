@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from blueprint_engine.db import Graph, Query, Row, Tx
+from blueprint_engine.errors import ValidationError
 
 MAX_PAGE = 10_000  # the largest page a list returns (limit / first are capped to it)
 
@@ -175,10 +176,17 @@ def clamp(first: int) -> int:
     return max(0, min(first, MAX_PAGE))
 
 
+MAX_OFFSET = 1_000_000
+
+
 def page(limit: int, offset: int, after: str | None = None) -> dict[str, Any]:
-    """Cypher page parameters: at most ``MAX_PAGE`` rows, after cursor ``after`` (the
-    natural sort key of the last row of the previous page) when given."""
-    return {"limit": clamp(limit), "offset": max(0, offset), "after": after}
+    """Validated Cypher page parameters (a value out of range is refused, not clamped),
+    after cursor ``after`` (the natural sort key of the last row of the previous page)."""
+    if not 0 <= limit <= MAX_PAGE:
+        raise ValidationError(f"limit {limit} is out of range", allowed=f"0..{MAX_PAGE}")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise ValidationError(f"offset {offset} is out of range", allowed=f"0..{MAX_OFFSET}")
+    return {"limit": limit, "offset": offset, "after": after}
 
 
 def rows(graph: Graph, query: Query, **params: Any) -> list[dict[str, Any]]:

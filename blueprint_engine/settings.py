@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     api_port: int = 8000
     cypher_max_rows: int = 1000
     cypher_timeout_s: float = 5.0
+    cypher_max_query_chars: int = 10_000
+    # "user/password" of the exploration endpoint's Neo4j user (default: NEO4J_AUTH); on
+    # Enterprise or Aura give it a user with the `reader` role
+    cypher_auth: str = ""
+    # GraphiQL at GET /graphql: "auto" serves it when its assets are installed locally
+    graphiql: str = "auto"
     max_payload_bytes: int = 1_000_000
     # API tokens: "token:role:name,..." (roles: viewer, operator, admin)
     api_tokens: str = (

@@ -165,6 +165,8 @@ def grouped(graph: Graph, query: Query, uids: Sequence[str]) -> list[list[Row]]:
 def history(
     graph: Graph, bp: str, subject: str, kind: str | None = None, limit: int = 100
 ) -> list[Row]:
+    if not 0 <= limit <= 10_000:
+        raise ValidationError(f"limit {limit} is out of range", allowed="0..10000")
     if kind is not None:
         parse_kind(kind)
     _check_blueprint(graph, bp)

@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 
 from api.auth import Caller
+from api.health import HealthMonitor
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph
 from blueprint_engine.settings import Settings
@@ -19,7 +20,10 @@ class Context:
     settings: Settings
     caller: Caller
     blueprints: Blueprints
+    health: HealthMonitor
     loaders: dict[str, Any] = field(default_factory=dict)
+    # the payload of a subscriber's connection_init (set by the WebSocket handler)
+    connection_params: dict[str, Any] | None = None
 
 
 Info = StrawberryInfo[Context, None]

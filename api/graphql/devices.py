@@ -10,13 +10,12 @@ import json
 from collections.abc import AsyncGenerator
 from typing import Any, cast
 
-import redis
-import redis.asyncio as aioredis
 import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 from api.auth import Role
+from api.clients import listening_client, redis_client
 from api.graphql.common import call, require
 from api.graphql.context import Info
 from blueprint_engine.configs import INCREMENTAL, RENDERED
@@ -204,7 +203,7 @@ class DeviceAction:
 
 
 def _ops(info: Info) -> DeviceOps:
-    client = redis.Redis.from_url(info.context.settings.redis_url)
+    client = redis_client(info.context.settings.redis_url)
     return DeviceOps(info.context.graph, client, info.context.blueprints)
 
 
@@ -266,7 +265,7 @@ class DeviceSubscription:
     async def deployment_progress(
         self, info: Info, serial: str | None = None, blueprint: str | None = None
     ) -> AsyncGenerator[JSON, None]:
-        client = aioredis.Redis.from_url(info.context.settings.redis_url)
+        client = listening_client(info.context.settings.redis_url)
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(channel(EventKind.DEPLOYMENT))
         try:

@@ -10,11 +10,11 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from redis import asyncio as aioredis
 from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
+from api.clients import listening_client
 from api.graphql.common import call
 from api.graphql.context import Info
 from blueprint_engine.db import Graph, Query
@@ -257,7 +257,7 @@ class TelemetrySubscription:
         self, info: Info, blueprint: str | None = None, kinds: list[str] | None = None
     ) -> AsyncGenerator[Event, None]:
         chosen = _kinds(kinds)
-        client = aioredis.Redis.from_url(info.context.settings.redis_url)
+        client = listening_client(info.context.settings.redis_url)
         pubsub = client.pubsub()
         await pubsub.subscribe(*(channel(kind) for kind in chosen))
         try:

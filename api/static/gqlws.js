@@ -1,10 +1,11 @@
 // A small client of the graphql-transport-ws protocol (the one Strawberry serves on
 // /graphql): connection_init -> connection_ack, subscribe -> next* -> complete, ping/pong.
 "use strict";
-function gqlSubscribe(url, query, variables, handlers) {
+// Subscriptions need a token: it travels in connection_init's payload.
+function gqlSubscribe(url, query, variables, handlers, token) {
   const ws = new WebSocket(url, "graphql-transport-ws");
   let id = 0;
-  ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload: {} }));
+  ws.onopen = () => ws.send(JSON.stringify({ type: "connection_init", payload: token ? { token } : {} }));
   ws.onmessage = (event) => {
     const msg = JSON.parse(event.data);
     if (msg.type === "connection_ack") {

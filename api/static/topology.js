@@ -206,7 +206,7 @@ function subscribe() {
       state.poller = setInterval(refreshSoon, 3000);
     },
     close: () => { setLive("reconnecting…", false); setTimeout(subscribe, 3000); },
-  });
+  }, new URLSearchParams(location.search).get("token") || "dev-viewer");
 }
 
 async function start() {

@@ -14,6 +14,9 @@ http_port="${NEO4J_HTTP_PORT:-7474}"
 heap="${NEO4J_HEAP:-1g}"
 pagecache="${NEO4J_PAGECACHE:-512m}"
 password="${NEO4J_PASSWORD:-fabricgraph}"
+# the longest any transaction may run (a backstop: the exploration endpoint asks for
+# less per transaction); the product's own largest commits take seconds
+tx_timeout="${NEO4J_TX_TIMEOUT:-300s}"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
@@ -47,6 +50,13 @@ server.memory.heap.max_size=$heap
 server.memory.pagecache.size=$pagecache
 db.tx_log.rotation.retention_policy=100M size
 dbms.security.auth_enabled=true
+# procedures: only those the exploration endpoint allows plus those Neo4j Browser and
+# the drivers call (the product itself calls none); everything else is not loaded
+dbms.security.procedures.allowlist=db.labels,db.relationshipTypes,db.propertyKeys,db.schema.visualization,db.ping,dbms.components,dbms.clientConfig,dbms.showCurrentUser,dbms.routing.getRoutingTable,dbms.cluster.routing.getRoutingTable
+# LOAD CSV may read neither local files nor any address (no request forgery)
+dbms.security.allow_csv_import_from_file_urls=false
+internal.dbms.cypher_ip_blocklist=0.0.0.0/0,::/0
+db.transaction.timeout=$tx_timeout
 server.jvm.additional=-XX:+UseG1GC
 CONF
 }

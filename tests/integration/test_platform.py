@@ -70,9 +70,12 @@ def test_graphql_answers_an_introspection_query(client: TestClient) -> None:
 def test_cypher_endpoint_reads_but_the_server_refuses_writes(
     client: TestClient, graph: Graph
 ) -> None:
-    ok = client.post("/api/cypher", json={"query": "RETURN 1 + 1 AS two"}).json()
+    viewer = {"Authorization": "Bearer dev-viewer"}  # the endpoint needs a token
+    ok = client.post("/api/cypher", json={"query": "RETURN 1 + 1 AS two"}, headers=viewer).json()
     assert ok == {"columns": ["two"], "rows": [[2]], "truncated": False}
-    refused = client.post("/api/cypher", json={"query": "CREATE (n:Intruder) RETURN n"})
+    refused = client.post(
+        "/api/cypher", json={"query": "CREATE (n:Intruder) RETURN n"}, headers=viewer
+    )
     assert refused.status_code == 400
     assert "read-only" in refused.json()["error"]["message"]
     assert (
@@ -81,7 +84,8 @@ def test_cypher_endpoint_reads_but_the_server_refuses_writes(
 
 
 def test_malformed_json_and_oversized_bodies_get_clear_errors(client: TestClient) -> None:
-    bad = client.post("/api/cypher", content=b"{not json")
+    headers = {"Authorization": "Bearer dev-viewer", "Content-Type": "application/json"}
+    bad = client.post("/api/cypher", content=b"{not json", headers=headers)
     assert bad.status_code == 400 and "not valid JSON" in bad.json()["error"]["message"]
     huge = client.post("/api/cypher", content=b"x" * 2_000_000)
     assert huge.status_code == 413 and "too large" in huge.json()["error"]["message"]

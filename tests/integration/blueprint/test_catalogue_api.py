@@ -191,7 +191,7 @@ def test_creating_needs_an_operator_a_known_kind_and_a_json_object(client: TestC
     }
     anonymous = post(client, "logical_devices", device, headers={})
     viewer = post(client, "logical_devices", device, headers=VIEWER)
-    assert anonymous.status_code == viewer.status_code == 403
+    assert anonymous.status_code == 401 and viewer.status_code == 403
     assert "operator" in viewer.json()["error"]["allowed"]
     unknown = post(client, "widgets", device)
     assert unknown.status_code == 404

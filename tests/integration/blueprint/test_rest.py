@@ -50,7 +50,8 @@ def test_changing_a_pool_needs_an_operator_and_well_formed_ranges(
     bp = make_blueprint("lab")
     url = f"/api/blueprints/{bp}/pools/asn-leaf"
     anonymous = client.put(url, json={"ranges": ["65100-65200"]})
-    assert anonymous.status_code == 403 and "operator" in anonymous.json()["error"]["allowed"]
+    assert anonymous.status_code == 401 and "operator" in anonymous.json()["error"]["allowed"]
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
     malformed = client.put(url, json={"ranges": ["65100-"]}, headers=OPERATOR)
     assert malformed.status_code == 400 and "asn-leaf" in malformed.json()["error"]["message"]
     not_a_list = client.put(url, json={"ranges": "65100-65200"}, headers=OPERATOR)

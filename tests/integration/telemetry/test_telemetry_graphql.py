@@ -160,7 +160,7 @@ def test_history_of_an_interface_lists_each_change(client: TestClient, faulty: F
 
 
 def _subscribe(ws: Any, bp: str, kinds: list[str]) -> None:
-    ws.send_json({"type": "connection_init"})
+    ws.send_json({"type": "connection_init", "payload": {"token": "dev-viewer"}})
     assert ws.receive_json()["type"] == "connection_ack"
     ws.send_json(
         {
