@@ -35,9 +35,16 @@ from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
 from blueprint_engine.events import CHANNEL_PREFIX
 from blueprint_engine.settings import Settings
+from telemetry.evaluate import AnomalyType
+from telemetry.rootcause import CauseKind
 
 PREFIX = "fabricgraph_"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# zero-filled series follow telemetry's enums (one home per vocabulary)
+VOCABULARY = fabric_metrics.Vocabulary(
+    anomaly_types=tuple(t.value for t in AnomalyType),
+    root_cause_kinds=tuple(k.value for k in CauseKind),
+)
 HELP = {
     "blueprints": "Blueprints in the graph",
     "systems": "Intent systems by blueprint, role and deploy mode",
@@ -133,7 +140,7 @@ class FabricCollector(Collector):
         timings: dict[str, float] = {}
         started = time.perf_counter()
         try:
-            facts = fabric_metrics.read_graph_facts(self.graph, now=time.time())
+            facts = fabric_metrics.read_graph_facts(self.graph, time.time(), VOCABULARY)
             graph_up = 1.0
         except FabricError:
             facts, graph_up = fabric_metrics.GraphFacts(), 0.0

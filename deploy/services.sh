@@ -9,6 +9,10 @@ state="${FG_STATE_DIR:-$root/.state}"
 py="$root/.venv/bin/python"
 redis_port="${FG_REDIS_PORT:-6379}"
 api_port="${FG_API_PORT:-8000}"
+# Neo4j is external only when NEO4J_URI points somewhere else than this checkout's own
+# server (a worktree's .env.local sets NEO4J_URI to its own local port)
+local_bolt="bolt://127.0.0.1:${NEO4J_BOLT_PORT:-7687}"
+external_neo4j() { [ -n "${NEO4J_URI:-}" ] && [ "${NEO4J_URI%/}" != "$local_bolt" ] && [ "${NEO4J_URI%/}" != "neo4j://127.0.0.1:${NEO4J_BOLT_PORT:-7687}" ]; }
 mkdir -p "$state/logs"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -97,7 +101,7 @@ case "$cmd" in
   start)
     for t in "${targets[@]}"; do
       case "$t" in
-        neo4j) if [ -n "${NEO4J_URI:-}" ]; then echo "neo4j: external ($NEO4J_URI)"; else "$here/neo4j/neo4j.sh" start; fi ;;
+        neo4j) if external_neo4j; then echo "neo4j: external ($NEO4J_URI)"; else "$here/neo4j/neo4j.sh" start; fi ;;
         redis) start_redis ;;
         worker) start_worker ;;
         beat) start_beat ;;
@@ -110,7 +114,7 @@ case "$cmd" in
     for t in api beat worker redis neo4j; do
       [[ " ${targets[*]} " == *" $t "* ]] || continue
       case "$t" in
-        neo4j) [ -n "${NEO4J_URI:-}" ] || "$here/neo4j/neo4j.sh" stop ;;
+        neo4j) external_neo4j || "$here/neo4j/neo4j.sh" stop ;;
         *) stop_pid "$t" "$state/$t.pid" ;;
       esac
     done ;;

@@ -49,7 +49,11 @@ CASES: dict[str, Fault | None] = {
     "oob_change": lambda lab: lab.oob_change("rack1-leaf1", ["ip route 192.0.2.0/24 blackhole"]),
     "swap_cables": lambda lab: lab.swap_cables("spine1:swp3", "spine1:swp4"),
     "server_down": lambda lab: lab.server_down("rack1-server1"),
+    "daemon_kill": lambda lab: lab.daemon_kill("rack1-leaf1", "bgpd"),
 }
+# a crashed daemon is restarted by watchfrr after about 5 s: record before that (its
+# peers see the session close at once)
+SETTLE_CASE_S = {"daemon_kill": 1.0}
 
 
 def record_switches(blueprints: Blueprints, bp: str, folder: Path) -> None:
@@ -85,7 +89,7 @@ def main(out_dir: str) -> None:
             for case, inject in CASES.items():
                 folder = Path(out_dir) / case
                 fault = inject(lab) if inject else {}
-                time.sleep(SETTLE_S)
+                time.sleep(SETTLE_CASE_S.get(case, SETTLE_S))
                 record_switches(blueprints, bp, folder)
                 (folder / "fault.json").write_text(json.dumps(fault, sort_keys=True) + "\n")
                 print(f"recorded {case}")

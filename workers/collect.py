@@ -43,7 +43,13 @@ from blueprint_engine.db import Graph, Query
 from blueprint_engine.devices import Devices
 from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
 from telemetry.collect_intent import golden_stamps, read_intents
-from telemetry.collect_map import UNREACHABLE, ConfigFacts, DeviceIntent, observations
+from telemetry.collect_map import (
+    DAEMONS_GETTER,
+    UNREACHABLE,
+    ConfigFacts,
+    DeviceIntent,
+    observations,
+)
 from telemetry.engine import reevaluate
 from telemetry.ingest import ingest
 from telemetry.model import Observation, ObservationKind
@@ -96,6 +102,8 @@ def run_getters(driver: Any) -> dict[str, Any]:
     calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
     calls["get_route_to"] = lambda: driver.get_route_to(destination="")
     calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
+    if callable(getattr(driver, DAEMONS_GETTER, None)):  # beyond NAPALM: linuxfrr has it
+        calls[DAEMONS_GETTER] = getattr(driver, DAEMONS_GETTER)
     for name, call in calls.items():
         try:
             result[name] = call()
