@@ -90,6 +90,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         report = await run_in_threadpool(health, graph, settings)
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
+    async def live(request: Request) -> Response:
+        """Liveness: the process serves requests; no dependency is touched."""
+        return JSONResponse({"ok": True})
+
     events = EventCounts()
 
     @asynccontextmanager
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = FabricGraphQL(graph, settings, tokens, blueprints)
     routes = [
         Route("/health", healthz),
+        Route("/health/live", live),
         Route("/metrics", metrics_endpoint(make_registry(graph, settings, events))),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),

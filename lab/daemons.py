@@ -24,6 +24,10 @@ FRR_BIN = "/usr/lib/frr"
 SSHD_PORT = 22
 WATCHFRR_MIN_RESTART_S = 5
 WATCHFRR_MAX_RESTART_S = 30
+# watchfrr's restart of a crashed daemon starts it this much later: a crash stays
+# observable for a few collection rounds (2 s each), as on a switch whose bgpd takes
+# that long to come back with its tables
+WATCHFRR_RESTART_DELAY_S = 10
 
 
 def factory_frr_conf(hostname: str) -> str:
@@ -65,7 +69,7 @@ def daemon_script(netns: str, layout: DeviceLayout) -> str:
         'case "$1" in\n'
         f"  start) exec {start} ;;\n"
         f"  stop) {stop}; exit 0 ;;\n"
-        f"  restart) {stop}; sleep 1; exec {start} ;;\n"
+        f"  restart) {stop}; sleep {WATCHFRR_RESTART_DELAY_S}; exec {start} ;;\n"
         '  *) echo "usage: $0 start|stop|restart DAEMON" >&2; exit 2 ;;\n'
         "esac\n"
     )
@@ -95,9 +99,9 @@ def start_frr(netns: str, layout: DeviceLayout) -> None:
 
 
 def start_watchfrr(netns: str, layout: DeviceLayout) -> None:
-    """watchfrr over the routing daemons: a crashed one is restarted after about
-    five seconds (its first restart), later ones at least WATCHFRR_MIN_RESTART_S
-    apart, as FRR's own defaults do with shorter bounds for the lab."""
+    """watchfrr over the routing daemons: a crashed one is restarted within about
+    WATCHFRR_RESTART_DELAY_S + 5 s, later restarts at least WATCHFRR_MIN_RESTART_S
+    apart (FRR's defaults, with shorter bounds for the lab)."""
     run_dir = layout.frr_run_dir or "/var/run/frr"
     script = _script_path(layout)
     argv = [

@@ -1,7 +1,8 @@
 """Record what the collector's NAPALM getters return on the real lab, healthy and under
 each fault of the lab's injector, for ``collect_map``'s unit tests.
 
-``python -m telemetry.collect_record OUT_DIR`` (root; waits for the machine's lab lock):
+``python -m telemetry.collect_record OUT_DIR [CASE...]`` (root; waits for the machine's
+lab lock; every case by default):
 builds a fresh ``lab`` blueprint into the lab, deploys it, and writes
 ``OUT_DIR/<case>/<switch>.json`` (each getter's result, or ``{"unreachable": ...}``)
 and ``OUT_DIR/<case>/fault.json`` (the injected fault as the lab recorded it). The
@@ -51,9 +52,9 @@ CASES: dict[str, Fault | None] = {
     "server_down": lambda lab: lab.server_down("rack1-server1"),
     "daemon_kill": lambda lab: lab.daemon_kill("rack1-leaf1", "bgpd"),
 }
-# a crashed daemon is restarted by watchfrr after about 5 s: record before that (its
-# peers see the session close at once)
-SETTLE_CASE_S = {"daemon_kill": 1.0}
+# a crashed daemon is restarted by watchfrr 10-15 s later (lab.daemons): record before
+# that (its peers see the session close at once)
+SETTLE_CASE_S = {"daemon_kill": 1.5}
 
 
 def record_switches(blueprints: Blueprints, bp: str, folder: Path) -> None:
@@ -73,7 +74,7 @@ def record_switches(blueprints: Blueprints, bp: str, folder: Path) -> None:
         (folder / f"{system}.json").write_text(text + "\n")
 
 
-def main(out_dir: str) -> None:
+def main(out_dir: str, only: list[str] | None = None) -> None:
     graph = Graph(load_settings())
     blueprints = Blueprints(graph)
     lab = Lab()
@@ -87,6 +88,8 @@ def main(out_dir: str) -> None:
             rollout.wait_bgp(blueprints, bp, expected=16, timeout=60)
             time.sleep(SETTLE_S)
             for case, inject in CASES.items():
+                if only and case not in only:
+                    continue
                 folder = Path(out_dir) / case
                 fault = inject(lab) if inject else {}
                 time.sleep(SETTLE_CASE_S.get(case, SETTLE_S))
@@ -143,4 +146,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "--intent":
         write_intent(sys.argv[2])
     else:
-        main(sys.argv[1])
+        main(sys.argv[1], sys.argv[2:])

@@ -42,8 +42,11 @@ class Lease:
         self.serial = serial
         self.wait_s = wait_s
         self.ttl_s = ttl_s
+        # thread_local=False: the token must be visible to the renewing thread (redis-py
+        # keeps it per thread by default, and the renewal then never happened)
         self._lock: Lock = client.lock(lease_key(serial), timeout=ttl_s, blocking=wait_s > 0,
-                                       blocking_timeout=wait_s or None)  # fmt: skip
+                                       blocking_timeout=wait_s or None,
+                                       thread_local=False)  # fmt: skip
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         self.held = False
