@@ -160,8 +160,8 @@ def stage_speed_change(blueprints: Blueprints, bp: str) -> int:
     version = blueprints.staging.version(bp)
     targets = [("Interface", end) for end in ENDS] + [("Link", LINK)]
     for kind, ident in targets:
-        edit = {"kind": "set_property",
-                "params": {"kind": kind, "id": ident, "key": "speed_mbps", "value": speed}}  # fmt: skip
+        params = {"kind": kind, "id": ident, "key": "speed_mbps", "value": speed}
+        edit = {"kind": "set_property", "params": params}
         version = blueprints.staging.stage(bp, edit, base_version=version, author="chaos")
     return speed
 
