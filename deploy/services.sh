@@ -16,7 +16,9 @@ external_neo4j() { [ -n "${NEO4J_URI:-}" ] && [ "${NEO4J_URI%/}" != "$local_bolt
 mkdir -p "$state/logs"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# a killed process may linger as a zombie until it is reaped: that is not alive
+live_pid() { kill -0 "$1" 2>/dev/null && ! grep -qs '^[0-9]* (.*) Z' "/proc/$1/stat"; }
+alive() { [ -f "$1" ] && live_pid "$(cat "$1")"; }
 need_free_port() {
   if port_busy "$1"; then
     echo "$2: port 127.0.0.1:$1 is already taken by another process (not started by Fabricgraph); stop it or choose another port" >&2
@@ -36,8 +38,8 @@ stop_pid() {
   if alive "$pidfile"; then
     local pid; pid=$(cat "$pidfile")
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; }
+    for _ in $(seq 1 40); do live_pid "$pid" || break; sleep 0.25; done
+    live_pid "$pid" && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; }
     echo "$name: stopped (pid $pid)"
   fi
   rm -f "$pidfile"
