@@ -20,7 +20,8 @@ status other than 200 (503 from ``/health`` included), or a GraphQL error other 
 the staging conflict. ``errors`` is their total; the first ones are kept as samples.
 
 ``FG_B12_DURATION_S`` (default 300) and ``FG_B12_CLIENTS`` (default 30) shorten a
-trial run; ``FG_B12_LAB=0`` leaves the lab out (a trial, not the benchmark). The API is the one this checkout's settings name; when nothing answers
+trial run; ``FG_B12_LAB=0`` leaves the lab out (a trial, not the benchmark). The API
+is the one this checkout's settings name; when nothing answers
 there the benchmark starts it with ``deploy/services.sh start api`` (and stops it
 afterwards).
 """
