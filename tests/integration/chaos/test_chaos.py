@@ -49,6 +49,16 @@ TOUCHED = (lab_serial("spine1"), lab_serial(LEAF))
 OPERATOR = {"Authorization": "Bearer dev-operator"}
 
 
+ROUNDS = int(os.environ.get("FG_CHAOS_ROUNDS", "1"))
+
+
+@pytest.fixture(scope="module", params=range(1, ROUNDS + 1), ids=lambda n: f"run{n}")
+def run(request: pytest.FixtureRequest) -> int:
+    """``FG_CHAOS_ROUNDS=3``: every scenario three times on one deployed fabric, the
+    whole list once per round (pytest groups the tests by this module-scoped param)."""
+    return int(request.param)
+
+
 @pytest.fixture(scope="module")
 def fabric(graph: Graph, settings: Settings) -> Iterator[Fabric]:
     with deployed_lab(graph, "t-chaos") as (blueprints, _, bp):
@@ -96,12 +106,12 @@ def _neo4j_fault_mid_commit(f: Fabric, what: str, fault: str) -> None:
     stack.converge(f, what, started)
 
 
-def test_neo4j_killed_mid_commit(fabric: Fabric) -> None:
-    _neo4j_fault_mid_commit(fabric, "Neo4j kill -9 mid-commit", "kill")
+def test_neo4j_killed_mid_commit(fabric: Fabric, run: int) -> None:
+    _neo4j_fault_mid_commit(fabric, f"run {run}: Neo4j kill -9 mid-commit", "kill")
 
 
-def test_neo4j_stopped_and_started_mid_commit(fabric: Fabric) -> None:
-    _neo4j_fault_mid_commit(fabric, "Neo4j clean stop/start mid-commit", "stop")
+def test_neo4j_stopped_and_started_mid_commit(fabric: Fabric, run: int) -> None:
+    _neo4j_fault_mid_commit(fabric, f"run {run}: Neo4j clean stop/start mid-commit", "stop")
 
 
 def _push_started(progress: Any, serials: tuple[str, ...]) -> bool:
@@ -110,7 +120,7 @@ def _push_started(progress: Any, serials: tuple[str, ...]) -> bool:
     return event.get("serial") in serials and event.get("status") == "started"
 
 
-def test_redis_flushed_mid_deploy(fabric: Fabric) -> None:
+def test_redis_flushed_mid_deploy(fabric: Fabric, run: int) -> None:
     f = fabric
     client = redis.Redis.from_url(f.settings.redis_url)
     progress = client.pubsub(ignore_subscribe_messages=True)
@@ -123,10 +133,10 @@ def test_redis_flushed_mid_deploy(fabric: Fabric) -> None:
     client.flushall()  # leases, queued tasks, results: all gone mid-push
     progress.close()
     stack.revisions_whole(f, revisions + 1, speed, staged=0)
-    stack.converge(f, "Redis FLUSHALL mid-deploy", started)
+    stack.converge(f, f"run {run}: Redis FLUSHALL mid-deploy", started)
 
 
-def test_worker_killed_mid_push(fabric: Fabric) -> None:
+def test_worker_killed_mid_push(fabric: Fabric, run: int) -> None:
     f = fabric
     client = redis.Redis.from_url(f.settings.redis_url)
     progress = client.pubsub(ignore_subscribe_messages=True)
@@ -140,7 +150,7 @@ def test_worker_killed_mid_push(fabric: Fabric) -> None:
     progress.close()
     stack.services("start", "worker")
     stack.revisions_whole(f, revisions + 1, speed, staged=0)
-    stack.converge(f, "worker kill -9 mid-push", started)
+    stack.converge(f, f"run {run}: worker kill -9 mid-push", started)
 
 
 def _api_base(settings: Settings) -> str:
@@ -165,7 +175,7 @@ def _api_up(base: str) -> bool:
         return False
 
 
-def test_api_killed_mid_commit(fabric: Fabric) -> None:
+def test_api_killed_mid_commit(fabric: Fabric, run: int) -> None:
     f = fabric
     base = _api_base(f.settings)
     stack.services("start", "api")  # its own process, as `make api` starts it
@@ -190,7 +200,7 @@ def test_api_killed_mid_commit(fabric: Fabric) -> None:
     _api_commit(base, f.bp, version, retry)  # the client commits again, same base version
     assert "errors" not in retry.get("body", {"errors": retry}), retry
     stack.revisions_whole(f, revisions + 1, speed, staged=0)
-    stack.converge(f, "API kill -9 mid-commit", started)
+    stack.converge(f, f"run {run}: API kill -9 mid-commit", started)
 
 
 DEPLOYMENTS = Query(
@@ -225,7 +235,7 @@ def _answers_ping(settings: Settings) -> bool:
 
 
 def test_two_workers_racing_for_one_device_deploy_it_once(
-    fabric: Fabric, settings: Settings
+    fabric: Fabric, settings: Settings, run: int
 ) -> None:
     f = fabric
     racer = _second_worker(settings)
@@ -240,7 +250,7 @@ def test_two_workers_racing_for_one_device_deploy_it_once(
             for serial in TOUCHED:
                 reconcile_device.delay(serial)
         stack.revisions_whole(f, revisions + 1, speed, staged=0)
-        stack.converge(f, "two workers racing for one device", started)
+        stack.converge(f, f"run {run}: two workers racing for one device", started)
         after = {s: _deployments(f, s) for s in TOUCHED}
         assert {s: after[s] - before[s] for s in TOUCHED} == dict.fromkeys(TOUCHED, 1)
     finally:
@@ -254,26 +264,28 @@ def test_two_workers_racing_for_one_device_deploy_it_once(
 
 ROOT_CAUSES = Query(
     "chaos.root_causes",
-    "MATCH (c:RootCause {blueprint: $bp}) RETURN c.uid AS uid, c.kind AS kind, c.state AS state",
+    """
+    MATCH (c:RootCause {blueprint: $bp}) WHERE c.first_seen >= $since
+    RETURN c.uid AS uid, c.kind AS kind, c.state AS state
+    """,
 )
 
 
-def test_bgpd_killed_on_a_switch_heals_without_a_push(fabric: Fabric) -> None:
+def test_bgpd_killed_on_a_switch_heals_without_a_push(fabric: Fabric, run: int) -> None:
     f = fabric
     serial = lab_serial(LEAF)
-    before = {r["uid"] for r in f.graph.read(ROOT_CAUSES, bp=f.bp)}
+    since = time.time()
     pushes = _deployments(f, serial)
     netns = f"fg-{LEAF}"
     killed = daemons.kill_daemon(netns, "bgpd")
     assert killed
     started = time.monotonic()
 
-    def diagnosed() -> list[dict[str, Any]]:
-        rows = f.graph.read(ROOT_CAUSES, bp=f.bp)
-        return [r for r in rows if r["uid"] not in before]
+    def diagnosed() -> list[dict[str, Any]]:  # root causes opened since the kill
+        return f.graph.read(ROOT_CAUSES, bp=f.bp, since=since)
 
     new = stack.wait_for(diagnosed, 60, "a root cause of the killed bgpd")
-    stack.converge(f, "bgpd kill -9 on a leaf", started)
+    stack.converge(f, f"run {run}: bgpd kill -9 on a leaf", started)
     new = diagnosed()
     assert [(r["kind"], r["state"]) for r in new] == [("routing_daemon_down", "cleared")]
     assert _deployments(f, serial) == pushes  # healed by watchfrr, not by a push
