@@ -22,7 +22,8 @@ from blueprint_engine.db import Graph, Query
 from telemetry.evaluate import AnomalyType
 from telemetry.rootcause import CauseKind
 
-# the contract's closed vocabularies (docs/telemetry-model.md), from their enums
+# the contract's closed vocabularies (docs/telemetry-model.md), from their enums; the
+# scrape zero-fills a ``Vocabulary`` of them per blueprint
 ANOMALY_TYPES = tuple(t.value for t in AnomalyType)
 ANOMALY_STATES = ("raised", "cleared")
 ROOT_CAUSE_KINDS = tuple(k.value for k in CauseKind)
@@ -310,7 +311,15 @@ def detailed_blueprints(systems: Iterable[dict[str, Any]]) -> list[str]:
     return sorted(bp for bp, n in switches.items() if n <= ELEMENT_SERIES_MAX_SWITCHES)
 
 
-def read_graph_facts(graph: Graph, now: float) -> GraphFacts:
+@dataclass(frozen=True)
+class Vocabulary:
+    """The closed sets zero-filled per blueprint (values of telemetry's enums)."""
+
+    anomaly_types: tuple[str, ...]
+    root_cause_kinds: tuple[str, ...]
+
+
+def read_graph_facts(graph: Graph, now: float, vocabulary: Vocabulary) -> GraphFacts:
     """Run the scrape's statements (one read transaction) and shape their rows."""
 
     def work(tx: Any) -> dict[str, list[dict[str, Any]]]:
@@ -334,10 +343,10 @@ def read_graph_facts(graph: Graph, now: float) -> GraphFacts:
         return out
 
     rows = graph.read_tx(work)
-    return shape(rows, now)
+    return shape(rows, now, vocabulary)
 
 
-def shape(rows: dict[str, list[dict[str, Any]]], now: float) -> GraphFacts:
+def shape(rows: dict[str, list[dict[str, Any]]], now: float, vocabulary: Vocabulary) -> GraphFacts:
     """Pure: rows of the scrape statements -> samples and histograms."""
     facts = GraphFacts()
     bps = sorted(str(r["blueprint"]) for r in rows["blueprints"])
@@ -355,13 +364,13 @@ def shape(rows: dict[str, list[dict[str, Any]]], now: float) -> GraphFacts:
         )
         for r in rows["devices"]
     )
-    vocab: tuple[Sequence[str], Sequence[str]] = (ANOMALY_TYPES, ANOMALY_STATES)
+    vocab: tuple[Sequence[str], Sequence[str]] = (vocabulary.anomaly_types, ANOMALY_STATES)
     add(zero_filled(rows["anomalies"], bps, ("type", "state"), vocab, "anomalies"))
     active = [{**r, "state": "active", "n": r["active"]} for r in rows["anomalies"]]
-    vocab = (ANOMALY_TYPES, ("active",))
+    vocab = (vocabulary.anomaly_types, ("active",))
     for s in zero_filled(active, bps, ("type", "state"), vocab, "anomalies_active"):
         add([Sample(s.name, {k: v for k, v in s.labels.items() if k != "state"}, s.value)])
-    vocab = (ROOT_CAUSE_KINDS, ROOT_CAUSE_STATES)
+    vocab = (vocabulary.root_cause_kinds, ROOT_CAUSE_STATES)
     add(zero_filled(rows["root_causes"], bps, ("kind", "state"), vocab, "root_causes"))
     bgp = {(bp, s): 0.0 for bp in bps for s in ELEMENT_STATES}
     for r in rows["bgp"]:

@@ -38,6 +38,10 @@ from blueprint_engine.settings import Settings
 
 PREFIX = "fabricgraph_"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# zero-filled series follow telemetry's enums (one home per vocabulary)
+VOCABULARY = fabric_metrics.Vocabulary(
+    anomaly_types=fabric_metrics.ANOMALY_TYPES, root_cause_kinds=fabric_metrics.ROOT_CAUSE_KINDS
+)
 HELP = {
     "blueprints": "Blueprints in the graph",
     "systems": "Intent systems by blueprint, role and deploy mode",
@@ -133,7 +137,7 @@ class FabricCollector(Collector):
         timings: dict[str, float] = {}
         started = time.perf_counter()
         try:
-            facts = fabric_metrics.read_graph_facts(self.graph, now=time.time())
+            facts = fabric_metrics.read_graph_facts(self.graph, time.time(), VOCABULARY)
             graph_up = 1.0
         except FabricError:
             facts, graph_up = fabric_metrics.GraphFacts(), 0.0

@@ -16,6 +16,7 @@ BENCHES = {
     "B8": "bench.b8_lab_deploy",
     "B9": "bench.b9_memory",
     "B10": "bench.b10_scrape",
+    "B12": "bench.b12_soak",
     "B14": "bench.b14_collect",
 }
 

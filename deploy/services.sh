@@ -9,10 +9,16 @@ state="${FG_STATE_DIR:-$root/.state}"
 py="$root/.venv/bin/python"
 redis_port="${FG_REDIS_PORT:-6379}"
 api_port="${FG_API_PORT:-8000}"
+# Neo4j is external only when NEO4J_URI points somewhere else than this checkout's own
+# server (a worktree's .env.local sets NEO4J_URI to its own local port)
+local_bolt="bolt://127.0.0.1:${NEO4J_BOLT_PORT:-7687}"
+external_neo4j() { [ -n "${NEO4J_URI:-}" ] && [ "${NEO4J_URI%/}" != "$local_bolt" ] && [ "${NEO4J_URI%/}" != "neo4j://127.0.0.1:${NEO4J_BOLT_PORT:-7687}" ]; }
 mkdir -p "$state/logs"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# a killed process may linger as a zombie until it is reaped: that is not alive
+live_pid() { kill -0 "$1" 2>/dev/null && ! grep -qs '^[0-9]* (.*) Z' "/proc/$1/stat"; }
+alive() { [ -f "$1" ] && live_pid "$(cat "$1")"; }
 need_free_port() {
   if port_busy "$1"; then
     echo "$2: port 127.0.0.1:$1 is already taken by another process (not started by Fabricgraph); stop it or choose another port" >&2
@@ -32,8 +38,8 @@ stop_pid() {
   if alive "$pidfile"; then
     local pid; pid=$(cat "$pidfile")
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; }
+    for _ in $(seq 1 40); do live_pid "$pid" || break; sleep 0.25; done
+    live_pid "$pid" && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; }
     echo "$name: stopped (pid $pid)"
   fi
   rm -f "$pidfile"
@@ -97,7 +103,7 @@ case "$cmd" in
   start)
     for t in "${targets[@]}"; do
       case "$t" in
-        neo4j) if [ -n "${NEO4J_URI:-}" ]; then echo "neo4j: external ($NEO4J_URI)"; else "$here/neo4j/neo4j.sh" start; fi ;;
+        neo4j) if external_neo4j; then echo "neo4j: external ($NEO4J_URI)"; else "$here/neo4j/neo4j.sh" start; fi ;;
         redis) start_redis ;;
         worker) start_worker ;;
         beat) start_beat ;;
@@ -110,7 +116,7 @@ case "$cmd" in
     for t in api beat worker redis neo4j; do
       [[ " ${targets[*]} " == *" $t "* ]] || continue
       case "$t" in
-        neo4j) [ -n "${NEO4J_URI:-}" ] || "$here/neo4j/neo4j.sh" stop ;;
+        neo4j) external_neo4j || "$here/neo4j/neo4j.sh" stop ;;
         *) stop_pid "$t" "$state/$t.pid" ;;
       esac
     done ;;

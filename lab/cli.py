@@ -97,6 +97,14 @@ def server_down(node: str, state_dir: StateDir = DEFAULT_LAB_STATE_DIR) -> None:
     _print(_guard(lambda: _lab(state_dir).server_down(node)))
 
 
+@fault_app.command("daemon-kill")
+def daemon_kill(
+    node: str, daemon: str = "bgpd", state_dir: StateDir = DEFAULT_LAB_STATE_DIR
+) -> None:
+    """kill -9 FRR DAEMON (bgpd by default) on switch NODE; watchfrr restarts it."""
+    _print(_guard(lambda: _lab(state_dir).daemon_kill(node, daemon)))
+
+
 @fault_app.command("repair")
 def repair(
     all_faults: Annotated[bool, typer.Option("--all", help="Repair every fault.")] = False,

@@ -21,7 +21,9 @@ FAULT_KINDS = (
     "oob_change",
     "swap_cables",
     "server_down",
+    "daemon_kill",
 )
+KILLABLE_DAEMONS = daemons.FRR_DAEMONS
 
 
 def _pair_of(state: LabState, end: Endpoint) -> tuple[Endpoint, Endpoint | None]:
@@ -119,6 +121,31 @@ def oob_change(topo: Topology, state_dir: str, node: str, lines: Sequence[str]) 
     return {"kind": "oob_change", "node": node, "lines": list(lines)}
 
 
+def daemon_kill(topo: Topology, node: str, daemon: str) -> dict[str, Any]:
+    """``kill -9`` one FRR daemon of switch ``node`` (a crash: watchfrr restarts it)."""
+    switch = topo.node(node)
+    if switch.kind != "switch":
+        raise UnknownLabObjectError(
+            f"{node} is not a switch", allowed=[s.name for s in topo.switches()]
+        )
+    if daemon not in KILLABLE_DAEMONS:
+        raise UnknownLabObjectError(f"no FRR daemon {daemon!r}", allowed=list(KILLABLE_DAEMONS))
+    pids = daemons.kill_daemon(switch.netns, daemon)
+    if not pids:
+        raise UnknownLabObjectError(
+            f"{daemon} is not running on {node}", allowed="a running daemon (see `status`)"
+        )
+    return {"kind": "daemon_kill", "node": node, "daemon": daemon, "pids": pids}
+
+
+def _restart_if_missing(state_dir: str, topo: Topology, node: str, daemon: str) -> None:
+    """Repair of a killed daemon: nothing when watchfrr has restarted it already."""
+    netns = topo.node(node).netns
+    if not daemons.running_named(netns, daemon):
+        script = f"{lab_layout(state_dir, netns).frr_run_dir}/frr-daemon.sh"
+        shell.in_netns(netns, [script, "start", daemon])
+
+
 def server_down(topo: Topology, node: str) -> dict[str, Any]:
     server = topo.node(node)
     if server.kind != "server":
@@ -147,6 +174,8 @@ def repair(state: LabState, topo: Topology, state_dir: str, fault: dict[str, Any
         _reload_saved_frr(topo, state_dir, fault["node"])
     elif kind == "server_down":
         builder.configure_server(topo.node(fault["node"]))
+    elif kind == "daemon_kill":
+        _restart_if_missing(state_dir, topo, fault["node"], fault["daemon"])
 
 
 def _reload_saved_frr(topo: Topology, state_dir: str, node: str) -> None:

@@ -182,6 +182,10 @@ class Lab:
         self._end(b.node, b.port)
         return self._record(state, faults.swap_cables(state, a, b))
 
+    def daemon_kill(self, node: str, daemon: str = "bgpd") -> dict[str, Any]:
+        fault = faults.daemon_kill(self.topology(), node, daemon)
+        return self._record(self.state(), fault)
+
     def server_down(self, node: str) -> dict[str, Any]:
         return self._record(self.state(), faults.server_down(self.topology(), node))
 

@@ -1,7 +1,8 @@
 """Record what the collector's NAPALM getters return on the real lab, healthy and under
 each fault of the lab's injector, for ``collect_map``'s unit tests.
 
-``python -m labharness.collect_record OUT_DIR`` (root; waits for the machine's lab lock):
+``python -m labharness.collect_record OUT_DIR [CASE...]`` (root; waits for the machine's
+lab lock; every case by default):
 builds a fresh ``lab`` blueprint into the lab, deploys it, and writes
 ``OUT_DIR/<case>/<switch>.json`` (each getter's result, or ``{"unreachable": ...}``)
 and ``OUT_DIR/<case>/fault.json`` (the injected fault as the lab recorded it). The
@@ -49,7 +50,11 @@ CASES: dict[str, Fault | None] = {
     "oob_change": lambda lab: lab.oob_change("rack1-leaf1", ["ip route 192.0.2.0/24 blackhole"]),
     "swap_cables": lambda lab: lab.swap_cables("spine1:swp3", "spine1:swp4"),
     "server_down": lambda lab: lab.server_down("rack1-server1"),
+    "daemon_kill": lambda lab: lab.daemon_kill("rack1-leaf1", "bgpd"),
 }
+# a crashed daemon is restarted by watchfrr 10-15 s later (lab.daemons): record before
+# that (its peers see the session close at once)
+SETTLE_CASE_S = {"daemon_kill": 1.5}
 
 
 def record_switches(blueprints: Blueprints, bp: str, folder: Path) -> None:
@@ -69,7 +74,7 @@ def record_switches(blueprints: Blueprints, bp: str, folder: Path) -> None:
         (folder / f"{system}.json").write_text(text + "\n")
 
 
-def main(out_dir: str) -> None:
+def main(out_dir: str, only: list[str] | None = None) -> None:
     graph = Graph(load_settings())
     blueprints = Blueprints(graph)
     lab = Lab()
@@ -83,9 +88,11 @@ def main(out_dir: str) -> None:
             rollout.wait_bgp(blueprints, bp, expected=16, timeout=60)
             time.sleep(SETTLE_S)
             for case, inject in CASES.items():
+                if only and case not in only:
+                    continue
                 folder = Path(out_dir) / case
                 fault = inject(lab) if inject else {}
-                time.sleep(SETTLE_S)
+                time.sleep(SETTLE_CASE_S.get(case, SETTLE_S))
                 record_switches(blueprints, bp, folder)
                 (folder / "fault.json").write_text(json.dumps(fault, sort_keys=True) + "\n")
                 print(f"recorded {case}")
@@ -139,4 +146,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "--intent":
         write_intent(sys.argv[2])
     else:
-        main(sys.argv[1])
+        main(sys.argv[1], sys.argv[2:])

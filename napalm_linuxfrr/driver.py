@@ -300,6 +300,17 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         result.setdefault("global", {"router_id": "", "peers": {}})
         return result
 
+    def get_routing_daemons(self) -> dict[str, dict[str, bool]]:
+        """Beyond NAPALM's getters: the FRR daemons enabled on the device and whether
+        each is running, e.g. ``{"bgpd": {"enabled": True, "running": False}, "zebra":
+        {"enabled": True, "running": True}}`` (a crashed bgpd that watchfrr has not
+        restarted yet). Running = vtysh reaches it (``show daemons``)."""
+        shown = self.device.vtysh("show daemons")
+        if not shown.ok:
+            raise ConnectionException(f"vtysh on {self.hostname} does not answer")
+        enabled = self.device.read_file(f"{self.layout.frr_conf_dir}/daemons") or ""
+        return frr.routing_daemons(shown.stdout, enabled)
+
     def get_optics(self) -> dict[str, Any]:
         return getters.optics(self.device.read_file(self.layout.transceivers_file) or "{}")
 

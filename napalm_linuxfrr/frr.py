@@ -123,3 +123,30 @@ def _peer(peer: dict[str, Any], detail: dict[str, Any], family: dict[str, Any]) 
         "uptime": _as_int(peer.get("peerUptimeMsec", 0)) // 1000 if state == "Established" else -1,
         "address_family": {},
     }
+
+
+# daemons FRR 8 always runs, whatever /etc/frr/daemons says
+ALWAYS_RUNNING = ("zebra", "staticd")
+
+
+def enabled_daemons(daemons_file: str) -> list[str]:
+    """The routing daemons ``/etc/frr/daemons`` enables (``bgpd=yes``), with the
+    ones FRR always runs; an empty file means FRR's defaults (zebra, staticd)."""
+    enabled = set(ALWAYS_RUNNING)
+    for raw in daemons_file.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        name, sep, value = line.partition("=")
+        if sep and name.strip().endswith("d") and value.strip().strip("\"'") == "yes":
+            enabled.add(name.strip())
+    return sorted(enabled)
+
+
+def routing_daemons(show_daemons: str, daemons_file: str) -> dict[str, dict[str, bool]]:
+    """``show daemons`` (the daemons vtysh reaches) and ``/etc/frr/daemons`` →
+    ``{name: {"enabled": bool, "running": bool}}`` for every daemon either names."""
+    running = set(show_daemons.split())
+    enabled = set(enabled_daemons(daemons_file))
+    return {
+        name: {"enabled": name in enabled, "running": name in running}
+        for name in sorted(running | enabled)
+    }

@@ -13,7 +13,11 @@ as absent (down, not established, not present).
 A device that could not be opened yields one ``device`` observation with
 ``reachable`` false and nothing else (its other facts are unknown, not healthy).
 ``get_facts`` failing is the same (its ``show version`` is the device's liveness
-probe). Another getter that failed leaves its kind out for that round.
+probe). Another getter that failed leaves its kind out for that round, except
+BGP when the device reports its BGP daemon not running (``get_routing_daemons``,
+a getter of the ``linuxfrr`` driver beyond NAPALM's): then every session of the
+switch is observed not established (state ``daemon_down``), which is what the
+daemon's peers see too.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ from blueprint_engine.lifecycle import DeviationStatus
 from telemetry.model import Observation, ObservationKind
 
 UNREACHABLE = "unreachable"  # key of a getter result for a device that did not open
+DAEMONS_GETTER = "get_routing_daemons"
+ROUTING_DAEMON = "zebra"  # every switch needs it (the RIB and the kernel routes)
+BGP_DAEMON = "bgpd"  # a switch with BGP sessions in intent needs it
 LAST_DEPLOY_VALUES = frozenset({LastDeploy.SUCCEEDED, LastDeploy.FAILED})
 
 
@@ -207,6 +214,27 @@ def _config(b: _Builder, config: ConfigFacts) -> None:
     )
 
 
+def daemons_down(intent: DeviceIntent, daemons: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The routing daemons the switch needs (enabled on it, zebra, and bgpd when intent
+    gives it sessions) that are not running."""
+    needed = {ROUTING_DAEMON} | ({BGP_DAEMON} if intent.sessions else set())
+    needed |= {name for name, d in daemons.items() if d.get("enabled")}
+    return sorted(n for n in needed if not (daemons.get(n) or {}).get("running"))
+
+
+def _daemons(b: _Builder, down: Sequence[str]) -> None:
+    b.add(
+        ObservationKind.DAEMONS,
+        b.intent.system,
+        {"running": not down, "down": ",".join(down) or None},
+    )
+
+
+def _bgp_daemon_down(b: _Builder) -> None:
+    for session in b.intent.sessions:
+        b.add(ObservationKind.BGP, session.id, {"established": False, "state": "daemon_down"})
+
+
 def observations(
     intent: DeviceIntent,
     getters: Mapping[str, Any],
@@ -231,8 +259,13 @@ def observations(
         _interfaces(b, ok["get_interfaces"])
     if "get_lldp_neighbors_detail" in ok:
         _lldp(b, ok["get_lldp_neighbors_detail"])
+    down = daemons_down(intent, ok[DAEMONS_GETTER]) if DAEMONS_GETTER in ok else []
+    if DAEMONS_GETTER in ok:
+        _daemons(b, down)
     if "get_bgp_neighbors" in ok:
         _bgp(b, ok["get_bgp_neighbors"])
+    elif BGP_DAEMON in down:
+        _bgp_daemon_down(b)
     if "get_optics" in ok:
         _optics(b, ok["get_optics"])
     if "get_route_to" in ok:

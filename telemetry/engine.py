@@ -56,7 +56,7 @@ def _reachable(text: str | None) -> bool | None:
 def triggers(changes: Iterable[Change]) -> _Triggers:
     out = _Triggers()
     for c in changes:
-        if c.kind in (K.DEVICE, K.CONFIG):
+        if c.kind in (K.DEVICE, K.CONFIG, K.DAEMONS):
             out.scope.systems.add(c.subject)
             if c.kind is K.DEVICE and _reachable(c.old) != _reachable(c.value):
                 out.reachability.add(c.subject)

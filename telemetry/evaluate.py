@@ -5,8 +5,9 @@ intent (``telemetry.expectations`` fetches the facts below for the subjects
 whose observations changed) and apply only to *deployed* devices (assigned,
 deploy mode ``deploy`` or ``drain``):
 
-* every switch: reachable, hostname = its system's hostname, running config not
-  deviated from golden, last deployment not failed;
+* every switch: reachable, hostname = its system's hostname, its routing daemons
+  running (zebra, and bgpd when it has sessions), running config not deviated from
+  golden, last deployment not failed;
 * every linked interface of a switch: oper up; LLDP neighbour = the link's other
   end when that end is a switch with a device; its transceiver present with rx
   power in range;
@@ -47,6 +48,7 @@ class AnomalyType(StrEnum):
     TRANSCEIVER_FAULT = "transceiver_fault"
     HOSTNAME_MISMATCH = "hostname_mismatch"
     DEVICE_UNAVAILABLE = "device_unavailable"
+    ROUTING_DAEMON_DOWN = "routing_daemon_down"
 
 
 # anomalies about one end of a two-ended subject carry the end in their uid
@@ -68,6 +70,7 @@ class Managed:
     deviation: str | None = None  # none | open | accepted
     device_obs: Value | None = None
     config_obs: Value | None = None
+    daemons_obs: Value | None = None
 
     @property
     def deployed(self) -> bool:
@@ -138,6 +141,7 @@ def evaluate_system(m: Managed) -> list[Verdict]:
             f"{m.system} calls itself {dev['hostname'] if dev else None!r}, intent {m.hostname!r}",
         )
     )
+    verdicts.append(_daemons(m))
     deviated = None if cfg is None else bool(cfg["deviated"])
     verdicts.append(
         Verdict(
@@ -168,9 +172,26 @@ def evaluate_system(m: Managed) -> list[Verdict]:
     return verdicts
 
 
+def _daemons(m: Managed) -> Verdict:
+    obs = m.daemons_obs
+    broken = None if _unknown_unless(m) or obs is None else not obs["running"]
+    down = obs["down"] if obs else None
+    return Verdict(
+        AnomalyType.ROUTING_DAEMON_DOWN,
+        m.system,
+        "System",
+        m.system,
+        broken,
+        {"running": True, "down": None},
+        obs,
+        f"routing daemon(s) {down} of {m.system} not running",
+    )
+
+
 _SYSTEM_TYPES = (
     AnomalyType.DEVICE_UNAVAILABLE,
     AnomalyType.HOSTNAME_MISMATCH,
+    AnomalyType.ROUTING_DAEMON_DOWN,
     AnomalyType.CONFIG_DEVIATION,
     AnomalyType.DEPLOYMENT_FAILURE,
 )

@@ -168,11 +168,12 @@ class _Observed:
             deviation=device["deviation"] if device else None,
             device_obs=self.value("device", system, system),
             config_obs=self.value("config", system, system),
+            daemons_obs=self.value("daemons", system, system),
         )
 
 
 def _self_uids(bp: str, system: str) -> list[str]:
-    return [observation_uid(bp, kind, system, system) for kind in ("device", "config")]
+    return [observation_uid(bp, kind, system, system) for kind in ("device", "config", "daemons")]
 
 
 def _observed(graph: Graph, bp: str, uids: Iterable[str]) -> _Observed:

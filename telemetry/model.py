@@ -18,6 +18,9 @@ route       the peer System id whose        ``present`` bool, ``prefix`` str
             loopback should be in the RIB
 config      the observer's own System id    ``deviated`` bool, ``last_deploy``
                                             "succeeded"|"failed"|None
+daemons     the observer's own System id    ``running`` bool (every routing daemon the
+                                            switch needs runs), ``down`` str|None (the
+                                            ones not running, comma-separated)
 ==========  ==============================  ==========================================
 
 A device that cannot be reached is reported with one ``device`` observation
@@ -47,6 +50,7 @@ class ObservationKind(StrEnum):
     OPTICS = "optics"
     ROUTE = "route"
     CONFIG = "config"
+    DAEMONS = "daemons"
 
 
 # the graph label of the intent node each kind observes
@@ -58,6 +62,7 @@ SUBJECT_LABEL: dict[ObservationKind, str] = {
     ObservationKind.OPTICS: "Transceiver",
     ObservationKind.ROUTE: "System",
     ObservationKind.CONFIG: "System",
+    ObservationKind.DAEMONS: "System",
 }
 
 # required value keys and the types each accepts
@@ -72,9 +77,10 @@ VALUE_KEYS: dict[ObservationKind, dict[str, tuple[type, ...]]] = {
     ObservationKind.OPTICS: {"present": _BOOL, "rx_power_dbm": _OPT_NUM},
     ObservationKind.ROUTE: {"present": _BOOL, "prefix": _OPT_STR},
     ObservationKind.CONFIG: {"deviated": _BOOL, "last_deploy": _OPT_STR},
+    ObservationKind.DAEMONS: {"running": _BOOL, "down": _OPT_STR},
 }
 # kinds whose subject is the observer itself
-SELF_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.CONFIG})
+SELF_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.CONFIG, ObservationKind.DAEMONS})
 LAST_DEPLOY_VALUES = ("succeeded", "failed", None)
 
 

@@ -16,7 +16,12 @@ The rules, in the order they claim symptoms (a symptom belongs to one cause):
 5. ``cabling_mistake``: LLDP neighbours that contradict the intended links; the
    mismatches that point at each other form one mistake (e.g. two swapped
    cables), with the BGP sessions over those links and their routes.
-6. ``deployment_failure`` and 7. ``oob_change``: a failed deployment / a config
+6. ``routing_daemon_down``: a switch reports a routing daemon it needs (bgpd,
+   zebra) not running: it explains the switch's BGP session ends and those of its
+   peers, the loopback routes those sessions carried, and the switch's config
+   deviation (the running config lacks the daemon's section while it is down).
+   Process facts, not config text, decide: a crash is not an out-of-band change.
+7. ``deployment_failure`` and 8. ``oob_change``: a failed deployment / a config
    deviation (not accepted) on a switch explains its hostname mismatch,
    administratively-down interfaces (and the far ends) and the BGP sessions and
    routes of that switch that no physical cause explains.
@@ -45,6 +50,7 @@ class CauseKind(StrEnum):
     OOB_CHANGE = "oob_change"
     DEPLOYMENT_FAILURE = "deployment_failure"
     SERVER_DOWN = "server_down"
+    ROUTING_DAEMON_DOWN = "routing_daemon_down"
 
 
 @dataclass(frozen=True)
@@ -410,6 +416,33 @@ def _cabling_mistakes(idx: _Index, topo: Topology) -> list[Cause]:
     return causes
 
 
+def _routing_daemons_down(idx: _Index, topo: Topology) -> list[Cause]:
+    causes = []
+    for symptom in idx.of_type(T.ROUTING_DAEMON_DOWN):
+        system = symptom.subject
+        sessions = topo.sessions_of_system(system)
+        found = [symptom, *_session_symptoms(idx, sessions)]
+        found += idx.get(T.CONFIG_DEVIATION, system)
+        uids = idx.claim(found)
+        down = (symptom.actual or {}).get("down") or "a routing daemon"
+        causes.append(
+            Cause(
+                CauseKind.ROUTING_DAEMON_DOWN,
+                system,
+                (("System", system),),
+                uids,
+                {
+                    "device": system,
+                    "daemons_down": down,
+                    "sessions": sorted(s.id for s in sessions),
+                    "observed": _actual(found),
+                },
+                f"{system}: {down} not running; {len(uids) - 1} dependent symptom(s)",
+            )
+        )
+    return causes
+
+
 def _config_effects(idx: _Index, topo: Topology, system: str) -> list[Symptom]:
     """Symptoms a switch's own configuration explains once no physical cause did."""
     found = _session_symptoms(idx, topo.sessions_of_system(system))
@@ -456,6 +489,7 @@ RULES = (
     _server_down,
     _cable_cuts,
     _cabling_mistakes,
+    _routing_daemons_down,
     _config_causes,
 )
 

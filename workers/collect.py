@@ -50,7 +50,13 @@ from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailab
 from blueprint_engine.events import EventKind, publish
 from blueprint_engine.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
 from telemetry.collect_intent import read_intents
-from telemetry.collect_map import UNREACHABLE, ConfigFacts, DeviceIntent, observations
+from telemetry.collect_map import (
+    DAEMONS_GETTER,
+    UNREACHABLE,
+    ConfigFacts,
+    DeviceIntent,
+    observations,
+)
 from telemetry.engine import reevaluate
 from telemetry.ingest import IngestResult, ingest
 from telemetry.model import Observation, ObservationKind
@@ -84,13 +90,17 @@ BLUEPRINT_EXISTS = Query(
 )
 
 
-FIRST = ("get_facts", "running_config")  # liveness and the running config: judged first
+# liveness, the running config and the routing daemons (a crashed bgpd explains the BGP
+# section missing from the running config): judged first
+FIRST = ("get_facts", "running_config", DAEMONS_GETTER)
 
 
 def _calls(driver: Any) -> dict[str, Any]:
     calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
     calls["get_route_to"] = lambda: driver.get_route_to(destination="")
     calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
+    if callable(getattr(driver, DAEMONS_GETTER, None)):  # beyond NAPALM: linuxfrr has it
+        calls[DAEMONS_GETTER] = getattr(driver, DAEMONS_GETTER)
     return calls
 
 

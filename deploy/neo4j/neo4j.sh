@@ -19,7 +19,9 @@ password="${NEO4J_PASSWORD:-fabricgraph}"
 tx_timeout="${NEO4J_TX_TIMEOUT:-300s}"
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# a killed server may linger as a zombie until its parent reaps it: that is not running
+live_pid() { kill -0 "$1" 2>/dev/null && ! grep -qs '^[0-9]* (.*) Z' "/proc/$1/stat"; }
+running() { [ -f "$pidfile" ] && live_pid "$(cat "$pidfile")"; }
 
 fetch() {
   if [ -f "$lib/.complete" ]; then return 0; fi
@@ -102,8 +104,8 @@ stop() {
   if running; then
     local pid; pid=$(cat "$pidfile")
     kill "$pid"
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    for _ in $(seq 1 60); do live_pid "$pid" || break; sleep 0.5; done
+    live_pid "$pid" && kill -9 "$pid"
     echo "neo4j: stopped (pid $pid)"
   fi
   rm -f "$pidfile"

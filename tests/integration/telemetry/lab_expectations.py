@@ -133,3 +133,15 @@ def server_down(c: Cabling, server: str) -> set[Anomaly]:
 
 def oob_neighbor_shutdown(c: Cabling, link: Link, system: str) -> set[Anomaly]:
     return {("config_deviation", system, system)} | _session_down(c, link)
+
+
+def routing_daemon_down(c: Cabling, system: str) -> set[Anomaly]:
+    """bgpd of ``system`` not running: every session of it down at both ends, the routes
+    they carried missing, and its running config without the BGP section."""
+    found: set[Anomaly] = {
+        ("routing_daemon_down", system, system),
+        ("config_deviation", system, system),
+    }
+    for link in c.links_of(system):
+        found |= _session_down(c, link)
+    return found

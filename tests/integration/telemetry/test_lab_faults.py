@@ -23,7 +23,7 @@ from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.db import Graph, Query
 from blueprint_engine.design_reader import read_cabling
 from blueprint_engine.model import Role
-from lab import Lab
+from lab import Lab, daemons
 from labharness import rollout
 from tests.integration.lab.helpers import fabric_session_ends, lab_blueprint
 from tests.integration.telemetry import lab_expectations as expect
@@ -205,7 +205,7 @@ def test_a_healthy_fabric_raises_nothing_over_several_collection_rounds(f: LabFa
 def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabric) -> None:
     c = f.cabling
     switches = c.switches()
-    per_switch = 2  # its own device and config facts
+    per_switch = 3  # its own device, config and routing-daemon facts
     links = sum(1 for lk in c.design.links for e in (lk.a, lk.b) if switch_end(c, e))
     sessions = sum(1 for lk in c.fabric_links())
     # interface + LLDP + optics per switch port; BGP + route per session end
@@ -274,6 +274,63 @@ def test_server_down(f: LabFabric) -> None:
     cause = _check_fault(f, "server_down", expect.server_down(f.cabling, dual))
     assert cause["subject"] == dual
     _repaired(f, cause)
+
+
+BGPD_TIMEOUT_S = 30.0
+
+
+def test_a_killed_bgpd_is_a_routing_daemon_down_that_watchfrr_heals(f: LabFabric) -> None:
+    """kill -9 bgpd on a leaf: one root cause ``routing_daemon_down`` (never
+    ``oob_change``, although the running config lacks the BGP section meanwhile) explains
+    what the fault implies; watchfrr restarts bgpd and everything clears by itself."""
+    leaf = next(s for s in f.cabling.switches() if f.cabling.role(s) == Role.LEAF)
+    implied = expect.routing_daemon_down(f.cabling, leaf)
+    netns = f.lab.netns(leaf)
+    started = time.monotonic()
+    killed = f.lab.daemon_kill(leaf, "bgpd")
+    kinds_seen: set[str] = set()
+    explained: set[Anomaly] = set()
+    deadline = started + BGPD_TIMEOUT_S
+    while not {("routing_daemon_down", leaf, leaf), ("config_deviation", leaf, leaf)} <= explained:
+        for cause in f.causes():
+            kinds_seen.add(cause["kind"])
+            if cause["kind"] == "routing_daemon_down" and cause["subject"] == leaf:
+                explained |= cause["symptoms"]
+        assert time.monotonic() < deadline, (
+            f"no routing_daemon_down cause of {leaf} within {BGPD_TIMEOUT_S:.0f} s: "
+            f"causes seen {sorted(kinds_seen)}, raised {sorted(f.raised())}"
+        )
+        time.sleep(0.2)
+    detected = time.monotonic() - started
+    assert explained <= implied, sorted(explained - implied)
+    # no manual action: watchfrr restarts bgpd (a new process), and every anomaly clears
+    restarted = eventually_running(netns, "bgpd", exclude=killed["pids"], timeout=BGPD_TIMEOUT_S)
+    deadline = time.monotonic() + CLEAR_TIMEOUT_S
+    while f.raised() or f.causes():
+        kinds_seen |= {c["kind"] for c in f.causes()}
+        assert time.monotonic() < deadline, (
+            f"after bgpd restarted: still raised {sorted(f.raised())}, "
+            f"causes {[(c['kind'], c['subject']) for c in f.causes()]}"
+        )
+        time.sleep(0.2)
+    healed = time.monotonic() - started
+    assert kinds_seen == {"routing_daemon_down"}, kinds_seen
+    [cause] = [c for c in f.causes("cleared") if c["kind"] == "routing_daemon_down"]
+    assert cause["subject"] == leaf
+    print(f"bgpd killed on {leaf}: routing_daemon_down after {detected:.1f} s, restarted "
+          f"(pid {restarted}) and all clear after {healed:.1f} s")  # fmt: skip
+    f.lab.repair()  # forgets the recorded fault: bgpd runs already, nothing to do
+    assert daemons.running_named(netns, "bgpd") == [restarted]
+
+
+def eventually_running(netns: str, comm: str, exclude: list[int], timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        fresh = [p for p in daemons.running_named(netns, comm) if p not in exclude]
+        if fresh:
+            return fresh[0]
+        assert time.monotonic() < deadline, f"{comm} not restarted within {timeout:.0f} s"
+        time.sleep(0.2)
 
 
 @pytest.fixture

@@ -103,3 +103,14 @@ def test_lldp_neighbours_accept_lldpclis_single_object_form() -> None:
         ' "port": {"id": {"type": "mac", "value": "m"}, "descr": "swp7"}}}}}'
     )
     assert lldp.parse_neighbors(one) == {"swp1": [{"hostname": "spine1", "port": "swp7"}]}
+
+
+def test_routing_daemons_are_the_enabled_ones_and_those_vtysh_reaches() -> None:
+    daemons_file = '# /etc/frr/daemons\nbgpd=yes\nospfd=no\nisisd="yes"\nvtysh_enable=yes\n'
+    assert frr.enabled_daemons(daemons_file) == ["bgpd", "isisd", "staticd", "zebra"]
+    got = frr.routing_daemons(" zebra staticd\n", daemons_file)
+    assert got["bgpd"] == {"enabled": True, "running": False}
+    assert got["zebra"] == {"enabled": True, "running": True}
+    assert frr.routing_daemons(" zebra bgpd staticd ldpd\n", "")["ldpd"] == {
+        "enabled": False, "running": True,
+    }  # fmt: skip

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from api import fabric_metrics as fm
 
+ANOMALY_TYPES = fm.ANOMALY_TYPES
+
 
 def _value(samples: list[fm.Sample], name: str, **labels: str) -> float:
     found = [s.value for s in samples if s.name == name and labels.items() <= s.labels.items()]
@@ -13,8 +15,8 @@ def _value(samples: list[fm.Sample], name: str, **labels: str) -> float:
 
 def test_every_anomaly_type_and_state_has_a_series_even_without_anomalies() -> None:
     samples = fm.zero_filled([], ["dc1", "dc2"], ("type", "state"),
-                             (fm.ANOMALY_TYPES, fm.ANOMALY_STATES), "anomalies")  # fmt: skip
-    assert len(samples) == 2 * 9 * 2
+                             (ANOMALY_TYPES, fm.ANOMALY_STATES), "anomalies")  # fmt: skip
+    assert len(samples) == 2 * len(ANOMALY_TYPES) * 2
     assert {s.value for s in samples} == {0.0}
 
 
@@ -24,7 +26,7 @@ def test_counts_land_on_their_series_and_unknown_values_are_kept() -> None:
         {"blueprint": "dc1", "type": "brand_new", "state": "raised", "n": 1},
     ]
     samples = fm.zero_filled(rows, ["dc1"], ("type", "state"),
-                             (fm.ANOMALY_TYPES, fm.ANOMALY_STATES), "anomalies")  # fmt: skip
+                             (ANOMALY_TYPES, fm.ANOMALY_STATES), "anomalies")  # fmt: skip
     assert _value(samples, "anomalies", type="interface_down", state="raised") == 3
     assert _value(samples, "anomalies", type="interface_down", state="cleared") == 0
     assert _value(samples, "anomalies", type="brand_new", state="raised") == 1
@@ -87,7 +89,8 @@ def test_shape_counts_active_anomalies_and_observation_age() -> None:
         "elements": [],
         "element_anomalies": [],
     }  # fmt: skip
-    facts = fm.shape(rows, now=100.0)
+    vocabulary = fm.Vocabulary(ANOMALY_TYPES, ("cable_cut",))
+    facts = fm.shape(rows, 100.0, vocabulary)
     s = facts.samples
     assert _value(s, "anomalies", type="bgp_session_down", state="raised") == 4
     assert _value(s, "anomalies_active", type="bgp_session_down") == 1

@@ -31,6 +31,7 @@ def leaf(**kw: Any) -> Managed:
         deviation="none",
         device_obs=REACHABLE,
         config_obs={"deviated": False, "last_deploy": "succeeded"},
+        daemons_obs={"running": True, "down": None},
     )
     return replace(base, **kw)
 
@@ -59,6 +60,16 @@ def test_hostname_deviation_and_failed_deploy_are_broken() -> None:
     assert v[AnomalyType.CONFIG_DEVIATION].broken is True
     assert v[AnomalyType.DEPLOYMENT_FAILURE].broken is True
     assert v[AnomalyType.CONFIG_DEVIATION].suppressed is False
+
+
+def test_a_routing_daemon_not_running_is_broken_and_unknown_when_unreachable() -> None:
+    v = by_type(evaluate_system(leaf(daemons_obs={"running": False, "down": "bgpd"})))
+    assert v[AnomalyType.ROUTING_DAEMON_DOWN].broken is True
+    assert "bgpd" in v[AnomalyType.ROUTING_DAEMON_DOWN].summary
+    gone = leaf(device_obs={"reachable": False, "hostname": None})
+    assert by_type(evaluate_system(gone))[AnomalyType.ROUTING_DAEMON_DOWN].broken is None
+    unseen = by_type(evaluate_system(leaf(daemons_obs=None)))
+    assert unseen[AnomalyType.ROUTING_DAEMON_DOWN].broken is None  # a driver without it
 
 
 def test_an_accepted_deviation_is_suppressed() -> None:

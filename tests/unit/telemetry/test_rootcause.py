@@ -243,3 +243,37 @@ def test_an_offline_switch_also_explains_what_it_reported_while_going_down() -> 
     causes = {c.kind: c for c in group([*symptoms, deviation], topology())}
     assert causes[CauseKind.DEVICE_OFFLINE].symptoms == uids(symptoms)
     assert causes[CauseKind.OOB_CHANGE].symptoms == (deviation.uid,)  # not the outage's
+
+
+def test_a_crashed_bgpd_is_its_own_cause_not_an_out_of_band_change() -> None:
+    """l1's bgpd killed: its sessions down at both ends, the routes they carried missing,
+    and its running config deviated (no BGP section while bgpd is down)."""
+    symptoms = [
+        sym(T.ROUTING_DAEMON_DOWN, "l1", "l1", {"running": False, "down": "bgpd"}),
+        sym(T.CONFIG_DEVIATION, "l1", "l1", {"deviated": True, "last_deploy": "succeeded"}),
+    ]
+    for spine in ("s1", "s2"):
+        symptoms += [
+            sym(T.BGP_SESSION_DOWN, f"{spine}--l1", "l1"),
+            sym(T.BGP_SESSION_DOWN, f"{spine}--l1", spine),
+            sym(T.ROUTE_MISSING, spine, "l1"),
+            sym(T.ROUTE_MISSING, "l1", spine),
+        ]
+    [cause] = group(symptoms, topology())
+    assert (cause.kind, cause.subject) == (CauseKind.ROUTING_DAEMON_DOWN, "l1")
+    assert cause.symptoms == uids(symptoms)
+    assert cause.evidence["daemons_down"] == "bgpd"
+    # v2 hangs on l1 alone, v1 keeps its path through l2
+    assert impacted(cause) == {"v1": (2, 2, "redundancy_lost"), "v2": (2, 0, "isolated")}
+
+
+def test_a_crashed_daemon_leaves_a_cut_cable_its_own_cause() -> None:
+    symptoms = [
+        sym(T.ROUTING_DAEMON_DOWN, "l1", "l1", {"running": False, "down": "bgpd"}),
+        *link_failure("s1:p1", "l1:p1"),
+        sym(T.BGP_SESSION_DOWN, "s2--l1", "l1"),
+        sym(T.BGP_SESSION_DOWN, "s2--l1", "s2"),
+    ]
+    kinds = {c.kind: c for c in group(symptoms, topology())}
+    assert set(kinds) == {CauseKind.CABLE_CUT, CauseKind.ROUTING_DAEMON_DOWN}
+    assert kinds[CauseKind.CABLE_CUT].symptoms == uids(link_failure("s1:p1", "l1:p1"))

@@ -1,0 +1,290 @@
+"""B12: soak. 30 concurrent clients for 5 minutes against the API over HTTP, on a
+`medium` blueprint, while the lab is deployed and collected (targets: 0 errors,
+`/health/live` p99 <= 50 ms, `/health` never above 1 s).
+
+Each client loops over a weighted mix of operations, one request at a time:
+
+* ``nested``: GraphQL, leafs of the blueprint with their interfaces and links;
+* ``impact``: GraphQL, the impact of a random transceiver;
+* ``health``: ``GET /health`` (readiness: Neo4j, Redis, workers);
+* ``live``: ``GET /health/live`` (liveness: touches no dependency);
+* ``stage``: GraphQL ``setProperty`` of a leaf's hostname on the staged version just
+  read (operator token). Two clients staging on one version is the documented conflict
+  naming the current version: counted as ``conflicts`` and retried on that version, not
+  an error. Every 25 staged versions the staged log is discarded, so it stays short.
+
+Meanwhile the ``lab`` blueprint is deployed into the lab (the machine's lab lock) and
+the workers collect it every 2 s (Celery beat), so the graph takes telemetry writes
+throughout. An error is any failed request: a transport error or timeout, an HTTP
+status other than 200 (503 from ``/health`` included), or a GraphQL error other than
+the staging conflict. ``errors`` is their total; the first ones are kept as samples.
+
+``FG_B12_DURATION_S`` (default 300) and ``FG_B12_CLIENTS`` (default 30) shorten a
+trial run; ``FG_B12_LAB=0`` leaves the lab out (a trial, not the benchmark). The API
+is the one this checkout's settings name; when nothing answers
+there the benchmark starts it with ``deploy/services.sh start api`` (and stops it
+afterwards).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.b7_lab_fault import exclusive_lab
+from bench.common import engine, write_result
+from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.db import Query
+from blueprint_engine.design_reader import blueprint_lab_topology
+from labharness import rollout
+
+ROOT = Path(__file__).resolve().parents[1]
+DURATION_S = float(os.environ.get("FG_B12_DURATION_S", "300"))
+CLIENTS = int(os.environ.get("FG_B12_CLIENTS", "30"))
+WITH_LAB = os.environ.get("FG_B12_LAB", "1") != "0"  # 0: no lab (a quick trial only)
+TIMEOUT_S = 60.0  # a request slower than this counts as failed
+WEIGHTS = {"nested": 3, "impact": 3, "health": 1, "live": 2, "stage": 1}
+DISCARD_EVERY = 25
+OPERATOR = {"Authorization": "Bearer dev-operator"}
+ERROR_SAMPLES = 20
+
+NESTED = """query($bp: String!) { blueprint(name: $bp) { leafs
+  systems(role: "leaf", limit: 16) { id asn loopback
+    interfaces { name ipv4 link { id subnet } } } } }"""
+IMPACT = """query($bp: String!, $id: String!) {
+  impact(blueprint: $bp, kind: TRANSCEIVER, id: $id) {
+    links { id effect } bgpSessions { id effect } systems { id effect }
+    serversLosingRedundancy { id } serversLosingConnectivity { id } } }"""
+VERSION = "query($bp: String!) { blueprint(name: $bp) { stagedVersion } }"
+STAGE = """mutation($bp: String!, $v: Int!, $id: String!, $name: JSON!) {
+  setProperty(blueprint: $bp, baseVersion: $v, kind: "System", id: $id, key: "hostname",
+              value: $name) { stagedVersion } }"""
+DISCARD = """mutation($bp: String!, $v: Int!) { discardStaged(blueprint: $bp, baseVersion: $v) }"""
+ELEMENTS = Query(
+    "bench.b12.elements",
+    """
+    MATCH (x:Transceiver {blueprint: $bp}) WITH collect(x.id) AS transceivers
+    MATCH (s:System {blueprint: $bp, role: 'leaf'})
+    RETURN transceivers, collect(s.id) AS leafs
+    """,
+)
+
+
+@dataclass
+class Tally:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    samples: list[str] = field(default_factory=list)
+    conflicts: int = 0
+
+    def error(self, op: str, what: str) -> None:
+        self.errors[op] += 1
+        if len(self.samples) < ERROR_SAMPLES:
+            self.samples.append(f"{op}: {what[:300]}")
+
+
+@dataclass(frozen=True)
+class Target:
+    base: str
+    bp: str
+    transceivers: list[str]
+    leafs: list[str]
+
+
+def _conflict(body: dict[str, Any]) -> bool:
+    """Whether the only error is the documented staging conflict (a stale base version)."""
+    errors = body.get("errors") or []
+    return len(errors) == 1 and (errors[0].get("extensions") or {}).get("code") == "conflict"
+
+
+async def _version(http: httpx.AsyncClient, t: Target) -> int:
+    body = await _graphql(http, t, VERSION, {"bp": t.bp})
+    return int(body["data"]["blueprint"]["stagedVersion"])
+
+
+async def _graphql(
+    http: httpx.AsyncClient, t: Target, query: str, variables: dict[str, Any], **kw: Any
+) -> dict[str, Any]:
+    response = await http.post(f"{t.base}/graphql", json={"query": query, "variables": variables},
+                               **kw)  # fmt: skip
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def _stage(http: httpx.AsyncClient, t: Target, rng: random.Random, tally: Tally) -> None:
+    leaf = rng.choice(t.leafs)
+    for _ in range(5):  # a conflict: re-read the staged version and retry on it
+        variables = {"bp": t.bp, "v": await _version(http, t), "id": leaf,
+                     "name": f"{leaf}-b{rng.randrange(1000)}"}  # fmt: skip
+        body = await _graphql(http, t, STAGE, variables, headers=OPERATOR)
+        if not _conflict(body):
+            break
+        tally.conflicts += 1
+    if "errors" in body:
+        raise RuntimeError(f"GraphQL: {body['errors']}")
+    staged = int(body["data"]["setProperty"]["stagedVersion"])
+    if staged % DISCARD_EVERY == 0:
+        done = await _graphql(http, t, DISCARD, {"bp": t.bp, "v": staged}, headers=OPERATOR)
+        if "errors" in done and not _conflict(done):
+            raise RuntimeError(f"discard: {done['errors']}")
+
+
+async def _one(
+    http: httpx.AsyncClient, t: Target, op: str, rng: random.Random, tally: Tally
+) -> None:
+    if op == "nested":
+        body = await _graphql(http, t, NESTED, {"bp": t.bp})
+    elif op == "impact":
+        body = await _graphql(http, t, IMPACT, {"bp": t.bp, "id": rng.choice(t.transceivers)})
+    elif op in ("health", "live"):
+        response = await http.get(f"{t.base}/health" + ("/live" if op == "live" else ""))
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+        return
+    else:
+        await _stage(http, t, rng, tally)
+        return
+    if "errors" in body:
+        raise RuntimeError(f"GraphQL: {body['errors']}")
+
+
+async def _client(n: int, t: Target, until: float, tally: Tally) -> None:
+    rng = random.Random(n)
+    ops, weights = list(WEIGHTS), list(WEIGHTS.values())
+    async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
+        while time.monotonic() < until:
+            op = rng.choices(ops, weights)[0]
+            started = time.perf_counter()
+            try:
+                await _one(http, t, op, rng, tally)
+            except (httpx.HTTPError, RuntimeError, KeyError, TypeError, ValueError) as exc:
+                tally.error(op, f"{type(exc).__name__}: {exc}")
+            tally.latencies[op].append(time.perf_counter() - started)
+
+
+def _pct(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def figures(samples: list[float], seconds: float) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples)
+    if not ms:
+        return {"n": 0}
+    return {
+        "n": len(ms),
+        "per_s": round(len(ms) / seconds, 1),
+        "p50_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(_pct(ms, 0.95), 1),
+        "p99_ms": round(_pct(ms, 0.99), 1),
+        "max_ms": round(ms[-1], 1),
+    }
+
+
+def _answers(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/health", timeout=5).status_code in (200, 503)
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def api_running(base: str) -> Iterator[None]:
+    """This checkout's API, started (and afterwards stopped) when nothing answers."""
+    if _answers(base):
+        yield
+        return
+    services = str(ROOT / "deploy" / "services.sh")
+    subprocess.run([services, "start", "api"], check=True, timeout=120)
+    try:
+        yield
+    finally:
+        subprocess.run([services, "stop", "api"], check=False, timeout=60)
+
+
+@contextmanager
+def lab_collected(bps: Blueprints) -> Iterator[str | None]:
+    """The ``lab`` blueprint deployed into the lab; the workers collect it meanwhile."""
+    if not WITH_LAB:
+        yield None
+        return
+    with exclusive_lab() as lab:
+        bp = f"b12-lab-{uuid.uuid4().hex[:6]}"
+        bps.create(bp, "lab")
+        rollout.forget_lab_devices(bps.graph)
+        try:
+            lab.up(blueprint_lab_topology(bps.graph, bp))
+            rollout.register_lab_agents(bps, lab, bp)
+            rollout.deploy_all(bps, bp, report=lambda _: None)
+            rollout.wait_bgp(bps, bp, expected=16, timeout=120)
+            yield bp
+        finally:
+            lab.down()
+            rollout.forget_lab_devices(bps.graph)
+            bps.delete(bp)
+
+
+def _medium(bps: Blueprints) -> str:
+    name = "bench-b12-medium"  # its own: the soak stages edits on it
+    if name not in bps.names():
+        print(f"building {name} ...", flush=True)
+        bps.create(name, "medium")
+    return name
+
+
+async def _soak(t: Target) -> tuple[Tally, float]:
+    tally = Tally()
+    started = time.monotonic()
+    until = started + DURATION_S
+    await asyncio.gather(*(_client(n, t, until, tally) for n in range(CLIENTS)))
+    return tally, time.monotonic() - started
+
+
+def run() -> None:
+    bps = engine()
+    settings = bps.graph.settings
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    bp = _medium(bps)
+    row = bps.graph.read(ELEMENTS, bp=bp)[0]
+    target = Target(base, bp, sorted(row["transceivers"]), sorted(row["leafs"]))
+    with api_running(base), lab_collected(bps) as lab_bp:
+        print(f"soak: {CLIENTS} clients for {DURATION_S:.0f} s on {bp}; lab {lab_bp} collected")
+        load_before = os.getloadavg()
+        tally, seconds = asyncio.run(_soak(target))
+        load_after = os.getloadavg()
+        with httpx.Client(timeout=TIMEOUT_S) as http:  # leave the staged log empty
+            version = http.post(f"{base}/graphql", json={"query": VERSION,
+                                "variables": {"bp": bp}}).json()["data"]["blueprint"]  # fmt: skip
+            http.post(f"{base}/graphql", headers=OPERATOR, json={"query": DISCARD,
+                      "variables": {"bp": bp, "v": version["stagedVersion"]}})  # fmt: skip
+    per_op = {op: figures(tally.latencies[op], seconds) for op in WEIGHTS}
+    total = sum(len(v) for v in tally.latencies.values())
+    errors = sum(tally.errors.values())
+    live, health = per_op["live"], per_op["health"]
+    print(f"{total} requests in {seconds:.0f} s ({total / seconds:.1f}/s), {errors} errors, "
+          f"{tally.conflicts} staging conflicts; /health/live p99 {live.get('p99_ms')} ms, "
+          f"/health max {health.get('max_ms')} ms")  # fmt: skip
+    write_result(
+        "B12", live.get("p99_ms", -1.0), "ms", "0 errors, /health/live p99 <= 50 ms, "
+        "/health never above 1 s", bp, errors=errors, errors_by_operation=dict(tally.errors),
+        error_samples=tally.samples, requests=total, throughput_per_s=round(total / seconds, 1),
+        seconds=round(seconds, 1), clients=CLIENTS, staging_conflicts=tally.conflicts,
+        operations=per_op, health_live=live, health_max_ms=health.get("max_ms"),
+        lab_blueprint_collected=lab_bp,
+        load_average_before=[round(x, 2) for x in load_before],
+        load_average_after=[round(x, 2) for x in load_after], cpu_count=os.cpu_count(),
+    )  # fmt: skip
