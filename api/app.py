@@ -23,9 +23,9 @@ from api.health import HealthMonitor, liveness
 from api.metrics import EventCounts, listen_events, make_registry, metrics_endpoint
 from api.rest import rest_routes
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
-from blueprint_engine.migrate import migrate
+from blueprint_engine.graph.db import Graph
+from blueprint_engine.graph.migrate import migrate
 from blueprint_engine.settings import Settings, load_settings
 
 STATIC = Path(__file__).resolve().parent / "static"

@@ -14,9 +14,9 @@ from api.cli_impact import impact, what_if
 from api.cli_telemetry import anomalies, root_causes
 from api.health import health as service_health
 from api.tour import tour
-from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
-from blueprint_engine.migrate import migrate
+from blueprint_engine.graph.db import Graph
+from blueprint_engine.graph.migrate import migrate
 from blueprint_engine.settings import load_settings
 from lab.cli import app as lab_app
 
@@ -80,7 +80,7 @@ def lab_up(
     blueprint: str = typer.Argument("demo", help="blueprint whose cabling to build"),
 ) -> None:
     """Build the virtual lab from a blueprint's cabling (factory-default switches)."""
-    from blueprint_engine.design_reader import blueprint_lab_topology
+    from blueprint_engine.design.reader import blueprint_lab_topology
     from lab import Lab
 
     settings = load_settings()

@@ -13,9 +13,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
-from blueprint_engine.edit_kinds import PUBLIC_KINDS
+from blueprint_engine.change.kinds import PUBLIC_KINDS
 from blueprint_engine.errors import FabricError
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import load_settings
 
 app = typer.Typer(help="Blueprints: build from a template, stage edits, commit, roll back.")

@@ -13,11 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE
-from blueprint_engine.catalogue import NewEntry, Source, load_catalogue
-from blueprint_engine.catalogue_store import CatalogueCache, catalogue_kind
-from blueprint_engine.catalogue_yaml import CatalogueError, YamlDocument, YamlPath, parse_yaml
-from blueprint_engine.db import Graph
+from blueprint_engine.catalogue.entries import NewEntry, Source, load_catalogue
+from blueprint_engine.catalogue.store import CatalogueCache, catalogue_kind
+from blueprint_engine.catalogue.yaml_lines import CatalogueError, YamlDocument, YamlPath, parse_yaml
 from blueprint_engine.errors import FabricError, ValidationError
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import load_settings
 
 app = typer.Typer(

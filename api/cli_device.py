@@ -11,8 +11,8 @@ from rich.table import Table
 
 from api.cli_blueprint import engine
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.devices import Devices
-from blueprint_engine.lifecycle import Event
+from blueprint_engine.devices.lifecycle import Event
+from blueprint_engine.devices.registry import Devices
 from blueprint_engine.settings import load_settings
 from workers.device_ops import DeviceOps
 from workers.outcome import Outcome, Status

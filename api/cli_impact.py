@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from blueprint_engine import impact as engine
-from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
-from blueprint_engine.impact_model import Impact
+from blueprint_engine.graph.db import Graph
+from blueprint_engine.impact import query as engine
+from blueprint_engine.impact.model import Impact
 from blueprint_engine.settings import load_settings
 
 console = Console()

@@ -35,8 +35,8 @@ from starlette.routing import Route
 
 from api.auth import Caller, caller_from_header
 from api.bodies import parse_json_object
-from blueprint_engine.db import DRIVER_ERRORS, translate
 from blueprint_engine.errors import FabricError, ValidationError
+from blueprint_engine.graph.db import DRIVER_ERRORS, translate
 from blueprint_engine.settings import Settings
 
 ALLOWED_PROCEDURES = (

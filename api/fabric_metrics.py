@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query
 from telemetry.evaluate import AnomalyType
 from telemetry.rootcause import CauseKind
 

@@ -31,8 +31,8 @@ import redis
 from kombu import Connection
 from kombu.pidbox import Mailbox
 
-from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings
 
 CHECK_DEADLINE_S = 3.0  # the longest /health waits for any check

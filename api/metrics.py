@@ -31,9 +31,9 @@ from starlette.responses import Response
 
 from api import fabric_metrics
 from api.clients import listening_client
-from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
 from blueprint_engine.events import CHANNEL_PREFIX
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings
 
 PREFIX = "fabricgraph_"

@@ -16,14 +16,15 @@ from starlette.schemas import SchemaGenerator
 
 from api.auth import Caller, Role, caller_from_header
 from api.bodies import parse_json_object
-from blueprint_engine import pools as pools_engine
-from blueprint_engine import reads, store
-from blueprint_engine.allocation import Policy
+from blueprint_engine import reads
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE
-from blueprint_engine.catalogue import load_catalogue
-from blueprint_engine.catalogue_store import CatalogueCache, catalogue_kind
-from blueprint_engine.db import Graph
+from blueprint_engine.catalogue.entries import load_catalogue
+from blueprint_engine.catalogue.store import CatalogueCache, catalogue_kind
+from blueprint_engine.design import store
 from blueprint_engine.errors import NotFoundError, ValidationError
+from blueprint_engine.graph.db import Graph
+from blueprint_engine.resources import pools as pools_engine
+from blueprint_engine.resources.allocation import Policy
 from blueprint_engine.settings import Settings
 
 

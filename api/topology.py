@@ -1,7 +1,7 @@
 """The fabric as the topology page draws it: tiers, link states, anomalies, root causes.
 
 One statement per level (systems, links, raised anomalies, open root causes), plus the
-impact engine (``blueprint_engine.impact``) once per open root cause, shaped by pure
+impact engine (``blueprint_engine.impact.query``) once per open root cause, shaped by pure
 functions: a link is
 ``down`` when a raised, non-expected anomaly of an interface-level type sits on
 it, its interfaces or their transceivers (or a root cause is at one of them),
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.fabric_metrics import LINK_DOWN_TYPES
-from blueprint_engine import impact
-from blueprint_engine.db import Graph, Query, Row
 from blueprint_engine.errors import NotFoundError
+from blueprint_engine.graph.db import Graph, Query, Row
+from blueprint_engine.impact import query as impact
 
 SYSTEMS = Query(
     "topology.systems",

@@ -12,10 +12,10 @@ from rich.console import Console
 
 from api.health import health as service_health
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
-from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
+from blueprint_engine.design.model import LinkRole, Role
+from blueprint_engine.design.reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.errors import FabricError
-from blueprint_engine.model import LinkRole, Role
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings, load_settings
 from lab.errors import LabError
 

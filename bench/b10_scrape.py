@@ -17,7 +17,7 @@ from prometheus_client import generate_latest
 
 from api.metrics import EventCounts, make_registry
 from bench.common import engine, ensure_blueprint, median, timed, write_result
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query
 
 TAG = "bench_b10"
 LABELS = {"device": "System", "interface": "Interface", "optics": "Transceiver",

@@ -47,8 +47,8 @@ import httpx
 from bench.b7_lab_fault import exclusive_lab
 from bench.common import engine, write_result
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Query
-from blueprint_engine.design_reader import blueprint_lab_topology
+from blueprint_engine.design.reader import blueprint_lab_topology
+from blueprint_engine.graph.db import Query
 from labharness import rollout
 
 ROOT = Path(__file__).resolve().parents[1]

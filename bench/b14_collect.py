@@ -94,7 +94,7 @@ def _child(bp: str, systems: list[str], rounds: int, barrier: Any, results: Any)
     """One worker process: its share of every round, started at the barrier."""
     import redis
 
-    from blueprint_engine.db import Graph
+    from blueprint_engine.graph.db import Graph
     from blueprint_engine.settings import load_settings
     from workers.collect import collect_round
 

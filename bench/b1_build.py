@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bench.common import engine, timed, write_result
-from blueprint_engine.design import build_design
-from blueprint_engine.store import write_design
+from blueprint_engine.design.build import build_design
+from blueprint_engine.design.store import write_design
 
 
 def run() -> None:

@@ -4,7 +4,7 @@ and >= 50 % of the throughput of rendering the same templates from precomputed c
 from __future__ import annotations
 
 from bench.common import engine, ensure_blueprint, median, timed, write_result
-from blueprint_engine.contexts import switch_ids
+from blueprint_engine.configs.contexts import switch_ids
 from renderers import render
 from renderers.context import Stage
 

@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 
 from bench.common import engine, ensure_blueprint, write_result
-from blueprint_engine import impact
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.impact import query as impact
 
 SAMPLES = 1000
 WARMUP = 30

@@ -31,11 +31,11 @@ import redis
 
 from bench.common import engine, median, p95, write_result
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design import build_design
-from blueprint_engine.devices import Devices
-from blueprint_engine.lifecycle import Event
-from blueprint_engine.model import BlueprintDesign, LinkRole, Role
+from blueprint_engine.design.build import build_design
+from blueprint_engine.design.model import BlueprintDesign, LinkRole, Role
+from blueprint_engine.devices.lifecycle import Event
+from blueprint_engine.devices.registry import Devices
+from blueprint_engine.graph.db import Graph, Query
 from telemetry.ingest import ingest
 from telemetry.model import Observation, ObservationKind
 

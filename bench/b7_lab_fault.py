@@ -25,10 +25,10 @@ from contextlib import contextmanager
 
 from bench.common import engine, write_result
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Query
-from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
+from blueprint_engine.design.model import BlueprintDesign, Link, LinkRole
+from blueprint_engine.design.reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.errors import ServiceUnavailableError
-from blueprint_engine.model import BlueprintDesign, Link, LinkRole
+from blueprint_engine.graph.db import Query
 from lab import Lab
 from lab.lock import lab_lock
 from labharness import rollout

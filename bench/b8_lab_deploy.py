@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bench.common import engine, write_result
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
-from blueprint_engine.model import LinkRole
+from blueprint_engine.design.model import LinkRole
+from blueprint_engine.design.reader import blueprint_lab_topology, read_cabling
 from lab import Lab
 from lab.lock import lab_lock
 from labharness import rollout

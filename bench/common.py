@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import load_settings
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from blueprint_engine import store
-from blueprint_engine.catalogue import Catalogue, load_catalogue
-from blueprint_engine.catalogue_models import DeviceProfile
-from blueprint_engine.catalogue_store import CatalogueCache
-from blueprint_engine.configs import Configs
-from blueprint_engine.db import Graph, Row
-from blueprint_engine.design import build_design
+from blueprint_engine.catalogue.entries import Catalogue, load_catalogue
+from blueprint_engine.catalogue.models import DeviceProfile
+from blueprint_engine.catalogue.store import CatalogueCache
+from blueprint_engine.change.staging import Revision, Staging
+from blueprint_engine.configs.stored import Configs
+from blueprint_engine.design import store
+from blueprint_engine.design.build import build_design
 from blueprint_engine.errors import ValidationError
-from blueprint_engine.staging import Revision, Staging
+from blueprint_engine.graph.db import Graph, Row
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "fixtures" / "catalogue"
 NAME_PATTERN = "letters, digits, '-' and '_', 1 to 63 characters, starting with a letter"

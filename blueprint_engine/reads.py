@@ -13,8 +13,8 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from blueprint_engine.db import Graph, Query, Row, Tx
 from blueprint_engine.errors import ValidationError
+from blueprint_engine.graph.db import Graph, Query, Row, Tx
 
 MAX_PAGE = 10_000  # the largest page a list returns (limit / first are capped to it)
 

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
-from blueprint_engine.devices import Devices
+from blueprint_engine.design.reader import blueprint_lab_topology, read_cabling
+from blueprint_engine.devices.registry import Devices
 from blueprint_engine.errors import ServiceUnavailableError
+from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import load_settings
 from lab import Lab
 from lab.lock import lab_lock

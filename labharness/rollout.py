@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design_reader import read_cabling
-from blueprint_engine.devices import Devices
+from blueprint_engine.design.model import Role
+from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.devices.lifecycle import Event, PushKind, Transition
+from blueprint_engine.devices.registry import Devices
 from blueprint_engine.errors import FabricError, ServiceUnavailableError
-from blueprint_engine.lifecycle import Event, PushKind, Transition
-from blueprint_engine.model import Role
+from blueprint_engine.graph.db import Graph, Query
 from workers.app import app
 from workers.drivers import open_driver
 from workers.outcome import Outcome

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.topology import DEPENDENTS_BODY
-from blueprint_engine.db import Query
+from blueprint_engine.graph.db import Query
 
 # Dashboard variables, and a value each takes when the tests evaluate the queries.
 VARIABLES = ("blueprint", "system", "link", "element")

@@ -6,7 +6,7 @@ Public API:
 - ``incremental(nos, old_config, new_config)``: the per-device delta a commit applies.
 - ``render_configlet(configlet, context)``: one configlet, rendered in the sandbox.
 - ``RendererError``, the root of ``RenderError`` / ``ConfigletError``: the renderers' own
-  errors (the engine translates them at its edge, ``blueprint_engine.rendering``).
+  errors (the engine translates them at its edge, ``blueprint_engine.configs.rendering``).
 """
 
 from renderers.configlets import render_configlet

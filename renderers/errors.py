@@ -1,7 +1,7 @@
 """Errors raised while rendering a device configuration: the renderers' own root.
 
 The renderers know nothing of the engine's errors; the engine translates these at its
-edge (``blueprint_engine.rendering``), as the workers translate NAPALM's.
+edge (``blueprint_engine.configs.rendering``), as the workers translate NAPALM's.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import argparse
 import asyncio
 import sys
 
-from blueprint_engine.db import Graph
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import load_settings
 from napalm_fgsim.driver import DEFAULT_PORT
 from simulator.devices import forget_devices, register_devices

@@ -8,11 +8,11 @@ only: nothing is pushed, so the graph holds no golden config for them.
 from __future__ import annotations
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design_reader import read_cabling
-from blueprint_engine.devices import Devices
-from blueprint_engine.lifecycle import DeployMode, Event
-from blueprint_engine.model import Role
+from blueprint_engine.design.model import Role
+from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.devices.lifecycle import DeployMode, Event
+from blueprint_engine.devices.registry import Devices
+from blueprint_engine.graph.db import Graph, Query
 
 FORGET = Query(
     "simulator.forget",

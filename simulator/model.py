@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from blueprint_engine.model import BlueprintDesign, Interface, Role
+from blueprint_engine.design.model import BlueprintDesign, Interface, Role
 from telemetry.collect_map import DeviceIntent
 
 GETTERS = (

@@ -25,8 +25,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint_engine.db import Graph
-from blueprint_engine.design_reader import read_cabling
+from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.graph.db import Graph
 from simulator.model import GETTERS, Samples, initial_running_config, simulated_switches
 from telemetry.collect_intent import read_intents
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.events import EventKind, Publisher, publish
+from blueprint_engine.graph.db import Graph, Query
 from telemetry.evaluate import Verdict
 
 ON_LABELS = ("System", "Interface", "BgpSession", "Transceiver")

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.events import EventKind, Publisher, publish
+from blueprint_engine.graph.db import Graph, Query
 from telemetry.anomalies import node_by_label
 from telemetry.evaluate import AnomalyType
 from telemetry.rootcause import Cause, End, LinkTopo, SessionTopo, Symptom, Topology, group

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.errors import NotFoundError
+from blueprint_engine.graph.db import Graph, Query
 from telemetry.collect_map import DeviceIntent, InterfaceIntent, SessionIntent
 
 INTENTS = Query(

@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint_engine.deviation import evaluate
-from blueprint_engine.device_records import LastDeploy
-from blueprint_engine.lifecycle import DeviationStatus
+from blueprint_engine.devices.deviation import evaluate
+from blueprint_engine.devices.lifecycle import DeviationStatus
+from blueprint_engine.devices.records import LastDeploy
 from telemetry.model import Observation, ObservationKind
 
 UNREACHABLE = "unreachable"  # key of a getter result for a device that did not open
@@ -94,7 +94,7 @@ class _Builder:
 
 
 def config_deviated(golden: str | None, running: str, last_deploy: str | None) -> bool:
-    """Running differs from golden (``blueprint_engine.deviation``). Without golden, only a
+    """Running differs from golden (``blueprint_engine.devices.deviation``). Without golden, only a
     failed deploy is a deviation; an accepted deviation is still one here (the engine marks
     its anomaly suppressed from the device's deviation status)."""
     verdict = evaluate(golden, running, None, deploy_failed=last_deploy == LastDeploy.FAILED)

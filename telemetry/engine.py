@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from blueprint_engine.db import Graph
 from blueprint_engine.events import Publisher
+from blueprint_engine.graph.db import Graph
 from telemetry import anomalies, causes, expectations
 from telemetry.evaluate import (
     Verdict,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from blueprint_engine.lifecycle import DEPLOYED_MODES, DeployMode
+from blueprint_engine.devices.lifecycle import DEPLOYED_MODES, DeployMode
 
 # receive power window per transceiver media (dBm); the default for unknown media
 RX_RANGE_DBM: dict[str, tuple[float, float]] = {"100GBASE-SR4": (-10.0, 2.4)}

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query
 from telemetry.evaluate import (
     InterfaceFacts,
     Managed,

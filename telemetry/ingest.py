@@ -47,9 +47,9 @@ from typing import Any, Protocol
 
 from neo4j import ManagedTransaction
 
-from blueprint_engine.db import Graph
 from blueprint_engine.errors import NotFoundError, ValidationError
 from blueprint_engine.events import EventKind, Publisher, publish
+from blueprint_engine.graph.db import Graph
 from telemetry import observation_queries as q
 from telemetry.model import SUBJECT_LABEL, Observation, ObservationKind, check, observation_uid
 

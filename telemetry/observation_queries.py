@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from blueprint_engine.db import Query
+from blueprint_engine.graph.db import Query
 from telemetry.model import SUBJECT_LABEL, ObservationKind
 
 WRITE = Query(

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from blueprint_engine.db import Graph, Query, Row
 from blueprint_engine.errors import NotFoundError, ValidationError
+from blueprint_engine.graph.db import Graph, Query, Row
 from telemetry.evaluate import AnomalyType
 from telemetry.model import parse_kind
 

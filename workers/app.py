@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery, Task
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings, load_settings
 
 

@@ -44,11 +44,11 @@ from typing import Any
 
 import redis
 
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.devices import Devices, JudgeInputs, RoundFacts
+from blueprint_engine.devices.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
+from blueprint_engine.devices.registry import Devices, JudgeInputs, RoundFacts
 from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
 from blueprint_engine.events import EventKind, publish
-from blueprint_engine.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
+from blueprint_engine.graph.db import Graph, Query
 from telemetry.collect_intent import read_intents
 from telemetry.collect_map import (
     DAEMONS_GETTER,

@@ -20,11 +20,11 @@ from typing import Any
 
 import redis
 
-from blueprint_engine.devices import Devices, PushDone
+from blueprint_engine.configs.rendering import incremental
+from blueprint_engine.devices.lifecycle import ConfigStage
+from blueprint_engine.devices.reconcile import ALWAYS_FULL_STAGES, ActionKind
+from blueprint_engine.devices.registry import Devices, PushDone
 from blueprint_engine.events import EventKind, publish
-from blueprint_engine.lifecycle import ConfigStage
-from blueprint_engine.reconcile import ALWAYS_FULL_STAGES, ActionKind
-from blueprint_engine.rendering import incremental
 from workers.drivers import open_driver
 from workers.outcome import Outcome, Status
 

@@ -14,11 +14,11 @@ from celery.exceptions import TimeoutError as CeleryTimeout
 from celery.result import AsyncResult
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
-from blueprint_engine.devices import Devices
+from blueprint_engine.devices.lifecycle import DeviceRecord, Event, PushKind, Transition
+from blueprint_engine.devices.reconcile import manual_full_push
+from blueprint_engine.devices.registry import Devices
 from blueprint_engine.errors import ConflictError, ServiceUnavailableError
-from blueprint_engine.lifecycle import DeviceRecord, Event, PushKind, Transition
-from blueprint_engine.reconcile import manual_full_push
+from blueprint_engine.graph.db import Graph
 from workers.outcome import Outcome, Status
 from workers.reconciler import MANUAL_PUSH_WAIT_S, manual_full_push_task, reconcile_device
 from workers.snapshot import snapshot

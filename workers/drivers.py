@@ -11,7 +11,7 @@ from typing import Any
 
 import napalm
 
-from blueprint_engine.devices import Device
+from blueprint_engine.devices.registry import Device
 from blueprint_engine.errors import ServiceUnavailableError
 
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 
 import redis
 
+from blueprint_engine.devices.reconcile import iso_utc
 from blueprint_engine.errors import FabricError
-from blueprint_engine.reconcile import iso_utc
 from workers.lease import Lease, lease_expires_at
 from workers.outcome import Outcome, Status
 

@@ -1,7 +1,7 @@
 """The level-triggered reconciler, as Celery tasks.
 
 ``reconcile_device`` reads the device's snapshot from the graph under its lease
-and does what ``blueprint_engine.reconcile.decide`` says; ``reconcile_all`` fans
+and does what ``blueprint_engine.devices.reconcile.decide`` says; ``reconcile_all`` fans
 it out to every device served by this worker pool, on a beat schedule and after
 lifecycle events. Nothing depends on which messages were delivered: a lost
 task, a killed worker (its lease expires) or a flushed broker are healed by the
@@ -19,8 +19,8 @@ from typing import Any
 
 import redis
 
-from blueprint_engine.devices import Devices
-from blueprint_engine.reconcile import ActionKind, decide, manual_full_push
+from blueprint_engine.devices.reconcile import ActionKind, decide, manual_full_push
+from blueprint_engine.devices.registry import Devices
 from workers.app import GraphTask, app
 from workers.deploy import Push, execute
 from workers.drivers import open_driver

@@ -7,11 +7,11 @@ import time
 import redis
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.deviation import config_hash
-from blueprint_engine.devices import Device, Devices
+from blueprint_engine.devices.deviation import config_hash
+from blueprint_engine.devices.lifecycle import ConfigStage, intended_stage
+from blueprint_engine.devices.reconcile import UNPUSHED_STAGES, DeviceSnapshot
+from blueprint_engine.devices.registry import Device, Devices
 from blueprint_engine.errors import FabricError
-from blueprint_engine.lifecycle import ConfigStage, intended_stage
-from blueprint_engine.reconcile import UNPUSHED_STAGES, DeviceSnapshot
 from renderers.context import Stage
 from workers.lease import lease_expires_at
 from workers.stages import config_for

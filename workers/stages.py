@@ -4,10 +4,10 @@ read from the graph: the device's pristine config, its profile, its blueprint sy
 from __future__ import annotations
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.contexts import FABRIC_MTU as FABRIC_MTU_DEFAULT
-from blueprint_engine.devices import Device, Devices
+from blueprint_engine.configs.contexts import FABRIC_MTU as FABRIC_MTU_DEFAULT
+from blueprint_engine.configs.rendering import render
+from blueprint_engine.devices.registry import Device, Devices
 from blueprint_engine.errors import TransitionError
-from blueprint_engine.rendering import render
 from renderers.context import DeviceContext, InterfaceContext, Stage
 
 

@@ -18,7 +18,7 @@ def ping(payload: str) -> dict[str, str | int | float]:
 @app.task(name="fabricgraph.graph_version", base=GraphTask, bind=True)
 def graph_version(self: GraphTask) -> int:
     """A task that reads the graph: proves workers reach Neo4j."""
-    from blueprint_engine.migrate import graph_version as version
+    from blueprint_engine.graph.migrate import graph_version as version
 
     return version(self.graph)
 

@@ -29,8 +29,8 @@ from api.graphql.types import (
     pick,
 )
 from blueprint_engine import reads
-from blueprint_engine.db import Query, Tx
-from blueprint_engine.staging import Revision as RevisionData
+from blueprint_engine.change.staging import Revision as RevisionData
+from blueprint_engine.graph.db import Query, Tx
 
 
 def _selections(info: Info) -> list[Selection]:

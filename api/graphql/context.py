@@ -10,7 +10,7 @@ from strawberry.types import Info as StrawberryInfo
 from api.auth import Caller
 from api.health import HealthMonitor
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings
 
 

@@ -18,11 +18,11 @@ from api.auth import Role
 from api.clients import listening_client, redis_client
 from api.graphql.common import call, require
 from api.graphql.context import Info
-from blueprint_engine.configs import INCREMENTAL, RENDERED
-from blueprint_engine.devices import DEVICE_CONFIG_STAGES, Devices
+from blueprint_engine.configs.stored import INCREMENTAL, RENDERED
+from blueprint_engine.devices.lifecycle import DeployMode, Event
+from blueprint_engine.devices.registry import DEVICE_CONFIG_STAGES, Devices
 from blueprint_engine.errors import ValidationError
 from blueprint_engine.events import EventKind, channel
-from blueprint_engine.lifecycle import DeployMode, Event
 from workers.device_ops import DeviceOps
 
 # stages kept on the device node, and the blueprint's per-system stages

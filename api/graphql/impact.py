@@ -1,6 +1,6 @@
 """Impact analysis over GraphQL: ``impact(blueprint, kind, id)`` and ``whatIf(...)``.
 
-Each request runs one Cypher statement (``blueprint_engine.impact``); the rules that
+Each request runs one Cypher statement (``blueprint_engine.impact.query``); the rules that
 classify what it read are pure, so the resolvers only convert the answer.
 """
 
@@ -14,8 +14,8 @@ import strawberry
 
 from api.graphql.common import call
 from api.graphql.context import Info
-from blueprint_engine import impact as engine
-from blueprint_engine import impact_model as model
+from blueprint_engine.impact import model
+from blueprint_engine.impact import query as engine
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ class ImpactedVirtualNetwork:
     servers_losing_connectivity: list[str]
 
 
-@strawberry.type(description="what depends on an element: see blueprint_engine.impact")
+@strawberry.type(description="what depends on an element: see blueprint_engine.impact.query")
 class Impact:
     blueprint: str
     kind: str

@@ -22,7 +22,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from api.graphql.types import ChildReader, Interface, Link, System
 from blueprint_engine import reads
-from blueprint_engine.db import Graph, Query, Tx
+from blueprint_engine.graph.db import Graph, Query, Tx
 
 # (first, after) of an interfaces page
 PageKey = tuple[int, str | None]

@@ -10,7 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from api.graphql.types import Interface, Link, System
 from blueprint_engine import reads
-from blueprint_engine.db import Graph, Query, Tx
+from blueprint_engine.graph.db import Graph, Query, Tx
 
 if TYPE_CHECKING:
     from api.graphql.context import Context

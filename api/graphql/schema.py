@@ -25,7 +25,7 @@ from api.graphql.limits import QueryLimits
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
 from blueprint_engine.errors import FabricError
-from blueprint_engine.migrate import graph_version
+from blueprint_engine.graph.migrate import graph_version
 
 log = logging.getLogger("fabricgraph.graphql")
 

@@ -17,9 +17,9 @@ from strawberry.scalars import JSON
 from api.clients import listening_client
 from api.graphql.common import call
 from api.graphql.context import Info
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.errors import ValidationError
 from blueprint_engine.events import EventKind, channel
+from blueprint_engine.graph.db import Graph, Query
 from telemetry import reads
 
 

@@ -20,8 +20,8 @@ from api.graphql.loaders import make_loaders
 from api.graphql.schema import build_schema
 from api.health import HealthMonitor
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
 from blueprint_engine.errors import FabricError
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings
 
 GRAPHIQL_ASSETS = ("graphiql.min.js", "graphiql.min.css", "react.production.min.js",

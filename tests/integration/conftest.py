@@ -8,8 +8,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from blueprint_engine.db import Graph
-from blueprint_engine.migrate import migrate
+from blueprint_engine.graph.db import Graph
+from blueprint_engine.graph.migrate import migrate
 from blueprint_engine.settings import Settings, load_settings
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.errors import FabricError
+from blueprint_engine.graph.db import Graph, Query
 
 pytestmark = pytest.mark.integration
 

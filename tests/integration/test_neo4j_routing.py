@@ -14,8 +14,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.errors import FabricError
+from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
 from tests.integration.api_calls import ADMIN, OPERATOR, gql
 

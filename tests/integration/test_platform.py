@@ -8,9 +8,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from api.app import create_app
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.errors import ConflictError
-from blueprint_engine.migrate import applied_migrations, migrate
+from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.graph.migrate import applied_migrations, migrate
 from blueprint_engine.settings import Settings
 from graph_schema import GRAPH_VERSION
 

@@ -56,7 +56,7 @@ WORKER_ENTRY_POINTS: dict[str, frozenset[str]] = {
 
 # Outside the renderers, rendering goes through the engine's edge, which translates the
 # renderers' errors; the renderers' data types (contexts, stages, NOS) may be used anywhere.
-RENDERING_EDGE = "blueprint_engine.rendering"
+RENDERING_EDGE = "blueprint_engine.configs.rendering"
 RENDERER_TYPES = "renderers.context"
 
 # The domain knows no transport.

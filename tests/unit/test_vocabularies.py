@@ -13,17 +13,17 @@ from collections.abc import Iterable
 from api import fabric_metrics as fm
 from api.graphql.devices import DEVICE_STAGES, MODE_EVENTS, SYSTEM_STAGES
 from api.graphql.schema import build_schema
-from blueprint_engine.configs import INCREMENTAL, RENDERED
-from blueprint_engine.edits import DEPLOY_MODES
-from blueprint_engine.events import EventKind
-from blueprint_engine.lifecycle import (
+from blueprint_engine.change.edits import DEPLOY_MODES
+from blueprint_engine.configs.stored import INCREMENTAL, RENDERED
+from blueprint_engine.devices.lifecycle import (
     DEPLOYED_MODES,
     ConfigStage,
     DeployMode,
     DeviceState,
     Liveness,
 )
-from blueprint_engine.reconcile import UNPUSHED_STAGES
+from blueprint_engine.devices.reconcile import UNPUSHED_STAGES
+from blueprint_engine.events import EventKind
 from ops.panels import ANOMALIES, DEPLOYMENTS, HEALTH, TELEMETRY, PromPanel
 from telemetry.evaluate import AnomalyType
 from telemetry.rootcause import CauseKind

@@ -96,7 +96,7 @@ def test_a_check_that_hangs_is_reported_down_within_the_deadline(
     import socket
 
     from api.health import HealthMonitor
-    from blueprint_engine.db import Graph
+    from blueprint_engine.graph.db import Graph
     from blueprint_engine.settings import load_settings
 
     silent = socket.socket()

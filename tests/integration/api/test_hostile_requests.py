@@ -13,7 +13,7 @@ import websockets.sync.client as ws_client
 from websockets.exceptions import ConnectionClosed
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
+from blueprint_engine.graph.db import Graph
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query
 
 
 @pytest.fixture(scope="session")

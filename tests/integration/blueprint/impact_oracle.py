@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from blueprint_engine.model import BlueprintDesign
+from blueprint_engine.design.model import BlueprintDesign
 
 FAIL_LINK = {"fail": "down", "drain": "drained", "undeploy": "unconfigured"}
 FAIL_SYSTEM = {"fail": "down", "drain": "drained", "undeploy": "undeployed"}

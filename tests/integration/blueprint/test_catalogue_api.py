@@ -15,8 +15,8 @@ import yaml
 from starlette.testclient import TestClient
 
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE, Blueprints
-from blueprint_engine.catalogue_store import STORED
-from blueprint_engine.db import Graph
+from blueprint_engine.catalogue.store import STORED
+from blueprint_engine.graph.db import Graph
 from tests.integration.api_calls import ADMIN, OPERATOR, VIEWER, gql
 
 from .catalogue_examples import implied_counts, small_fabric

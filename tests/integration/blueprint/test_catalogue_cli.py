@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from blueprint_engine.catalogue_store import STORED
-from blueprint_engine.db import Graph
+from blueprint_engine.catalogue.store import STORED
+from blueprint_engine.graph.db import Graph
 
 pytestmark = pytest.mark.integration
 

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.catalogue_store import STORED
-from blueprint_engine.db import Graph
+from blueprint_engine.catalogue.store import STORED
 from blueprint_engine.errors import NotFoundError
+from blueprint_engine.graph.db import Graph
 from tests.integration.api_calls import ADMIN, OPERATOR, VIEWER, gql
 
 from .catalogue_examples import small_fabric

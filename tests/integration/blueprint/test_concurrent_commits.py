@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.change.staging import Revision
 from blueprint_engine.errors import ConflictError
-from blueprint_engine.staging import Revision
 
 pytestmark = pytest.mark.integration
 

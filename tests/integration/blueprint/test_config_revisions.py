@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Query
+from blueprint_engine.graph.db import Query
 
 CONFIG_REVISIONS = Query(
     "test.config_revisions",

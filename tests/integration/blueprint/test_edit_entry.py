@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.errors import BuildError, ValidationError
+from blueprint_engine.graph.db import Graph, Query
 from tests.integration.api_calls import OPERATOR, gql
 
 pytestmark = pytest.mark.integration

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from blueprint_engine import impact
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.design import build_design
+from blueprint_engine.design.build import build_design
 from blueprint_engine.errors import NotFoundError, ValidationError
+from blueprint_engine.impact import query as impact
 from tests.integration.blueprint.impact_oracle import Expected, Oracle, dropped_empty, observed
 
 pytestmark = pytest.mark.integration

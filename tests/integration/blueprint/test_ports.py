@@ -23,7 +23,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE, Blueprints
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query
 from tests.integration.api_calls import ADMIN, OPERATOR, gql
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE, Blueprints
-from blueprint_engine.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ import yaml
 from starlette.testclient import TestClient
 
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE, Blueprints
-from blueprint_engine.db import Graph
 from blueprint_engine.errors import ConflictError
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.reads import SYSTEMS, rows, rows_in
 from tests.integration import api_calls
 from tests.integration.api_calls import ADMIN, OPERATOR

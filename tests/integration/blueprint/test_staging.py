@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.errors import BuildError, ConflictError, FabricError, PoolExhaustedError
+from blueprint_engine.graph.db import Graph, Query
 
 pytestmark = pytest.mark.integration
 

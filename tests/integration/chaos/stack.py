@@ -20,10 +20,10 @@ from typing import Any, TypeVar
 import redis
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.devices import Devices
+from blueprint_engine.devices.lifecycle import DeviationStatus
+from blueprint_engine.devices.registry import Devices
 from blueprint_engine.errors import FabricError
-from blueprint_engine.lifecycle import DeviationStatus
+from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
 from labharness.rollout import lab_serial, switches
 from renderers.context import Stage

@@ -32,8 +32,8 @@ import httpx
 import pytest
 import redis
 
-from blueprint_engine.db import Graph, Query
 from blueprint_engine.events import EventKind, channel
+from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
 from lab import daemons
 from labharness.rollout import lab_serial

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.devices import Devices
+from blueprint_engine.devices.registry import Devices
+from blueprint_engine.graph.db import Graph, Query
 from tests.integration.api_calls import ADMIN, OPERATOR, VIEWER, gql
 
 pytestmark = pytest.mark.integration

@@ -15,9 +15,9 @@ import napalm
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
-from blueprint_engine.design_reader import blueprint_lab_topology, read_cabling
-from blueprint_engine.model import LinkRole
+from blueprint_engine.design.model import LinkRole
+from blueprint_engine.design.reader import blueprint_lab_topology, read_cabling
+from blueprint_engine.graph.db import Graph
 from lab import Lab
 from lab.errors import LabAlreadyRunningError
 from lab.lock import lab_lock

@@ -20,12 +20,12 @@ from typing import Any
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
-from blueprint_engine.design_reader import read_cabling
-from blueprint_engine.devices import Devices
+from blueprint_engine.design.model import LinkRole, Role
+from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.devices.lifecycle import Event
+from blueprint_engine.devices.registry import Devices
 from blueprint_engine.errors import TransitionError
-from blueprint_engine.lifecycle import Event
-from blueprint_engine.model import LinkRole, Role
+from blueprint_engine.graph.db import Graph
 from lab import Lab
 from labharness import rollout
 from tests.integration.lab.helpers import lab_blueprint

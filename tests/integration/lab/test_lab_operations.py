@@ -25,13 +25,13 @@ import pytest
 import redis
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design_reader import read_cabling
-from blueprint_engine.devices import Devices
+from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.devices.lifecycle import DeviationStatus, Event
+from blueprint_engine.devices.reconcile import ConfirmationRequiredError
+from blueprint_engine.devices.registry import Devices
 from blueprint_engine.errors import ConflictError, TransitionError
 from blueprint_engine.events import EventKind, channel
-from blueprint_engine.lifecycle import DeviationStatus, Event
-from blueprint_engine.reconcile import ConfirmationRequiredError
+from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
 from lab import Lab
 from labharness.rollout import lab_serial, switches

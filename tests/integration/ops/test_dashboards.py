@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
-from blueprint_engine.design import build_design
-from blueprint_engine.design_reader import read_cabling
-from blueprint_engine.model import LinkRole, Role
+from blueprint_engine.design.build import build_design
+from blueprint_engine.design.model import LinkRole, Role
+from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.graph.db import Graph
 from ops import schema_check
 from ops.dashboards import NEO4J_TYPE
 from ops.panels import substitute

@@ -33,10 +33,10 @@ import yaml
 
 from api.app import create_app
 from api.topology import read_topology
-from blueprint_engine.db import Graph
-from blueprint_engine.design_reader import read_cabling
+from blueprint_engine.design.model import LinkRole
+from blueprint_engine.design.reader import read_cabling
 from blueprint_engine.errors import FabricError
-from blueprint_engine.model import LinkRole
+from blueprint_engine.graph.db import Graph
 from ops import schema_check
 from ops.panels import DASHBOARDS, substitute
 from tests.integration.lab.helpers import deployed_lab, eventually

@@ -20,8 +20,8 @@ import pytest
 import redis
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.devices import Devices
+from blueprint_engine.devices.registry import Devices
+from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
 from simulator.devices import forget_devices, register_devices, serial_prefix
 from workers.collect import collect_round

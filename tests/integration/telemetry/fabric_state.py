@@ -18,11 +18,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design import build_design
-from blueprint_engine.devices import Devices
-from blueprint_engine.lifecycle import Event
-from blueprint_engine.model import BlueprintDesign, Link, Role
+from blueprint_engine.design.build import build_design
+from blueprint_engine.design.model import BlueprintDesign, Link, Role
+from blueprint_engine.devices.lifecycle import Event
+from blueprint_engine.devices.registry import Devices
+from blueprint_engine.graph.db import Graph, Query
 from telemetry.model import Observation
 from telemetry.model import ObservationKind as K
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from blueprint_engine.model import BlueprintDesign, Link, LinkRole, Role
+from blueprint_engine.design.model import BlueprintDesign, Link, LinkRole, Role
 
 Anomaly = tuple[str, str, str]  # (type, subject, device)
 

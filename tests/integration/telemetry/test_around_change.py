@@ -9,8 +9,8 @@ import redis
 from starlette.testclient import TestClient
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph
-from blueprint_engine.model import LinkRole
+from blueprint_engine.design.model import LinkRole
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings
 from telemetry.ingest import ingest
 from tests.integration.api_calls import gql

@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from api.cli import app as cli
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design_reader import read_cabling
-from blueprint_engine.devices import Devices
-from blueprint_engine.lifecycle import Event
-from blueprint_engine.model import Role
+from blueprint_engine.design.model import Role
+from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.devices.lifecycle import Event
+from blueprint_engine.devices.registry import Devices
+from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
 from tests.integration.api_calls import OPERATOR, VIEWER
 

@@ -25,11 +25,11 @@ from typing import Any
 import pytest
 import redis
 
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.deviation import Verdict
+from blueprint_engine.design.model import LinkRole, Role
+from blueprint_engine.devices.deviation import Verdict
+from blueprint_engine.devices.lifecycle import DeviationStatus, Event
 from blueprint_engine.errors import FabricError
-from blueprint_engine.lifecycle import DeviationStatus, Event
-from blueprint_engine.model import LinkRole, Role
+from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
 from telemetry import engine
 from telemetry.ingest import BATCH, RetentionPolicy, ingest, prune

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
-from blueprint_engine.db import Graph, Query
-from blueprint_engine.design_reader import read_cabling
-from blueprint_engine.model import Role
+from blueprint_engine.design.model import Role
+from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.graph.db import Graph, Query
 from lab import Lab, daemons
 from labharness import rollout
 from tests.integration.lab.helpers import fabric_session_ends, lab_blueprint

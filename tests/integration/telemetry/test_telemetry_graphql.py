@@ -13,8 +13,8 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
-from blueprint_engine.db import Graph
-from blueprint_engine.model import LinkRole
+from blueprint_engine.design.model import LinkRole
+from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings
 from telemetry.ingest import ingest
 from tests.integration.api_calls import gql

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from blueprint_counts import CATALOGUE_DIR
 
-from blueprint_engine.catalogue import Catalogue, load_catalogue
+from blueprint_engine.catalogue.entries import Catalogue, load_catalogue
 
 
 @pytest.fixture(scope="session")

@@ -16,17 +16,17 @@ from collections import Counter
 import pytest
 from blueprint_counts import raw_section
 
-from blueprint_engine.allocation import PoolState
-from blueprint_engine.catalogue import Catalogue
-from blueprint_engine.design import (
+from blueprint_engine.catalogue.entries import Catalogue
+from blueprint_engine.design.build import (
     PortsExhaustedError,
     add_rack,
     add_virtual_network,
     apply_parts,
     build_design,
 )
+from blueprint_engine.design.model import BlueprintDesign, Role
 from blueprint_engine.errors import ConflictError, NotFoundError
-from blueprint_engine.model import BlueprintDesign, Role
+from blueprint_engine.resources.allocation import PoolState
 
 # the lab template deploys into the FRR lab and has no virtual network of its own
 WEB = {"name": "web", "routing_zone": "default", "vlan": 100, "rack_types": ["lab-single-leaf"]}

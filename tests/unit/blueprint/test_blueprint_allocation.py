@@ -6,11 +6,11 @@ import ipaddress
 
 import pytest
 
-from blueprint_engine.allocation import Allocator, Policy, PoolState, release
-from blueprint_engine.catalogue import Catalogue
-from blueprint_engine.design import build_design
+from blueprint_engine.catalogue.entries import Catalogue
+from blueprint_engine.design.build import build_design
+from blueprint_engine.design.model import Allocation, Pool
 from blueprint_engine.errors import ConflictError, PoolExhaustedError, ValidationError
-from blueprint_engine.model import Allocation, Pool
+from blueprint_engine.resources.allocation import Allocator, Policy, PoolState, release
 
 VLANS = Pool("vlan", "vlan", ("100-104",))
 LOOPBACKS = Pool("ipv4-loopback", "ipv4", ("10.0.0.0/29",), 32)

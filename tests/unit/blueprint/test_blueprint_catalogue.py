@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from blueprint_counts import CATALOGUE_DIR, TEMPLATES, raw_section
 
-from blueprint_engine.catalogue import Catalogue, create_entry, load_catalogue
-from blueprint_engine.catalogue_yaml import CatalogueError
+from blueprint_engine.catalogue.entries import Catalogue, create_entry, load_catalogue
+from blueprint_engine.catalogue.yaml_lines import CatalogueError
 from blueprint_engine.errors import ConflictError, FabricError
 
 

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from blueprint_counts import TEMPLATES, expected_for, raw_section
 
-from blueprint_engine.catalogue import Catalogue
-from blueprint_engine.design import add_virtual_network, apply_parts, build_design
-from blueprint_engine.model import BlueprintDesign, Interface, LinkRole, Role
+from blueprint_engine.catalogue.entries import Catalogue
+from blueprint_engine.design.build import add_virtual_network, apply_parts, build_design
+from blueprint_engine.design.model import BlueprintDesign, Interface, LinkRole, Role
 
 
 def cabled(design: BlueprintDesign) -> list[Interface]:

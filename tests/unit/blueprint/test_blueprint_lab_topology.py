@@ -7,9 +7,9 @@ import json
 
 from blueprint_counts import expected_for, raw_section
 
-from blueprint_engine.catalogue import Catalogue
-from blueprint_engine.design import build_design
-from blueprint_engine.lab_topology import lab_topology
+from blueprint_engine.catalogue.entries import Catalogue
+from blueprint_engine.design.build import build_design
+from blueprint_engine.design.lab_topology import lab_topology
 
 
 def _profile_ports(profile_name: str) -> list[str]:

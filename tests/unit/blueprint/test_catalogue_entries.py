@@ -12,21 +12,21 @@ import pytest
 from blueprint_counts import CATALOGUE_DIR, raw_section
 
 from api.cli_catalogue import entries_of
-from blueprint_engine.allocation import Policy
-from blueprint_engine.catalogue import (
+from blueprint_engine.catalogue.entries import (
     Catalogue,
     NewEntry,
     definition,
     entry_source,
     extend_catalogue,
 )
-from blueprint_engine.catalogue_models import ENTRY_KINDS
-from blueprint_engine.catalogue_store import CREATED, FIXTURE, catalogue_kind, listing
-from blueprint_engine.catalogue_yaml import CatalogueError, parse_yaml
-from blueprint_engine.design import build_design
+from blueprint_engine.catalogue.models import ENTRY_KINDS
+from blueprint_engine.catalogue.store import CREATED, FIXTURE, catalogue_kind, listing
+from blueprint_engine.catalogue.yaml_lines import CatalogueError, parse_yaml
+from blueprint_engine.design.build import build_design
+from blueprint_engine.design.model import Pool, Role
 from blueprint_engine.errors import ConflictError, NotFoundError, ValidationError
-from blueprint_engine.model import Pool, Role
-from blueprint_engine.pools import check_policy
+from blueprint_engine.resources.allocation import Policy
+from blueprint_engine.resources.pools import check_policy
 
 SPINE_PORTS, LEAF_SERVER_PORTS, RACK_SERVERS, SPINES, RACKS = 8, 6, 3, 2, 2
 SPINE = {

@@ -11,10 +11,10 @@ import pytest
 from test_catalogue_entries import LEAF, PROFILE, TEMPLATE, problems
 
 from blueprint_engine import grammar
-from blueprint_engine.catalogue import Catalogue, create_entry
+from blueprint_engine.catalogue.entries import Catalogue, create_entry
+from blueprint_engine.design.model import Pool
 from blueprint_engine.errors import ValidationError
-from blueprint_engine.model import Pool
-from blueprint_engine.pools import check_ranges
+from blueprint_engine.resources.pools import check_ranges
 
 
 def _with(data: dict[str, Any], **changes: Any) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blueprint_engine.catalogue import Catalogue
-from blueprint_engine.catalogue_refs import dependencies, references, users
+from blueprint_engine.catalogue.entries import Catalogue
+from blueprint_engine.catalogue.refs import dependencies, references, users
 
 
 def test_a_rack_type_refers_to_its_leaf_its_map_and_its_servers(catalogue: Catalogue) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from blueprint_engine.additions import AddRack, AddVirtualNetwork
-from blueprint_engine.edit_kinds import INTERNAL_KINDS, PUBLIC_KINDS, REGISTRY
-from blueprint_engine.edits import DeleteNodes, RecableLink, SetDeployMode, SetProperty
+from blueprint_engine.change.additions import AddRack, AddVirtualNetwork
+from blueprint_engine.change.edits import DeleteNodes, RecableLink, SetDeployMode, SetProperty
+from blueprint_engine.change.kinds import INTERNAL_KINDS, PUBLIC_KINDS, REGISTRY
 from blueprint_engine.errors import ValidationError
 
 

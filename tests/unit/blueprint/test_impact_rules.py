@@ -18,7 +18,7 @@ from dataclasses import replace
 import pytest
 
 from blueprint_engine.errors import ValidationError
-from blueprint_engine.impact_model import (
+from blueprint_engine.impact.model import (
     Attachment,
     ElementKind,
     Impact,

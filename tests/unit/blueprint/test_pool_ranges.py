@@ -2,9 +2,9 @@
 
 import pytest
 
+from blueprint_engine.design.model import Pool
 from blueprint_engine.errors import ValidationError
-from blueprint_engine.model import Pool
-from blueprint_engine.pools import check_ranges
+from blueprint_engine.resources.pools import check_ranges
 
 LOOPBACKS = Pool("ipv4-loopback", "ipv4", ("10.0.0.0/24",), 32)
 ASNS = Pool("asn-leaf", "asn", ("65100-65199",))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from blueprint_engine.lifecycle import (
+from blueprint_engine.devices.lifecycle import (
     ConfigStage,
     DeployMode,
     DeviationStatus,
     DeviceState,
     Liveness,
 )
-from blueprint_engine.reconcile import DeviceSnapshot
+from blueprint_engine.devices.reconcile import DeviceSnapshot
 
 NOW = 1_800_000_000.0
 

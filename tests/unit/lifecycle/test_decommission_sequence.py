@@ -7,8 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from blueprint_engine.errors import TransitionError
-from blueprint_engine.lifecycle import (
+from blueprint_engine.devices.lifecycle import (
     DecommissionStep,
     DeployMode,
     DeviceRecord,
@@ -19,6 +18,7 @@ from blueprint_engine.lifecycle import (
     decommission_plan,
     transition,
 )
+from blueprint_engine.errors import TransitionError
 
 
 def deployed_device() -> DeviceRecord:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from blueprint_engine.deviation import config_hash, diff, evaluate
-from blueprint_engine.lifecycle import DeviationStatus
+from blueprint_engine.devices.deviation import config_hash, diff, evaluate
+from blueprint_engine.devices.lifecycle import DeviationStatus
 
 GOLDEN = "hostname leaf1\n!\nrouter bgp 65001\n neighbor 10.0.0.0 remote-as 65000\n"
 CHANGED = GOLDEN + "ip route 192.0.2.0/24 Null0\n"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from blueprint_engine.errors import TransitionError
-from blueprint_engine.lifecycle import (
+from blueprint_engine.devices.lifecycle import (
     DeployMode,
     DeviationStatus,
     DeviceRecord,
@@ -16,6 +15,7 @@ from blueprint_engine.lifecycle import (
     allowed_events,
     transition,
 )
+from blueprint_engine.errors import TransitionError
 
 
 def device(mode: DeployMode, deviation: DeviationStatus) -> DeviceRecord:

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from blueprint_engine.errors import ConflictError, FabricError, TransitionError, ValidationError
-from blueprint_engine.lifecycle import (
+from blueprint_engine.devices.lifecycle import (
     DeployMode,
     DeviceRecord,
     DeviceState,
@@ -16,6 +15,7 @@ from blueprint_engine.lifecycle import (
     allowed_events,
     transition,
 )
+from blueprint_engine.errors import ConflictError, FabricError, TransitionError, ValidationError
 
 
 def device_at(state: str, mode: str, liveness: str = "connected") -> DeviceRecord:

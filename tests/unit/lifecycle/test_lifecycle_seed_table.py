@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from blueprint_engine.lifecycle import (
+from blueprint_engine.devices.lifecycle import (
     DeployMode,
     DeviceRecord,
     DeviceState,

@@ -6,15 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from blueprint_engine.errors import ConflictError, ServiceUnavailableError, TransitionError
-from blueprint_engine.lifecycle import (
+from blueprint_engine.devices.lifecycle import (
     ConfigStage,
     DeployMode,
     DeviationStatus,
     DeviceState,
     Liveness,
 )
-from blueprint_engine.reconcile import (
+from blueprint_engine.devices.reconcile import (
     ActionKind,
     ConfirmationRequiredError,
     DeployFailure,
@@ -22,6 +21,7 @@ from blueprint_engine.reconcile import (
     decide,
     manual_full_push,
 )
+from blueprint_engine.errors import ConflictError, ServiceUnavailableError, TransitionError
 from tests.unit.lifecycle.snapshots import NOW, deployed
 
 

@@ -6,14 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from blueprint_engine.lifecycle import (
+from blueprint_engine.devices.lifecycle import (
     ConfigStage,
     DeployMode,
     DeviationStatus,
     DeviceState,
     Liveness,
 )
-from blueprint_engine.reconcile import (
+from blueprint_engine.devices.reconcile import (
     ActionKind,
     DeployFailure,
     DeviceSnapshot,

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
+from blueprint_engine.devices.reconcile import DeployFailure, decide, iso_utc, manual_full_push
 from blueprint_engine.errors import ConflictError
-from blueprint_engine.reconcile import DeployFailure, decide, iso_utc, manual_full_push
 from tests.unit.lifecycle.snapshots import NOW, deployed
 
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")

@@ -1,4 +1,4 @@
-"""The engine's edge to the renderers (``blueprint_engine.rendering``): the renderers'
+"""The engine's edge to the renderers (``blueprint_engine.configs.rendering``): the renderers'
 own errors reach the engine's callers as the engine's, with code, message and allowed
 values kept, and the renderer's error as the cause."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 import renderers
-from blueprint_engine import rendering
+from blueprint_engine.configs import rendering
 from blueprint_engine.errors import ConfigletError, RenderError, ValidationError
 from renderers.context import Stage
 from tests.unit.renderers.render_examples import load_example

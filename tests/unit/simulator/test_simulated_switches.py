@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from blueprint_engine.catalogue import load_catalogue
-from blueprint_engine.design import build_design
-from blueprint_engine.model import BlueprintDesign, Role
+from blueprint_engine.catalogue.entries import load_catalogue
+from blueprint_engine.design.build import build_design
+from blueprint_engine.design.model import BlueprintDesign, Role
 from simulator.model import RECORDED, load_samples, samples_from, simulated_switches
 from telemetry.collect_map import DeviceIntent, InterfaceIntent, SessionIntent, observations
 from telemetry.model import ObservationKind

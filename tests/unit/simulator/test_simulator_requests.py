@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from blueprint_engine.catalogue import load_catalogue
-from blueprint_engine.design import build_design
+from blueprint_engine.catalogue.entries import load_catalogue
+from blueprint_engine.design.build import build_design
 from simulator.model import initial_running_config, load_samples, simulated_switches
 from simulator.server import Latency, SimSwitch, Simulator
 from tests.unit.simulator.test_simulated_switches import CATALOGUE, intents_of

@@ -4,9 +4,9 @@ when a round may judge the running config against golden."""
 
 from __future__ import annotations
 
-from blueprint_engine.deviation import config_hash
-from blueprint_engine.devices import JudgeInputs
-from blueprint_engine.lifecycle import DeviationStatus, Liveness
+from blueprint_engine.devices.deviation import config_hash
+from blueprint_engine.devices.lifecycle import DeviationStatus, Liveness
+from blueprint_engine.devices.registry import JudgeInputs
 from napalm_linuxfrr.driver import LinuxFrrDriver
 from telemetry.collect_map import UNREACHABLE, DeviceIntent, observations
 from tests.unit.lab.replay import load_case, netns_of

@@ -1,0 +1,374 @@
+"""Pydantic models of the design catalogue's entries (one YAML list item each).
+
+Kinds, and the YAML section holding them: ``logical_devices``,
+``device_profiles``, ``interface_maps``, ``rack_types``, ``templates``.
+Each model checks itself; references between entries are checked by
+``catalogue_checks`` once the whole catalogue is known.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from blueprint_engine import grammar as limits
+from blueprint_engine.design.model import Overlay, Pool
+from blueprint_engine.resources.allocation import (
+    POOL_KIND,
+    POOL_PREFIX_LEN,
+    Policy,
+    PoolId,
+    pool_spans,
+)
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
+
+
+def _speed(value: int) -> int:
+    if value not in limits.SPEEDS_MBPS:
+        raise PydanticCustomError(
+            "speed",
+            "speed_mbps {value} is not allowed (allowed: {speeds})",
+            {"value": value, "speeds": limits.SPEEDS_TEXT},
+        )
+    return value
+
+
+def _text(value: str) -> str:
+    problem = limits.TEXT.problem("text", value)
+    if problem:
+        raise PydanticCustomError("text", "{problem}", {"problem": problem})
+    return value
+
+
+Speed = Annotated[int, AfterValidator(_speed)]
+Text = Annotated[str, AfterValidator(_text)]
+PortCount = Annotated[int, Field(gt=0, le=limits.MAX_PORTS_PER_DEVICE)]
+PortRole = Literal["spine", "leaf", "server"]
+Nos = Literal["linux_frr", "eos", "nxos", "junos"]
+
+MEDIA_BY_SPEED: dict[int, str] = {
+    1_000: "1000BASE-T",
+    10_000: "10GBASE-SR",
+    25_000: "25GBASE-SR",
+    40_000: "40GBASE-SR4",
+    50_000: "50GBASE-SR",
+    100_000: "100GBASE-SR4",
+    200_000: "200GBASE-SR4",
+    400_000: "400GBASE-DR4",
+}
+
+
+class Strict(BaseModel):
+    """Frozen; unknown fields are errors (``allowed_fields`` names the known ones)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model type inside ``Annotated``, ``X | None`` and similar wrappers."""
+    while get_origin(annotation) in (Annotated, Union, UnionType):
+        models = [arg for arg in get_args(annotation) if arg is not type(None)]
+        annotation = models[0]
+    return annotation
+
+
+def allowed_fields(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:
+    """Field names of the model found at ``location`` below ``model`` ([] if none)."""
+    current: Any = model
+    for part in location:
+        current = _unwrap(current)
+        origin = get_origin(current)
+        if origin is tuple or origin is list:
+            current = get_args(current)[0]
+        elif origin is dict:
+            current = get_args(current)[1]
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return []
+            current = field.annotation
+        else:
+            return []
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+class Entry(Strict):
+    """A named catalogue entry."""
+
+    name: Name
+
+
+class PortGroup(Strict):
+    count: PortCount
+    speed_mbps: Speed
+    roles: Annotated[tuple[PortRole, ...], Field(min_length=1, max_length=3)]
+
+
+def _port_total(total: int) -> None:
+    if total > limits.MAX_PORTS_PER_DEVICE:
+        raise PydanticCustomError(
+            "too_many_ports",
+            "{total} ports in all (allowed: at most {limit} ports per device)",
+            {"total": total, "limit": limits.MAX_PORTS_PER_DEVICE},
+        )
+
+
+class LogicalDevice(Entry):
+    """Abstract ports: groups of ``count`` ports of one speed, each usable for ``roles``."""
+
+    port_groups: Annotated[tuple[PortGroup, ...], Field(min_length=1, max_length=64)]
+
+    @model_validator(mode="after")
+    def _bounded(self) -> LogicalDevice:
+        _port_total(sum(group.count for group in self.port_groups))
+        return self
+
+    @cached_property
+    def ports(self) -> tuple[PortGroup, ...]:
+        """One entry per logical port (numbered from 1 in this order)."""
+        return tuple(group for group in self.port_groups for _ in range(group.count))
+
+    def ports_for(self, role: PortRole) -> int:
+        return sum(group.count for group in self.port_groups if role in group.roles)
+
+
+class Breakout(Strict):
+    lanes: Literal[2, 4, 8]
+    speed_mbps: Speed
+
+
+class PortRange(Strict):
+    """``count`` ports named ``<prefix><first>``, ``<prefix><first+1>``..."""
+
+    prefix: Annotated[
+        str, Field(pattern=r"^[A-Za-z][A-Za-z0-9/_-]*$", max_length=limits.MAX_PORT_PREFIX)
+    ] = "swp"
+    first: Annotated[int, Field(ge=0, le=limits.MAX_PORT_NUMBER)] = 1
+    count: PortCount
+    speed_mbps: Speed
+    media: Text | None = None  # transceiver media; default by speed
+    breakouts: Annotated[tuple[Breakout, ...], Field(max_length=8)] = ()
+
+    @model_validator(mode="after")
+    def _media_known(self) -> PortRange:
+        if self.media is None and self.speed_mbps not in MEDIA_BY_SPEED:
+            raise PydanticCustomError(
+                "media_required",
+                "media is required for speed_mbps {speed} (a default exists for: {speeds})",
+                {"speed": self.speed_mbps, "speeds": ", ".join(map(str, MEDIA_BY_SPEED))},
+            )
+        return self
+
+
+class PhysicalPort(Strict):
+    name: str
+    speed_mbps: int
+    media: str
+    breakouts: tuple[Breakout, ...] = ()
+
+
+class DeviceProfile(Entry):
+    """Hardware: model, NOS and the physical ports in port order."""
+
+    hardware_model: Text
+    nos: Nos
+    ports: Annotated[tuple[PortRange, ...], Field(min_length=1, max_length=256)]
+
+    @model_validator(mode="after")
+    def _unique_port_names(self) -> DeviceProfile:
+        _port_total(sum(group.count for group in self.ports))
+        names = [port.name for port in self.physical_ports]
+        if len(set(names)) != len(names):
+            duplicate = next(name for name in names if names.count(name) > 1)
+            raise PydanticCustomError(
+                "duplicate_port", "port {port} is defined twice", {"port": duplicate}
+            )
+        return self
+
+    @cached_property
+    def physical_ports(self) -> tuple[PhysicalPort, ...]:
+        return tuple(
+            PhysicalPort(
+                name=f"{group.prefix}{group.first + offset}",
+                speed_mbps=group.speed_mbps,
+                media=group.media or MEDIA_BY_SPEED[group.speed_mbps],
+                breakouts=group.breakouts,
+            )
+            for group in self.ports
+            for offset in range(group.count)
+        )
+
+
+class PortMapping(Strict):
+    """Logical ports ``logical_first..+count-1`` served by consecutive physical ports."""
+
+    logical_first: PortCount
+    physical_first: Annotated[str, Field(min_length=1, max_length=64)]
+    count: PortCount
+
+
+class InterfaceMap(Entry):
+    logical_device: Name
+    device_profile: Name
+    ports: Annotated[tuple[PortMapping, ...], Field(min_length=1, max_length=256)]
+
+
+class SwitchSpec(Strict):
+    logical_device: Name
+    device_profile: Name
+
+
+class ServerSpec(Strict):
+    count: Annotated[int, Field(gt=0, le=limits.MAX_SERVERS_PER_RACK)]
+    logical_device: Name
+    homing: Literal["single", "dual"]  # dual: one set of links to each leaf of the pair
+    links_per_leaf: Annotated[int, Field(gt=0, le=limits.MAX_LINKS_PER_LEAF)] = 1
+
+
+class RackType(Entry):
+    leafs: Literal["single", "pair"]
+    leaf: SwitchSpec
+    servers: ServerSpec
+    uplinks_per_spine: Literal[1] = 1
+
+    @model_validator(mode="after")
+    def _dual_homing_needs_pair(self) -> RackType:
+        if self.servers.homing == "dual" and self.leafs != "pair":
+            raise PydanticCustomError(
+                "homing", "dual-homed servers need leafs: pair (allowed with single: homing single)"
+            )
+        return self
+
+    @property
+    def leaf_count(self) -> int:
+        return 2 if self.leafs == "pair" else 1
+
+
+class SpineSpec(SwitchSpec):
+    count: Annotated[int, Field(gt=0, le=limits.MAX_SPINES)]
+
+
+class RackCount(Strict):
+    rack_type: Name
+    count: Annotated[int, Field(gt=0, le=limits.MAX_RACKS)]
+
+
+class PoolSpec(Strict):
+    kind: Literal["asn", "ipv4", "vni", "vlan"]
+    ranges: Annotated[
+        tuple[Annotated[str, Field(max_length=64)], ...],
+        Field(min_length=1, max_length=limits.MAX_POOL_RANGES),
+    ]
+    prefix_len: Annotated[int, Field(ge=1, le=32)] | None = None
+    policy: Policy = Policy.LOWEST_FREE
+
+    def to_pool(self, pool_id: str) -> Pool:
+        return Pool(pool_id, self.kind, self.ranges, self.prefix_len, self.policy.value)
+
+    @model_validator(mode="after")
+    def _ranges_parse(self) -> PoolSpec:
+        try:
+            pool_spans(self.to_pool("pool"))
+        except ValueError as exc:
+            raise PydanticCustomError("pool_range", "{reason}", {"reason": str(exc)}) from None
+        return self
+
+
+class RoutingZoneSpec(Strict):
+    name: Name
+    vrf: Name | None = None  # defaults to the name
+
+
+class VirtualNetworkSpec(Strict):
+    """A VLAN (and VNI with EVPN) with a subnet sliced per bound rack."""
+
+    name: Name
+    routing_zone: Name = "default"
+    vlan: Annotated[int, Field(ge=1, le=4094)] | None = None  # None: from the vlan pool
+    racks: Annotated[
+        tuple[Annotated[str, Field(pattern=r"^rack[1-9][0-9]{0,5}$")], ...],
+        Field(max_length=limits.MAX_BOUND_RACKS),
+    ] = ()
+    # bind every rack of these types too
+    rack_types: Annotated[tuple[Name, ...], Field(max_length=limits.MAX_RACK_TYPES_PER_VN)] = ()
+    rack_prefix_len: Annotated[int, Field(ge=8, le=30)] = 24
+
+
+def _check_pools(pools: dict[PoolId, PoolSpec], overlay: Overlay, with_vns: bool) -> None:
+    optional = (PoolId.VNI, PoolId.VIRTUAL_NETWORK, PoolId.VLAN)
+    required: set[PoolId] = {pool for pool in PoolId if pool not in optional}
+    if overlay == Overlay.EVPN:
+        required.add(PoolId.VNI)
+    if with_vns:
+        required |= {PoolId.VIRTUAL_NETWORK, PoolId.VLAN}
+    missing = sorted(required - set(pools))
+    if missing:
+        raise PydanticCustomError(
+            "pools_missing",
+            "pools {missing} are missing (this template needs: {required})",
+            {"missing": ", ".join(missing), "required": ", ".join(sorted(required))},
+        )
+    for pool_id, spec in sorted(pools.items()):
+        expected_len = POOL_PREFIX_LEN.get(pool_id)
+        if spec.kind != POOL_KIND[pool_id] or (expected_len and spec.prefix_len != expected_len):
+            size = f" with prefix_len {expected_len}" if expected_len else ""
+            raise PydanticCustomError(
+                "pool_kind",
+                "pool {pool} must be kind {kind}{size}",
+                {"pool": pool_id.value, "kind": POOL_KIND[pool_id], "size": size},
+            )
+
+
+class Template(Entry):
+    """A 3-stage Clos. ASN scheme: one ASN for the spine layer, one per leaf."""
+
+    spines: SpineSpec
+    racks: Annotated[tuple[RackCount, ...], Field(min_length=1, max_length=64)]
+    asn_scheme: Literal["spine-layer-shared-leaf-unique"] = "spine-layer-shared-leaf-unique"
+    overlay: Overlay
+    pools: dict[PoolId, PoolSpec]
+    routing_zones: Annotated[tuple[RoutingZoneSpec, ...], Field(max_length=limits.MAX_ZONES)] = ()
+    virtual_networks: Annotated[
+        tuple[VirtualNetworkSpec, ...], Field(max_length=limits.MAX_VIRTUAL_NETWORKS)
+    ] = ()
+
+    @model_validator(mode="after")
+    def _pools_fit_intent(self) -> Template:
+        racks = sum(rack.count for rack in self.racks)
+        if racks > limits.MAX_RACKS:
+            raise PydanticCustomError(
+                "too_many_racks",
+                "{racks} racks in all (allowed: at most {limit} racks per template)",
+                {"racks": racks, "limit": limits.MAX_RACKS},
+            )
+        _check_pools(self.pools, self.overlay, bool(self.virtual_networks))
+        names = [zone.name for zone in self.routing_zones] + [
+            network.name for network in self.virtual_networks
+        ]
+        if len(set(names)) != len(names) or "default" in names[: len(self.routing_zones)]:
+            raise PydanticCustomError(
+                "duplicate_name",
+                "routing zone and virtual network names must be unique and not 'default'"
+                " (the default zone always exists)",
+            )
+        return self
+
+    def pool_models(self) -> tuple[Pool, ...]:
+        return tuple(spec.to_pool(pool_id.value) for pool_id, spec in sorted(self.pools.items()))
+
+
+ENTRY_KINDS: dict[str, type[Entry]] = {
+    "logical_devices": LogicalDevice,
+    "device_profiles": DeviceProfile,
+    "interface_maps": InterfaceMap,
+    "rack_types": RackType,
+    "templates": Template,
+}

@@ -1,0 +1,1 @@
+"""Staged edits, build errors, commits, revisions and rollback."""

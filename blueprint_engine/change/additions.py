@@ -1,0 +1,208 @@
+"""Staged additions (a rack, a virtual network) built by the pure design engine.
+
+The handler reads the blueprint's skeleton (spines and their used ports, racks,
+pools, resources in use) in the caller's transaction, asks ``design`` for the new
+parts, writes them, and returns the diff and the inverse (delete what was added).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from blueprint_engine.catalogue.models import VirtualNetworkSpec
+from blueprint_engine.change.edits import DeleteNodes, SetPortAddresses
+from blueprint_engine.change.model import (
+    Applied,
+    DiffEntry,
+    Edit,
+    EditContext,
+    EditKind,
+    NodeRef,
+    Params,
+    added,
+    modified,
+    text,
+)
+from blueprint_engine.design import build as design_engine
+from blueprint_engine.design.model import (
+    Allocation,
+    BlueprintDesign,
+    Link,
+    LinkRole,
+    Overlay,
+    Pool,
+    Rack,
+    Role,
+    RoutingZone,
+    System,
+    VirtualNetwork,
+)
+from blueprint_engine.design.parts import DesignParts
+from blueprint_engine.design.store import write_parts
+from blueprint_engine.errors import ValidationError
+from blueprint_engine.graph.db import Query
+from blueprint_engine.resources.allocation import PoolId, PoolState
+
+SKELETON = Query(
+    "additions.skeleton",
+    """
+    MATCH (b:Blueprint {name: $bp})
+    CALL (b) {
+      MATCH (b)-[:HAS_SYSTEM]->(s:System {role: 'spine'}) WHERE $with_spines
+      OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
+      OPTIONAL MATCH (l)-[:ENDPOINT {side: 'a'}]->(a:Interface)
+      OPTIONAL MATCH (l)-[:ENDPOINT {side: 'b'}]->(z:Interface)
+      WITH s, collect(CASE WHEN l IS NULL THEN NULL
+                      ELSE [l.id, a.id, z.id, l.role, l.speed_mbps] END) AS links
+      RETURN collect(s {.*, links: links}) AS spines
+    }
+    CALL (b) {
+      MATCH (b)-[:HAS_RACK]->(k:Rack)
+      RETURN collect(k {.id, .rack_type, .redundancy}) AS racks
+    }
+    CALL (b) {
+      MATCH (b)-[:HAS_POOL]->(p:Pool)
+      RETURN collect(p {.*}) AS pools
+    }
+    CALL (b) {
+      UNWIND $pools AS pool
+      MATCH (r:Resource {blueprint: $bp, pool: pool})
+      RETURN collect([r.pool, r.value, r.owner]) AS resources
+    }
+    CALL (b) {
+      OPTIONAL MATCH (z:RoutingZone {blueprint: $bp})
+      RETURN collect(z {.id, .vrf, .vni}) AS zones
+    }
+    CALL (b) {
+      OPTIONAL MATCH (v:VirtualNetwork {blueprint: $bp})
+      RETURN collect(v.id) AS networks
+    }
+    RETURN b.overlay AS overlay, spines, racks, pools, resources, zones, networks
+    """,
+)
+
+
+# the pools whose values an addition may draw from (only their values in use are read)
+RACK_POOLS = [str(p) for p in PoolId if p not in (PoolId.VIRTUAL_NETWORK, PoolId.VLAN)]
+NETWORK_POOLS = [str(PoolId.VIRTUAL_NETWORK), str(PoolId.VLAN), str(PoolId.VNI)]
+
+
+def _skeleton(
+    ctx: EditContext, pools: list[str], with_spines: bool
+) -> tuple[BlueprintDesign, PoolState]:
+    """What an addition needs of the blueprint: work proportional to what is added.
+
+    The pool state carries the last value each pool handed out (policy
+    ``sequential_from_last`` continues after it); values in use are the skeleton's.
+    """
+    rows = ctx.graph.run(ctx.tx, SKELETON, bp=ctx.blueprint, pools=pools, with_spines=with_spines)
+    if not rows:
+        raise ValidationError(f"no blueprint named {ctx.blueprint!r}")
+    row = rows[0]
+    skeleton = BlueprintDesign(ctx.blueprint, "", Overlay(row["overlay"]))
+    for s in row["spines"]:
+        skeleton.systems.append(
+            System(s["id"], s["hostname"], Role.SPINE, None, s["logical_device"],
+                   s["device_profile"], s["asn"], s["loopback"], tuple(s["ports"]))
+        )  # fmt: skip
+        skeleton.links.extend(
+            Link(ident, a, b, LinkRole(role), speed) for ident, a, b, role, speed in s["links"]
+        )
+    skeleton.racks = [
+        Rack(k["id"], k["rack_type"], (), (), k["redundancy"])  # members are not needed
+        for k in row["racks"]
+    ]  # fmt: skip
+    skeleton.pools = [
+        Pool(p["id"], p["kind"], tuple(p["ranges"]), p.get("prefix_len"), p["policy"])
+        for p in row["pools"]
+    ]
+    skeleton.allocations = [
+        Allocation(pool, value, owner) for pool, value, owner in row["resources"]
+    ]
+    skeleton.routing_zones = [RoutingZone(z["id"], z["vrf"], z.get("vni")) for z in row["zones"]]
+    skeleton.virtual_networks = [
+        VirtualNetwork(name, 0, "", "default", ()) for name in row["networks"]
+    ]
+    last = {str(p["id"]): str(p["last"]) for p in row["pools"] if p.get("last") is not None}
+    return skeleton, PoolState(last=last)
+
+
+def _write(ctx: EditContext, parts: DesignParts, overlay: Overlay) -> Applied:
+    new_systems = {x.id for x in parts.systems}
+    fragment = parts.as_design(ctx.blueprint, overlay)
+    fragment.interfaces = [x for x in parts.interfaces if x.system in new_systems]
+    # ports of existing switches (the spines' unused ports a new rack cables)
+    cabled = [x for x in parts.interfaces if x.system not in new_systems]
+    write_parts(ctx.graph, ctx.tx, ctx.blueprint, fragment, cabled)
+    cabled_ids = {x.id for x in cabled}
+    labelled = [
+        (label, ident)
+        for label, ident in parts.labelled_ids()
+        if not (label == "Interface" and ident in cabled_ids)
+    ]
+    nodes: list[NodeRef] = [
+        {"label": label, "prop": "uid", "value": f"{ctx.blueprint}/{ident}"}
+        for label, ident in labelled
+    ]
+    nodes += [
+        {"label": "Resource", "prop": "key", "value": f"{ctx.blueprint}/{a.pool}/{a.value}"}
+        for a in parts.allocations
+    ]
+    diff = [added(label, ident) for label, ident in labelled]
+    diff += [_resource(a) for a in parts.allocations]
+    diff += [modified("Interface", x.id, "ipv4", None, x.ipv4) for x in cabled]
+    inverse = [DeleteNodes(nodes).as_edit()]
+    if cabled:
+        ports: list[dict[str, Any]] = [{"id": x.id, "ipv4": None} for x in cabled]
+        inverse.append(SetPortAddresses(ports).as_edit())
+    return Applied(diff=diff, inverse=inverse)
+
+
+def _resource(allocation: Allocation) -> DiffEntry:
+    entry = added("Resource", f"{allocation.pool}/{allocation.value}")
+    entry["owner"] = allocation.owner
+    return entry
+
+
+@dataclass(frozen=True)
+class AddRack(Params):
+    KIND = "add_rack"
+    rack_type: str
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> AddRack:
+        return cls(text(params, "rack_type"))
+
+
+def add_rack(ctx: EditContext, edit: AddRack) -> Applied:
+    catalogue = ctx.design_catalogue("rack_types", edit.rack_type)
+    skeleton, state = _skeleton(ctx, RACK_POOLS, with_spines=True)
+    parts = design_engine.add_rack(skeleton, catalogue, edit.rack_type, state)
+    return _write(ctx, parts, skeleton.overlay)
+
+
+@dataclass(frozen=True)
+class AddVirtualNetwork(Params):
+    KIND = "add_virtual_network"
+    spec: VirtualNetworkSpec
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> AddVirtualNetwork:
+        return cls(design_engine.network_spec(params))
+
+    def as_edit(self) -> Edit:
+        return {"kind": self.KIND, "params": self.spec.model_dump(mode="json")}
+
+
+def add_virtual_network(ctx: EditContext, edit: AddVirtualNetwork) -> Applied:
+    skeleton, state = _skeleton(ctx, NETWORK_POOLS, with_spines=False)
+    parts = design_engine.add_virtual_network(skeleton, edit.spec, state)
+    return _write(ctx, parts, skeleton.overlay)
+
+
+ADDITION_KINDS: tuple[EditKind[Any], ...] = (
+    EditKind("add_rack", AddRack.parse, add_rack, uses=lambda e: [("rack_types", e.rack_type)]),
+    EditKind("add_virtual_network", AddVirtualNetwork.parse, add_virtual_network),
+)

@@ -1,0 +1,1 @@
+"""Device contexts from the graph, rendering at the engine's edge, stored configs."""

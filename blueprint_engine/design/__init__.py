@@ -1,0 +1,1 @@
+"""Template -> blueprint design (pure), the blueprint's plain data, and its graph form."""

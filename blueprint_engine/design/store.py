@@ -1,0 +1,351 @@
+"""Write a ``BlueprintDesign`` into Neo4j in batches, and read blueprint summaries.
+
+Every intent node gets ``uid = "<blueprint>/<id>"``, ``id`` and ``blueprint``;
+resources are ``Resource {key: "<blueprint>/<pool>/<value>"}`` nodes whose
+uniqueness constraint makes a double allocation impossible in the graph itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from blueprint_engine.design.model import BlueprintDesign
+from blueprint_engine.errors import ConflictError, NotFoundError
+from blueprint_engine.graph.db import Graph, Query, Row, Tx
+
+BATCH = 5000
+
+# A new blueprint's intent is written once, into a blueprint created just before
+# (CREATE_BLUEPRINT refuses an existing name), hence CREATE, not MERGE.
+
+CREATE_BLUEPRINT = Query(
+    "blueprint.create",
+    """
+    OPTIONAL MATCH (existing:Blueprint {name: $name})
+    WITH existing WHERE existing IS NULL
+    CREATE (b:Blueprint {name: $name, template: $template, overlay: $overlay,
+                         staged_version: 0, active_revision: 0, created_at: datetime()})
+    RETURN b.name AS name
+    """,
+)
+CREATE_RACKS = Query(
+    "blueprint.racks",
+    """
+    MATCH (b:Blueprint {name: $bp})
+    UNWIND $rows AS r
+    CREATE (k:Rack {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, rack_type: r.rack_type,
+                    redundancy: r.redundancy})
+    CREATE (b)-[:HAS_RACK]->(k)
+    """,
+)
+CREATE_SYSTEMS = Query(
+    "blueprint.systems",
+    """
+    MATCH (b:Blueprint {name: $bp})
+    UNWIND $rows AS r
+    CREATE (s:System {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, hostname: r.hostname,
+                      role: r.role, logical_device: r.logical_device,
+                      device_profile: r.device_profile, asn: r.asn, loopback: r.loopback,
+                      ports: r.ports, deploy_mode: 'not_set'})
+    CREATE (b)-[:HAS_SYSTEM]->(s)
+    WITH s, r WHERE r.rack IS NOT NULL
+    MATCH (k:Rack {uid: $bp + '/' + r.rack})
+    CREATE (s)-[:IN_RACK]->(k)
+    """,
+)
+CREATE_INTERFACES = Query(
+    "blueprint.interfaces",
+    """
+    UNWIND $rows AS r
+    MATCH (s:System {uid: $bp + '/' + r.system})
+    CREATE (i:Interface {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, system: r.system,
+                         name: r.name, speed_mbps: r.speed_mbps, ipv4: r.ipv4,
+                         breakouts: r.breakouts})
+    CREATE (s)-[:HAS_INTERFACE]->(i)
+    """,
+)
+# a port that exists already (a spine's unused port an added rack cables): its address
+CABLE_PORTS = Query(
+    "blueprint.cable_ports",
+    """
+    UNWIND $rows AS r
+    MATCH (i:Interface {uid: $bp + '/' + r.id})
+    SET i.ipv4 = r.ipv4
+    """,
+)
+MERGE_TRANSCEIVERS = Query(
+    "blueprint.transceivers",
+    """
+    UNWIND $rows AS r
+    MATCH (i:Interface {uid: $bp + '/' + r.interface})
+    // an existing port may hold its optic already (a port freed by a re-cabling)
+    MERGE (x:Transceiver {uid: $bp + '/' + r.id})
+    ON CREATE SET x.blueprint = $bp, x.id = r.id, x.media = r.media
+    MERGE (i)-[:HAS_TRANSCEIVER]->(x)
+    """,
+)
+CREATE_LINKS = Query(
+    "blueprint.links",
+    """
+    UNWIND $rows AS r
+    MATCH (a:Interface {uid: $bp + '/' + r.a}), (z:Interface {uid: $bp + '/' + r.b})
+    CREATE (l:Link {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, role: r.role,
+                    speed_mbps: r.speed_mbps, subnet: r.subnet})
+    CREATE (l)-[:ENDPOINT {side: 'a'}]->(a), (l)-[:ENDPOINT {side: 'b'}]->(z)
+    """,
+)
+CREATE_SESSIONS = Query(
+    "blueprint.sessions",
+    """
+    UNWIND $rows AS r
+    MATCH (a:System {uid: $bp + '/' + r.a}), (z:System {uid: $bp + '/' + r.b})
+    CREATE (s:BgpSession {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, afi: r.afi,
+                          a_ip: r.a_ip, b_ip: r.b_ip, a_asn: r.a_asn, b_asn: r.b_asn})
+    CREATE (s)-[:PEER {side: 'a'}]->(a), (s)-[:PEER {side: 'b'}]->(z)
+    WITH s, r WHERE r.link IS NOT NULL
+    MATCH (l:Link {uid: $bp + '/' + r.link})
+    CREATE (s)-[:OVER]->(l)
+    """,
+)
+CREATE_ZONES = Query(
+    "blueprint.routing_zones",
+    """
+    UNWIND $rows AS r
+    CREATE (:RoutingZone {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, vrf: r.vrf,
+                          vni: r.vni})
+    """,
+)
+CREATE_VNS = Query(
+    "blueprint.virtual_networks",
+    """
+    UNWIND $rows AS r
+    MATCH (z:RoutingZone {uid: $bp + '/' + r.routing_zone})
+    CREATE (v:VirtualNetwork {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, vlan: r.vlan,
+                              vni: r.vni, subnet: r.subnet, rack_gateways: r.gateways})
+    CREATE (v)-[:IN_ZONE]->(z)
+    WITH v, r UNWIND r.racks AS rack
+    MATCH (k:Rack {uid: $bp + '/' + rack})
+    CREATE (v)-[:BOUND_TO]->(k)
+    """,
+)
+CREATE_POOLS = Query(
+    "blueprint.pools",
+    """
+    MATCH (b:Blueprint {name: $bp})
+    UNWIND $rows AS r
+    CREATE (p:Pool {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, kind: r.kind,
+                    ranges: r.ranges, prefix_len: r.prefix_len, policy: r.policy})
+    CREATE (b)-[:HAS_POOL]->(p)
+    """,
+)
+# the last value handed out per pool, so policy sequential_from_last continues after it
+SET_POOL_LAST = Query(
+    "blueprint.pool_last",
+    """
+    UNWIND $rows AS r
+    MATCH (p:Pool {uid: $bp + '/' + r.pool})
+    SET p.last = r.value
+    """,
+)
+OWNER_LABELS = (
+    "Blueprint",
+    "System",
+    "Link",
+    "Interface",
+    "VirtualNetwork",
+    "Rack",
+    "RoutingZone",
+)
+
+
+def _allocation_query(owner_label: str) -> Query:
+    # the label is one of OWNER_LABELS (a schema name, never a value); a blueprint-wide
+    # resource (the spine layer's ASN) is held by the Blueprint node itself
+    owner = "{name: $bp}" if owner_label == "Blueprint" else "{uid: $bp + '/' + r.owner}"
+    return Query(
+        f"blueprint.allocations.{owner_label}",
+        f"""
+        UNWIND $rows AS r
+        MATCH (p:Pool {{uid: $bp + '/' + r.pool}})
+        MATCH (o:{owner_label} {owner})
+        CREATE (x:Resource {{key: $bp + '/' + r.pool + '/' + r.value, blueprint: $bp,
+                             pool: r.pool, value: r.value, owner: r.owner}})
+        CREATE (p)-[:ALLOCATED]->(x)-[:HELD_BY]->(o)
+        """,
+    )
+
+
+CREATE_ALLOCATIONS = {label: _allocation_query(label) for label in OWNER_LABELS}
+SUMMARY = Query(
+    "blueprint.summary",
+    """
+    MATCH (b:Blueprint {name: $bp})
+    RETURN b.name AS name, b.template AS template, b.overlay AS overlay,
+           b.staged_version AS staged_version, b.active_revision AS active_revision,
+           COUNT { (b)-[:HAS_RACK]->() } AS racks,
+           COUNT { (b)-[:HAS_SYSTEM]->(:System {role: 'spine'}) } AS spines,
+           COUNT { (b)-[:HAS_SYSTEM]->(:System {role: 'leaf'}) } AS leafs,
+           COUNT { (b)-[:HAS_SYSTEM]->(:System {role: 'server'}) } AS servers,
+           COUNT { (l:Link {blueprint: $bp}) } AS links,
+           COUNT { (s:BgpSession {blueprint: $bp}) } AS bgp_sessions,
+           COUNT { (r:Resource {blueprint: $bp}) } AS resources
+    """,
+)
+LIST_BLUEPRINTS = Query("blueprint.list", "MATCH (b:Blueprint) RETURN b.name AS name ORDER BY name")
+DELETE_BATCH = Query(
+    "blueprint.delete_batch",
+    """
+    MATCH (n {blueprint: $bp}) WITH n LIMIT $limit
+    DETACH DELETE n RETURN count(*) AS deleted
+    """,
+)
+DELETE_CONFIGS = Query(
+    "blueprint.delete_configs",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(:System)-[:HAS_CONFIG]->(c:Config)
+    DETACH DELETE c
+    """,
+)
+DELETE_BLUEPRINT = Query(
+    "blueprint.delete", "MATCH (b:Blueprint {name: $bp}) DETACH DELETE b RETURN count(*) AS n"
+)
+
+
+def _rows(items: Iterable[Any], **extra: Callable[[Any], Any]) -> list[dict[str, Any]]:
+    rows = []
+    for item in items:
+        row = asdict(item)
+        for key, fn in extra.items():
+            row[key] = fn(item)
+        rows.append(row)
+    return rows
+
+
+def _batched(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), BATCH):
+        yield rows[start : start + BATCH]
+
+
+def design_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any]]]]:
+    """The ordered (statement, rows) pairs that write a design; pure."""
+    return [
+        (CREATE_RACKS, _rows(design.racks)),
+        (
+            CREATE_SYSTEMS,
+            _rows(design.systems, role=lambda s: str(s.role), ports=lambda s: list(s.ports)),
+        ),
+        (CREATE_INTERFACES, _rows(design.interfaces, breakouts=lambda i: list(i.breakouts))),
+        (MERGE_TRANSCEIVERS, _rows(design.transceivers)),
+        (CREATE_LINKS, _rows(design.links, role=lambda link: str(link.role))),
+        (CREATE_SESSIONS, _rows(design.sessions)),
+        (CREATE_ZONES, _rows(design.routing_zones)),
+        (
+            CREATE_VNS,
+            _rows(
+                design.virtual_networks,
+                racks=lambda v: list(v.racks),
+                gateways=lambda v: json.dumps(dict(v.rack_gateways)),
+            ),
+        ),
+        (CREATE_POOLS, _rows(design.pools, ranges=lambda p: list(p.ranges))),
+        *_allocation_rows(design),
+        (SET_POOL_LAST, _last_rows(design)),
+    ]
+
+
+def _last_rows(design: BlueprintDesign) -> list[dict[str, Any]]:
+    """The last allocation of each pool (allocations are in the order they were made)."""
+    last = {allocation.pool: allocation.value for allocation in design.allocations}
+    return [{"pool": pool, "value": value} for pool, value in sorted(last.items())]
+
+
+def _owner_labels(design: BlueprintDesign) -> dict[str, str]:
+    labels: dict[str, str] = {design.name: "Blueprint"}
+    for label, items in (
+        ("System", design.systems),
+        ("Link", design.links),
+        ("Interface", design.interfaces),
+        ("VirtualNetwork", design.virtual_networks),
+        ("Rack", design.racks),
+        ("RoutingZone", design.routing_zones),
+    ):
+        labels.update((item.id, label) for item in items)
+    return labels
+
+
+def _allocation_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any]]]]:
+    """Allocations grouped by the label of their owner (so every MATCH uses an index)."""
+    labels = _owner_labels(design)
+    grouped: dict[str, list[dict[str, Any]]] = {label: [] for label in OWNER_LABELS}
+    for allocation in design.allocations:
+        label = labels.get(allocation.owner)
+        if label is None:
+            raise ValueError(f"allocation {allocation} is held by no node of the design")
+        grouped[label].append(asdict(allocation))
+    return [(CREATE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
+
+
+def write_design(
+    graph: Graph, design: BlueprintDesign, before: Callable[[Tx], None] | None = None
+) -> None:
+    """Create the blueprint and its whole intent graph in one transaction (all or nothing).
+
+    ``before`` runs first in that transaction (e.g. confirming the catalogue entries).
+    """
+
+    def work(tx: ManagedTransaction) -> None:
+        if before is not None:
+            before(tx)
+        created = graph.run(
+            tx,
+            CREATE_BLUEPRINT,
+            name=design.name,
+            template=design.template,
+            overlay=str(design.overlay),
+        )
+        if not created:
+            raise ConflictError(
+                f"a blueprint named {design.name!r} already exists",
+                allowed="a blueprint name not in use (see `fabricgraph blueprint list`)",
+            )
+        write_parts(graph, tx, design.name, design)
+
+    graph.write_tx(work)
+
+
+def write_parts(
+    graph: Graph, tx: Tx, bp: str, design: BlueprintDesign, cabled: Sequence[Any] = ()
+) -> None:
+    """Write the nodes of ``design`` (possibly a fragment, e.g. one new rack) into ``bp``;
+    ``cabled`` are interfaces that exist already and get their link's address."""
+    if cabled:
+        graph.run(tx, CABLE_PORTS, bp=bp, rows=[{"id": i.id, "ipv4": i.ipv4} for i in cabled])
+    for query, rows in design_rows(design):
+        for batch in _batched(rows):
+            graph.run(tx, query, bp=bp, rows=list(batch))
+
+
+def summary(graph: Graph, name: str, tx: Tx | None = None) -> Row:
+    """Counts of a blueprint, in ``tx`` (e.g. a staged view) or a read transaction."""
+    rows = graph.run(tx, SUMMARY, bp=name) if tx else graph.read(SUMMARY, bp=name)
+    if not rows:
+        known = [r["name"] for r in graph.read(LIST_BLUEPRINTS)]
+        raise NotFoundError(f"no blueprint named {name!r}", allowed=known or "none exist yet")
+    return rows[0]
+
+
+def list_blueprints(graph: Graph) -> list[str]:
+    return [str(r["name"]) for r in graph.read(LIST_BLUEPRINTS)]
+
+
+def delete_blueprint(graph: Graph, name: str) -> None:
+    """Remove a blueprint, its systems' stored configs and everything tagged with it."""
+    graph.write(DELETE_CONFIGS, bp=name)
+    while graph.write(DELETE_BATCH, bp=name, limit=10_000)[0]["deleted"]:
+        pass
+    graph.write(DELETE_BLUEPRINT, bp=name)

@@ -1,0 +1,1 @@
+"""Managed devices: the lifecycle table, their state in the graph, reconcile decisions."""

@@ -1,0 +1,1 @@
+"""Graph access: the Neo4j gateway (named, timed, retried statements) and migrations."""

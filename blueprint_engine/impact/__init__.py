@@ -1,0 +1,1 @@
+"""Impact analysis by traversal: what depends on an element, before anything fails."""

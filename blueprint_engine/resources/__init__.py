@@ -1,0 +1,1 @@
+"""Resource pools: deterministic allocation (pure) and pools managed from outside."""
