@@ -67,8 +67,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     blueprints = Blueprints(graph)
     graphql = FabricGraphQL(graph, settings, tokens, blueprints, STATIC / "graphiql", monitor)
-    api_routes = [cypher_route(explorer, tokens), *rest_routes(graph, settings, tokens,
-                                                             blueprints.catalogues)]  # fmt: skip
+    api_routes = [
+        cypher_route(explorer, tokens),
+        *rest_routes(graph, settings, tokens, blueprints.catalogues),
+    ]
     routes = [
         Route("/health", readiness),
         Route("/health/live", live),

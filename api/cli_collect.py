@@ -25,8 +25,18 @@ def collect(
     if Outcome.of(result).status is Status.BUSY:
         console.print(f"{blueprint}: a collection round is already running; try again")
         raise typer.Exit(code=1)
-    table = Table("blueprint", "devices", "unreachable", "observations", "changed",
-                  "raised", "cleared", "causes opened", "causes cleared", "seconds")  # fmt: skip
+    table = Table(
+        "blueprint",
+        "devices",
+        "unreachable",
+        "observations",
+        "changed",
+        "raised",
+        "cleared",
+        "causes opened",
+        "causes cleared",
+        "seconds",
+    )
     table.add_row(
         blueprint,
         str(result["devices"]),

@@ -27,8 +27,14 @@ def list_() -> None:
     with engine() as bps:
         table = Table("serial", "hostname", "state", "deploy mode", "liveness", "system")
         for d in Devices(bps.graph).all():
-            table.add_row(d["serial"], d["hostname"], str(d.get("state") or "n/a"),
-                          d["deploy_mode"], d["liveness"], str(d.get("system") or ""))  # fmt: skip
+            table.add_row(
+                d["serial"],
+                d["hostname"],
+                str(d.get("state") or "n/a"),
+                d["deploy_mode"],
+                d["liveness"],
+                str(d.get("system") or ""),
+            )
         console.print(table)
 
 
@@ -43,8 +49,10 @@ def config(
     with engine() as bps:
         configs = Devices(bps.graph).configs(serial)
         if stage not in configs:
-            console.print(f"[red]error[/red] {serial} has no {stage} config "
-                          f"(stored: {', '.join(sorted(configs)) or 'none'})")  # fmt: skip
+            console.print(
+                f"[red]error[/red] {serial} has no {stage} config "
+                f"(stored: {', '.join(sorted(configs)) or 'none'})"
+            )
             raise typer.Exit(code=1)
         console.print(configs[stage], markup=False, highlight=False)
 
@@ -80,8 +88,9 @@ def event(
 ) -> None:
     """Apply a lifecycle event; the reconciler pushes the stage it calls for."""
     with engine() as bps, console.status(f"{name.value} {serial}: waiting for the push"):
-        outcome, result = _ops(bps).event(serial, name, blueprint=blueprint or None,
-                                          system=system or None)  # fmt: skip
+        outcome, result = _ops(bps).event(
+            serial, name, blueprint=blueprint or None, system=system or None
+        )
         console.print(f"{serial}: {outcome.state} / {outcome.deploy_mode} ({outcome.reason})")
         _report(result)
 
@@ -120,11 +129,18 @@ def history(serial: str) -> None:
         devices = Devices(bps.graph)
         events = Table("at", "event", "state", "deploy mode", "reason")
         for e in devices.history(serial):
-            events.add_row(e["at"], e["event"], str(e["state"]), e["deploy_mode"],
-                           str(e["reason"] or ""))  # fmt: skip
+            events.add_row(
+                e["at"], e["event"], str(e["state"]), e["deploy_mode"], str(e["reason"] or "")
+            )
         console.print(events)
         pushes = Table("at", "stage", "push", "status", "seconds", "manual")
         for d in devices.deployments(serial):
-            pushes.add_row(d["at"], d["stage"], d["push"], d["status"],
-                           f"{d['seconds']:.2f}", str(bool(d.get("manual"))))  # fmt: skip
+            pushes.add_row(
+                d["at"],
+                d["stage"],
+                d["push"],
+                d["status"],
+                f"{d['seconds']:.2f}",
+                str(bool(d.get("manual"))),
+            )
         console.print(pushes)

@@ -98,13 +98,29 @@ def show(result: Impact, limit: int) -> None:
         )
     _table(
         "virtual networks",
-        ("network", "vlan", "racks", "leafs lost", "unavailable in", "losing redundancy",
-         "losing connectivity"),
-        [(v.id, v.vlan, _ids(v.racks), _ids(v.leafs), _ids(v.unavailable_in_racks),
-          len(v.servers_losing_redundancy), len(v.servers_losing_connectivity))
-         for v in result.virtual_networks],
+        (
+            "network",
+            "vlan",
+            "racks",
+            "leafs lost",
+            "unavailable in",
+            "losing redundancy",
+            "losing connectivity",
+        ),
+        [
+            (
+                v.id,
+                v.vlan,
+                _ids(v.racks),
+                _ids(v.leafs),
+                _ids(v.unavailable_in_racks),
+                len(v.servers_losing_redundancy),
+                len(v.servers_losing_connectivity),
+            )
+            for v in result.virtual_networks
+        ],
         limit,
-    )  # fmt: skip
+    )
 
 
 def impact(

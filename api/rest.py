@@ -47,10 +47,13 @@ def with_path_parameters(doc: dict[str, Any]) -> dict[str, Any]:
         for operation in operations.values():
             declared = {p.get("name") for p in operation.get("parameters", [])}
             operation["parameters"] = [
-                *({"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                  for n in names if n not in declared),
+                *(
+                    {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                    for n in names
+                    if n not in declared
+                ),
                 *operation.get("parameters", []),
-            ]  # fmt: skip
+            ]
     return doc
 
 
@@ -101,12 +104,15 @@ def rest_routes(
         bp, pool = request.path_params["bp"], request.path_params["pool"]
         await run_in_threadpool(pools_engine.get_pool, graph, bp, pool)
         try:
-            page = reads.page(int(request.query_params.get("limit", 100)),
-                              int(request.query_params.get("offset", 0)))  # fmt: skip
+            page = reads.page(
+                int(request.query_params.get("limit", 100)),
+                int(request.query_params.get("offset", 0)),
+            )
         except ValueError as exc:
             raise ValidationError("limit and offset must be integers", allowed="0..10000") from exc
-        rows = await run_in_threadpool(reads.rows, graph, reads.RESOURCES, bp=bp, pool=pool,
-                                       owner=None, **page)  # fmt: skip
+        rows = await run_in_threadpool(
+            reads.rows, graph, reads.RESOURCES, bp=bp, pool=pool, owner=None, **page
+        )
         return JSONResponse(rows)
 
     async def put_pool(request: Request) -> JSONResponse:
@@ -138,8 +144,10 @@ def rest_routes(
         if ranges is not None and (
             not isinstance(ranges, list) or not all(isinstance(r, str) for r in ranges)
         ):
-            raise ValidationError("'ranges' must be a list of strings",
-                                  allowed='e.g. ["10.0.0.0/24"] or ["65100-65199"]')  # fmt: skip
+            raise ValidationError(
+                "'ranges' must be a list of strings",
+                allowed='e.g. ["10.0.0.0/24"] or ["65100-65199"]',
+            )
         if policy is not None and not isinstance(policy, str):
             raise ValidationError("'policy' must be a string", allowed=POLICIES)
         bp, pool = request.path_params["bp"], request.path_params["pool"]

@@ -181,8 +181,16 @@ ELEMENT_ANOMALIES = Query(
     ORDER BY a.state DESC, a.type
     """,
 )
-STAGE_ORDER = ("pristine", "discovery1", "discovery2", "rendered", "incremental", "service",
-               "drain", "golden")  # fmt: skip
+STAGE_ORDER = (
+    "pristine",
+    "discovery1",
+    "discovery2",
+    "rendered",
+    "incremental",
+    "service",
+    "drain",
+    "golden",
+)
 
 
 @dataclass
@@ -195,8 +203,9 @@ class Topology:
     impacted: list[str] = field(default_factory=list)
 
 
-def link_states(links: list[Row], anomalies: list[Row], causes: list[Row],
-                observed: set[str]) -> dict[str, str]:  # fmt: skip
+def link_states(
+    links: list[Row], anomalies: list[Row], causes: list[Row], observed: set[str]
+) -> dict[str, str]:
     """Pure: {link id: up | down | degraded | unknown}."""
     down = {c["link"] for c in causes if c.get("link")}
     touched: set[str] = set()
@@ -229,8 +238,12 @@ def impacted_servers(causes: list[Row], dependents: dict[str, list[Row]]) -> lis
 
 
 SERVER_EFFECTS = ("server_losing_connectivity", "server_losing_redundancy")
-ELEMENT_KINDS = {"Transceiver": "transceiver", "Interface": "interface", "Link": "link",
-                 "System": "system"}  # fmt: skip
+ELEMENT_KINDS = {
+    "Transceiver": "transceiver",
+    "Interface": "interface",
+    "Link": "link",
+    "System": "system",
+}
 
 
 def impact_rows(graph: Graph, bp: str, label: str, element_id: str) -> list[Row]:
@@ -259,8 +272,10 @@ def read_topology(graph: Graph, bp: str) -> Topology:
 
     systems = rows(SYSTEMS)
     if not systems:
-        raise NotFoundError(f"no blueprint named {bp!r} (or it has no systems)",
-                            allowed="an existing blueprint name")  # fmt: skip
+        raise NotFoundError(
+            f"no blueprint named {bp!r} (or it has no systems)",
+            allowed="an existing blueprint name",
+        )
     links, anomalies, causes = rows(LINKS), rows(ANOMALIES), rows(ROOT_CAUSES)
     observed = {r["link"] for r in graph.read(OBSERVED_LINKS, bp=bp)}
     states = link_states(links, anomalies, causes, observed)

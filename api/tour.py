@@ -45,26 +45,36 @@ def deploy_demo(blueprints: Blueprints) -> None:
     design = read_cabling(blueprints.graph, DEMO)
     ends = 2 * sum(1 for link in design.links if link.role == LinkRole.SPINE_LEAF)
     rollout.wait_bgp(blueprints, DEMO, expected=ends, timeout=90)
-    step(f"all {ends // 2} eBGP sessions established, {time.perf_counter() - started:.1f} s "
-         "after acknowledge")  # fmt: skip
+    step(
+        f"all {ends // 2} eBGP sessions established, {time.perf_counter() - started:.1f} s "
+        "after acknowledge"
+    )
     servers = [s.id for s in design.systems if s.role == Role.SERVER]
     reachable = all(lab.ping(a, b) for a in servers for b in servers if a != b)
     step(f"every server reaches every other server: {'yes' if reachable else 'NO'}")
 
 
 EXAMPLE_CYPHER = (
-    ("the demo fabric",
-     "MATCH p=(:System {blueprint:'demo'})-[:HAS_INTERFACE]->()<-[:ENDPOINT]-(:Link) RETURN p"),
-    ("raised anomalies and their root cause",
-     "MATCH (a:Anomaly {blueprint:'demo', state:'raised'}) "
-     "OPTIONAL MATCH (r:RootCause)-[:EXPLAINS]->(a) RETURN a.type, a.subject, r.kind, r.subject"),
-    ("what depends on a leaf",
-     "MATCH (:System {uid:'demo/rack3-leaf1'})-[:HAS_INTERFACE]->()<-[:ENDPOINT]-(l:Link) "
-     "OPTIONAL MATCH (s:BgpSession)-[:OVER]->(l) RETURN l.id, collect(s.id)"),
-    ("devices, lifecycle states and last deployment",
-     "MATCH (d:Device)-[:HAS_DEPLOYMENT]->(p:Deployment) WITH d, p ORDER BY p.at DESC "
-     "RETURN d.serial, d.state, d.deploy_mode, collect(p.stage)[0] AS last_stage"),
-)  # fmt: skip
+    (
+        "the demo fabric",
+        "MATCH p=(:System {blueprint:'demo'})-[:HAS_INTERFACE]->()<-[:ENDPOINT]-(:Link) RETURN p",
+    ),
+    (
+        "raised anomalies and their root cause",
+        "MATCH (a:Anomaly {blueprint:'demo', state:'raised'}) "
+        "OPTIONAL MATCH (r:RootCause)-[:EXPLAINS]->(a) RETURN a.type, a.subject, r.kind, r.subject",
+    ),
+    (
+        "what depends on a leaf",
+        "MATCH (:System {uid:'demo/rack3-leaf1'})-[:HAS_INTERFACE]->()<-[:ENDPOINT]-(l:Link) "
+        "OPTIONAL MATCH (s:BgpSession)-[:OVER]->(l) RETURN l.id, collect(s.id)",
+    ),
+    (
+        "devices, lifecycle states and last deployment",
+        "MATCH (d:Device)-[:HAS_DEPLOYMENT]->(p:Deployment) WITH d, p ORDER BY p.at DESC "
+        "RETURN d.serial, d.state, d.deploy_mode, collect(p.stage)[0] AS last_stage",
+    ),
+)
 
 
 def where_to_look(settings: Settings) -> None:
@@ -73,19 +83,27 @@ def where_to_look(settings: Settings) -> None:
     out = functools.partial(console.print, soft_wrap=True)
     out("\n[bold green]Fabricgraph is running.[/bold green] Open:")
     out(f"  topology page     {base}/topology?blueprint={DEMO}   (click a switch or a link)")
-    out(f"  GraphQL IDE       {base}/graphql   (e.g. {{ topology(blueprint: \"{DEMO}\") "
-        "{ links { id state } impacted } })")  # fmt: skip
-    out(f"  metrics           {base}/metrics   (Prometheus text; scrape config: "
-        "deploy/prometheus/prometheus.yml)")  # fmt: skip
-    out(f"  Grafana           provisioning in {grafana}/provisioning, dashboards in "
-        f"{grafana}/dashboards (README: Grafana)")  # fmt: skip
+    out(
+        f'  GraphQL IDE       {base}/graphql   (e.g. {{ topology(blueprint: "{DEMO}") '
+        "{ links { id state } impacted } })"
+    )
+    out(
+        f"  metrics           {base}/metrics   (Prometheus text; scrape config: "
+        "deploy/prometheus/prometheus.yml)"
+    )
+    out(
+        f"  Grafana           provisioning in {grafana}/provisioning, dashboards in "
+        f"{grafana}/dashboards (README: Grafana)"
+    )
     out(f"  health            {base}/health      read-only Cypher: POST {base}/api/cypher")
     out("  Neo4j Browser     http://127.0.0.1:7474/browser/  (neo4j / fabricgraph), try:")
     for title, text in EXAMPLE_CYPHER:
         out(f"    // {title}\n    {text}", highlight=False)
     out("  devices           .venv/bin/fabricgraph device list")
-    out("[bold]Inject a fault and watch it[/bold] (the topology page turns the link red and "
-        "marks the servers that lose a path):")  # fmt: skip
+    out(
+        "[bold]Inject a fault and watch it[/bold] (the topology page turns the link red and "
+        "marks the servers that lose a path):"
+    )
     out("                    .venv/bin/python -m lab fault transceiver-fail rack1-leaf1:swp3")
     out("                    .venv/bin/python -m lab fault cable-cut spine1:swp1")
     out("                    .venv/bin/python -m lab fault repair --all")
@@ -109,8 +127,10 @@ def tour() -> None:
         if os.geteuid() == 0:
             deploy_demo(blueprints)
         else:
-            console.print("[yellow]not root:[/yellow] the virtual lab needs CAP_NET_ADMIN; "
-                          "run `make run` as root to deploy the demo into it")  # fmt: skip
+            console.print(
+                "[yellow]not root:[/yellow] the virtual lab needs CAP_NET_ADMIN; "
+                "run `make run` as root to deploy the demo into it"
+            )
     except (FabricError, LabError) as exc:
         console.print(f"[red]error[/red] [{exc.code}] {exc.message}")
         raise typer.Exit(code=1) from None

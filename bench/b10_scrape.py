@@ -20,8 +20,12 @@ from bench.common import engine, ensure_blueprint, median, timed, write_result
 from blueprint_engine.graph.db import Graph, Query
 
 TAG = "bench_b10"
-LABELS = {"device": "System", "interface": "Interface", "optics": "Transceiver",
-          "bgp": "BgpSession"}  # fmt: skip
+LABELS = {
+    "device": "System",
+    "interface": "Interface",
+    "optics": "Transceiver",
+    "bgp": "BgpSession",
+}
 SEED = {
     kind: Query(
         f"bench.b10_seed_{kind}",
@@ -94,8 +98,13 @@ def scrape_seconds(graph: Graph, runs: int = 8) -> tuple[float, int, int]:
 
 
 def _row(kind: str, observer: str, subject: str, uid: str, value: object) -> dict[str, object]:
-    return {"kind": kind, "observer": observer, "subject": subject, "subject_uid": uid,
-            "value": json.dumps(value)}  # fmt: skip
+    return {
+        "kind": kind,
+        "observer": observer,
+        "subject": subject,
+        "subject_uid": uid,
+        "value": json.dumps(value),
+    }
 
 
 def seed(graph: Graph, bp: str) -> int:
@@ -103,15 +112,23 @@ def seed(graph: Graph, bp: str) -> int:
     rows = []
     for t in graph.read(TARGETS, bp=bp):
         system = t["system"]
-        rows.append(_row("device", system, system, t["system_uid"],
-                         {"reachable": True, "hostname": system}))  # fmt: skip
-        rows.extend(_row("interface", system, iid, iuid, {"oper_up": True, "admin_up": True})
-                    for iid, iuid in t["interfaces"] if iid is not None)  # fmt: skip
-        rows.extend(_row("optics", system, xid, xuid, {"present": True, "rx_power_dbm": -2.0})
-                    for xid, xuid in t["transceivers"] if xid is not None)  # fmt: skip
-    rows.extend(_row("bgp", s["observer"], s["id"], s["uid"],
-                     {"established": True, "state": "Established"})
-                for s in graph.read(SESSIONS, bp=bp))  # fmt: skip
+        rows.append(
+            _row("device", system, system, t["system_uid"], {"reachable": True, "hostname": system})
+        )
+        rows.extend(
+            _row("interface", system, iid, iuid, {"oper_up": True, "admin_up": True})
+            for iid, iuid in t["interfaces"]
+            if iid is not None
+        )
+        rows.extend(
+            _row("optics", system, xid, xuid, {"present": True, "rx_power_dbm": -2.0})
+            for xid, xuid in t["transceivers"]
+            if xid is not None
+        )
+    rows.extend(
+        _row("bgp", s["observer"], s["id"], s["uid"], {"established": True, "state": "Established"})
+        for s in graph.read(SESSIONS, bp=bp)
+    )
     for r in rows:
         r.update(bp=bp, at=now, uid=f"{bp}/{r['kind']}/{r['observer']}/{r['subject']}/{TAG}")
     for kind in LABELS:
@@ -142,8 +159,17 @@ def run() -> None:
         print(f"scrape, telemetry for all of large: {full * 1000:.0f} ms, {full_series} series")
     finally:
         cleanup(graph)
-    write_result("B10", full, "s", "cheap: well under the 15 s scrape interval", "large",
-                 no_telemetry_s=round(bare, 4), no_telemetry_series=bare_series,
-                 no_telemetry_bytes=bare_bytes, observations=observations,
-                 series=full_series, bytes=full_bytes,
-                 blueprints_in_graph=len(bps.names()))  # fmt: skip
+    write_result(
+        "B10",
+        full,
+        "s",
+        "cheap: well under the 15 s scrape interval",
+        "large",
+        no_telemetry_s=round(bare, 4),
+        no_telemetry_series=bare_series,
+        no_telemetry_bytes=bare_bytes,
+        observations=observations,
+        series=full_series,
+        bytes=full_bytes,
+        blueprints_in_graph=len(bps.names()),
+    )

@@ -118,8 +118,9 @@ async def _version(http: httpx.AsyncClient, t: Target) -> int:
 async def _graphql(
     http: httpx.AsyncClient, t: Target, query: str, variables: dict[str, Any], **kw: Any
 ) -> dict[str, Any]:
-    response = await http.post(f"{t.base}/graphql", json={"query": query, "variables": variables},
-                               **kw)  # fmt: skip
+    response = await http.post(
+        f"{t.base}/graphql", json={"query": query, "variables": variables}, **kw
+    )
     if response.status_code != 200:
         raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
     body: dict[str, Any] = response.json()
@@ -129,8 +130,12 @@ async def _graphql(
 async def _stage(http: httpx.AsyncClient, t: Target, rng: random.Random, tally: Tally) -> None:
     leaf = rng.choice(t.leafs)
     for _ in range(5):  # a conflict: re-read the staged version and retry on it
-        variables = {"bp": t.bp, "v": await _version(http, t), "id": leaf,
-                     "name": f"{leaf}-b{rng.randrange(1000)}"}  # fmt: skip
+        variables = {
+            "bp": t.bp,
+            "v": await _version(http, t),
+            "id": leaf,
+            "name": f"{leaf}-b{rng.randrange(1000)}",
+        }
         body = await _graphql(http, t, STAGE, variables, headers=OPERATOR)
         if not _conflict(body):
             break
@@ -267,24 +272,42 @@ def run() -> None:
         tally, seconds = asyncio.run(_soak(target))
         load_after = os.getloadavg()
         with httpx.Client(timeout=TIMEOUT_S) as http:  # leave the staged log empty
-            version = http.post(f"{base}/graphql", json={"query": VERSION,
-                                "variables": {"bp": bp}}).json()["data"]["blueprint"]  # fmt: skip
-            http.post(f"{base}/graphql", headers=OPERATOR, json={"query": DISCARD,
-                      "variables": {"bp": bp, "v": version["stagedVersion"]}})  # fmt: skip
+            version = http.post(
+                f"{base}/graphql", json={"query": VERSION, "variables": {"bp": bp}}
+            ).json()["data"]["blueprint"]
+            http.post(
+                f"{base}/graphql",
+                headers=OPERATOR,
+                json={"query": DISCARD, "variables": {"bp": bp, "v": version["stagedVersion"]}},
+            )
     per_op = {op: figures(tally.latencies[op], seconds) for op in WEIGHTS}
     total = sum(len(v) for v in tally.latencies.values())
     errors = sum(tally.errors.values())
     live, health = per_op["live"], per_op["health"]
-    print(f"{total} requests in {seconds:.0f} s ({total / seconds:.1f}/s), {errors} errors, "
-          f"{tally.conflicts} staging conflicts; /health/live p99 {live.get('p99_ms')} ms, "
-          f"/health max {health.get('max_ms')} ms")  # fmt: skip
+    print(
+        f"{total} requests in {seconds:.0f} s ({total / seconds:.1f}/s), {errors} errors, "
+        f"{tally.conflicts} staging conflicts; /health/live p99 {live.get('p99_ms')} ms, "
+        f"/health max {health.get('max_ms')} ms"
+    )
     write_result(
-        "B12", live.get("p99_ms", -1.0), "ms", "0 errors, /health/live p99 <= 50 ms, "
-        "/health never above 1 s", bp, errors=errors, errors_by_operation=dict(tally.errors),
-        error_samples=tally.samples, requests=total, throughput_per_s=round(total / seconds, 1),
-        seconds=round(seconds, 1), clients=CLIENTS, staging_conflicts=tally.conflicts,
-        operations=per_op, health_live=live, health_max_ms=health.get("max_ms"),
+        "B12",
+        live.get("p99_ms", -1.0),
+        "ms",
+        "0 errors, /health/live p99 <= 50 ms, /health never above 1 s",
+        bp,
+        errors=errors,
+        errors_by_operation=dict(tally.errors),
+        error_samples=tally.samples,
+        requests=total,
+        throughput_per_s=round(total / seconds, 1),
+        seconds=round(seconds, 1),
+        clients=CLIENTS,
+        staging_conflicts=tally.conflicts,
+        operations=per_op,
+        health_live=live,
+        health_max_ms=health.get("max_ms"),
         lab_blueprint_collected=lab_bp,
         load_average_before=[round(x, 2) for x in load_before],
-        load_average_after=[round(x, 2) for x in load_after], cpu_count=os.cpu_count(),
-    )  # fmt: skip
+        load_average_after=[round(x, 2) for x in load_after],
+        cpu_count=os.cpu_count(),
+    )

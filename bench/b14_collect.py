@@ -72,10 +72,21 @@ def _neo4j_pid() -> int | None:
 
 def _start_simulator(bp: str, port: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "simulator", "serve", bp, "--port", str(port),
-         "--latency-ms", str(LATENCY_MS)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "serve",
+            bp,
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(LATENCY_MS),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -106,9 +117,15 @@ def _child(bp: str, systems: list[str], rounds: int, barrier: Any, results: Any)
             barrier.wait(timeout=600)
             cpu0 = time.process_time()
             out = collect_round(graph, client, bp, systems=systems)
-            results.put({"devices": out["devices"], "seconds": out["seconds"],
-                         "collect_s": out["collect_seconds"], "errors": len(out["errors"]),
-                         "cpu_s": time.process_time() - cpu0})  # fmt: skip
+            results.put(
+                {
+                    "devices": out["devices"],
+                    "seconds": out["seconds"],
+                    "collect_s": out["collect_seconds"],
+                    "errors": len(out["errors"]),
+                    "cpu_s": time.process_time() - cpu0,
+                }
+            )
     finally:
         graph.close()
         client.close()

@@ -56,8 +56,15 @@ def run() -> None:
         samples, devices = commit_times(bps, name)
         results[template] = (median(samples), samples, devices)
     large, medium = results["large"][0], results["medium"][0]
-    write_result("B3", large, "s", "<= 1 s on large and <= 2 x medium", "large",
-                 medium_s=round(medium, 4), large_over_medium=round(large / medium, 2),
-                 samples_large=[round(s, 4) for s in results["large"][1]],
-                 samples_medium=[round(s, 4) for s in results["medium"][1]],
-                 devices_touched=results["large"][2])  # fmt: skip
+    write_result(
+        "B3",
+        large,
+        "s",
+        "<= 1 s on large and <= 2 x medium",
+        "large",
+        medium_s=round(medium, 4),
+        large_over_medium=round(large / medium, 2),
+        samples_large=[round(s, 4) for s in results["large"][1]],
+        samples_medium=[round(s, 4) for s in results["medium"][1]],
+        devices_touched=results["large"][2],
+    )

@@ -104,10 +104,21 @@ def run() -> None:
         by_kind["spine"] = figures([over_http(client, url, name, k, x) for k, x in spines])
     engine_only = figures([in_process(bps.graph, name, k, x) for k, x in picks])
     result = figures(http)
-    print(f"transceiver impact over HTTP: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
-          f"p99 {result['p99_ms']} ms ({result['n']} samples); engine alone p95 "
-          f"{engine_only['p95_ms']} ms")  # fmt: skip
+    print(
+        f"transceiver impact over HTTP: p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, "
+        f"p99 {result['p99_ms']} ms ({result['n']} samples); engine alone p95 "
+        f"{engine_only['p95_ms']} ms"
+    )
     load = [round(x, 2) for x in os.getloadavg()]  # the machine is shared: say how busy it was
-    write_result("B4", result["p95_ms"], "ms", "<= 25 ms", "large", **result,
-                 engine_only=engine_only, other_kinds_over_http=by_kind,
-                 load_average_1_5_15=load, cpu_count=os.cpu_count())  # fmt: skip
+    write_result(
+        "B4",
+        result["p95_ms"],
+        "ms",
+        "<= 25 ms",
+        "large",
+        **result,
+        engine_only=engine_only,
+        other_kinds_over_http=by_kind,
+        load_average_1_5_15=load,
+        cpu_count=os.cpu_count(),
+    )

@@ -160,13 +160,18 @@ def run() -> None:
             rounds = [request_round(bps.graph, bp)["seconds"] for _ in range(5)]
             every = trials["cable_cut"] + trials["transceiver_fault"]
             write_result(
-                "B7", max(every), "s", "<= 5 s", "lab",
+                "B7",
+                max(every),
+                "s",
+                "<= 5 s",
+                "lab",
                 median_s=round(statistics.median(every), 3),
-                cable_cut_s=trials["cable_cut"], transceiver_fault_s=trials["transceiver_fault"],
+                cable_cut_s=trials["cable_cut"],
+                transceiver_fault_s=trials["transceiver_fault"],
                 collect_interval_s=bps.graph.settings.collect_interval_s,
                 round_s_median=round(statistics.median(rounds), 3),
                 injection_s_median=round(statistics.median(injections), 3),
-            )  # fmt: skip
+            )
         finally:
             lab.down()
             rollout.forget_lab_devices(bps.graph)

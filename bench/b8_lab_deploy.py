@@ -29,8 +29,9 @@ def lab_footprint() -> tuple[float, float, int]:
             stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        rss_kb += next((int(line.split()[1]) for line in status.splitlines()
-                        if line.startswith("VmRSS:")), 0)  # fmt: skip
+        rss_kb += next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0
+        )
         cpu_ticks += int(stat[11]) + int(stat[12])
         count += 1
     return rss_kb / 1024, cpu_ticks / os.sysconf("SC_CLK_TCK"), count
@@ -62,10 +63,19 @@ def _deploy(bps: Blueprints, name: str) -> None:
         rollout.wait_bgp(bps, name, expected=2 * len(fabric), timeout=120)
         total = time.perf_counter() - started
         rss_mb, cpu_s, processes = lab_footprint()
-        write_result("B8", total, "s", "<= 60 s", "lab", pushes_done_s=round(pushed, 2),
-                     bgp_session_ends=2 * len(fabric), lab_build_s=round(up_s, 2),
-                     lab_daemons=processes, lab_rss_mb=round(rss_mb, 1),
-                     lab_cpu_s=round(cpu_s, 2))  # fmt: skip
+        write_result(
+            "B8",
+            total,
+            "s",
+            "<= 60 s",
+            "lab",
+            pushes_done_s=round(pushed, 2),
+            bgp_session_ends=2 * len(fabric),
+            lab_build_s=round(up_s, 2),
+            lab_daemons=processes,
+            lab_rss_mb=round(rss_mb, 1),
+            lab_cpu_s=round(cpu_s, 2),
+        )
     finally:
         lab.down()
         rollout.forget_lab_devices(bps.graph)

@@ -47,8 +47,14 @@ def median(samples: list[float]) -> float:
 def write_result(
     bench_id: str, value: float, unit: str, target: str, blueprint: str, **extra: Any
 ) -> dict[str, Any]:
-    result = {"id": bench_id, "value": round(value, 4), "unit": unit, "target": target,
-              "blueprint": blueprint, **extra}  # fmt: skip
+    result = {
+        "id": bench_id,
+        "value": round(value, 4),
+        "unit": unit,
+        "target": target,
+        "blueprint": blueprint,
+        **extra,
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{bench_id}.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

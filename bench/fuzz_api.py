@@ -178,26 +178,43 @@ def fuzz_graphql(base_url: str, examples_per_field: int, *, queries_only: bool =
 
 def campaign(base_url: str, rest_total: int, graphql_total: int) -> dict[str, Any]:
     rest_ops = len(_operations(schemathesis.openapi.from_url(f"{base_url}/api/openapi.json")))
-    gql_ops = len([op for op in _operations(schemathesis.graphql.from_url(f"{base_url}/graphql"))
-                   if not op.label.startswith("Subscription.")])  # fmt: skip
+    gql_ops = len(
+        [
+            op
+            for op in _operations(schemathesis.graphql.from_url(f"{base_url}/graphql"))
+            if not op.label.startswith("Subscription.")
+        ]
+    )
     rest: Tally = Tally()
     while rest.requests < rest_total:  # hypothesis may stop early on a small input space
         more = fuzz_rest(base_url, max(1, (rest_total - rest.requests) // rest_ops + 1))
         rest = _merge(rest, more)
     gql: Tally = Tally()
     while gql.requests < graphql_total:
-        more = fuzz_graphql(base_url, max(1, (graphql_total - gql.requests) // gql_ops + 1),
-                            queries_only=False)  # fmt: skip
+        more = fuzz_graphql(
+            base_url, max(1, (graphql_total - gql.requests) // gql_ops + 1), queries_only=False
+        )
         gql = _merge(gql, more)
-    return {"id": "fuzz", "rest": rest.as_dict(), "graphql": gql.as_dict(),
-            "rest_operations": rest_ops, "graphql_fields": gql_ops}  # fmt: skip
+    return {
+        "id": "fuzz",
+        "rest": rest.as_dict(),
+        "graphql": gql.as_dict(),
+        "rest_operations": rest_ops,
+        "graphql_fields": gql_ops,
+    }
 
 
 def _merge(a: Tally, b: Tally) -> Tally:
-    slowest = {k: max(a.slowest.get(k, 0.0), b.slowest.get(k, 0.0))
-               for k in {*a.slowest, *b.slowest}}  # fmt: skip
-    return Tally(a.requests + b.requests, a.statuses + b.statuses,
-                 a.server_errors + b.server_errors, a.seconds + b.seconds, slowest)  # fmt: skip
+    slowest = {
+        k: max(a.slowest.get(k, 0.0), b.slowest.get(k, 0.0)) for k in {*a.slowest, *b.slowest}
+    }
+    return Tally(
+        a.requests + b.requests,
+        a.statuses + b.statuses,
+        a.server_errors + b.server_errors,
+        a.seconds + b.seconds,
+        slowest,
+    )
 
 
 def main() -> None:

@@ -140,8 +140,17 @@ LINKS_BY_UID = Query(
     RETURN collect([l.id, l.role, l.speed_mbps, l.subnet, a.id, b.id]) AS found
     """,
 )
-SYSTEM_FIELDS = ("id", "hostname", "role", "asn", "loopback", "device_profile",
-                 "logical_device", "deploy_mode", "rack")  # fmt: skip
+SYSTEM_FIELDS = (
+    "id",
+    "hostname",
+    "role",
+    "asn",
+    "loopback",
+    "device_profile",
+    "logical_device",
+    "deploy_mode",
+    "rack",
+)
 SYSTEMS_BY_UID = Query(
     "reads.systems_by_uid",
     """

@@ -62,9 +62,16 @@ def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
         args = lab.napalm_optional_args(system)
         nos = str(blueprints.device_profile(profile).nos)
         # register first so the driver can be opened from what the graph knows
-        devices.register(serial, hostname=system, profile=profile, nos=nos, driver="linuxfrr",
-                         driver_args=args, pristine="",
-                         worker_queue=app.conf.task_default_queue)  # fmt: skip
+        devices.register(
+            serial,
+            hostname=system,
+            profile=profile,
+            nos=nos,
+            driver="linuxfrr",
+            driver_args=args,
+            pristine="",
+            worker_queue=app.conf.task_default_queue,
+        )
         driver = open_driver(devices.get(serial))
         try:
             pristine = driver.get_config(retrieve="running")["running"]

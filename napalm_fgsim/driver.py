@@ -110,9 +110,12 @@ class FgsimDriver(NetworkDriver):  # type: ignore[misc]
         return self._get("get_route_to", destination=destination)
 
     def get_config(
-        self, retrieve: str = "all", full: bool = False, sanitized: bool = False,
+        self,
+        retrieve: str = "all",
+        full: bool = False,
+        sanitized: bool = False,
         format: str = "text",
-    ) -> Any:  # fmt: skip
+    ) -> Any:
         return self._get("get_config", retrieve=retrieve)
 
     def load_replace_candidate(

@@ -36,8 +36,12 @@ OUT_DIR = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "dashb
 PROMETHEUS = dm.DataSourceRef(type_val="prometheus", uid="fabricgraph-prometheus")
 NEO4J_TYPE = "kniepdennis-neo4j-datasource"
 NEO4J = dm.DataSourceRef(type_val=NEO4J_TYPE, uid="fabricgraph-neo4j")
-DEFAULTS = {"blueprint": "demo", "system": "spine1", "link": "spine1:swp1--rack1-leaf1:swp1",
-            "element": "rack1-leaf1"}  # fmt: skip
+DEFAULTS = {
+    "blueprint": "demo",
+    "system": "spine1",
+    "link": "spine1:swp1--rack1-leaf1:swp1",
+    "element": "rack1-leaf1",
+}
 
 
 class CypherQuery(cogvariants.Dataquery):

@@ -163,102 +163,239 @@ def _p(expr: str, legend: str = "", needs: str = "") -> Prom:
 
 
 HEALTH: tuple[Panel, ...] = (
-    PromPanel("Active anomalies", (_p(f"sum(fabricgraph_anomalies_active{{{BP}}})"),), "stat",
-              description="raised, not expected by a drain, not suppressed"),
-    PromPanel("Open root causes",
-              (_p(f'sum(fabricgraph_root_causes{{{BP}, state="open"}})'),), "stat"),
-    PromPanel("BGP sessions down",
-              (_p(f'sum(fabricgraph_bgp_sessions{{{BP}, state="down"}})'),), "stat"),
+    PromPanel(
+        "Active anomalies",
+        (_p(f"sum(fabricgraph_anomalies_active{{{BP}}})"),),
+        "stat",
+        description="raised, not expected by a drain, not suppressed",
+    ),
+    PromPanel(
+        "Open root causes", (_p(f'sum(fabricgraph_root_causes{{{BP}, state="open"}})'),), "stat"
+    ),
+    PromPanel(
+        "BGP sessions down", (_p(f'sum(fabricgraph_bgp_sessions{{{BP}, state="down"}})'),), "stat"
+    ),
     PromPanel("Links down", (_p(f'sum(fabricgraph_links{{{BP}, state="down"}})'),), "stat"),
-    PromPanel("Devices in service",
-              (_p(f'sum(fabricgraph_devices{{{BP}, state="IS-ACTIVE"}})'),), "stat"),
-    PromPanel("Scrape cost", (_p("max by (part) (fabricgraph_scrape_seconds)", "{{part}}"),),
-              "stat", unit="s"),
-    PromPanel("BGP sessions by observed state",
-              (_p(f"sum by (state) (fabricgraph_bgp_sessions{{{BP}}})", "{{state}}"),)),
-    PromPanel("Links by role and observed state",
-              (_p(f"sum by (role, state) (fabricgraph_links{{{BP}}})", "{{role}} {{state}}"),)),
-    PromPanel("Active anomalies by type",
-              (_p(f"sum by (type) (fabricgraph_anomalies_active{{{BP}}})", "{{type}}"),)),
-    PromPanel("Graph and broker answering", (
-        _p("fabricgraph_graph_up", "graph"), _p("fabricgraph_broker_up", "broker"),
-        _p("fabricgraph_events_listening", "event channels"))),
-    CypherPanel("Devices", DEVICES,
-                ("system", "role", "intent_mode", "serial", "state", "deploy_mode", "liveness",
-                 "deviation", "raised_anomalies")),
-)  # fmt: skip
+    PromPanel(
+        "Devices in service", (_p(f'sum(fabricgraph_devices{{{BP}, state="IS-ACTIVE"}})'),), "stat"
+    ),
+    PromPanel(
+        "Scrape cost",
+        (_p("max by (part) (fabricgraph_scrape_seconds)", "{{part}}"),),
+        "stat",
+        unit="s",
+    ),
+    PromPanel(
+        "BGP sessions by observed state",
+        (_p(f"sum by (state) (fabricgraph_bgp_sessions{{{BP}}})", "{{state}}"),),
+    ),
+    PromPanel(
+        "Links by role and observed state",
+        (_p(f"sum by (role, state) (fabricgraph_links{{{BP}}})", "{{role}} {{state}}"),),
+    ),
+    PromPanel(
+        "Active anomalies by type",
+        (_p(f"sum by (type) (fabricgraph_anomalies_active{{{BP}}})", "{{type}}"),),
+    ),
+    PromPanel(
+        "Graph and broker answering",
+        (
+            _p("fabricgraph_graph_up", "graph"),
+            _p("fabricgraph_broker_up", "broker"),
+            _p("fabricgraph_events_listening", "event channels"),
+        ),
+    ),
+    CypherPanel(
+        "Devices",
+        DEVICES,
+        (
+            "system",
+            "role",
+            "intent_mode",
+            "serial",
+            "state",
+            "deploy_mode",
+            "liveness",
+            "deviation",
+            "raised_anomalies",
+        ),
+    ),
+)
 
 ANOMALIES: tuple[Panel, ...] = (
-    PromPanel("Raised anomalies by type",
-              (_p(f'sum by (type) (fabricgraph_anomalies{{{BP}, state="raised"}})', "{{type}}"),)),
-    PromPanel("Open root causes by kind",
-              (_p(f'sum by (kind) (fabricgraph_root_causes{{{BP}, state="open"}})', "{{kind}}"),)),
-    PromPanel("Anomaly and root-cause events per second", (
-        _p('sum by (kind) (rate(fabricgraph_events_total{kind=~"anomaly|root_cause"}'
-           '[$__rate_interval]))', "{{kind}}"),), unit="ops"),
-    PromPanel("Cleared anomalies kept",
-              (_p(f'sum(fabricgraph_anomalies{{{BP}, state="cleared"}})'),), "stat"),
-    CypherPanel("Raised anomalies and their root cause", ANOMALIES_WITH_CAUSE,
-                ("type", "subject", "device", "summary", "expected", "suppressed", "root_cause",
-                 "root_cause_at", "root_cause_summary", "first_seen")),
-    CypherPanel("Open root causes", OPEN_ROOT_CAUSES,
-                ("kind", "subject", "element", "summary", "symptoms", "since")),
-    CypherPanel("Impact of the selected element (variable: element)", IMPACT,
-                ("dependent_kind", "dependent", "via")),
-)  # fmt: skip
+    PromPanel(
+        "Raised anomalies by type",
+        (_p(f'sum by (type) (fabricgraph_anomalies{{{BP}, state="raised"}})', "{{type}}"),),
+    ),
+    PromPanel(
+        "Open root causes by kind",
+        (_p(f'sum by (kind) (fabricgraph_root_causes{{{BP}, state="open"}})', "{{kind}}"),),
+    ),
+    PromPanel(
+        "Anomaly and root-cause events per second",
+        (
+            _p(
+                'sum by (kind) (rate(fabricgraph_events_total{kind=~"anomaly|root_cause"}'
+                "[$__rate_interval]))",
+                "{{kind}}",
+            ),
+        ),
+        unit="ops",
+    ),
+    PromPanel(
+        "Cleared anomalies kept",
+        (_p(f'sum(fabricgraph_anomalies{{{BP}, state="cleared"}})'),),
+        "stat",
+    ),
+    CypherPanel(
+        "Raised anomalies and their root cause",
+        ANOMALIES_WITH_CAUSE,
+        (
+            "type",
+            "subject",
+            "device",
+            "summary",
+            "expected",
+            "suppressed",
+            "root_cause",
+            "root_cause_at",
+            "root_cause_summary",
+            "first_seen",
+        ),
+    ),
+    CypherPanel(
+        "Open root causes",
+        OPEN_ROOT_CAUSES,
+        ("kind", "subject", "element", "summary", "symptoms", "since"),
+    ),
+    CypherPanel(
+        "Impact of the selected element (variable: element)",
+        IMPACT,
+        ("dependent_kind", "dependent", "via"),
+    ),
+)
 
 DEPLOYMENTS: tuple[Panel, ...] = (
-    PromPanel("Devices by lifecycle state", (
-        _p(f"sum by (state, deploy_mode) (fabricgraph_devices{{{BP}}})",
-           "{{state}} / {{deploy_mode}}"),)),
-    PromPanel("Switches by intended deploy mode", (
-        _p(f'sum by (deploy_mode) (fabricgraph_systems{{{BP}, role!="server"}})',
-           "{{deploy_mode}}"),)),
-    PromPanel("Deployment duration (p50, p95) by stage", (
-        _p("histogram_quantile(0.5, sum by (le, stage) "
-           "(fabricgraph_deployment_duration_seconds_bucket))", "p50 {{stage}}"),
-        _p("histogram_quantile(0.95, sum by (le, stage) "
-           "(fabricgraph_deployment_duration_seconds_bucket))", "p95 {{stage}}")), unit="s"),
-    PromPanel("Deployments by stage and status", (
-        _p("sum by (stage, status) (fabricgraph_deployment_duration_seconds_count)",
-           "{{stage}} {{status}}"),)),
-    PromPanel("Celery queue depth", (
-        _p("fabricgraph_celery_queue_length", "{{queue}}"),
-        _p("fabricgraph_celery_tasks_unacked", "in flight")),),
-    CypherPanel("Last deployment per device", LAST_DEPLOYMENTS,
-                ("system", "serial", "state", "stage", "status", "seconds", "at", "pushes")),
-)  # fmt: skip
+    PromPanel(
+        "Devices by lifecycle state",
+        (
+            _p(
+                f"sum by (state, deploy_mode) (fabricgraph_devices{{{BP}}})",
+                "{{state}} / {{deploy_mode}}",
+            ),
+        ),
+    ),
+    PromPanel(
+        "Switches by intended deploy mode",
+        (
+            _p(
+                f'sum by (deploy_mode) (fabricgraph_systems{{{BP}, role!="server"}})',
+                "{{deploy_mode}}",
+            ),
+        ),
+    ),
+    PromPanel(
+        "Deployment duration (p50, p95) by stage",
+        (
+            _p(
+                "histogram_quantile(0.5, sum by (le, stage) "
+                "(fabricgraph_deployment_duration_seconds_bucket))",
+                "p50 {{stage}}",
+            ),
+            _p(
+                "histogram_quantile(0.95, sum by (le, stage) "
+                "(fabricgraph_deployment_duration_seconds_bucket))",
+                "p95 {{stage}}",
+            ),
+        ),
+        unit="s",
+    ),
+    PromPanel(
+        "Deployments by stage and status",
+        (
+            _p(
+                "sum by (stage, status) (fabricgraph_deployment_duration_seconds_count)",
+                "{{stage}} {{status}}",
+            ),
+        ),
+    ),
+    PromPanel(
+        "Celery queue depth",
+        (
+            _p("fabricgraph_celery_queue_length", "{{queue}}"),
+            _p("fabricgraph_celery_tasks_unacked", "in flight"),
+        ),
+    ),
+    CypherPanel(
+        "Last deployment per device",
+        LAST_DEPLOYMENTS,
+        ("system", "serial", "state", "stage", "status", "seconds", "at", "pushes"),
+    ),
+)
 
 TELEMETRY: tuple[Panel, ...] = (
-    PromPanel("Telemetry ingest (observations per second)", (
-        _p("sum by (blueprint) (rate(fabricgraph_telemetry_observations_total"
-           "[$__rate_interval]))", "{{blueprint}}"),), unit="ops"),
-    PromPanel("Observations held, by kind", (
-        _p(f"sum by (kind) (fabricgraph_observations{{{BP}}})", "{{kind}}", "telemetry"),)),
-    PromPanel("Age of the newest observation", (
-        _p(f"fabricgraph_observation_age_seconds{{{BP}}}", "{{kind}}", "telemetry"),), unit="s"),
-    PromPanel("Device reachable ($system)", (
-        _p(f'fabricgraph_device_reachable{{{BP}, system="$system"}}', "{{system}}",
-           "telemetry"),)),
-    PromPanel("Interfaces up ($system)", (
-        _p(f'fabricgraph_interface_up{{{BP}, system="$system"}}', "{{interface}}",
-           "telemetry"),)),
-    PromPanel("BGP sessions established ($system)", (
-        _p(f'fabricgraph_bgp_session_up{{{BP}, system="$system"}}', "{{session}}",
-           "telemetry"),)),
-    PromPanel("Optics receive power ($system)", (
-        _p(f'fabricgraph_optics_rx_power_dbm{{{BP}, system="$system"}}', "{{transceiver}}",
-           "telemetry"),), unit="dBm"),
-    PromPanel("Raised anomalies per switch", (
-        _p(f"sum by (system) (fabricgraph_device_anomalies{{{BP}}})", "{{system}}",
-           "anomaly"),)),
-    PromPanel("Link up ($link)", (
-        _p(f'fabricgraph_link_up{{{BP}, link="$link"}}', "{{link}}", "telemetry"),)),
-    CypherPanel("Latest observations of $system", DEVICE_OBSERVATIONS,
-                ("kind", "subject", "value", "observed_at", "changed_at")),
-    CypherPanel("Latest observations of link $link", LINK_OBSERVATIONS,
-                ("interface", "kind", "observer", "value", "observed_at")),
-)  # fmt: skip
+    PromPanel(
+        "Telemetry ingest (observations per second)",
+        (
+            _p(
+                "sum by (blueprint) (rate(fabricgraph_telemetry_observations_total"
+                "[$__rate_interval]))",
+                "{{blueprint}}",
+            ),
+        ),
+        unit="ops",
+    ),
+    PromPanel(
+        "Observations held, by kind",
+        (_p(f"sum by (kind) (fabricgraph_observations{{{BP}}})", "{{kind}}", "telemetry"),),
+    ),
+    PromPanel(
+        "Age of the newest observation",
+        (_p(f"fabricgraph_observation_age_seconds{{{BP}}}", "{{kind}}", "telemetry"),),
+        unit="s",
+    ),
+    PromPanel(
+        "Device reachable ($system)",
+        (_p(f'fabricgraph_device_reachable{{{BP}, system="$system"}}', "{{system}}", "telemetry"),),
+    ),
+    PromPanel(
+        "Interfaces up ($system)",
+        (_p(f'fabricgraph_interface_up{{{BP}, system="$system"}}', "{{interface}}", "telemetry"),),
+    ),
+    PromPanel(
+        "BGP sessions established ($system)",
+        (_p(f'fabricgraph_bgp_session_up{{{BP}, system="$system"}}', "{{session}}", "telemetry"),),
+    ),
+    PromPanel(
+        "Optics receive power ($system)",
+        (
+            _p(
+                f'fabricgraph_optics_rx_power_dbm{{{BP}, system="$system"}}',
+                "{{transceiver}}",
+                "telemetry",
+            ),
+        ),
+        unit="dBm",
+    ),
+    PromPanel(
+        "Raised anomalies per switch",
+        (_p(f"sum by (system) (fabricgraph_device_anomalies{{{BP}}})", "{{system}}", "anomaly"),),
+    ),
+    PromPanel(
+        "Link up ($link)",
+        (_p(f'fabricgraph_link_up{{{BP}, link="$link"}}', "{{link}}", "telemetry"),),
+    ),
+    CypherPanel(
+        "Latest observations of $system",
+        DEVICE_OBSERVATIONS,
+        ("kind", "subject", "value", "observed_at", "changed_at"),
+    ),
+    CypherPanel(
+        "Latest observations of link $link",
+        LINK_OBSERVATIONS,
+        ("interface", "kind", "observer", "value", "observed_at"),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -271,19 +408,35 @@ class DashboardSpec:
 
 
 DASHBOARDS = (
-    DashboardSpec("fabricgraph-health", "Fabricgraph: fabric health",
-                  "Anomalies, root causes, BGP sessions and links of one blueprint at a glance",
-                  HEALTH, ("blueprint",)),
-    DashboardSpec("fabricgraph-anomalies", "Fabricgraph: anomalies and root causes",
-                  "What is wrong, why, and what a selected element takes down with it",
-                  ANOMALIES, ("blueprint", "element")),
-    DashboardSpec("fabricgraph-deployments", "Fabricgraph: deployment status",
-                  "Device lifecycle states, config pushes and the worker queues",
-                  DEPLOYMENTS, ("blueprint",)),
-    DashboardSpec("fabricgraph-telemetry", "Fabricgraph: device and link telemetry",
-                  "What the collectors observe per switch and per link",
-                  TELEMETRY, ("blueprint", "system", "link")),
-)  # fmt: skip
+    DashboardSpec(
+        "fabricgraph-health",
+        "Fabricgraph: fabric health",
+        "Anomalies, root causes, BGP sessions and links of one blueprint at a glance",
+        HEALTH,
+        ("blueprint",),
+    ),
+    DashboardSpec(
+        "fabricgraph-anomalies",
+        "Fabricgraph: anomalies and root causes",
+        "What is wrong, why, and what a selected element takes down with it",
+        ANOMALIES,
+        ("blueprint", "element"),
+    ),
+    DashboardSpec(
+        "fabricgraph-deployments",
+        "Fabricgraph: deployment status",
+        "Device lifecycle states, config pushes and the worker queues",
+        DEPLOYMENTS,
+        ("blueprint",),
+    ),
+    DashboardSpec(
+        "fabricgraph-telemetry",
+        "Fabricgraph: device and link telemetry",
+        "What the collectors observe per switch and per link",
+        TELEMETRY,
+        ("blueprint", "system", "link"),
+    ),
+)
 
 
 def substitute(text: str, values: dict[str, str]) -> str:

@@ -21,8 +21,17 @@ from typing import Any
 from ops.dashboards import OUT_DIR
 
 CHECK_DIR = Path(__file__).resolve().parent.parent / "deploy" / "grafana" / "schema-check"
-TSC_FLAGS = ("--strict", "--noEmit", "--skipLibCheck", "--module", "node16",
-             "--moduleResolution", "node16", "--target", "es2022")  # fmt: skip
+TSC_FLAGS = (
+    "--strict",
+    "--noEmit",
+    "--skipLibCheck",
+    "--module",
+    "node16",
+    "--moduleResolution",
+    "node16",
+    "--target",
+    "es2022",
+)
 
 
 class SchemaToolMissing(RuntimeError):
@@ -37,8 +46,13 @@ def ensure_tools() -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise SchemaToolMissing("npm is needed to install the schema check (Node.js 18+)")
-    subprocess.run([npm, "ci", "--silent", "--no-audit", "--no-fund"], cwd=CHECK_DIR,
-                   check=True, capture_output=True, timeout=600)  # fmt: skip
+    subprocess.run(
+        [npm, "ci", "--silent", "--no-audit", "--no-fund"],
+        cwd=CHECK_DIR,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return tsc
 
 
@@ -54,8 +68,13 @@ def check(dashboards: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
                 f"export const dashboard: Dashboard = {json.dumps(board, indent=2)};\n"
             )
             files.append(path)
-        done = subprocess.run([str(tsc), *TSC_FLAGS, *map(str, files)], cwd=CHECK_DIR,
-                              capture_output=True, text=True, timeout=300)  # fmt: skip
+        done = subprocess.run(
+            [str(tsc), *TSC_FLAGS, *map(str, files)],
+            cwd=CHECK_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     errors: dict[str, list[str]] = {name: [] for name in dashboards}
     for line in done.stdout.splitlines():
         for name in dashboards:

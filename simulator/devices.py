@@ -41,8 +41,16 @@ def register_devices(graph: Graph, bp: str, host: str, port: int, queue: str | N
         profile = str(s.device_profile)
         nos = str(blueprints.device_profile(profile).nos)
         args = {"hostname": host, "port": port, "switch": f"{bp}/{s.id}"}
-        devices.register(serial, hostname=s.hostname, profile=profile, nos=nos, driver="fgsim",
-                         driver_args=args, pristine="", worker_queue=queue)  # fmt: skip
+        devices.register(
+            serial,
+            hostname=s.hostname,
+            profile=profile,
+            nos=nos,
+            driver="fgsim",
+            driver_args=args,
+            pristine="",
+            worker_queue=queue,
+        )
         if devices.get(serial).record.deploy_mode is not DeployMode.DEPLOY:
             for event in (Event.ACKNOWLEDGE, Event.ASSIGN, Event.DEPLOY):
                 devices.event(serial, event, blueprint=bp, system=s.id)

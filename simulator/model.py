@@ -59,8 +59,9 @@ def samples_from(recordings: Iterable[Mapping[str, Any]]) -> Samples:
     ifaces = [v for r in recs for k, v in r["get_interfaces"].items() if k != "lo" and v["is_up"]]
     lldp = [e for r in recs for v in r["get_lldp_neighbors_detail"].values() for e in v]
     peers = [p for r in recs for p in r["get_bgp_neighbors"]["global"]["peers"].values()]
-    routes = [e for r in recs for v in r["get_route_to"].values() for e in v
-              if e["protocol"] == "bgp"]  # fmt: skip
+    routes = [
+        e for r in recs for v in r["get_route_to"].values() for e in v if e["protocol"] == "bgp"
+    ]
     optics = [v for r in recs for _, v in sorted(r["get_optics"].items())]
     if not (ifaces and lldp and peers and routes and optics):
         raise ValueError("the recordings lack an up interface, LLDP, BGP, a BGP route or optics")
@@ -69,8 +70,9 @@ def samples_from(recordings: Iterable[Mapping[str, Any]]) -> Samples:
 
 
 def load_samples(folder: Path = RECORDED) -> Samples:
-    return samples_from(json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))
-                        if p.name != "fault.json")  # fmt: skip
+    return samples_from(
+        json.loads(p.read_text()) for p in sorted(folder.glob("*.json")) if p.name != "fault.json"
+    )
 
 
 def _pick(key: str, choices: tuple[dict[str, Any], ...]) -> dict[str, Any]:
@@ -106,9 +108,17 @@ class _Fabric:
 
 def _interfaces(f: _Fabric, system: str, samples: Samples) -> dict[str, Any]:
     s = f.systems[system]
-    out: dict[str, Any] = {"lo": {"description": "", "is_enabled": True, "is_up": True,
-                                  "last_flapped": -1.0, "mac_address": "00:00:00:00:00:00",
-                                  "mtu": 65536, "speed": 0.0}}  # fmt: skip
+    out: dict[str, Any] = {
+        "lo": {
+            "description": "",
+            "is_enabled": True,
+            "is_up": True,
+            "last_flapped": -1.0,
+            "mac_address": "00:00:00:00:00:00",
+            "mtu": 65536,
+            "speed": 0.0,
+        }
+    }
     speeds = {i.name: i.speed_mbps for i in f.on.get(system, [])}
     for port in s.ports:
         iid = f"{system}:{port}"
@@ -137,13 +147,15 @@ def _lldp(f: _Fabric, system: str, samples: Samples) -> dict[str, Any]:
         far_system = f.systems[far.system]
         if far_system.role == Role.SERVER:
             continue  # the lab's servers run no LLDP agent
-        out[iface.name] = [{
-            **samples.lldp,
-            "remote_chassis_id": _mac(f"{f.design.name}/{far.system}").lower(),
-            "remote_port": far.name,
-            "remote_port_description": f"to {iface.id}",
-            "remote_system_name": far_system.hostname,
-        }]  # fmt: skip
+        out[iface.name] = [
+            {
+                **samples.lldp,
+                "remote_chassis_id": _mac(f"{f.design.name}/{far.system}").lower(),
+                "remote_port": far.name,
+                "remote_port_description": f"to {iface.id}",
+                "remote_system_name": far_system.hostname,
+            }
+        ]
     return out
 
 

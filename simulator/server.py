@@ -57,8 +57,13 @@ class SimSwitch:
     def answer(self, getter: str, args: dict[str, Any]) -> bytes:
         if getter == "get_config":
             retrieve = args.get("retrieve", "all")
-            return _ok({"running": self.running if retrieve in ("all", "running") else "",
-                        "startup": "", "candidate": self.candidate or ""})  # fmt: skip
+            return _ok(
+                {
+                    "running": self.running if retrieve in ("all", "running") else "",
+                    "startup": "",
+                    "candidate": self.candidate or "",
+                }
+            )
         if getter == "get_route_to" and args.get("destination"):
             rib = self.getters[getter]
             wanted = str(args["destination"])
@@ -102,8 +107,10 @@ class Simulator:
         if op == "open":
             switch = self.switches.get(str(request.get("switch")))
             if switch is None:
-                return _error(f"no simulated switch named {request.get('switch')!r} "
-                              f"(this simulator serves {len(self.switches)} switches)")  # fmt: skip
+                return _error(
+                    f"no simulated switch named {request.get('switch')!r} "
+                    f"(this simulator serves {len(self.switches)} switches)"
+                )
             state["switch"] = switch
             return _ok({"hostname": switch.hostname})
         switch_or_none = state.get("switch")
@@ -113,8 +120,9 @@ class Simulator:
         if op == "get":
             getter = str(request.get("getter"))
             if getter not in (*GETTERS, "get_config"):
-                return _error(f"unknown getter {getter!r} (allowed: {', '.join(GETTERS)}, "
-                              "get_config)")  # fmt: skip
+                return _error(
+                    f"unknown getter {getter!r} (allowed: {', '.join(GETTERS)}, get_config)"
+                )
             return sw.answer(getter, dict(request.get("args") or {}))
         if op == "load_replace":
             sw.candidate = str(request.get("config", ""))
@@ -122,16 +130,22 @@ class Simulator:
         if op == "compare":
             if sw.candidate is None:
                 return _ok("")
-            diff = difflib.unified_diff(sw.running.splitlines(), sw.candidate.splitlines(),
-                                        "running", "candidate", lineterm="")  # fmt: skip
+            diff = difflib.unified_diff(
+                sw.running.splitlines(),
+                sw.candidate.splitlines(),
+                "running",
+                "candidate",
+                lineterm="",
+            )
             return _ok("\n".join(diff))
         if op in ("commit", "discard"):
             if op == "commit" and sw.candidate is not None:
                 sw.running = sw.candidate
             sw.candidate = None
             return _ok(True)
-        return _error(f"unknown op {op!r} (allowed: open, get, load_replace, compare, commit, "
-                      "discard)")  # fmt: skip
+        return _error(
+            f"unknown op {op!r} (allowed: open, get, load_replace, compare, commit, discard)"
+        )
 
     async def connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         state: dict[str, SimSwitch] = {}
@@ -163,8 +177,11 @@ class Simulator:
 
 async def serve(sim: Simulator, host: str, port: int) -> None:
     server = await asyncio.start_server(sim.connection, host, port, limit=MAX_LINE, backlog=4096)
-    print(f"fgsim: SIMULATION of {len(sim.switches)} switches on {host}:{port} "
-          f"(latency {sim.latency.latency_ms} +/- {sim.latency.jitter_ms} ms, "
-          f"open {sim.latency.open_ms} ms)", flush=True)  # fmt: skip
+    print(
+        f"fgsim: SIMULATION of {len(sim.switches)} switches on {host}:{port} "
+        f"(latency {sim.latency.latency_ms} +/- {sim.latency.jitter_ms} ms, "
+        f"open {sim.latency.open_ms} ms)",
+        flush=True,
+    )
     async with server:
         await server.serve_forever()

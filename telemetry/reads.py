@@ -140,8 +140,15 @@ def anomalies(
     if not 0 < first <= MAX_PAGE:
         raise ValidationError(f"first={first} is out of range", allowed=f"1..{MAX_PAGE}")
     _check_blueprint(graph, bp)
-    rows = graph.read(ANOMALIES, bp=bp, device=device, type=type, state=state,
-                      after=decode_cursor(after) if after else None, limit=first + 1)  # fmt: skip
+    rows = graph.read(
+        ANOMALIES,
+        bp=bp,
+        device=device,
+        type=type,
+        state=state,
+        after=decode_cursor(after) if after else None,
+        limit=first + 1,
+    )
     found = [r["row"] for r in rows]
     page = found[:first]
     end = encode_cursor(page[-1]["uid"]) if page else None
@@ -216,8 +223,10 @@ def around_change(graph: Graph, bp: str, revision: int, window_s: float = 300.0)
         raise ValidationError(f"window_s must be positive, got {window_s}", allowed="> 0 s")
     rows = graph.read(AROUND_CHANGE, bp=bp, revision=revision, window=window_s)
     if not rows:
-        raise NotFoundError(f"blueprint {bp!r} has no revision {revision}",
-                            allowed="a committed revision number")  # fmt: skip
+        raise NotFoundError(
+            f"blueprint {bp!r} has no revision {revision}", allowed="a committed revision number"
+        )
     row = rows[0]
-    return ChangeWindow(row["revision"], row["at"], row["at_epoch"], window_s,
-                        row["before"], row["after"])  # fmt: skip
+    return ChangeWindow(
+        row["revision"], row["at"], row["at_epoch"], window_s, row["before"], row["after"]
+    )

@@ -209,9 +209,13 @@ def _ops(info: Info) -> DeviceOps:
 
 async def _event(info: Info, serial: str, event: Event, wait: bool, **where: str) -> DeviceAction:
     outcome, result = await call(_ops(info).event, serial, event, wait=wait, **where)
-    return DeviceAction(serial=serial, state=str(outcome.state) if outcome.state else None,
-                        deploy_mode=str(outcome.deploy_mode), reason=outcome.reason,
-                        deployment=cast(JSON, result))  # fmt: skip
+    return DeviceAction(
+        serial=serial,
+        state=str(outcome.state) if outcome.state else None,
+        deploy_mode=str(outcome.deploy_mode),
+        reason=outcome.reason,
+        deployment=cast(JSON, result),
+    )
 
 
 @strawberry.type

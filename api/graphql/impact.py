@@ -133,8 +133,10 @@ class Impact:
 
 def _rows(cls: Callable[..., T], items: Iterable[Any]) -> list[T]:
     """GraphQL objects from the engine's dataclasses (the field names are the same)."""
-    return [cls(**{name: list(v) if isinstance(v, tuple) else v for name, v in vars(item).items()})
-            for item in items]  # fmt: skip
+    return [
+        cls(**{name: list(v) if isinstance(v, tuple) else v for name, v in vars(item).items()})
+        for item in items
+    ]
 
 
 @strawberry.type

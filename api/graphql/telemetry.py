@@ -175,9 +175,13 @@ class TelemetryQuery:
         self, info: Info, blueprint: str, revision: int, window_s: float = 300.0
     ) -> ChangeWindow:
         w = await call(reads.around_change, info.context.graph, blueprint, revision, window_s)
-        return ChangeWindow(revision=w.revision, at=w.at, window_s=w.window_s,
-                            open_before=[Anomaly.of(r) for r in w.before],
-                            open_after=[Anomaly.of(r) for r in w.after])  # fmt: skip
+        return ChangeWindow(
+            revision=w.revision,
+            at=w.at,
+            window_s=w.window_s,
+            open_before=[Anomaly.of(r) for r in w.before],
+            open_after=[Anomaly.of(r) for r in w.after],
+        )
 
     @strawberry.field(description="Anomalies of a blueprint, filtered, paged by cursor.")
     async def anomalies(

@@ -71,9 +71,19 @@ class Link:
     def of_values(values: list[Any], prefix: str, reader: ChildReader | None) -> Link:
         """From a row of ``reads.LINKS_BY_UID`` (a list; uids are ``prefix`` + id)."""
         ident, role, speed, subnet, a, b = values
-        return Link(uid=prefix + ident, a_uid=prefix + a, b_uid=prefix + b, reader=reader,
-                    id=ident, role=role, speed_mbps=speed, subnet=subnet, a=a, b=b,
-                    cursor=reads.sort_key(ident))  # fmt: skip
+        return Link(
+            uid=prefix + ident,
+            a_uid=prefix + a,
+            b_uid=prefix + b,
+            reader=reader,
+            id=ident,
+            role=role,
+            speed_mbps=speed,
+            subnet=subnet,
+            a=a,
+            b=b,
+            cursor=reads.sort_key(ident),
+        )
 
     @staticmethod
     def of(row: dict[str, Any], reader: ChildReader | None = None) -> Link:
@@ -133,12 +143,22 @@ class Interface:
         """From a row of ``reads.INTERFACES_OF`` (a list; uids are ``prefix`` + id)."""
         ident, name, speed, ipv4, breakouts, system, link, transceiver = values
         cabled = link is not None
-        return Interface(uid=prefix + ident, link_uid=prefix + link if cabled else None,
-                         system_uid=prefix + system, reader=reader, id=ident, name=name,
-                         speed_mbps=speed, ipv4=ipv4, transceiver=transceiver,
-                         breakouts=breakouts or [], cabled=cabled, enabled=cabled,
-                         intent="in_service" if cabled else "unused",
-                         cursor=reads.sort_key(name))  # fmt: skip
+        return Interface(
+            uid=prefix + ident,
+            link_uid=prefix + link if cabled else None,
+            system_uid=prefix + system,
+            reader=reader,
+            id=ident,
+            name=name,
+            speed_mbps=speed,
+            ipv4=ipv4,
+            transceiver=transceiver,
+            breakouts=breakouts or [],
+            cabled=cabled,
+            enabled=cabled,
+            intent="in_service" if cabled else "unused",
+            cursor=reads.sort_key(name),
+        )
 
     @staticmethod
     def of(row: dict[str, Any], reader: ChildReader | None = None) -> Interface:
@@ -193,10 +213,20 @@ class System:
     def of_values(values: list[Any], prefix: str, reader: ChildReader | None) -> System:
         """From a row of ``reads.SYSTEMS_BY_UID`` (a list; uids are ``prefix`` + id)."""
         ident, hostname, role, asn, loopback, profile, logical, mode, rack = values
-        return System(uid=prefix + ident, reader=reader, id=ident, hostname=hostname,
-                      role=role, rack=rack, asn=asn, loopback=loopback,
-                      device_profile=profile, logical_device=logical, deploy_mode=mode,
-                      cursor=reads.sort_key(ident))  # fmt: skip
+        return System(
+            uid=prefix + ident,
+            reader=reader,
+            id=ident,
+            hostname=hostname,
+            role=role,
+            rack=rack,
+            asn=asn,
+            loopback=loopback,
+            device_profile=profile,
+            logical_device=logical,
+            deploy_mode=mode,
+            cursor=reads.sort_key(ident),
+        )
 
     @staticmethod
     def of(row: dict[str, Any], reader: ChildReader | None = None) -> System:

@@ -24,8 +24,12 @@ from blueprint_engine.errors import FabricError
 from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import Settings
 
-GRAPHIQL_ASSETS = ("graphiql.min.js", "graphiql.min.css", "react.production.min.js",
-                   "react-dom.production.min.js")  # fmt: skip
+GRAPHIQL_ASSETS = (
+    "graphiql.min.js",
+    "graphiql.min.css",
+    "react.production.min.js",
+    "react-dom.production.min.js",
+)
 GRAPHIQL_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "

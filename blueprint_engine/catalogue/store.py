@@ -159,18 +159,32 @@ def listing(fixtures: Catalogue, stored: Sequence[Row], kind: str | None = None)
     result: list[Row] = []
     for section in kinds:
         rows = [
-            {"kind": section, "name": name, "source": FIXTURE,
-             "location": _fixture_location(fixtures.source(section, name)),
-             "created_by": None, "created_via": None, "created_at": None,
-             "definition": definition(entry)}
+            {
+                "kind": section,
+                "name": name,
+                "source": FIXTURE,
+                "location": _fixture_location(fixtures.source(section, name)),
+                "created_by": None,
+                "created_via": None,
+                "created_at": None,
+                "definition": definition(entry),
+            }
             for name, entry in fixtures.section(section).items()
-        ]  # fmt: skip
+        ]
         rows += [
-            {"kind": section, "name": row["name"], "source": CREATED, "location": None,
-             "created_by": row["created_by"], "created_via": row["created_via"],
-             "created_at": row["created_at"], "definition": json.loads(row["definition"])}
-            for row in stored if row["kind"] == section
-        ]  # fmt: skip
+            {
+                "kind": section,
+                "name": row["name"],
+                "source": CREATED,
+                "location": None,
+                "created_by": row["created_by"],
+                "created_via": row["created_via"],
+                "created_at": row["created_at"],
+                "definition": json.loads(row["definition"]),
+            }
+            for row in stored
+            if row["kind"] == section
+        ]
         result += sorted(rows, key=lambda row: str(row["name"]))
     return result
 

@@ -104,16 +104,25 @@ def _skeleton(
     skeleton = BlueprintDesign(ctx.blueprint, "", Overlay(row["overlay"]))
     for s in row["spines"]:
         skeleton.systems.append(
-            System(s["id"], s["hostname"], Role.SPINE, None, s["logical_device"],
-                   s["device_profile"], s["asn"], s["loopback"], tuple(s["ports"]))
-        )  # fmt: skip
+            System(
+                s["id"],
+                s["hostname"],
+                Role.SPINE,
+                None,
+                s["logical_device"],
+                s["device_profile"],
+                s["asn"],
+                s["loopback"],
+                tuple(s["ports"]),
+            )
+        )
         skeleton.links.extend(
             Link(ident, a, b, LinkRole(role), speed) for ident, a, b, role, speed in s["links"]
         )
     skeleton.racks = [
         Rack(k["id"], k["rack_type"], (), (), k["redundancy"])  # members are not needed
         for k in row["racks"]
-    ]  # fmt: skip
+    ]
     skeleton.pools = [
         Pool(p["id"], p["kind"], tuple(p["ranges"]), p.get("prefix_len"), p["policy"])
         for p in row["pools"]

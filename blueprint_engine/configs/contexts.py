@@ -91,9 +91,17 @@ def _interface(
     port: str, speed: int, cabled: list[Any] | None, vlans: list[int]
 ) -> InterfaceContext:
     if cabled is None:
-        return InterfaceContext(name=port, speed_mbps=speed, role="unused", description="",
-                                ipv4=None, peer_system=None, peer_interface=None, vlans=[],
-                                profile_speed_mbps=speed)  # fmt: skip
+        return InterfaceContext(
+            name=port,
+            speed_mbps=speed,
+            role="unused",
+            description="",
+            ipv4=None,
+            peer_system=None,
+            peer_interface=None,
+            vlans=[],
+            profile_speed_mbps=speed,
+        )
     server = cabled[IF_PEER_ROLE] == "server"
     return InterfaceContext(
         name=port,

@@ -52,7 +52,13 @@ def complete_ports(
             ident = f"{system.id}:{port.name}"
             if ident not in taken:
                 result.append(
-                    Interface(ident, system.id, port.name, port.speed_mbps, None,
-                              breakout_names(port.breakouts))
-                )  # fmt: skip
+                    Interface(
+                        ident,
+                        system.id,
+                        port.name,
+                        port.speed_mbps,
+                        None,
+                        breakout_names(port.breakouts),
+                    )
+                )
     return result

@@ -49,20 +49,34 @@ def read_cabling(graph: Graph, bp: str) -> BlueprintDesign:
     row = rows[0]
     design = BlueprintDesign(bp, row["template"], Overlay(row["overlay"]))
     design.systems = [
-        System(s["id"], s["hostname"], Role(s["role"]), s.get("rack"), s["logical_device"],
-               s.get("device_profile"), s.get("asn"), s.get("loopback"),
-               tuple(s.get("ports") or ()))
+        System(
+            s["id"],
+            s["hostname"],
+            Role(s["role"]),
+            s.get("rack"),
+            s["logical_device"],
+            s.get("device_profile"),
+            s.get("asn"),
+            s.get("loopback"),
+            tuple(s.get("ports") or ()),
+        )
         for s in sorted(row["systems"], key=lambda s: s["id"])
-    ]  # fmt: skip
+    ]
     design.interfaces = [
         Interface(i["id"], i["system"], i["name"], i["speed_mbps"], i.get("ipv4"))
         for i in sorted(row["interfaces"], key=lambda i: i["id"])
     ]
     design.links = [
-        Link(link["id"], link["a"], link["b"], LinkRole(link["role"]), link["speed_mbps"],
-             link.get("subnet"))
+        Link(
+            link["id"],
+            link["a"],
+            link["b"],
+            LinkRole(link["role"]),
+            link["speed_mbps"],
+            link.get("subnet"),
+        )
         for link in sorted(row["links"], key=lambda link: link["id"])
-    ]  # fmt: skip
+    ]
     return design
 
 

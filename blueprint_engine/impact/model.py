@@ -356,10 +356,16 @@ def _networks(
             if gone:
                 row["gone"].add(rack)
     return [
-        _network_row(refs[name], row["racks"], row["leafs"], row["gone"], row["redundancy"],
-                     row["connectivity"])
+        _network_row(
+            refs[name],
+            row["racks"],
+            row["leafs"],
+            row["gone"],
+            row["redundancy"],
+            row["connectivity"],
+        )
         for name, row in sorted(rows.items())
-    ]  # fmt: skip
+    ]
 
 
 def _network_row(
@@ -371,9 +377,15 @@ def _network_row(
     connectivity: Iterable[str],
 ) -> ImpactedNetwork:
     return ImpactedNetwork(
-        ref.id, ref.vlan, ref.vni, _by_name(racks), _by_name(leafs), _by_name(gone),
-        _by_name(redundancy), _by_name(connectivity),
-    )  # fmt: skip
+        ref.id,
+        ref.vlan,
+        ref.vni,
+        _by_name(racks),
+        _by_name(leafs),
+        _by_name(gone),
+        _by_name(redundancy),
+        _by_name(connectivity),
+    )
 
 
 def _by_name(items: Iterable[str]) -> tuple[str, ...]:

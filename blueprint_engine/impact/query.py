@@ -281,9 +281,10 @@ def neighbourhood(bp: str, kind: ElementKind, row: Row) -> Neighbourhood:
             for k in row["racks"]
             if k["vns"]
         },
-        network=None if network is None else NetworkRef(network["id"], network.get("vlan"),
-                                                        network.get("vni")),
-    )  # fmt: skip
+        network=None
+        if network is None
+        else NetworkRef(network["id"], network.get("vlan"), network.get("vni")),
+    )
 
 
 def _link(row: dict[str, Any]) -> LinkNode:

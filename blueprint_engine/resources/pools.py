@@ -97,9 +97,14 @@ def update_pool(
         if policy is not None:
             pool = check_policy(pool, policy)
         graph.run(tx, UPDATE, bp=bp, pool=pool_id, ranges=list(pool.ranges), policy=pool.policy)
-        return {"id": pool.id, "kind": pool.kind, "ranges": list(pool.ranges),
-                "prefix_len": pool.prefix_len, "policy": pool.policy,
-                "used": len(used)}  # fmt: skip
+        return {
+            "id": pool.id,
+            "kind": pool.kind,
+            "ranges": list(pool.ranges),
+            "prefix_len": pool.prefix_len,
+            "policy": pool.policy,
+            "used": len(used),
+        }
 
     return graph.write_tx(work)
 

@@ -53,14 +53,22 @@ def test_the_api_builds_stages_commits_and_reads_through_a_routing_uri(
     assert graph.settings.neo4j_uri.startswith("neo4j://")
     assert isinstance(graph._driver, neo4j.Neo4jDriver)  # the routing driver, not bolt's
     name = f"t-route-{uuid.uuid4().hex[:8]}"
-    made = gql(routed_client, 'mutation($n: String!) { createBlueprint(name: $n, '
-               'template: "lab") { leafs } }', OPERATOR, n=name)  # fmt: skip
+    made = gql(
+        routed_client,
+        'mutation($n: String!) { createBlueprint(name: $n, template: "lab") { leafs } }',
+        OPERATOR,
+        n=name,
+    )
     assert made["data"]["createBlueprint"] == {"leafs": 4}
     try:
         before = _sessions(routed_client)
-        staged = gql(routed_client, """mutation($n: String!) { setDeployMode(blueprint: $n,
+        staged = gql(
+            routed_client,
+            """mutation($n: String!) { setDeployMode(blueprint: $n,
                      baseVersion: 0, system: "spine1", mode: "deploy") { stagedVersion } }""",
-                     OPERATOR, n=name)  # fmt: skip
+            OPERATOR,
+            n=name,
+        )
         assert staged["data"]["setDeployMode"] == {"stagedVersion": 1}
         commit = 'mutation($n: String!) { commit(blueprint: $n, baseVersion: 1, message: "routed") '
         committed = gql(routed_client, commit + "{ number } }", OPERATOR, n=name)
@@ -99,12 +107,18 @@ def test_a_write_is_seen_by_the_next_read_of_the_same_process(routed: Settings) 
     key = uuid.uuid4().hex
     try:
         for n in range(5):
-            graph.write(Query("test.routing_bump", "MERGE (p:RoutingProbe2 {key: $key}) "
-                              "SET p.n = $n"), key=key, n=n)  # fmt: skip
-            rows = graph.read(Query("test.routing_read", "MATCH (p:RoutingProbe2 {key: $key}) "
-                                    "RETURN p.n AS n"), key=key)  # fmt: skip
+            graph.write(
+                Query("test.routing_bump", "MERGE (p:RoutingProbe2 {key: $key}) SET p.n = $n"),
+                key=key,
+                n=n,
+            )
+            rows = graph.read(
+                Query("test.routing_read", "MATCH (p:RoutingProbe2 {key: $key}) RETURN p.n AS n"),
+                key=key,
+            )
             assert rows == [{"n": n}]
     finally:
-        graph.write(Query("test.routing_drop", "MATCH (p:RoutingProbe2 {key: $key}) DELETE p"),
-                    key=key)  # fmt: skip
+        graph.write(
+            Query("test.routing_drop", "MATCH (p:RoutingProbe2 {key: $key}) DELETE p"), key=key
+        )
         graph.close()

@@ -82,8 +82,11 @@ def test_the_endpoint_needs_a_token_and_a_json_content_type(http: httpx.Client) 
     wrong = http.post("/api/cypher", json=body, headers={"Authorization": "Bearer nope"})
     assert wrong.status_code == 401
     # what a cross-origin page can send without a preflight: refused
-    plain = http.post("/api/cypher", content=b'{"query": "RETURN 1 AS one"}',
-                      headers={**VIEWER, "Content-Type": "text/plain"})  # fmt: skip
+    plain = http.post(
+        "/api/cypher",
+        content=b'{"query": "RETURN 1 AS one"}',
+        headers={**VIEWER, "Content-Type": "text/plain"},
+    )
     assert plain.status_code == 415 and "application/json" in plain.json()["error"]["allowed"]
     assert cypher(http, "RETURN 1 AS one").json()["rows"] == [[1]]
 
@@ -125,9 +128,12 @@ def test_the_server_itself_has_a_transaction_limit_and_no_csv_from_urls(
     with neo4j.GraphDatabase.driver(settings.neo4j_uri, auth=settings.neo4j_user_password) as d:
         records, _, _ = d.execute_query(
             "SHOW SETTINGS YIELD name, value WHERE name IN $names RETURN name, value",
-            names=["db.transaction.timeout", "dbms.security.allow_csv_import_from_file_urls",
-                   "dbms.security.procedures.allowlist"],
-        )  # fmt: skip
+            names=[
+                "db.transaction.timeout",
+                "dbms.security.allow_csv_import_from_file_urls",
+                "dbms.security.procedures.allowlist",
+            ],
+        )
     values = {r["name"]: r["value"] for r in records}
     assert values["db.transaction.timeout"] not in ("0s", "0", "")
     assert values["dbms.security.allow_csv_import_from_file_urls"] == "false"
@@ -137,7 +143,8 @@ def test_the_server_itself_has_a_transaction_limit_and_no_csv_from_urls(
 def test_parameters_bolt_cannot_carry_are_a_400(http: httpx.Client) -> None:
     """Found by the fuzzer: a 64-bit overflow in params was a 500 from the driver."""
     body = b'{"query": "RETURN $x AS x", "params": {"x": 9223372036854775808}}'
-    response = http.post("/api/cypher", content=body,
-                         headers={**VIEWER, "Content-Type": "application/json"})  # fmt: skip
+    response = http.post(
+        "/api/cypher", content=body, headers={**VIEWER, "Content-Type": "application/json"}
+    )
     assert response.status_code == 400 and "out of range" in response.json()["error"]["message"]
     assert cypher(http, "RETURN $x AS x", x=2**63 - 1).json()["rows"] == [[2**63 - 1]]

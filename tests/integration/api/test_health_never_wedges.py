@@ -64,7 +64,10 @@ def test_a_burst_of_probes_and_a_300_alias_query_all_complete(served: str) -> No
     assert {s for s, _ in statuses} <= {200, 503}, statuses
     for _, text in statuses:
         assert [c["name"] for c in httpx.Response(200, text=text).json()["checks"]] == [
-            "neo4j", "redis", "workers"]  # fmt: skip
+            "neo4j",
+            "redis",
+            "workers",
+        ]
     assert {s for s, _ in other} == {200}, other
     for answer in answers[1::2]:
         data = answer["data"]
@@ -108,8 +111,10 @@ def test_a_check_that_hangs_is_reported_down_within_the_deadline(
     monitor = HealthMonitor(graph, settings)
     try:
         with ThreadPoolExecutor(max_workers=20) as pool:
-            reports = [f.result(timeout=CHECK_DEADLINE_S + 5) for f in
-                       [pool.submit(monitor.report) for _ in range(20)]]  # fmt: skip
+            reports = [
+                f.result(timeout=CHECK_DEADLINE_S + 5)
+                for f in [pool.submit(monitor.report) for _ in range(20)]
+            ]
         for report in reports:
             assert report["ok"] is False
             checks = {c["name"]: c for c in report["checks"]}  # type: ignore[attr-defined]

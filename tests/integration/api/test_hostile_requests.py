@@ -52,8 +52,9 @@ def test_chunked_bodies_over_the_limit_are_refused_on_every_route(
     http: httpx.Client, bp: str, megabytes: int
 ) -> None:
     for method, path, headers in json_routes(bp):
-        response = http.request(method, path, content=chunks(megabytes * 1_000_000),
-                                headers=headers)  # fmt: skip
+        response = http.request(
+            method, path, content=chunks(megabytes * 1_000_000), headers=headers
+        )
         assert response.status_code == 413, (path, response.text)
         assert "at most 1000000 bytes" in response.json()["error"]["allowed"]
     assert http.get("/health/live").status_code == 200
@@ -78,8 +79,9 @@ def test_hostile_json_is_a_400_naming_the_problem_on_every_json_route(
 
 
 def gql(http: httpx.Client, query: str, headers: dict[str, str] | None = None) -> dict[str, object]:
-    body: dict[str, object] = http.post("/graphql", json={"query": query},
-                                        headers=headers or {}).json()  # fmt: skip
+    body: dict[str, object] = http.post(
+        "/graphql", json={"query": query}, headers=headers or {}
+    ).json()
     return body
 
 
@@ -121,25 +123,32 @@ def test_graphql_depth_aliases_and_fields_have_a_budget_stricter_for_anonymous(
     assert "token" in str(gql(http, tokens)["errors"]).lower()
 
 
-@pytest.mark.parametrize(("limit", "offset", "named"), [(-1, 0, "limit -1"), (10, -5, "offset -5"),
-                                                        (20_000, 0, "limit 20000")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("limit", "offset", "named"),
+    [(-1, 0, "limit -1"), (10, -5, "offset -5"), (20_000, 0, "limit 20000")],
+)
 def test_pagination_out_of_range_is_an_error_naming_the_range(
     http: httpx.Client, bp: str, limit: int, offset: int, named: str
 ) -> None:
-    query = (f'{{ blueprint(name: "{bp}") {{ systems(limit: {limit}, offset: {offset}) '
-             "{ id } } }")  # fmt: skip
+    query = (
+        f'{{ blueprint(name: "{bp}") {{ systems(limit: {limit}, offset: {offset}) {{ id }} }} }}'
+    )
     body = gql(http, query)
     assert named in str(body["errors"]) and "0..10000" in str(body["errors"])
-    rest = http.get(f"/api/blueprints/{bp}/pools/asn-leaf/resources",
-                    params={"limit": limit, "offset": offset})  # fmt: skip
+    rest = http.get(
+        f"/api/blueprints/{bp}/pools/asn-leaf/resources", params={"limit": limit, "offset": offset}
+    )
     assert rest.status_code == 400 and named in rest.json()["error"]["message"]
 
 
 def test_a_bad_token_is_401_with_www_authenticate_and_a_low_role_stays_403(
     http: httpx.Client, bp: str
 ) -> None:
-    bad = http.post("/graphql", json={"query": "{ graphVersion }"},
-                    headers={"Authorization": "Bearer not-a-token"})  # fmt: skip
+    bad = http.post(
+        "/graphql",
+        json={"query": "{ graphVersion }"},
+        headers={"Authorization": "Bearer not-a-token"},
+    )
     assert bad.status_code == 401 and bad.headers["www-authenticate"].startswith("Bearer")
     url = f"/api/blueprints/{bp}/pools/asn-leaf"
     anonymous = http.put(url, json={"ranges": ["65100-65200"]})
@@ -224,8 +233,10 @@ def test_a_json_argument_with_an_integer_over_64_bits_is_a_client_error(
     http: httpx.Client, bp: str
 ) -> None:
     """Was a server error: the Bolt packer cannot carry the integer."""
-    query = (f'mutation {{ setProperty(blueprint: "{bp}", baseVersion: 0, kind: "Interface", '
-             'id: "spine1:swp1", key: "speed_mbps", value: 99999999999999999999999) '
-             "{ stagedVersion } }")  # fmt: skip
+    query = (
+        f'mutation {{ setProperty(blueprint: "{bp}", baseVersion: 0, kind: "Interface", '
+        'id: "spine1:swp1", key: "speed_mbps", value: 99999999999999999999999) '
+        "{ stagedVersion } }"
+    )
     body = gql(http, query, OPERATOR)
     assert body["data"] is None and "out of range" in str(body["errors"])

@@ -105,9 +105,10 @@ class Oracle:
         return sum(
             1
             for link, other in self.neighbours[leaf]
-            if self.role[other] == "spine" and link not in failure.links
+            if self.role[other] == "spine"
+            and link not in failure.links
             and other not in failure.nodes
-        )  # fmt: skip
+        )
 
     # --- elements -> what they take out --------------------------------------------
 

@@ -103,20 +103,23 @@ def _paired_leafs(oracle: Oracle) -> list[str]:
 
 CASES: dict[str, tuple[str, Pick]] = {
     "transceiver on a spine, spine-leaf link": (
-        "transceiver", lambda o: _xcvr(o, "spine", "spine_leaf")),
+        "transceiver",
+        lambda o: _xcvr(o, "spine", "spine_leaf"),
+    ),
     "transceiver on a leaf uplink": ("transceiver", lambda o: _xcvr(o, "leaf", "spine_leaf")),
-    "transceiver on a leaf server port": (
-        "transceiver", lambda o: _xcvr(o, "leaf", "leaf_server")),
+    "transceiver on a leaf server port": ("transceiver", lambda o: _xcvr(o, "leaf", "leaf_server")),
     "server interface": ("interface", _server_ports),
-    "leaf uplink interface": ("interface", lambda o: [
-        o.link_by_id[link].b for link in _links(o, "spine_leaf")]),
+    "leaf uplink interface": (
+        "interface",
+        lambda o: [o.link_by_id[link].b for link in _links(o, "spine_leaf")],
+    ),
     "spine-leaf link": ("link", lambda o: _links(o, "spine_leaf")),
     "leaf-server link": ("link", lambda o: _links(o, "leaf_server")),
     "spine": ("system", lambda o: _systems(o, "spine")),
     "leaf of a pair": ("system", _paired_leafs),
     "server": ("system", lambda o: _systems(o, "server")),
     "virtual network": ("virtual_network", lambda o: [v.id for v in o.design.virtual_networks]),
-}  # fmt: skip
+}
 
 
 def sample(oracle: Oracle, pick: Pick, count: int, seed: str) -> list[str]:
@@ -202,8 +205,9 @@ def test_lab_evpn_edge_cases_read_as_the_topology_says(lab_evpn: Built, graph: A
     assert [s.id for s in spine.servers_losing_redundancy] == ["rack3-server1", "rack3-server2"]
     uplink = impact.impact(graph, name, "link", "spine1:swp1--rack1-leaf1:swp1")
     assert {s.id for s in uplink.bgp_sessions} == {
-        "spine1--rack1-leaf1", "spine1--rack1-leaf1:evpn"
-    }  # fmt: skip
+        "spine1--rack1-leaf1",
+        "spine1--rack1-leaf1:evpn",
+    }
 
 
 def test_what_if_counts_a_leaf_already_drained(blueprints: Blueprints, graph: Any) -> None:
@@ -219,8 +223,9 @@ def test_what_if_counts_a_leaf_already_drained(blueprints: Blueprints, graph: An
         result = impact.what_if(graph, lab.name, "rack3-leaf2", "drain")
         assert_same(observed(result), oracle.expect("system", "rack3-leaf2", "drain"), "drain")
         assert {s.id for s in result.servers_losing_connectivity} == {
-            "rack3-server1", "rack3-server2"
-        }  # fmt: skip
+            "rack3-server1",
+            "rack3-server2",
+        }
     finally:
         next(built, None)
 
@@ -336,14 +341,24 @@ def test_graphql_impact_round_trip_in_one_statement(medium: Built, client: TestC
 
 
 def test_graphql_what_if_and_errors(medium: Built, client: TestClient) -> None:
-    body = client.post("/graphql", json={"query": WHAT_IF, "variables": {
-        "bp": medium.name, "system": "spine3", "mode": "DRAIN"}}).json()  # fmt: skip
+    body = client.post(
+        "/graphql",
+        json={
+            "query": WHAT_IF,
+            "variables": {"bp": medium.name, "system": "spine3", "mode": "DRAIN"},
+        },
+    ).json()
     assert "errors" not in body, body
     result = body["data"]["whatIf"]
     assert result["scenario"] == "drain"
     assert_same(observed(result), medium.oracle.expect("system", "spine3", "drain"), "drain")
-    body = client.post("/graphql", json={"query": IMPACT, "variables": {
-        "bp": medium.name, "kind": "LINK", "id": "rack1-leaf1"}}).json()  # fmt: skip
+    body = client.post(
+        "/graphql",
+        json={
+            "query": IMPACT,
+            "variables": {"bp": medium.name, "kind": "LINK", "id": "rack1-leaf1"},
+        },
+    ).json()
     (error,) = body["errors"]
     assert error["extensions"]["code"] == "not_found"
     assert "'rack1-leaf1' is a system" in error["extensions"]["message"]

@@ -89,8 +89,9 @@ def test_an_unknown_policy_is_refused_with_the_allowed_ones_and_changes_nothing(
     bp = make_blueprint("lab")
     url = f"/api/blueprints/{bp}/pools/{POOL}"
     before = pool(client, bp)
-    unknown = client.put(url, json={"policy": "random", "ranges": ["65100-65200"]},
-                         headers=OPERATOR)  # fmt: skip
+    unknown = client.put(
+        url, json={"policy": "random", "ranges": ["65100-65200"]}, headers=OPERATOR
+    )
     assert unknown.status_code == 400
     assert unknown.json()["error"]["allowed"] == "lowest_free, sequential_from_last"
     nothing = client.put(url, json={}, headers=OPERATOR)

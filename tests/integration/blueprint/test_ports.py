@@ -91,9 +91,11 @@ def test_removing_and_adding_a_rack_keeps_every_spine_port(
     freed = [r for r in spine_ports.values() if not r["cabled"]]
     assert freed and all(r["ipv4"] is None for r in freed)
     version = blueprints.staging.stage(
-        bp, {"kind": "add_rack", "params": {"rack_type": "lab-single-leaf"}},
-        base_version=blueprints.staging.version(bp), author="t",
-    )  # fmt: skip
+        bp,
+        {"kind": "add_rack", "params": {"rack_type": "lab-single-leaf"}},
+        base_version=blueprints.staging.version(bp),
+        author="t",
+    )
     blueprints.commit(bp, base_version=version, author="t", message="a rack")
     after = graph.read(PORTS, bp=bp)
     spines = [r for r in after if r["system"].startswith("spine")]
@@ -178,8 +180,13 @@ def test_systems_and_ports_page_by_cursor_in_natural_order(client: TestClient, m
     seen: list[str] = []
     after = None
     while True:
-        data, _ = _calls(client, PAGE.replace(" links(first: $k, after: $after) { id }", ""),
-                         n=medium, k=13, after=after)  # fmt: skip
+        data, _ = _calls(
+            client,
+            PAGE.replace(" links(first: $k, after: $after) { id }", ""),
+            n=medium,
+            k=13,
+            after=after,
+        )
         page = data["blueprint"]["systems"]
         if not page:
             break

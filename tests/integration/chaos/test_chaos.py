@@ -220,11 +220,19 @@ def _second_worker(settings: Settings) -> subprocess.Popen[bytes]:
     """Another worker process on the same queue, started like services.sh starts one."""
     queue = settings.celery_queue
     log = open(stack.STATE / "logs" / "worker-race.log", "ab")  # noqa: SIM115 (kept open)
-    argv = [str(stack.ROOT / ".venv/bin/python"), "-m", "celery", "-A", "workers.app",
-            "worker", "--loglevel=INFO", "--concurrency=2", f"--queues={queue}",
-            f"--hostname=race-{queue}@%h"]  # fmt: skip
-    return subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True,
-                            cwd=stack.ROOT)  # fmt: skip
+    argv = [
+        str(stack.ROOT / ".venv/bin/python"),
+        "-m",
+        "celery",
+        "-A",
+        "workers.app",
+        "worker",
+        "--loglevel=INFO",
+        "--concurrency=2",
+        f"--queues={queue}",
+        f"--hostname=race-{queue}@%h",
+    ]
+    return subprocess.Popen(argv, stdout=log, stderr=log, start_new_session=True, cwd=stack.ROOT)
 
 
 def _answers_ping(settings: Settings) -> bool:

@@ -71,11 +71,16 @@ class Replicas:
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
     front, a, b = _free_ports(3)
-    env = {**os.environ, "FG_STATE_DIR": str(tmp_path_factory.mktemp("replicas")),
-           "FG_API_PORT": str(front), "FG_API_REPLICA_PORTS": f"{a} {b}"}  # fmt: skip
+    env = {
+        **os.environ,
+        "FG_STATE_DIR": str(tmp_path_factory.mktemp("replicas")),
+        "FG_API_PORT": str(front),
+        "FG_API_REPLICA_PORTS": f"{a} {b}",
+    }
     script = str(ROOT / "deploy" / "replicas.sh")
-    started = subprocess.run([script, "start"], env=env, capture_output=True, text=True,
-                             timeout=180, check=False)  # fmt: skip
+    started = subprocess.run(
+        [script, "start"], env=env, capture_output=True, text=True, timeout=180, check=False
+    )
     try:
         assert started.returncode == 0, started.stdout + started.stderr
         yield Replicas(*(f"127.0.0.1:{p}" for p in (front, a, b)))
@@ -101,9 +106,16 @@ def fabric(graph: Graph) -> Iterator[Fabric]:
         for system in switches:
             serial = prefix + system
             args = {"transport": "netns", "netns": f"fg-absent-{uuid.uuid4().hex[:8]}"}
-            devices.register(serial, hostname=system, profile="frr-vswitch-8x10", nos="linux_frr",
-                             driver="linuxfrr", driver_args=args, pristine="",
-                             worker_queue=f"t-unserved-{prefix}")  # fmt: skip
+            devices.register(
+                serial,
+                hostname=system,
+                profile="frr-vswitch-8x10",
+                nos="linux_frr",
+                driver="linuxfrr",
+                driver_args=args,
+                pristine="",
+                worker_queue=f"t-unserved-{prefix}",
+            )
             devices.event(serial, Event.ACKNOWLEDGE)
             devices.event(serial, Event.ASSIGN, blueprint=bp, system=system)
             devices.event(serial, Event.DEPLOY)
@@ -114,8 +126,12 @@ def fabric(graph: Graph) -> Iterator[Fabric]:
 
 
 def _gql(address: str, query: str, headers: dict[str, str] | None = None, **variables: Any) -> Any:
-    response = httpx.post(f"http://{address}/graphql", json={"query": query,
-                          "variables": variables}, headers=headers or {}, timeout=300)  # fmt: skip
+    response = httpx.post(
+        f"http://{address}/graphql",
+        json={"query": query, "variables": variables},
+        headers=headers or {},
+        timeout=300,
+    )
     return response.json()
 
 
@@ -178,12 +194,18 @@ READ = """query($bp: String!) { blueprint(name: $bp) { leafs spines servers link
 def test_rest_and_graphql_answer_identically_through_either_replica_and_the_proxy(
     replicas: Replicas, fabric: Fabric
 ) -> None:
-    paths = ["/api/blueprints", f"/api/blueprints/{fabric.bp}/pools",
-             f"/api/blueprints/{fabric.bp}/pools/ipv4-loopback/resources?limit=5",
-             "/api/catalogue/rack_types", "/api/blueprints/t-rep-absent/pools"]  # fmt: skip
+    paths = [
+        "/api/blueprints",
+        f"/api/blueprints/{fabric.bp}/pools",
+        f"/api/blueprints/{fabric.bp}/pools/ipv4-loopback/resources?limit=5",
+        "/api/catalogue/rack_types",
+        "/api/blueprints/t-rep-absent/pools",
+    ]
     for path in paths:
-        answers = [httpx.get(f"http://{where}{path}", timeout=30)
-                   for where in (replicas.a, replicas.b, replicas.front)]  # fmt: skip
+        answers = [
+            httpx.get(f"http://{where}{path}", timeout=30)
+            for where in (replicas.a, replicas.b, replicas.front)
+        ]
         assert len({a.status_code for a in answers}) == 1, path
         assert answers[0].json() == answers[1].json() == answers[2].json(), path
     read = [_gql(where, READ, bp=fabric.bp) for where in (replicas.a, replicas.b, replicas.front)]
@@ -200,24 +222,48 @@ def test_a_catalogue_entry_created_on_one_replica_is_used_by_the_other(
     replicas: Replicas, fabric: Fabric, graph: Graph
 ) -> None:
     name = f"t-rep-rack-{uuid.uuid4().hex[:6]}"
-    definition = {"name": name, "leafs": "single",
-                  "leaf": {"logical_device": "lab-leaf-8x10", "device_profile": "frr-vswitch-8x10"},
-                  "servers": {"count": 1, "logical_device": "lab-server-2x10", "homing": "single",
-                              "links_per_leaf": 1}, "uplinks_per_spine": 1}  # fmt: skip
+    definition = {
+        "name": name,
+        "leafs": "single",
+        "leaf": {"logical_device": "lab-leaf-8x10", "device_profile": "frr-vswitch-8x10"},
+        "servers": {
+            "count": 1,
+            "logical_device": "lab-server-2x10",
+            "homing": "single",
+            "links_per_leaf": 1,
+        },
+        "uplinks_per_spine": 1,
+    }
     try:
-        made = httpx.post(f"http://{replicas.b}/api/catalogue/rack_types", json=definition,
-                          headers=OPERATOR, timeout=30)  # fmt: skip
+        made = httpx.post(
+            f"http://{replicas.b}/api/catalogue/rack_types",
+            json=definition,
+            headers=OPERATOR,
+            timeout=30,
+        )
         assert made.status_code == 201, made.text
         seen = httpx.get(f"http://{replicas.a}/api/catalogue/rack_types/{name}", timeout=30)
         assert seen.status_code == 200 and seen.json()["source"] == "created"
-        staged = _gql(replicas.a, """mutation($bp: String!, $rt: String!) {
+        staged = _gql(
+            replicas.a,
+            """mutation($bp: String!, $rt: String!) {
             addRack(blueprint: $bp, baseVersion: 0, rackType: $rt) { stagedVersion } }""",
-                      OPERATOR, bp=fabric.bp, rt=name)  # fmt: skip
+            OPERATOR,
+            bp=fabric.bp,
+            rt=name,
+        )
         assert staged["data"]["addRack"] == {"stagedVersion": 1}, staged
-        diff = _gql(replicas.b, "query($bp: String!) { blueprint(name: $bp, view: STAGED) "
-                    "{ leafs } }", bp=fabric.bp)  # fmt: skip
+        diff = _gql(
+            replicas.b,
+            "query($bp: String!) { blueprint(name: $bp, view: STAGED) { leafs } }",
+            bp=fabric.bp,
+        )
         assert diff["data"]["blueprint"]["leafs"] == 5
     finally:
-        _gql(replicas.b, "mutation($bp: String!) { discardStaged(blueprint: $bp, baseVersion: 1) }",
-             OPERATOR, bp=fabric.bp)  # fmt: skip
+        _gql(
+            replicas.b,
+            "mutation($bp: String!) { discardStaged(blueprint: $bp, baseVersion: 1) }",
+            OPERATOR,
+            bp=fabric.bp,
+        )
         graph.write(DROP_ENTRY, name=name)

@@ -20,20 +20,36 @@ def test_make_systemd_units_writes_units_systemd_accepts(tmp_path: Path) -> None
     machine = tmp_path / "machine.env"
     example = (ROOT / "deploy" / "machine.env.example").read_text()
     # this checkout and an existing user, so that systemd can resolve what the units run
-    machine.write_text(example.replace("FG_ROOT=/opt/fabricgraph", f"FG_ROOT={ROOT}")
-                       .replace("FG_USER=fabricgraph", "FG_USER=root")
-                       .replace("FG_ENV_FILE=/etc/fabricgraph/fabricgraph.env",
-                                f"FG_ENV_FILE={machine}"))  # fmt: skip
+    machine.write_text(
+        example.replace("FG_ROOT=/opt/fabricgraph", f"FG_ROOT={ROOT}")
+        .replace("FG_USER=fabricgraph", "FG_USER=root")
+        .replace("FG_ENV_FILE=/etc/fabricgraph/fabricgraph.env", f"FG_ENV_FILE={machine}")
+    )
     out = tmp_path / "units"
-    made = subprocess.run([sys.executable, str(ROOT / "deploy" / "systemd_units.py"),
-                           str(machine), str(out)], capture_output=True, text=True,
-                          timeout=60, check=False)  # fmt: skip
+    made = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "systemd_units.py"), str(machine), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert made.returncode == 0, made.stderr
     shutil.copy(out / "fabricgraph-api@.service", out / "fabricgraph-api@8001.service")
-    names = ["fabricgraph-api@8001.service", "fabricgraph-worker.service",
-             "fabricgraph-beat.service", "fabricgraph.target"]  # fmt: skip
-    verified = subprocess.run([analyze, "verify", "--man=no", *names], cwd=out,
-                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
-    problems = [line for line in (verified.stdout + verified.stderr).splitlines()
-                if "fabricgraph" in line]  # fmt: skip
+    names = [
+        "fabricgraph-api@8001.service",
+        "fabricgraph-worker.service",
+        "fabricgraph-beat.service",
+        "fabricgraph.target",
+    ]
+    verified = subprocess.run(
+        [analyze, "verify", "--man=no", *names],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    problems = [
+        line for line in (verified.stdout + verified.stderr).splitlines() if "fabricgraph" in line
+    ]
     assert verified.returncode == 0 and not problems, verified.stdout + verified.stderr

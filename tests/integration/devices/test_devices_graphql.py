@@ -32,9 +32,16 @@ def serials(graph: Graph) -> Iterator[list[str]]:
     made = [f"T-{tag}-{n}" for n in range(3)]
     devices = Devices(graph)
     for n, serial in enumerate(made):
-        devices.register(serial, hostname=f"sw{n}", profile="lab-switch", nos="linux_frr",
-                         driver="linuxfrr", driver_args={}, pristine=f"hostname sw{n}\n",
-                         worker_queue="tests-nowhere")  # fmt: skip
+        devices.register(
+            serial,
+            hostname=f"sw{n}",
+            profile="lab-switch",
+            nos="linux_frr",
+            driver="linuxfrr",
+            driver_args={},
+            pristine=f"hostname sw{n}\n",
+            worker_queue="tests-nowhere",
+        )
     yield made
     graph.write(DROP, serials=made)
 
@@ -51,7 +58,10 @@ def test_a_registered_device_shows_its_pristine_config_and_history(
     body = gql(client, LIST, s=serials[0])
     device = body["data"]["device"]
     assert (device["state"], device["deployMode"], device["deviation"]) == (
-        "OOS-QUARANTINED", "not_set", "none")  # fmt: skip
+        "OOS-QUARANTINED",
+        "not_set",
+        "none",
+    )
     assert device["configs"] == [{"stage": "pristine", "text": "hostname sw0\n"}]
     assert device["history"] == [
         {"event": "install_agent", "state": "OOS-QUARANTINED", "deployMode": "not_set"}
@@ -79,14 +89,22 @@ def test_a_device_list_reads_each_field_in_one_query_for_all_devices(
 def test_illegal_operations_are_refused_with_the_state_and_the_next_steps(
     client: TestClient, serials: list[str], graph: Graph
 ) -> None:
-    deploy = gql(client, 'mutation($s: String!) { changeDeployMode(serial: $s, mode: DEPLOY) '
-                         "{ state } }", OPERATOR, s=serials[0])  # fmt: skip
+    deploy = gql(
+        client,
+        "mutation($s: String!) { changeDeployMode(serial: $s, mode: DEPLOY) { state } }",
+        OPERATOR,
+        s=serials[0],
+    )
     error = deploy["errors"][0]
     assert "OOS-QUARANTINED" in error["message"]
     assert error["extensions"]["allowed"] == "acknowledge, decommission"
 
-    accept = gql(client, "mutation($s: String!) { acceptChanges(serial: $s) { deviation } }",
-                 OPERATOR, s=serials[0])  # fmt: skip
+    accept = gql(
+        client,
+        "mutation($s: String!) { acceptChanges(serial: $s) { deviation } }",
+        OPERATOR,
+        s=serials[0],
+    )
     assert "no config deviation is open" in accept["errors"][0]["message"]
 
     unknown = gql(client, 'mutation { acknowledge(serial: "nope-0") { state } }', OPERATOR)
@@ -108,7 +126,8 @@ def test_a_manual_full_push_needs_an_admin_and_an_explicit_confirmation(
 
 
 def test_a_viewer_cannot_change_a_device(client: TestClient, serials: list[str]) -> None:
-    body = gql(client, 'mutation($s: String!) { acknowledge(serial: $s) { state } }', VIEWER,
-               s=serials[2])  # fmt: skip
+    body = gql(
+        client, "mutation($s: String!) { acknowledge(serial: $s) { state } }", VIEWER, s=serials[2]
+    )
     assert body["errors"][0]["extensions"]["code"] == "forbidden"
     assert "operator" in body["errors"][0]["message"]

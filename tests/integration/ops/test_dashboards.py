@@ -90,8 +90,9 @@ def test_variable_queries_list_the_blueprints_and_their_switches(graph: Graph, l
     design = read_cabling(graph, lab_bp)
     switches = sorted(s.id for s in design.systems if s.role != Role.SERVER)
     for name, text in variable_queries(schema_check.provisioned()):
-        _, rows, _ = graph.run_readonly(substitute(text, {"blueprint": lab_bp}), {},
-                                        max_rows=10_000, timeout_s=10)  # fmt: skip
+        _, rows, _ = graph.run_readonly(
+            substitute(text, {"blueprint": lab_bp}), {}, max_rows=10_000, timeout_s=10
+        )
         values = [r[0] for r in rows]
         if name == "blueprint":
             assert lab_bp in values
@@ -106,8 +107,9 @@ def test_device_and_impact_tables_show_what_the_blueprint_implies(
     found = cypher_panels(schema_check.provisioned())
     panels = {title: (text, cols) for title, text, cols in found}
     text, _ = panels["Devices"]
-    _, rows, _ = graph.run_readonly(substitute(text, {"blueprint": lab_bp}), {},
-                                    max_rows=1000, timeout_s=10)  # fmt: skip
+    _, rows, _ = graph.run_readonly(
+        substitute(text, {"blueprint": lab_bp}), {}, max_rows=1000, timeout_s=10
+    )
     assert sorted(r[0] for r in rows) == sorted(
         s.id for s in design.systems if s.role != Role.SERVER
     )
@@ -126,8 +128,9 @@ def test_device_and_impact_tables_show_what_the_blueprint_implies(
     intended = build_design(Blueprints(graph).catalogue, "lab", lab_bp)  # from the template
     sessions = {s.id for s in intended.sessions if leaf in (s.a, s.b) and s.afi == "ipv4"}
     text, _ = panels["Impact of the selected element (variable: element)"]
-    _, rows, _ = graph.run_readonly(substitute(text, {"blueprint": lab_bp, "element": leaf}),
-                                    {}, max_rows=1000, timeout_s=10)  # fmt: skip
+    _, rows, _ = graph.run_readonly(
+        substitute(text, {"blueprint": lab_bp, "element": leaf}), {}, max_rows=1000, timeout_s=10
+    )
     by_kind: dict[str, set[str]] = {}
     for kind, dependent, _via in rows:
         by_kind.setdefault(kind, set()).add(dependent)
@@ -151,7 +154,11 @@ def test_impact_of_an_uplink_reaches_the_servers_behind_its_leaf(graph: Graph, l
     }
     found = cypher_panels(schema_check.provisioned())
     text = next(t for title, t, _ in found if title.startswith("Impact"))
-    _, rows, _ = graph.run_readonly(substitute(text, {"blueprint": lab_bp, "element": uplink.id}),
-                                    {}, max_rows=1000, timeout_s=10)  # fmt: skip
+    _, rows, _ = graph.run_readonly(
+        substitute(text, {"blueprint": lab_bp, "element": uplink.id}),
+        {},
+        max_rows=1000,
+        timeout_s=10,
+    )
     assert {r[1] for r in rows if r[0] == "server"} == servers and servers
     assert {r[1] for r in rows if r[0] == "link"} == {uplink.id}

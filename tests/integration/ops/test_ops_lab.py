@@ -44,8 +44,9 @@ from tests.integration.lab.helpers import deployed_lab, eventually
 pytestmark = [pytest.mark.integration, pytest.mark.lab]
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = "/usr/bin/chromium"
-NEEDS = {t.expr: t.needs for spec in DASHBOARDS for p in spec.panels
-         for t in getattr(p, "targets", ())}  # fmt: skip
+NEEDS = {
+    t.expr: t.needs for spec in DASHBOARDS for p in spec.panels for t in getattr(p, "targets", ())
+}
 
 
 def free_port() -> int:
@@ -64,8 +65,9 @@ class ApiServer:
 
     def __init__(self) -> None:
         self.port = free_port()
-        config = uvicorn.Config(create_app(), host="127.0.0.1", port=self.port,
-                                log_level="warning", ws="websockets")  # fmt: skip
+        config = uvicorn.Config(
+            create_app(), host="127.0.0.1", port=self.port, log_level="warning", ws="websockets"
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -241,9 +243,15 @@ def chromium_page(url: str) -> Any:
     browser = pw.chromium.launch(
         executable_path=CHROMIUM,
         headless=True,
-        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-first-run"],
-    )  # fmt: skip
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
     page = browser.new_page(viewport={"width": 1400, "height": 640})
     page.goto(url)
     page.wait_for_selector("body[data-loaded]", timeout=15_000)
@@ -256,8 +264,9 @@ def test_topology_page_draws_the_healthy_lab(graph: Graph, lab: dict[str, Any]) 
     pw, browser, page = chromium_page(f"{lab['api'].url}/topology?blueprint={bp}")
     try:
         drawn_nodes = page.eval_on_selector_all("[data-node]", "ns => ns.map(n => n.dataset.node)")
-        drawn_links = page.eval_on_selector_all("line[data-link]",
-                                                "ls => ls.map(l => l.dataset.link)")  # fmt: skip
+        drawn_links = page.eval_on_selector_all(
+            "line[data-link]", "ls => ls.map(l => l.dataset.link)"
+        )
         assert sorted(drawn_nodes) == sorted(s.id for s in design.systems)
         assert sorted(drawn_links) == sorted(lk.id for lk in design.links)
         assert page.locator("line.state-down").count() == 0
@@ -265,8 +274,9 @@ def test_topology_page_draws_the_healthy_lab(graph: Graph, lab: dict[str, Any]) 
         # a click shows the element's config stages (the lifecycle stored them) and impact
         page.click('[data-node="spine1"]')
         page.wait_for_selector('#details[data-element="spine1"]')
-        stages = page.eval_on_selector_all("#details details summary",
-                                           "ss => ss.map(s => s.textContent)")  # fmt: skip
+        stages = page.eval_on_selector_all(
+            "#details details summary", "ss => ss.map(s => s.textContent)"
+        )
         for stage in ("pristine", "discovery1", "discovery2", "service", "golden"):
             assert f"spine1: {stage}" in stages
         page.screenshot(path=str(ROOT / "docs" / "topology-healthy.png"))
@@ -296,8 +306,11 @@ def test_transceiver_fault_turns_its_link_down_and_marks_the_servers_it_cuts_off
     port = "rack1-leaf1:swp3"
     link = next(lk for lk in design.links if port in (lk.a, lk.b))
     roles = {s.id: s.role for s in design.systems}
-    cut_off = sorted(i.system for i in design.interfaces
-                     if i.id in (link.a, link.b) and roles[i.system] == "server")  # fmt: skip
+    cut_off = sorted(
+        i.system
+        for i in design.interfaces
+        if i.id in (link.a, link.b) and roles[i.system] == "server"
+    )
     client = redis.Redis.from_url(graph.settings.redis_url)
     collect.collect_round(graph, client, bp)  # a healthy round first: every link observed
     pw, browser, page = chromium_page(f"{lab['api'].url}/topology?blueprint={bp}")
@@ -306,18 +319,26 @@ def test_transceiver_fault_turns_its_link_down_and_marks_the_servers_it_cuts_off
         assert page.locator("line.state-down").count() == 0
         lab_.transceiver_fail(*port.split(":"))
         try:
-            eventually(lambda: collect.collect_round(graph, client, bp)["root_causes_opened"]
-                       or page.locator("line.state-down").count(), timeout=30)  # fmt: skip
+            eventually(
+                lambda: (
+                    collect.collect_round(graph, client, bp)["root_causes_opened"]
+                    or page.locator("line.state-down").count()
+                ),
+                timeout=30,
+            )
             # attached, not "visible": a vertical SVG line has a zero-width bounding box
-            page.wait_for_selector(f'line[data-link="{link.id}"].state-down', state="attached",
-                                   timeout=15_000)  # fmt: skip
+            page.wait_for_selector(
+                f'line[data-link="{link.id}"].state-down', state="attached", timeout=15_000
+            )
             for server in cut_off:
-                page.wait_for_selector(f'[data-node="{server}"].impacted', state="attached",
-                                       timeout=15_000)  # fmt: skip
+                page.wait_for_selector(
+                    f'[data-node="{server}"].impacted', state="attached", timeout=15_000
+                )
             down = page.eval_on_selector_all("line.state-down", "ls => ls.map(l => l.dataset.link)")
             assert down == [link.id]
-            impacted = page.eval_on_selector_all(".node.impacted",
-                                                 "ns => ns.map(n => n.dataset.node)")  # fmt: skip
+            impacted = page.eval_on_selector_all(
+                ".node.impacted", "ns => ns.map(n => n.dataset.node)"
+            )
             assert sorted(impacted) == cut_off
             causes = [c["uid"] for c in read_topology(graph, bp).root_causes]
             assert causes and len(causes) == len(set(causes))  # each cause drawn once

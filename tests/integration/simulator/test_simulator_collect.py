@@ -53,8 +53,21 @@ def simulated(graph: Graph) -> Iterator[Simulated]:
     bp, port = f"t-sim-{uuid.uuid4().hex[:6]}", _free_port()
     blueprints.create(bp, "lab")
     register_devices(graph, bp, "127.0.0.1", port, queue=f"t-unserved-{bp}")
-    argv = [sys.executable, "-m", "simulator", "serve", bp, "--port", str(port),
-            "--latency-ms", "5", "--jitter-ms", "2", "--open-ms", "5"]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "serve",
+        bp,
+        "--port",
+        str(port),
+        "--latency-ms",
+        "5",
+        "--jitter-ms",
+        "2",
+        "--open-ms",
+        "5",
+    ]
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

@@ -34,12 +34,21 @@ def test_a_cable_cut_after_a_commit_shows_as_raised_by_it(
         blueprints = Blueprints(graph)
         version = blueprints.staging.stage(
             fabric.bp,
-            {"kind": "set_property", "params": {"kind": "System", "id": "rack1-server1",
-                                                "key": "hostname", "value": "web1"}},
-            base_version=blueprints.staging.version(fabric.bp), author="test",
-        )  # fmt: skip
-        revision = blueprints.commit(fabric.bp, base_version=version, author="test",
-                                     message="rename a server").number  # fmt: skip
+            {
+                "kind": "set_property",
+                "params": {
+                    "kind": "System",
+                    "id": "rack1-server1",
+                    "key": "hostname",
+                    "value": "web1",
+                },
+            },
+            base_version=blueprints.staging.version(fabric.bp),
+            author="test",
+        )
+        revision = blueprints.commit(
+            fabric.bp, base_version=version, author="test", message="rename a server"
+        ).number
         link = next(lk for lk in fabric.design.links if lk.role == LinkRole.SPINE_LEAF)
         cut = fs.cable_cut(fabric, healthy, link.id)
         ingest(graph, publisher, fs.observations(fabric, fs.changed(healthy, cut), time.time() + 1))

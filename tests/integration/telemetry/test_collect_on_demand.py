@@ -69,9 +69,16 @@ def fabric(graph: Graph, settings: Settings) -> Iterator[Unreachable]:
         for system in switches:
             serial = prefix + system
             args = {"transport": "netns", "netns": f"fg-absent-{uuid.uuid4().hex[:8]}"}
-            devices.register(serial, hostname=system, profile="frr-vswitch-8x10", nos="linux_frr",
-                             driver="linuxfrr", driver_args=args, pristine="",
-                             worker_queue=settings.celery_queue)  # fmt: skip
+            devices.register(
+                serial,
+                hostname=system,
+                profile="frr-vswitch-8x10",
+                nos="linux_frr",
+                driver="linuxfrr",
+                driver_args=args,
+                pristine="",
+                worker_queue=settings.celery_queue,
+            )
             devices.event(serial, Event.ACKNOWLEDGE)
             devices.event(serial, Event.ASSIGN, blueprint=bp, system=system)
             devices.event(serial, Event.DEPLOY)

@@ -184,8 +184,9 @@ def _repaired(f: LabFabric, cause: dict[str, Any]) -> None:
     cleared = {c["uid"]: c for c in f.causes("cleared")}
     assert cause["uid"] in cleared  # the cause is kept as history, cleared
     assert cleared[cause["uid"]]["symptoms"] <= cause["symptoms"]
-    states = {(r["type"], r["subject"], r["device"]): r["state"]
-              for r in f.graph.read(ANOMALIES, bp=f.bp)}  # fmt: skip
+    states = {
+        (r["type"], r["subject"], r["device"]): r["state"] for r in f.graph.read(ANOMALIES, bp=f.bp)
+    }
     assert {states[a] for a in cause["symptoms"]} == {"cleared"}
 
 
@@ -212,8 +213,10 @@ def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabr
     expected = per_switch * len(switches) + 3 * links + 2 * 2 * sessions
     result = request_round(f.graph, f.bp)
     assert (result["status"], result["devices"], result["unreachable"]) == (
-        "collected", len(switches), [],
-    )  # fmt: skip
+        "collected",
+        len(switches),
+        [],
+    )
     assert result["observations"] == expected
     assert result["changed"] == 0  # a steady healthy fabric: nothing new to write
 
@@ -317,8 +320,10 @@ def test_a_killed_bgpd_is_a_routing_daemon_down_that_watchfrr_heals(f: LabFabric
     assert kinds_seen == {"routing_daemon_down"}, kinds_seen
     [cause] = [c for c in f.causes("cleared") if c["kind"] == "routing_daemon_down"]
     assert cause["subject"] == leaf
-    print(f"bgpd killed on {leaf}: routing_daemon_down after {detected:.1f} s, restarted "
-          f"(pid {restarted}) and all clear after {healed:.1f} s")  # fmt: skip
+    print(
+        f"bgpd killed on {leaf}: routing_daemon_down after {detected:.1f} s, restarted "
+        f"(pid {restarted}) and all clear after {healed:.1f} s"
+    )
     f.lab.repair()  # forgets the recorded fault: bgpd runs already, nothing to do
     assert daemons.running_named(netns, "bgpd") == [restarted]
 

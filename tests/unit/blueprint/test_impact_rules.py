@@ -55,8 +55,9 @@ def leaf(leaf_id: str, spines: tuple[str, ...] = SPINES, in_service: bool = True
 
 def link(link_id: str) -> LinkNode:
     kind, a, b = link_id.split("-")
-    return LinkNode(link_id, "spine_leaf" if kind == "u" else "leaf_server",
-                    f"{a}:p", f"{b}:p", a, b)  # fmt: skip
+    return LinkNode(
+        link_id, "spine_leaf" if kind == "u" else "leaf_server", f"{a}:p", f"{b}:p", a, b
+    )
 
 
 def hood(
@@ -67,10 +68,11 @@ def hood(
     leafs: dict[str, LeafNode] | None = None,
 ) -> Neighbourhood:
     servers = tuple(
-        ServerNode(srv, "B" if srv == "S3" else "A",
-                   tuple(Attachment(attach(srv, lf), lf) for lf in lfs))
+        ServerNode(
+            srv, "B" if srv == "S3" else "A", tuple(Attachment(attach(srv, lf), lf) for lf in lfs)
+        )
         for srv, lfs in SERVERS.items()
-    )  # fmt: skip
+    )
     return Neighbourhood(
         blueprint="bp",
         kind=ElementKind.LINK,
@@ -152,8 +154,11 @@ def test_a_spine_of_two_leaves_every_dual_homed_server_one_spine() -> None:
     assert {s.spines_after for s in result.servers_losing_redundancy} == {1}
     assert result.servers_losing_connectivity == ()  # S3 was never redundant
     assert {s.id: s.effect for s in result.systems} == {
-        "s1": "down", "L1": "fewer_uplinks", "L2": "fewer_uplinks", "L3": "fewer_uplinks"
-    }  # fmt: skip
+        "s1": "down",
+        "L1": "fewer_uplinks",
+        "L2": "fewer_uplinks",
+        "L3": "fewer_uplinks",
+    }
 
 
 def test_a_spine_of_three_costs_servers_nothing() -> None:
@@ -194,9 +199,14 @@ def test_a_leaf_already_drained_makes_its_pair_a_single_point_of_failure() -> No
 
 def test_a_failed_virtual_network_takes_its_servers_connectivity_in_it() -> None:
     base = hood()
-    network = replace(base, kind=ElementKind.VIRTUAL_NETWORK, id="web", network=WEB,
-                      rack_networks={"B": (WEB,)},
-                      servers=tuple(s for s in base.servers if s.rack == "B"))  # fmt: skip
+    network = replace(
+        base,
+        kind=ElementKind.VIRTUAL_NETWORK,
+        id="web",
+        network=WEB,
+        rack_networks={"B": (WEB,)},
+        servers=tuple(s for s in base.servers if s.rack == "B"),
+    )
     result: Impact = assess(network)
     assert ids(result.servers_losing_connectivity) == ["S3"]
     (web,) = result.virtual_networks

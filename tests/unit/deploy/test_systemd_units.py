@@ -27,8 +27,12 @@ def _exec(text: str) -> str:
 
 def test_each_role_gets_its_unit_reading_the_machine_file() -> None:
     made = units(parse_env(MACHINE))
-    assert set(made) == {"fabricgraph-api@.service", "fabricgraph-worker.service",
-                         "fabricgraph-beat.service", "fabricgraph.target"}  # fmt: skip
+    assert set(made) == {
+        "fabricgraph-api@.service",
+        "fabricgraph-worker.service",
+        "fabricgraph-beat.service",
+        "fabricgraph.target",
+    }
     worker = made["fabricgraph-worker.service"]
     assert "--queues=pool-b" in _exec(worker) and "--concurrency=6" in _exec(worker)
     assert _exec(worker).startswith("ExecStart=/opt/fabricgraph/.venv/bin/python -m celery")
@@ -38,9 +42,12 @@ def test_each_role_gets_its_unit_reading_the_machine_file() -> None:
     )
     wants = next(x for x in made["fabricgraph.target"].splitlines() if x.startswith("Wants="))
     assert wants.split("=", 1)[1].split() == [
-        "fabricgraph-api@8001.service", "fabricgraph-api@8002.service",
-        "fabricgraph-api@8003.service", "fabricgraph-worker.service", "fabricgraph-beat.service",
-    ]  # fmt: skip
+        "fabricgraph-api@8001.service",
+        "fabricgraph-api@8002.service",
+        "fabricgraph-api@8003.service",
+        "fabricgraph-worker.service",
+        "fabricgraph-beat.service",
+    ]
     for name, text in made.items():
         if name.endswith(".service"):
             assert "EnvironmentFile=/etc/fabricgraph/fabricgraph.env" in text

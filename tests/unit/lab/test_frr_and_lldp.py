@@ -112,5 +112,6 @@ def test_routing_daemons_are_the_enabled_ones_and_those_vtysh_reaches() -> None:
     assert got["bgpd"] == {"enabled": True, "running": False}
     assert got["zebra"] == {"enabled": True, "running": True}
     assert frr.routing_daemons(" zebra bgpd staticd ldpd\n", "")["ldpd"] == {
-        "enabled": False, "running": True,
-    }  # fmt: skip
+        "enabled": False,
+        "running": True,
+    }

@@ -42,43 +42,124 @@ class Refusal:
 
 
 REFUSED = [
-    Refusal("deploy a quarantined device", "OOS-QUARANTINED", "not_set", "deploy",
-            "acknowledged and assigned", "acknowledge"),
-    Refusal("deploy an acknowledged, unassigned device", "OOS-READY", "not_set", "deploy",
-            "assign it", "assign"),
-    Refusal("deploy a device twice", "IS-ACTIVE", "deploy", "deploy",
-            "already deployed", "commit_incremental"),
-    Refusal("assign a device twice", "IS-READY", "ready", "assign",
-            "already assigned", "unassign"),
-    Refusal("assign a quarantined device", "OOS-QUARANTINED", "not_set", "assign",
-            "acknowledge it", "acknowledge"),
-    Refusal("acknowledge twice", "OOS-READY", "not_set", "acknowledge",
-            "already acknowledged", "assign"),
-    Refusal("acknowledge a device with no agent", "N/A", "not_set", "acknowledge",
-            "no agent", "install_agent"),
-    Refusal("register an agent twice", "OOS-QUARANTINED", "not_set", "install_agent",
-            "already registered", "acknowledge"),
-    Refusal("drain a device that is not deployed", "IS-READY", "ready", "drain",
-            "deployed device", "deploy"),
-    Refusal("drain an undeployed device", "IS-READY", "undeploy", "drain",
-            "deployed device", "deploy"),
-    Refusal("commit incremental config to a device in ready", "IS-READY", "ready",
-            "commit_incremental", "deployed devices only", "deploy"),
-    Refusal("unassign a deployed device", "IS-ACTIVE", "deploy", "unassign",
-            "undeploy it", "undeploy"),
-    Refusal("unassign a drained device", "IS-READY", "drain", "unassign",
-            "undeploy it", "undeploy"),
-    Refusal("unassign a device that is not assigned", "OOS-READY", "not_set", "unassign",
-            "not assigned", "assign"),
-    Refusal("undeploy a device that was never deployed", "IS-READY", "ready", "undeploy",
-            "deployed or drained", "deploy"),
-    Refusal("set ready on an unassigned device", "OOS-READY", "not_set", "set_ready",
-            "assigned device", "assign"),
-    Refusal("decommission an assigned device", "IS-READY", "ready", "decommission",
-            "remaining steps: unassign", "unassign"),
-    Refusal("decommission a deployed device", "IS-ACTIVE", "deploy", "decommission",
-            "remaining steps: drain, undeploy, unassign", "drain"),
-]  # fmt: skip
+    Refusal(
+        "deploy a quarantined device",
+        "OOS-QUARANTINED",
+        "not_set",
+        "deploy",
+        "acknowledged and assigned",
+        "acknowledge",
+    ),
+    Refusal(
+        "deploy an acknowledged, unassigned device",
+        "OOS-READY",
+        "not_set",
+        "deploy",
+        "assign it",
+        "assign",
+    ),
+    Refusal(
+        "deploy a device twice",
+        "IS-ACTIVE",
+        "deploy",
+        "deploy",
+        "already deployed",
+        "commit_incremental",
+    ),
+    Refusal("assign a device twice", "IS-READY", "ready", "assign", "already assigned", "unassign"),
+    Refusal(
+        "assign a quarantined device",
+        "OOS-QUARANTINED",
+        "not_set",
+        "assign",
+        "acknowledge it",
+        "acknowledge",
+    ),
+    Refusal(
+        "acknowledge twice", "OOS-READY", "not_set", "acknowledge", "already acknowledged", "assign"
+    ),
+    Refusal(
+        "acknowledge a device with no agent",
+        "N/A",
+        "not_set",
+        "acknowledge",
+        "no agent",
+        "install_agent",
+    ),
+    Refusal(
+        "register an agent twice",
+        "OOS-QUARANTINED",
+        "not_set",
+        "install_agent",
+        "already registered",
+        "acknowledge",
+    ),
+    Refusal(
+        "drain a device that is not deployed",
+        "IS-READY",
+        "ready",
+        "drain",
+        "deployed device",
+        "deploy",
+    ),
+    Refusal(
+        "drain an undeployed device", "IS-READY", "undeploy", "drain", "deployed device", "deploy"
+    ),
+    Refusal(
+        "commit incremental config to a device in ready",
+        "IS-READY",
+        "ready",
+        "commit_incremental",
+        "deployed devices only",
+        "deploy",
+    ),
+    Refusal(
+        "unassign a deployed device", "IS-ACTIVE", "deploy", "unassign", "undeploy it", "undeploy"
+    ),
+    Refusal(
+        "unassign a drained device", "IS-READY", "drain", "unassign", "undeploy it", "undeploy"
+    ),
+    Refusal(
+        "unassign a device that is not assigned",
+        "OOS-READY",
+        "not_set",
+        "unassign",
+        "not assigned",
+        "assign",
+    ),
+    Refusal(
+        "undeploy a device that was never deployed",
+        "IS-READY",
+        "ready",
+        "undeploy",
+        "deployed or drained",
+        "deploy",
+    ),
+    Refusal(
+        "set ready on an unassigned device",
+        "OOS-READY",
+        "not_set",
+        "set_ready",
+        "assigned device",
+        "assign",
+    ),
+    Refusal(
+        "decommission an assigned device",
+        "IS-READY",
+        "ready",
+        "decommission",
+        "remaining steps: unassign",
+        "unassign",
+    ),
+    Refusal(
+        "decommission a deployed device",
+        "IS-ACTIVE",
+        "deploy",
+        "decommission",
+        "remaining steps: drain, undeploy, unassign",
+        "drain",
+    ),
+]
 
 
 @pytest.mark.parametrize("refusal", REFUSED, ids=lambda r: r.what)
@@ -101,18 +182,26 @@ def test_an_illegal_event_is_refused_naming_state_mode_and_allowed_steps(
 
 
 ALLOWED_FROM = [
-    ("N/A", "not_set", "unavailable",
-     {"new_device", "pre_install_config", "install_agent", "decommission"}),
+    (
+        "N/A",
+        "not_set",
+        "unavailable",
+        {"new_device", "pre_install_config", "install_agent", "decommission"},
+    ),
     ("OOS-QUARANTINED", "not_set", "connected", {"acknowledge", "decommission"}),
     ("OOS-READY", "not_set", "connected", {"assign"}),
     ("OOS-READY", "not_set", "unavailable", {"assign", "decommission"}),
     ("IS-READY", "ready", "connected", {"deploy", "unassign"}),
     ("IS-ACTIVE", "deploy", "connected", {"commit_incremental", "drain", "undeploy", "set_ready"}),
-    ("IS-ACTIVE", "deploy", "unavailable",
-     {"commit_incremental", "drain", "undeploy", "set_ready"}),
+    (
+        "IS-ACTIVE",
+        "deploy",
+        "unavailable",
+        {"commit_incremental", "drain", "undeploy", "set_ready"},
+    ),
     ("IS-READY", "drain", "connected", {"deploy", "undeploy", "set_ready"}),
     ("IS-READY", "undeploy", "connected", {"deploy", "set_ready", "unassign"}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("state", "mode", "liveness", "expected"), ALLOWED_FROM)

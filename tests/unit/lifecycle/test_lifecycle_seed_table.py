@@ -39,39 +39,131 @@ class SeedRow:
 
 SEED_TABLE = [
     SeedRow("New Device", "new_device", ("N/A", "not_set"), "factory", "none", "N/A", "not_set"),
-    SeedRow("Add Pre-AOS [mgmt] Configuration to device", "pre_install_config",
-            ("N/A", "not_set"), "pre_install", "none", "N/A", "not_set"),
-    SeedRow("Install AOS Device System Agent", "install_agent",
-            ("N/A", "not_set"), "pristine", "none", "OOS-QUARANTINED", "not_set"),
-    SeedRow("Acknowledge Device", "acknowledge",
-            ("OOS-QUARANTINED", "not_set"), "discovery1", "full", "OOS-READY", "not_set"),
-    SeedRow("Assign Device to blueprint (no deploy)", "assign",
-            ("OOS-READY", "not_set"), "discovery2", "full", "IS-READY", "ready"),
-    SeedRow("Deploy Device", "deploy",
-            ("IS-READY", "ready"), "service", "full", "IS-ACTIVE", "deploy"),
-    SeedRow("Add/Commit Incremental Configuration", "commit_incremental",
-            ("IS-ACTIVE", "deploy"), "incremental", "incremental", "IS-ACTIVE", "deploy"),
-    SeedRow("Drain Device", "drain",
-            ("IS-ACTIVE", "deploy"), "drain", "incremental", "IS-READY", "drain"),
-    SeedRow("Undeploy Device", "undeploy",
-            ("IS-READY", "drain"), "discovery2", "full", "IS-READY", "undeploy"),
-    SeedRow("Unassign Device", "unassign",
-            ("IS-READY", "undeploy"), "discovery1", "full", "OOS-READY", "not_set"),
-]  # fmt: skip
+    SeedRow(
+        "Add Pre-AOS [mgmt] Configuration to device",
+        "pre_install_config",
+        ("N/A", "not_set"),
+        "pre_install",
+        "none",
+        "N/A",
+        "not_set",
+    ),
+    SeedRow(
+        "Install AOS Device System Agent",
+        "install_agent",
+        ("N/A", "not_set"),
+        "pristine",
+        "none",
+        "OOS-QUARANTINED",
+        "not_set",
+    ),
+    SeedRow(
+        "Acknowledge Device",
+        "acknowledge",
+        ("OOS-QUARANTINED", "not_set"),
+        "discovery1",
+        "full",
+        "OOS-READY",
+        "not_set",
+    ),
+    SeedRow(
+        "Assign Device to blueprint (no deploy)",
+        "assign",
+        ("OOS-READY", "not_set"),
+        "discovery2",
+        "full",
+        "IS-READY",
+        "ready",
+    ),
+    SeedRow(
+        "Deploy Device", "deploy", ("IS-READY", "ready"), "service", "full", "IS-ACTIVE", "deploy"
+    ),
+    SeedRow(
+        "Add/Commit Incremental Configuration",
+        "commit_incremental",
+        ("IS-ACTIVE", "deploy"),
+        "incremental",
+        "incremental",
+        "IS-ACTIVE",
+        "deploy",
+    ),
+    SeedRow(
+        "Drain Device",
+        "drain",
+        ("IS-ACTIVE", "deploy"),
+        "drain",
+        "incremental",
+        "IS-READY",
+        "drain",
+    ),
+    SeedRow(
+        "Undeploy Device",
+        "undeploy",
+        ("IS-READY", "drain"),
+        "discovery2",
+        "full",
+        "IS-READY",
+        "undeploy",
+    ),
+    SeedRow(
+        "Unassign Device",
+        "unassign",
+        ("IS-READY", "undeploy"),
+        "discovery1",
+        "full",
+        "OOS-READY",
+        "not_set",
+    ),
+]
 
 # Deploy-mode changes the seed describes in prose ("Deploy Modes" and "Undeploy").
 SEED_PROSE = [
-    SeedRow("changing from deploy to ready removes AOS-rendered configuration", "set_ready",
-            ("IS-ACTIVE", "deploy"), "discovery2", "full", "IS-READY", "ready"),
-    SeedRow("undeploying removes the complete service configuration", "undeploy",
-            ("IS-ACTIVE", "deploy"), "discovery2", "full", "IS-READY", "undeploy"),
-    SeedRow("a drained device returns to service", "deploy",
-            ("IS-READY", "drain"), "service", "incremental", "IS-ACTIVE", "deploy"),
-    SeedRow("an undeployed device is deployed again", "deploy",
-            ("IS-READY", "undeploy"), "service", "full", "IS-ACTIVE", "deploy"),
-    SeedRow("an undeployed device set to ready is already at discovery 2", "set_ready",
-            ("IS-READY", "undeploy"), "discovery2", "none", "IS-READY", "ready"),
-]  # fmt: skip
+    SeedRow(
+        "changing from deploy to ready removes AOS-rendered configuration",
+        "set_ready",
+        ("IS-ACTIVE", "deploy"),
+        "discovery2",
+        "full",
+        "IS-READY",
+        "ready",
+    ),
+    SeedRow(
+        "undeploying removes the complete service configuration",
+        "undeploy",
+        ("IS-ACTIVE", "deploy"),
+        "discovery2",
+        "full",
+        "IS-READY",
+        "undeploy",
+    ),
+    SeedRow(
+        "a drained device returns to service",
+        "deploy",
+        ("IS-READY", "drain"),
+        "service",
+        "incremental",
+        "IS-ACTIVE",
+        "deploy",
+    ),
+    SeedRow(
+        "an undeployed device is deployed again",
+        "deploy",
+        ("IS-READY", "undeploy"),
+        "service",
+        "full",
+        "IS-ACTIVE",
+        "deploy",
+    ),
+    SeedRow(
+        "an undeployed device set to ready is already at discovery 2",
+        "set_ready",
+        ("IS-READY", "undeploy"),
+        "discovery2",
+        "none",
+        "IS-READY",
+        "ready",
+    ),
+]
 
 
 def state_of(text: str) -> DeviceState | None:
@@ -131,8 +223,11 @@ def test_assign_records_the_blueprint_system_and_unassign_clears_it() -> None:
     assert unassigned is not None and unassigned.system_id is None
 
 
-@pytest.mark.parametrize("row", [r for r in SEED_TABLE + SEED_PROSE if r.push == "full"],
-                         ids=lambda r: r.event + ":" + r.before[1])  # fmt: skip
+@pytest.mark.parametrize(
+    "row",
+    [r for r in SEED_TABLE + SEED_PROSE if r.push == "full"],
+    ids=lambda r: r.event + ":" + r.before[1],
+)
 def test_a_full_push_lands_on_the_stage_the_reconciler_keeps_for_the_new_state(
     row: SeedRow,
 ) -> None:

@@ -14,8 +14,9 @@ def _value(samples: list[fm.Sample], name: str, **labels: str) -> float:
 
 
 def test_every_anomaly_type_and_state_has_a_series_even_without_anomalies() -> None:
-    samples = fm.zero_filled([], ["dc1", "dc2"], ("type", "state"),
-                             (ANOMALY_TYPES, fm.ANOMALY_STATES), "anomalies")  # fmt: skip
+    samples = fm.zero_filled(
+        [], ["dc1", "dc2"], ("type", "state"), (ANOMALY_TYPES, fm.ANOMALY_STATES), "anomalies"
+    )
     assert len(samples) == 2 * len(ANOMALY_TYPES) * 2
     assert {s.value for s in samples} == {0.0}
 
@@ -25,8 +26,9 @@ def test_counts_land_on_their_series_and_unknown_values_are_kept() -> None:
         {"blueprint": "dc1", "type": "interface_down", "state": "raised", "n": 3},
         {"blueprint": "dc1", "type": "brand_new", "state": "raised", "n": 1},
     ]
-    samples = fm.zero_filled(rows, ["dc1"], ("type", "state"),
-                             (ANOMALY_TYPES, fm.ANOMALY_STATES), "anomalies")  # fmt: skip
+    samples = fm.zero_filled(
+        rows, ["dc1"], ("type", "state"), (ANOMALY_TYPES, fm.ANOMALY_STATES), "anomalies"
+    )
     assert _value(samples, "anomalies", type="interface_down", state="raised") == 3
     assert _value(samples, "anomalies", type="interface_down", state="cleared") == 0
     assert _value(samples, "anomalies", type="brand_new", state="raised") == 1
@@ -52,15 +54,35 @@ def test_link_states_split_down_observed_and_unobserved() -> None:
 
 def test_element_samples_read_the_observation_values() -> None:
     rows = [
-        {"blueprint": "dc1", "kind": "interface", "observer": "leaf1",
-         "subject": "leaf1:swp1", "value": '{"oper_up": false, "admin_up": true}'},
-        {"blueprint": "dc1", "kind": "bgp", "observer": "leaf1",
-         "subject": "spine1--leaf1", "value": '{"established": true}'},
-        {"blueprint": "dc1", "kind": "optics", "observer": "leaf1",
-         "subject": "leaf1:swp1:xcvr", "value": '{"present": true, "rx_power_dbm": -2.5}'},
-        {"blueprint": "dc1", "kind": "device", "observer": "leaf1",
-         "subject": "leaf1", "value": "not json"},
-    ]  # fmt: skip
+        {
+            "blueprint": "dc1",
+            "kind": "interface",
+            "observer": "leaf1",
+            "subject": "leaf1:swp1",
+            "value": '{"oper_up": false, "admin_up": true}',
+        },
+        {
+            "blueprint": "dc1",
+            "kind": "bgp",
+            "observer": "leaf1",
+            "subject": "spine1--leaf1",
+            "value": '{"established": true}',
+        },
+        {
+            "blueprint": "dc1",
+            "kind": "optics",
+            "observer": "leaf1",
+            "subject": "leaf1:swp1:xcvr",
+            "value": '{"present": true, "rx_power_dbm": -2.5}',
+        },
+        {
+            "blueprint": "dc1",
+            "kind": "device",
+            "observer": "leaf1",
+            "subject": "leaf1",
+            "value": "not json",
+        },
+    ]
     samples = fm.element_samples(rows)
     assert _value(samples, "interface_up", interface="leaf1:swp1") == 0.0
     assert _value(samples, "bgp_session_up", session="spine1--leaf1") == 1.0
@@ -74,10 +96,20 @@ def test_shape_counts_active_anomalies_and_observation_age() -> None:
         "systems": [{"blueprint": "dc1", "role": "leaf", "deploy_mode": "deploy", "n": 4}],
         "devices": [],
         "anomalies": [
-            {"blueprint": "dc1", "type": "bgp_session_down", "state": "raised", "n": 4,
-             "active": 1},
-            {"blueprint": "dc1", "type": "bgp_session_down", "state": "cleared", "n": 2,
-             "active": 0},
+            {
+                "blueprint": "dc1",
+                "type": "bgp_session_down",
+                "state": "raised",
+                "n": 4,
+                "active": 1,
+            },
+            {
+                "blueprint": "dc1",
+                "type": "bgp_session_down",
+                "state": "cleared",
+                "n": 2,
+                "active": 0,
+            },
         ],
         "root_causes": [{"blueprint": "dc1", "kind": "cable_cut", "state": "open", "n": 1}],
         "bgp": [{"blueprint": "dc1", "state": "down", "n": 2}],
@@ -88,7 +120,7 @@ def test_shape_counts_active_anomalies_and_observation_age() -> None:
         "observations": [{"blueprint": "dc1", "kind": "bgp", "n": 16, "newest": 95.0}],
         "elements": [],
         "element_anomalies": [],
-    }  # fmt: skip
+    }
     vocabulary = fm.Vocabulary(ANOMALY_TYPES, ("cable_cut",))
     facts = fm.shape(rows, 100.0, vocabulary)
     s = facts.samples

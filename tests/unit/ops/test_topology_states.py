@@ -6,8 +6,12 @@ from typing import Any
 
 from api.topology import impacted_servers, link_states
 
-LINKS = [{"id": "spine1:swp1--leaf1:swp1"}, {"id": "spine1:swp2--leaf2:swp1"},
-         {"id": "leaf1:swp3--server1:eth0"}, {"id": "leaf2:swp3--server2:eth0"}]  # fmt: skip
+LINKS = [
+    {"id": "spine1:swp1--leaf1:swp1"},
+    {"id": "spine1:swp2--leaf2:swp1"},
+    {"id": "leaf1:swp3--server1:eth0"},
+    {"id": "leaf2:swp3--server2:eth0"},
+]
 
 
 def test_interface_level_anomaly_puts_its_link_down_a_bgp_one_degrades_it() -> None:
@@ -34,7 +38,11 @@ def test_expected_anomalies_do_not_colour_links_and_root_causes_do() -> None:
 
 def test_impacted_servers_are_the_servers_depending_on_open_root_cause_elements() -> None:
     causes: list[dict[str, Any]] = [{"at": "dc/leaf1:swp3:xcvr"}, {"at": None}]
-    deps = {"dc/leaf1:swp3:xcvr": [{"kind": "link", "id": "leaf1:swp3--server1:eth0"},
-                                   {"kind": "server_losing_connectivity", "id": "server1"}],
-            "dc/other": [{"kind": "server", "id": "server9"}]}  # fmt: skip
+    deps = {
+        "dc/leaf1:swp3:xcvr": [
+            {"kind": "link", "id": "leaf1:swp3--server1:eth0"},
+            {"kind": "server_losing_connectivity", "id": "server1"},
+        ],
+        "dc/other": [{"kind": "server", "id": "server9"}],
+    }
     assert impacted_servers(causes, deps) == ["server1"]

@@ -29,8 +29,9 @@ def intents_of(d: BlueprintDesign) -> list[DeviceIntent]:
     for s in d.systems:
         if s.role == Role.SERVER:
             continue
-        ifaces = tuple(InterfaceIntent(i.id, i.name, xcvr.get(i.id))
-                       for i in d.interfaces if i.system == s.id)  # fmt: skip
+        ifaces = tuple(
+            InterfaceIntent(i.id, i.name, xcvr.get(i.id)) for i in d.interfaces if i.system == s.id
+        )
         sessions = tuple(
             SessionIntent(x.id, x.b_ip if x.a == s.id else x.a_ip, peer, systems[peer].loopback)
             for x in d.sessions
@@ -104,8 +105,10 @@ def test_simulated_answers_have_the_shape_of_the_recorded_lab_switches() -> None
     for ip, p in sim_peers.items():
         assert set(p) == set(rec_peers[ip])
         assert (p["remote_as"], p["local_as"], p["remote_id"]) == (
-            rec_peers[ip]["remote_as"], rec_peers[ip]["local_as"], rec_peers[ip]["remote_id"],
-        )  # fmt: skip
+            rec_peers[ip]["remote_as"],
+            rec_peers[ip]["local_as"],
+            rec_peers[ip]["remote_id"],
+        )
     for prefix, entries in leaf["get_route_to"].items():
         assert prefix in recorded["get_route_to"], prefix
         assert set(entries[0]) == set(recorded["get_route_to"][prefix][0])

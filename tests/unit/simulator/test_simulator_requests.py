@@ -15,9 +15,12 @@ from tests.unit.simulator.test_simulated_switches import CATALOGUE, intents_of
 def _simulator() -> Simulator:
     design = build_design(load_catalogue(CATALOGUE), "lab", "bp")
     answers = simulated_switches(design, intents_of(design), load_samples())
-    switches = {f"bp/{k}": SimSwitch(v["get_facts"]["hostname"], v,
-                                     initial_running_config(v["get_facts"]["hostname"]))
-                for k, v in answers.items()}  # fmt: skip
+    switches = {
+        f"bp/{k}": SimSwitch(
+            v["get_facts"]["hostname"], v, initial_running_config(v["get_facts"]["hostname"])
+        )
+        for k, v in answers.items()
+    }
     return Simulator(switches, Latency(0, 0, 0))
 
 

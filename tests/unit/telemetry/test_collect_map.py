@@ -54,12 +54,14 @@ def _intents() -> dict[str, DeviceIntent]:
     rows = json.loads((LAB / "intent.json").read_text())
     return {
         r["system"]: DeviceIntent(
-            r["blueprint"], r["system"], r["hostname"],
+            r["blueprint"],
+            r["system"],
+            r["hostname"],
             tuple(InterfaceIntent(**i) for i in r["interfaces"]),
             tuple(SessionIntent(**s) for s in r["sessions"]),
         )
         for r in rows
-    }  # fmt: skip
+    }
 
 
 INTENTS = _intents()
@@ -198,8 +200,9 @@ def test_observations_match_what_the_topology_and_fault_imply(case: str) -> None
         for interface in intent.interfaces:
             want_up = interface.id not in e.down
             assert got[ObservationKind.INTERFACE][interface.id] == {
-                "oper_up": want_up, "admin_up": True,
-            }, interface.id  # fmt: skip
+                "oper_up": want_up,
+                "admin_up": True,
+            }, interface.id
             want = e.lldp.get(interface.id, _intended_lldp(interface.id))
             seen = got[ObservationKind.LLDP][interface.id]
             assert (seen["neighbor"], seen["port"]) == (want or (None, None)), interface.id
@@ -271,10 +274,12 @@ def test_a_switch_with_sessions_needs_bgpd_even_when_not_enabled() -> None:
 
 def test_intent_the_device_does_not_report_is_observed_absent() -> None:
     intent = DeviceIntent(
-        "lab", "spine1", "spine1",
+        "lab",
+        "spine1",
+        "spine1",
         (InterfaceIntent("spine1:swp9", "swp9", "spine1:swp9:xcvr"),),
         (SessionIntent("spine1--x", "192.0.2.1", "x", "192.0.2.9/32"),),
-    )  # fmt: skip
+    )
     got = _by_kind(observations(intent, _getters("healthy", "spine1"), AT))
     assert got[ObservationKind.INTERFACE] == {"spine1:swp9": {"oper_up": False, "admin_up": False}}
     assert got[ObservationKind.LLDP] == {"spine1:swp9": {"neighbor": None, "port": None}}

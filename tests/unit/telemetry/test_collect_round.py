@@ -45,8 +45,15 @@ def test_every_getter_runs_and_one_that_fails_is_reported_not_raised() -> None:
 
 
 def _round(running: str | None, golden_at: str | None) -> DeviceRound:
-    intent = DeviceIntent("bp", "leaf1", "leaf1", serial="S1", last_deploy="succeeded",
-                          golden="golden text", golden_at=golden_at)  # fmt: skip
+    intent = DeviceIntent(
+        "bp",
+        "leaf1",
+        "leaf1",
+        serial="S1",
+        last_deploy="succeeded",
+        golden="golden text",
+        golden_at=golden_at,
+    )
     getters = {"errors": {}} if running is None else {"errors": {}, "running_config": running}
     return DeviceRound(intent, getters, at=0.0, seconds=0.1)
 
@@ -56,8 +63,10 @@ def test_running_config_is_judged_only_when_no_deployment_touched_the_round() ->
     judged = config_facts(_round("running text", stamp), deploying=False, golden_at=stamp)
     assert judged is not None
     assert (judged.golden, judged.running, judged.last_deploy) == (
-        "golden text", "running text", "succeeded",
-    )  # fmt: skip
+        "golden text",
+        "running text",
+        "succeeded",
+    )
     # a deployment holds the device: its running config is in flux
     assert config_facts(_round("running text", stamp), deploying=True, golden_at=stamp) is None
     # a deployment stored a new golden during the round: running may predate it
