@@ -143,7 +143,8 @@ COLLECT = """mutation($bp: String!) { collectTelemetry(blueprint: $bp, timeoutS:
 
 
 def _subscribe(ws: ClientConnection, bp: str) -> None:
-    ws.send(json.dumps({"type": "connection_init"}))
+    # subscribers need a token (a viewer's is enough), sent in connection_init
+    ws.send(json.dumps({"type": "connection_init", "payload": {"token": "dev-viewer"}}))
     assert json.loads(ws.recv(timeout=30))["type"] == "connection_ack"
     payload = {"query": SUBSCRIBE, "variables": {"bp": bp}}
     ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
