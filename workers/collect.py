@@ -93,6 +93,8 @@ BLUEPRINT_EXISTS = Query(
 # liveness, the running config and the routing daemons (a crashed bgpd explains the BGP
 # section missing from the running config): judged first
 FIRST = ("get_facts", "running_config", DAEMONS_GETTER)
+# the observations the first pass ingests (the config one only when it could be judged)
+FIRST_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.DAEMONS})
 
 
 def _calls(driver: Any) -> dict[str, Any]:
@@ -258,10 +260,10 @@ def collect_round(
         rounds = list(pool.map(collect_rest, opened))
     collected_s = time.perf_counter() - started
     rest: list[Observation] = []
-    for r in rounds:  # the device facts (and an unreachable device's) were ingested first
+    for r in rounds:  # the device and daemon facts (and an unreachable device's) came first
         if reachable(r.getters):
             obs = observations(r.intent, r.getters, r.at, None)
-            rest += [o for o in obs if o.kind is not ObservationKind.DEVICE]
+            rest += [o for o in obs if o.kind not in FIRST_KINDS]
     return _summary(bp, rounds, [first, ingest(graph, client, rest)], started, collected_s)
 
 
