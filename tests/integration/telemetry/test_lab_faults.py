@@ -311,16 +311,21 @@ def test_a_killed_bgpd_is_a_routing_daemon_down_that_watchfrr_heals(f: LabFabric
     assert explained <= implied, sorted(explained - implied)
     # no manual action: watchfrr restarts bgpd (a new process), and every anomaly clears
     restarted = eventually_running(netns, "bgpd", exclude=killed["pids"], timeout=BGPD_TIMEOUT_S)
+    # while bgpd was down, the only diagnosis was the daemon (never an out-of-band change)
+    assert kinds_seen == {"routing_daemon_down"}, kinds_seen
     deadline = time.monotonic() + CLEAR_TIMEOUT_S
+    recovering: set[str] = set()
     while f.raised() or f.causes():
-        kinds_seen |= {c["kind"] for c in f.causes()}
+        recovering |= {c["kind"] for c in f.causes()}
         assert time.monotonic() < deadline, (
             f"after bgpd restarted: still raised {sorted(f.raised())}, "
             f"causes {[(c['kind'], c['subject']) for c in f.causes()]}"
         )
         time.sleep(0.2)
     healed = time.monotonic() - started
-    assert kinds_seen == {"routing_daemon_down"}, kinds_seen
+    # known limit (README): for a round after the restart, the running config can still
+    # lack the BGP section the new bgpd has not loaded yet, shown as an oob_change
+    assert recovering <= {"routing_daemon_down", "oob_change"}, recovering
     [cause] = [c for c in f.causes("cleared") if c["kind"] == "routing_daemon_down"]
     assert cause["subject"] == leaf
     print(
