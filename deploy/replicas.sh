@@ -13,27 +13,7 @@ front="${FG_API_PORT:-8000}"
 read -r -a ports <<< "${FG_API_REPLICA_PORTS:-$((front + 1)) $((front + 2))}"
 mkdir -p "$state/logs" "$state/haproxy"
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-wait_port() {  # port name pidfile
-  local t0=$SECONDS
-  until port_busy "$1"; do
-    if ! alive "$3"; then echo "$2: exited during start; see $state/logs/$2.log" >&2; tail -20 "$state/logs/$2.log" >&2; exit 1; fi
-    if (( SECONDS - t0 > 60 )); then echo "$2: not listening on $1 after 60 s" >&2; exit 1; fi
-    sleep 0.3
-  done
-}
-stop_pid() {
-  local name=$1 pidfile=$2
-  if alive "$pidfile"; then
-    local pid; pid=$(cat "$pidfile")
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"; }
-    echo "$name: stopped (pid $pid)"
-  fi
-  rm -f "$pidfile"
-}
+source "$here/pids.sh"
 
 haproxy_config() {
   cat <<CFG
