@@ -58,22 +58,22 @@ def _round(running: str | None, golden_at: str | None) -> DeviceRound:
     return DeviceRound(intent, getters, at=0.0, seconds=0.1)
 
 
-def test_running_config_is_judged_only_when_no_deployment_touched_the_round() -> None:
+def test_running_config_is_judged_only_when_no_push_touched_the_round() -> None:
     stamp = "2026-01-01T00:00:00Z"
-    judged = config_facts(_round("running text", stamp), deploying=False, golden_at=stamp)
+    judged = config_facts(_round("running text", stamp), pushing=False, golden_at=stamp)
     assert judged is not None
     assert (judged.golden, judged.running, judged.last_deploy) == (
         "golden text",
         "running text",
         "succeeded",
     )
-    # a deployment holds the device: its running config is in flux
-    assert config_facts(_round("running text", stamp), deploying=True, golden_at=stamp) is None
+    # a push to the device is in progress: its running config is in flux
+    assert config_facts(_round("running text", stamp), pushing=True, golden_at=stamp) is None
     # a deployment stored a new golden during the round: running may predate it
     later = "2026-01-01T00:00:05Z"
-    assert config_facts(_round("running text", stamp), deploying=False, golden_at=later) is None
+    assert config_facts(_round("running text", stamp), pushing=False, golden_at=later) is None
     # the running config could not be read
-    assert config_facts(_round(None, stamp), deploying=False, golden_at=stamp) is None
+    assert config_facts(_round(None, stamp), pushing=False, golden_at=stamp) is None
 
 
 def test_the_gate_verdict_and_the_anomaly_come_from_the_same_comparison() -> None:
@@ -82,7 +82,7 @@ def test_the_gate_verdict_and_the_anomaly_come_from_the_same_comparison() -> Non
     stamp = "2026-01-01T00:00:00Z"
     r = _round("running text", stamp)
     r = DeviceRound(r.intent, {**r.getters, "get_facts": {"hostname": "leaf1"}}, 0.0, 0.1)
-    config = config_facts(r, deploying=False, golden_at=stamp)
+    config = config_facts(r, pushing=False, golden_at=stamp)
     judge = JudgeInputs("golden text", stamp, accepted_hash=None, last_deploy="succeeded")
     facts = _facts(r, config, judge)
     assert facts.liveness is Liveness.CONNECTED and facts.golden_at == stamp
