@@ -92,9 +92,9 @@ BLUEPRINT_EXISTS = Query(
 )
 
 
-# liveness, the running config and the routing daemons (a crashed bgpd explains the BGP
+# liveness, the routing daemons and the running config (a crashed bgpd explains the BGP
 # section missing from the running config): judged first
-FIRST = ("get_facts", "running_config", DAEMONS_GETTER)
+FIRST = ("get_facts", DAEMONS_GETTER, "running_config")
 # the observations the first pass ingests (the config one only when it could be judged)
 FIRST_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.DAEMONS})
 
@@ -102,10 +102,28 @@ FIRST_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.DAEMONS})
 def _calls(driver: Any) -> dict[str, Any]:
     calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
     calls["get_route_to"] = lambda: driver.get_route_to(destination="")
-    calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
     if callable(getattr(driver, DAEMONS_GETTER, None)):  # beyond NAPALM: linuxfrr has it
         calls[DAEMONS_GETTER] = getattr(driver, DAEMONS_GETTER)
+    calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
     return calls
+
+
+def settle_daemons(driver: Any, getters: dict[str, Any]) -> None:
+    """Read the routing daemons again after the running config. When a daemon crashed
+    or came back between the two reads, the running config was taken mid-change (with
+    or without that daemon's section): it is left out of the round, and the daemons
+    observed are the later ones. Without a daemons getter there is nothing to settle."""
+    if DAEMONS_GETTER not in getters or "running_config" not in getters:
+        return
+    try:
+        after = getattr(driver, DAEMONS_GETTER)()
+    except Exception as exc:  # NAPALM drivers raise their own exception kinds
+        getters["errors"][DAEMONS_GETTER] = f"{type(exc).__name__}: {exc}"
+        del getters[DAEMONS_GETTER], getters["running_config"]
+        return
+    if after != getters[DAEMONS_GETTER]:
+        getters[DAEMONS_GETTER] = after
+        del getters["running_config"]
 
 
 def _run(driver: Any, names: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -161,6 +179,7 @@ def collect_first(devices: Devices, intent: DeviceIntent) -> Opened:
         return Opened(DeviceRound(intent, {UNREACHABLE: exc.message}, at, 0.0), None)
     try:
         getters = _run(driver, FIRST)
+        settle_daemons(driver, getters)
     except BaseException:
         driver.close()
         raise

@@ -345,9 +345,8 @@ def test_a_killed_bgpd_is_a_routing_daemon_down_that_watchfrr_heals(f: LabFabric
         )
         time.sleep(0.2)
     healed = time.monotonic() - started
-    # known limit (README): for a round after the restart, the running config can still
-    # lack the BGP section the new bgpd has not loaded yet, shown as an oob_change
-    assert recovering <= {"routing_daemon_down", "oob_change"}, recovering
+    # coming back is no out-of-band change either
+    assert recovering <= {"routing_daemon_down"}, recovering
     [cause] = [c for c in f.causes("cleared") if c["kind"] == "routing_daemon_down"]
     assert cause["subject"] == leaf
     print(
