@@ -13,6 +13,11 @@ After each trial the fault is repaired and everything must clear before the next
 the time of one whole collection round of the six switches (``round_s_median``) and
 how long the lab's injection itself takes (re-cabling restarts lldpd on the switches
 involved; ``injection_s_median``), which the clock includes.
+
+An out-of-band change (a BGP neighbour shut down by hand with ``vtysh`` on a leaf) is
+the third kind: visible when its ``oob_change`` root cause explains the leaf's
+``config_deviation`` and the device's deviation verdict (the gate that refuses pushes)
+says so too: the detection time of an out-of-band change.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from labharness import rollout
 from workers.collect import request_round
 
 TRIALS_PER_KIND = 3
+KINDS = ("cable_cut", "transceiver_fault", "oob_change")
 VISIBLE_TIMEOUT_S = 60.0
 CLEAR_TIMEOUT_S = 90.0
 POLL_S = 0.05
@@ -49,6 +55,10 @@ OPEN_CAUSES = Query(
     RETURN c.kind AS kind, c.subject AS subject,
            collect([a.type, a.subject, a.device]) AS symptoms
     """,
+)
+DEVIATION = Query(
+    "bench.b7.deviation",
+    "MATCH (d:Device)-[:ASSIGNED_TO]->(:System {uid: $uid}) RETURN d.deviation AS deviation",
 )
 RAISED = Query(
     "bench.b7.raised",
@@ -86,6 +96,19 @@ def link_symptoms(design: BlueprintDesign, link: Link) -> set[Symptom]:
     }
 
 
+def _symptoms(design: BlueprintDesign, kind: str, link: Link) -> set[Symptom]:
+    """What ``kind`` at the leaf end of ``link`` implies (an out-of-band neighbour
+    shutdown takes the session down like a cut, without the interfaces)."""
+    leaf = _system(design, link.b)
+    symptoms = link_symptoms(design, link)
+    if kind == "transceiver_fault":
+        symptoms.add(("transceiver_fault", f"{link.b}:xcvr", leaf))
+    if kind == "oob_change":
+        symptoms = {s for s in symptoms if s[0] != "interface_down"}
+        symptoms.add(("config_deviation", leaf, leaf))
+    return symptoms
+
+
 def _visible(bps: Blueprints, bp: str, kind: str, subject: str, symptoms: set[Symptom]) -> bool:
     for cause in bps.graph.read(OPEN_CAUSES, bp=bp):
         seen = {tuple(s) for s in cause["symptoms"] if s[0] is not None}
@@ -110,19 +133,47 @@ def _clear(bps: Blueprints, bp: str) -> bool:
     return not bps.graph.read(OPEN_CAUSES, bp=bp) and bps.graph.read(RAISED, bp=bp)[0]["n"] == 0
 
 
-def _trial(
-    bps: Blueprints, lab: Lab, bp: str, kind: str, link: Link, symptoms: set[Symptom]
-) -> tuple[float, float]:
-    """(seconds until visible, seconds the injection itself took), both from injection."""
+def _gated(bps: Blueprints, bp: str, system: str) -> bool:
+    rows = bps.graph.read(DEVIATION, uid=f"{bp}/{system}")
+    return bool(rows) and rows[0]["deviation"] not in (None, "none")
+
+
+def _inject(lab: Lab, design: BlueprintDesign, kind: str, link: Link) -> str:
+    """Inject ``kind`` at the leaf end of ``link``; the root cause's subject."""
     node, port = link.b.split(":")  # the leaf end
-    subject = link.id if kind == "cable_cut" else f"{link.b}:xcvr"
-    started = time.perf_counter()
     if kind == "cable_cut":
         lab.cable_cut(node, port)
-    else:
+        return link.id
+    if kind == "transceiver_fault":
         lab.transceiver_fail(node, port)
+        return f"{link.b}:xcvr"
+    spine_ip = next(i.ipv4 for i in design.interfaces if i.id == link.a)
+    asn = next(s.asn for s in design.systems if s.id == node)
+    assert spine_ip is not None and asn is not None
+    lab.oob_change(node, [f"router bgp {asn}", f"neighbor {spine_ip.split('/')[0]} shutdown"])
+    return node
+
+
+def _trial(
+    bps: Blueprints,
+    lab: Lab,
+    bp: str,
+    design: BlueprintDesign,
+    kind: str,
+    link: Link,
+    symptoms: set[Symptom],
+) -> tuple[float, float]:
+    """(seconds until visible, seconds the injection itself took), both from injection."""
+    started = time.perf_counter()
+    subject = _inject(lab, design, kind, link)
     injected = time.perf_counter() - started
-    _wait(lambda: _visible(bps, bp, kind, subject, symptoms), VISIBLE_TIMEOUT_S, kind)
+    leaf = _system(design, link.b)
+
+    def visible() -> bool:
+        seen = _visible(bps, bp, kind, subject, symptoms)
+        return seen and (kind != "oob_change" or _gated(bps, bp, leaf))
+
+    _wait(visible, VISIBLE_TIMEOUT_S, kind)
     seconds = time.perf_counter() - started
     lab.repair()
     _wait(lambda: _clear(bps, bp), CLEAR_TIMEOUT_S, f"{kind} cleared after repair")
@@ -144,21 +195,18 @@ def run() -> None:
             rollout.wait_bgp(bps, bp, expected=2 * len(fabric), timeout=120)
             time.sleep(5.0)  # a few collection rounds: what convergence raised clears
             _wait(lambda: _clear(bps, bp), CLEAR_TIMEOUT_S, "a clean deployed fabric")
-            trials: dict[str, list[float]] = {"cable_cut": [], "transceiver_fault": []}
+            trials: dict[str, list[float]] = {k: [] for k in KINDS}
             injections: list[float] = []
             for i in range(TRIALS_PER_KIND):
                 for kind in trials:  # cuts from the first links, optics from the last
-                    link = fabric[i if kind == "cable_cut" else len(fabric) - 1 - i]
-                    symptoms = link_symptoms(design, link)
-                    if kind == "transceiver_fault":
-                        leaf = _system(design, link.b)
-                        symptoms.add(("transceiver_fault", f"{link.b}:xcvr", leaf))
-                    seconds, injected = _trial(bps, lab, bp, kind, link, symptoms)
+                    link = fabric[i if kind != "transceiver_fault" else len(fabric) - 1 - i]
+                    symptoms = _symptoms(design, kind, link)
+                    seconds, injected = _trial(bps, lab, bp, design, kind, link, symptoms)
                     trials[kind].append(round(seconds, 3))
                     injections.append(injected)
                     print(f"{kind} on {link.id}: visible after {seconds:.2f} s", flush=True)
             rounds = [request_round(bps.graph, bp)["seconds"] for _ in range(5)]
-            every = trials["cable_cut"] + trials["transceiver_fault"]
+            every = [s for kind in KINDS for s in trials[kind]]
             write_result(
                 "B7",
                 max(every),
@@ -168,6 +216,7 @@ def run() -> None:
                 median_s=round(statistics.median(every), 3),
                 cable_cut_s=trials["cable_cut"],
                 transceiver_fault_s=trials["transceiver_fault"],
+                oob_change_s=trials["oob_change"],
                 collect_interval_s=bps.graph.settings.collect_interval_s,
                 round_s_median=round(statistics.median(rounds), 3),
                 injection_s_median=round(statistics.median(injections), 3),

@@ -29,10 +29,13 @@ period) and anything a lost event missed are settled without a new change.
 ``fabricgraph collect <bp>`` and the GraphQL mutation
 ``collectTelemetry`` run a round on demand.
 
-While a deployment holds a device (its lease ``fabricgraph:deploy:<serial>``)
-its running config is in flux, and a deployment that stored a new golden config
+While a push to a device is in progress (its ``last_deploy`` in the graph) its
+running config is in flux, and a deployment that stored a new golden config
 during the round makes the running config collected possibly older than golden:
-in both cases that round leaves the device's ``config`` observation out.
+in both cases that round leaves the device's ``config`` observation out (the
+graph refuses the verdict in the same transaction that would record it). A job
+that merely holds the device's lease (a reconcile sweep deciding there is nothing
+to do) changes nothing on the device and does not hide its config.
 """
 
 from __future__ import annotations
@@ -62,7 +65,6 @@ from telemetry.ingest import IngestResult, ingest
 from telemetry.model import Observation, ObservationKind
 from workers.app import GraphTask, app
 from workers.drivers import open_driver
-from workers.lease import lease_key
 from workers.outcome import Outcome, Status
 
 GETTERS = (
@@ -90,9 +92,9 @@ BLUEPRINT_EXISTS = Query(
 )
 
 
-# liveness, the running config and the routing daemons (a crashed bgpd explains the BGP
+# liveness, the routing daemons and the running config (a crashed bgpd explains the BGP
 # section missing from the running config): judged first
-FIRST = ("get_facts", "running_config", DAEMONS_GETTER)
+FIRST = ("get_facts", DAEMONS_GETTER, "running_config")
 # the observations the first pass ingests (the config one only when it could be judged)
 FIRST_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.DAEMONS})
 
@@ -100,10 +102,28 @@ FIRST_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.DAEMONS})
 def _calls(driver: Any) -> dict[str, Any]:
     calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
     calls["get_route_to"] = lambda: driver.get_route_to(destination="")
-    calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
     if callable(getattr(driver, DAEMONS_GETTER, None)):  # beyond NAPALM: linuxfrr has it
         calls[DAEMONS_GETTER] = getattr(driver, DAEMONS_GETTER)
+    calls["running_config"] = lambda: driver.get_config(retrieve="running")["running"]
     return calls
+
+
+def settle_daemons(driver: Any, getters: dict[str, Any]) -> None:
+    """Read the routing daemons again after the running config. When a daemon crashed
+    or came back between the two reads, the running config was taken mid-change (with
+    or without that daemon's section): it is left out of the round, and the daemons
+    observed are the later ones. Without a daemons getter there is nothing to settle."""
+    if DAEMONS_GETTER not in getters or "running_config" not in getters:
+        return
+    try:
+        after = getattr(driver, DAEMONS_GETTER)()
+    except Exception as exc:  # NAPALM drivers raise their own exception kinds
+        getters["errors"][DAEMONS_GETTER] = f"{type(exc).__name__}: {exc}"
+        del getters[DAEMONS_GETTER], getters["running_config"]
+        return
+    if after != getters[DAEMONS_GETTER]:
+        getters[DAEMONS_GETTER] = after
+        del getters["running_config"]
 
 
 def _run(driver: Any, names: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -159,6 +179,7 @@ def collect_first(devices: Devices, intent: DeviceIntent) -> Opened:
         return Opened(DeviceRound(intent, {UNREACHABLE: exc.message}, at, 0.0), None)
     try:
         getters = _run(driver, FIRST)
+        settle_daemons(driver, getters)
     except BaseException:
         driver.close()
         raise
@@ -186,12 +207,12 @@ def collect_one(devices: Devices, intent: DeviceIntent) -> DeviceRound:
     return collect_rest(collect_first(devices, intent))
 
 
-def config_facts(r: DeviceRound, deploying: bool, golden_at: str | None) -> ConfigFacts | None:
+def config_facts(r: DeviceRound, pushing: bool, golden_at: str | None) -> ConfigFacts | None:
     """The running/golden pair to compare, or None when this round cannot judge it: a
-    deployment holds the device, or one stored a new golden config during the round
-    (the running config collected may predate it)."""
+    push to the device is in progress, or one stored a new golden config during the
+    round (the running config collected may predate it)."""
     running = r.getters.get("running_config")
-    if not isinstance(running, str) or deploying or golden_at != r.intent.golden_at:
+    if not isinstance(running, str) or pushing or golden_at != r.intent.golden_at:
         return None
     return ConfigFacts(r.intent.golden, running, r.intent.last_deploy)
 
@@ -274,10 +295,10 @@ def judge_round(
     device and config observations."""
     serials = [str(r.intent.serial) for r in rounds]
     judges = devices.judge_inputs(serials)
-    deploying = [bool(client.exists(lease_key(s))) for s in serials]
+    pushing = [s in judges and judges[s].pushing for s in serials]
     configs = [
         config_facts(r, busy, judges[s].golden_at if s in judges else None)
-        for r, s, busy in zip(rounds, serials, deploying, strict=True)
+        for r, s, busy in zip(rounds, serials, pushing, strict=True)
     ]
     facts = [_facts(r, c, judges.get(s)) for r, s, c in zip(rounds, serials, configs, strict=True)]
     judged = devices.round_observed(facts)
@@ -455,7 +476,7 @@ def running_round(devices: Devices, client: redis.Redis, serials: list[str]) -> 
         judge = judges.get(serial)
         if running is None:
             facts.append(RoundFacts(serial, Liveness.UNAVAILABLE, at, error))
-        elif judge is None or client.exists(lease_key(serial)):  # a deployment holds it
+        elif judge is None or judge.pushing:
             facts.append(RoundFacts(serial, Liveness.CONNECTED, at))
         else:
             facts.append(

@@ -159,6 +159,11 @@ class JudgeInputs:
     accepted_hash: str | None
     last_deploy: str | None
 
+    @property
+    def pushing(self) -> bool:
+        """A push to the device has started and not ended: its running config is in flux."""
+        return self.last_deploy == str(LastDeploy.IN_PROGRESS)
+
     def judge(self, running: str) -> Verdict:
         return evaluate(
             self.golden,

@@ -263,7 +263,8 @@ def test_a_confirmed_full_push_queues_behind_a_held_lease_then_says_until_when(
 
     with Lease(client, SERIAL) as held, pytest.raises(ConflictError) as refused:
         assert held
-        ops.full_push(SERIAL, confirm=True, wait=True, timeout=8)  # waits 4 s for the lease
+        # waits 30 s for the lease: the other 30 s leave room for a busy worker to start it
+        ops.full_push(SERIAL, confirm=True, wait=True, timeout=60)
     message = refused.value.message
     assert re.search(r"until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", message), message
     assert not re.search(r"\b\d{10}\b", message), message  # no epoch seconds

@@ -12,12 +12,14 @@ engine), then repairs and waits until every anomaly and the cause are cleared.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import redis
 
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.design.model import Role
@@ -29,6 +31,7 @@ from tests.integration.lab.helpers import fabric_session_ends, lab_blueprint
 from tests.integration.telemetry import lab_expectations as expect
 from tests.integration.telemetry.lab_expectations import Anomaly, Cabling, switch_end
 from workers.collect import request_round
+from workers.lease import Lease
 
 pytestmark = [pytest.mark.lab, pytest.mark.integration]
 
@@ -69,7 +72,8 @@ COLLECTED = Query(
     "test.lab_faults.collected",
     """
     MATCH (d:Device)-[:ASSIGNED_TO]->(s:System {blueprint: $bp})
-    RETURN d.serial AS serial, d.liveness AS liveness, d.last_collected_at AS at
+    RETURN d.serial AS serial, d.liveness AS liveness, d.last_collected_at AS at,
+           d.running_checked_at AS checked
     """,
 )
 
@@ -203,8 +207,8 @@ def test_a_healthy_fabric_raises_nothing_over_several_collection_rounds(f: LabFa
     assert {r["liveness"] for r in f.collections().values()} == {"connected"}
 
 
-def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabric) -> None:
-    c = f.cabling
+def _implied_observations(c: Cabling) -> int:
+    """What one round observes on the lab, counted from the blueprint's cabling."""
     switches = c.switches()
     per_switch = 3  # its own device, config and routing-daemon facts
     # every port of a switch (cabled or unused) is observed: interface + LLDP
@@ -213,15 +217,33 @@ def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabr
     cabled = sum(1 for lk in c.design.links for e in (lk.a, lk.b) if switch_end(c, e))
     sessions = sum(1 for lk in c.fabric_links())
     # BGP + route per session end
-    expected = per_switch * len(switches) + 2 * ports + cabled + 2 * 2 * sessions
+    return per_switch * len(switches) + 2 * ports + cabled + 2 * 2 * sessions
+
+
+def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabric) -> None:
     result = request_round(f.graph, f.bp)
     assert (result["status"], result["devices"], result["unreachable"]) == (
         "collected",
-        len(switches),
+        len(f.cabling.switches()),
         [],
     )
-    assert result["observations"] == expected
+    assert result["observations"] == _implied_observations(f.cabling)
     assert result["changed"] == 0  # a steady healthy fabric: nothing new to write
+
+
+def test_a_job_holding_a_lease_without_pushing_does_not_hide_a_config(f: LabFabric) -> None:
+    """A reconcile sweep holds each device's lease while it decides there is nothing to
+    do: the device's running config is still judged and observed in that round."""
+    serials = sorted(f.collections())
+    client = redis.Redis.from_url(f.graph.settings.redis_url)
+    before = time.time()
+    with contextlib.ExitStack() as held:
+        for serial in serials:
+            assert held.enter_context(Lease(client, serial))
+        result = request_round(f.graph, f.bp)
+    assert result["observations"] == _implied_observations(f.cabling)
+    checked = {s: r["checked"] or 0.0 for s, r in f.collections().items()}
+    assert all(checked[s] >= before for s in serials), checked  # every verdict is new
 
 
 def test_cable_cut(f: LabFabric) -> None:
@@ -323,9 +345,8 @@ def test_a_killed_bgpd_is_a_routing_daemon_down_that_watchfrr_heals(f: LabFabric
         )
         time.sleep(0.2)
     healed = time.monotonic() - started
-    # known limit (README): for a round after the restart, the running config can still
-    # lack the BGP section the new bgpd has not loaded yet, shown as an oob_change
-    assert recovering <= {"routing_daemon_down", "oob_change"}, recovering
+    # coming back is no out-of-band change either
+    assert recovering <= {"routing_daemon_down"}, recovering
     [cause] = [c for c in f.causes("cleared") if c["kind"] == "routing_daemon_down"]
     assert cause["subject"] == leaf
     print(

@@ -15,11 +15,13 @@ from workers.collect import (
     GETTERS,
     DeviceRound,
     Opened,
+    _calls,
     _facts,
     _run,
     collect_rest,
     config_facts,
     run_getters,
+    settle_daemons,
 )
 
 
@@ -58,22 +60,22 @@ def _round(running: str | None, golden_at: str | None) -> DeviceRound:
     return DeviceRound(intent, getters, at=0.0, seconds=0.1)
 
 
-def test_running_config_is_judged_only_when_no_deployment_touched_the_round() -> None:
+def test_running_config_is_judged_only_when_no_push_touched_the_round() -> None:
     stamp = "2026-01-01T00:00:00Z"
-    judged = config_facts(_round("running text", stamp), deploying=False, golden_at=stamp)
+    judged = config_facts(_round("running text", stamp), pushing=False, golden_at=stamp)
     assert judged is not None
     assert (judged.golden, judged.running, judged.last_deploy) == (
         "golden text",
         "running text",
         "succeeded",
     )
-    # a deployment holds the device: its running config is in flux
-    assert config_facts(_round("running text", stamp), deploying=True, golden_at=stamp) is None
+    # a push to the device is in progress: its running config is in flux
+    assert config_facts(_round("running text", stamp), pushing=True, golden_at=stamp) is None
     # a deployment stored a new golden during the round: running may predate it
     later = "2026-01-01T00:00:05Z"
-    assert config_facts(_round("running text", stamp), deploying=False, golden_at=later) is None
+    assert config_facts(_round("running text", stamp), pushing=False, golden_at=later) is None
     # the running config could not be read
-    assert config_facts(_round(None, stamp), deploying=False, golden_at=stamp) is None
+    assert config_facts(_round(None, stamp), pushing=False, golden_at=stamp) is None
 
 
 def test_the_gate_verdict_and_the_anomaly_come_from_the_same_comparison() -> None:
@@ -82,7 +84,7 @@ def test_the_gate_verdict_and_the_anomaly_come_from_the_same_comparison() -> Non
     stamp = "2026-01-01T00:00:00Z"
     r = _round("running text", stamp)
     r = DeviceRound(r.intent, {**r.getters, "get_facts": {"hostname": "leaf1"}}, 0.0, 0.1)
-    config = config_facts(r, deploying=False, golden_at=stamp)
+    config = config_facts(r, pushing=False, golden_at=stamp)
     judge = JudgeInputs("golden text", stamp, accepted_hash=None, last_deploy="succeeded")
     facts = _facts(r, config, judge)
     assert facts.liveness is Liveness.CONNECTED and facts.golden_at == stamp
@@ -115,3 +117,45 @@ def test_the_running_config_first_then_the_rest_gives_what_one_pass_gives() -> N
     opened = Opened(DeviceRound(intent, first, at=0.0, seconds=0.1), _driver("leaf2_deployed"))
     whole = collect_rest(opened).getters
     assert whole == run_getters(_driver("leaf2_deployed"))
+
+
+class _Daemons:
+    """A device whose routing daemons read differently the second time (a crash or a
+    restart between the round's two reads)."""
+
+    def __init__(self, *reads: dict[str, dict[str, bool]] | Exception) -> None:
+        self.reads = list(reads)
+
+    def get_routing_daemons(self) -> dict[str, dict[str, bool]]:
+        read = self.reads.pop(0)
+        if isinstance(read, Exception):
+            raise read
+        return read
+
+
+UP = {"bgpd": {"enabled": True, "running": True}}
+DOWN = {"bgpd": {"enabled": True, "running": False}}
+
+
+def _first(daemons: dict[str, dict[str, bool]]) -> dict[str, object]:
+    return {"errors": {}, "get_routing_daemons": daemons, "running_config": "text"}
+
+
+def test_a_daemon_that_changed_around_the_running_config_leaves_the_config_out() -> None:
+    steady = _first(UP)
+    settle_daemons(_Daemons(UP), steady)
+    assert steady["running_config"] == "text" and steady["get_routing_daemons"] == UP
+    for before, after in ((DOWN, UP), (UP, DOWN)):  # restarted / crashed in between
+        moved = _first(before)
+        settle_daemons(_Daemons(after), moved)
+        assert "running_config" not in moved
+        assert moved["get_routing_daemons"] == after  # the later reading is observed
+    unanswered = _first(UP)
+    settle_daemons(_Daemons(ConnectionError("vtysh")), unanswered)
+    assert "running_config" not in unanswered and "get_routing_daemons" not in unanswered
+    assert "vtysh" in unanswered["errors"]["get_routing_daemons"]  # type: ignore[index]
+
+
+def test_the_first_pass_reads_the_daemons_before_the_running_config() -> None:
+    calls = [name for name in _calls(_driver("leaf2_deployed")) if name in FIRST]
+    assert calls == ["get_facts", "get_routing_daemons", "running_config"]
