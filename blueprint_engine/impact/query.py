@@ -206,11 +206,14 @@ LOOKUP = Query(
                 UNION MATCH (:System {uid: $uid}) RETURN 'system' AS kind
                 UNION MATCH (:VirtualNetwork {uid: $uid}) RETURN 'virtual_network' AS kind }
         AS kinds,
-      {transceiver: COLLECT { MATCH (n:Transceiver {blueprint: $bp}) RETURN n.id ORDER BY n.id LIMIT 2 },
-       interface: COLLECT { MATCH (n:Interface {blueprint: $bp}) RETURN n.id ORDER BY n.id LIMIT 2 },
+      {transceiver: COLLECT { MATCH (n:Transceiver {blueprint: $bp})
+                              RETURN n.id ORDER BY n.id LIMIT 2 },
+       interface: COLLECT { MATCH (n:Interface {blueprint: $bp})
+                            RETURN n.id ORDER BY n.id LIMIT 2 },
        link: COLLECT { MATCH (n:Link {blueprint: $bp}) RETURN n.id ORDER BY n.id LIMIT 1 },
        system: COLLECT { MATCH (n:System {blueprint: $bp}) RETURN n.id ORDER BY n.id LIMIT 3 },
-       virtual_network: COLLECT { MATCH (n:VirtualNetwork {blueprint: $bp}) RETURN n.id ORDER BY n.id LIMIT 3 }}
+       virtual_network: COLLECT { MATCH (n:VirtualNetwork {blueprint: $bp})
+                                  RETURN n.id ORDER BY n.id LIMIT 3 }}
         AS examples
     """,
 )
