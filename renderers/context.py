@@ -71,7 +71,7 @@ class ConfigletContext(TypedDict):
 class DeviceContext(TypedDict):
     hostname: str
     nos: str  # a Nos value
-    role: Literal["spine", "leaf"]
+    role: Literal["superspine", "spine", "leaf"]
     pristine: str  # the device's pristine config (kept through every stage)
     interfaces: list[InterfaceContext]  # every port of the device profile, in port order
     fabric_mtu: int  # 9050

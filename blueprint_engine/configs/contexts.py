@@ -65,7 +65,7 @@ SWITCHES = Query(
     "contexts.switches",
     """
     MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
-    WHERE s.role IN ['spine', 'leaf']
+    WHERE s.role IN ['superspine', 'spine', 'leaf']
     RETURN s.id AS id ORDER BY id
     """,
 )

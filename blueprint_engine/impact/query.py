@@ -217,7 +217,7 @@ LOOKUP = Query(
         AS examples
     """,
 )
-SWITCH_ROLES = ("spine", "leaf")
+SWITCH_ROLES = ("superspine", "spine", "leaf")
 
 
 def impact(graph: Graph, bp: str, kind: str | ElementKind, element_id: str) -> Impact:
