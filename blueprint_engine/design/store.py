@@ -310,13 +310,37 @@ def _allocation_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str
     return [(CREATE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
 
 
-def write_design(
-    graph: Graph, design: BlueprintDesign, before: Callable[[Tx], None] | None = None
-) -> None:
-    """Create the blueprint and its whole intent graph in one transaction (all or nothing).
+# Designs with more nodes than this are written in several transactions (one per batch):
+# `xlarge` (~440k nodes, a million relationships) does not fit one transaction in a 1 GB
+# Neo4j heap. The blueprint is marked `building` until its last batch is in, and a
+# failure deletes what was written, so the end state is still all or nothing.
+ONE_TX_NODES = 150_000
 
-    ``before`` runs first in that transaction (e.g. confirming the catalogue entries).
+MARK_BUILT = Query(
+    "blueprint.mark_built", "MATCH (b:Blueprint {name: $bp}) REMOVE b.building RETURN b.name"
+)
+MARK_BUILDING = Query(
+    "blueprint.mark_building", "MATCH (b:Blueprint {name: $bp}) SET b.building = true"
+)
+
+
+def design_nodes(design: BlueprintDesign) -> int:
+    """Intent nodes a design writes (each allocation is a Resource node)."""
+    return sum(len(rows) for _, rows in design_rows(design))
+
+
+def write_design(
+    graph: Graph,
+    design: BlueprintDesign,
+    before: Callable[[Tx], None] | None = None,
+    one_tx_nodes: int = ONE_TX_NODES,
+) -> None:
+    """Create the blueprint and its whole intent graph, all or nothing: in one transaction
+    up to ``one_tx_nodes`` nodes, else in batches (see ``ONE_TX_NODES``).
+
+    ``before`` runs first in the (first) transaction (e.g. confirming the catalogue entries).
     """
+    chunked = design_nodes(design) > one_tx_nodes
 
     def work(tx: ManagedTransaction) -> None:
         if before is not None:
@@ -336,9 +360,22 @@ def write_design(
                 f"a blueprint named {design.name!r} already exists",
                 allowed="a blueprint name not in use (see `fabricgraph blueprint list`)",
             )
-        write_parts(graph, tx, design.name, design)
+        if chunked:
+            graph.run(tx, MARK_BUILDING, bp=design.name)
+        else:
+            write_parts(graph, tx, design.name, design)
 
     graph.write_tx(work)
+    if not chunked:
+        return
+    try:
+        for query, rows in design_rows(design):
+            for batch in _batched(rows):
+                graph.write(query, bp=design.name, rows=list(batch))
+        graph.write(MARK_BUILT, bp=design.name)
+    except BaseException:
+        delete_blueprint(graph, design.name)
+        raise
 
 
 def write_parts(

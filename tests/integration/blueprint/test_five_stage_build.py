@@ -162,3 +162,50 @@ def test_planes_cannot_change_after_build(make_blueprint: Any, blueprints: Bluep
     with pytest.raises(ValidationError, match="planes are fixed when a 5-stage blueprint"):
         blueprints.staging.stage(name, edit, base_version=0, author="test")
     assert blueprints.summary(name)["staged_version"] == 0
+
+
+BUILDING = Query(
+    "test.building_flag", "MATCH (b:Blueprint {name: $bp}) RETURN b.building AS building"
+)
+
+
+def test_a_design_too_big_for_one_transaction_is_written_in_batches_with_the_same_result(
+    blueprints: Blueprints, graph: Graph
+) -> None:
+    """The batched write (what `xlarge` takes) gives the graph one transaction gives."""
+    import uuid
+
+    from blueprint_engine.design.build import build_design
+    from blueprint_engine.design.store import write_design
+
+    name = f"t-batched-{uuid.uuid4().hex[:8]}"
+    design = build_design(blueprints.catalogue, "lab5", name)
+    write_design(graph, design, one_tx_nodes=10)
+    try:
+        assert graph.read(BUILDING, bp=name) == [{"building": None}]
+        _check(graph, name, expected_five_stage("lab5"))
+    finally:
+        blueprints.delete(name)
+
+
+def test_a_batched_write_that_fails_leaves_no_blueprint(
+    blueprints: Blueprints, graph: Graph
+) -> None:
+    import dataclasses
+    import uuid
+
+    from blueprint_engine.design.build import build_design
+    from blueprint_engine.design.model import Allocation
+    from blueprint_engine.design.store import write_design
+    from blueprint_engine.errors import FabricError
+
+    name = f"t-batched-{uuid.uuid4().hex[:8]}"
+    design = build_design(blueprints.catalogue, "lab5", name)
+    # a resource held twice: the graph's uniqueness constraint refuses the last batch
+    twice = design.allocations[-1]
+    broken = dataclasses.replace(
+        design, allocations=[*design.allocations, Allocation(twice.pool, twice.value, name)]
+    )
+    with pytest.raises(FabricError):
+        write_design(graph, broken, one_tx_nodes=10)
+    assert name not in blueprints.names()
