@@ -17,7 +17,10 @@ def run() -> None:
         bps.delete(name)
     load_before = os.getloadavg()[0]
     design_s, design = timed(lambda: build_design(bps.catalogue, "xlarge", name))
+    before = dict(bps.graph.stats.seconds)
     write_s, _ = timed(lambda: write_design(bps.graph, design))
+    spent = {k: v - before.get(k, 0.0) for k, v in bps.graph.stats.seconds.items()}
+    top = dict(sorted(((k, round(v, 1)) for k, v in spent.items()), key=lambda kv: -kv[1])[:8])
     summary = bps.summary(name)
     nodes = sum(
         len(items)
@@ -50,4 +53,5 @@ def run() -> None:
         resources=summary["resources"],
         load_average_before=round(load_before, 1),
         load_average_after=round(os.getloadavg()[0], 1),
+        statement_seconds=top,
     )

@@ -170,10 +170,14 @@ RETURN element, interfaces, network,
      uplinks: [(leaf)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link {role: 'spine_leaf'})
                -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(sp:System {role: 'spine'})
                | {link: l.id, spine: sp.id, spine_mode: sp.deploy_mode,
-                  ups: [(sp)-[:HAS_INTERFACE]->(:Interface)
+                  // only a 5-stage pod spine has a plane (and superspine links): a
+                  // 3-stage spine's ports are not walked
+                  ups: CASE WHEN sp.plane IS NULL THEN [] ELSE
+                       [(sp)-[:HAS_INTERFACE]->(:Interface)
                         <-[:ENDPOINT]-(u:Link {role: 'superspine_spine'})-[:ENDPOINT]->
                         (:Interface)<-[:HAS_INTERFACE]-(ss:System {role: 'superspine'})
-                        | {link: u.id, superspine: ss.id, mode: ss.deploy_mode}]}]}] AS leafs,
+                        | {link: u.id, superspine: ss.id, mode: ss.deploy_mode}] END}]}]
+    AS leafs,
   [e IN sessions | e {.id, .afi,
      a: [(e)-[:PEER {side: 'a'}]->(x:System) | x.id][0],
      b: [(e)-[:PEER {side: 'b'}]->(x:System) | x.id][0],
