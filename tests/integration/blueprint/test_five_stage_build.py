@@ -209,3 +209,27 @@ def test_a_batched_write_that_fails_leaves_no_blueprint(
     with pytest.raises(FabricError):
         write_design(graph, broken, one_tx_nodes=10)
     assert name not in blueprints.names()
+
+
+def test_a_rack_staged_into_a_pod_is_cabled_to_that_pods_spines_only(
+    make_blueprint: Any, blueprints: Blueprints, graph: Graph
+) -> None:
+    name = make_blueprint("lab5")
+    edit = {"kind": "add_rack", "params": {"rack_type": "lab-leaf-pair", "pod": "pod2"}}
+    version = blueprints.staging.stage(name, edit, base_version=0, author="test")
+    blueprints.commit(name, base_version=version, author="test", message="rack3 into pod2")
+    rows = graph.read(RACK_SPINES, bp=name, rack="rack3")
+    assert rows == [{"pod": "pod2", "spines": ["pod2-spine1", "pod2-spine2"]}]
+
+
+RACK_SPINES = Query(
+    "test.rack_spines",
+    """
+    MATCH (k:Rack {uid: $bp + '/' + $rack})-[:IN_POD]->(p:Pod)
+    MATCH (k)<-[:IN_RACK]-(:System {role: 'leaf'})-[:HAS_INTERFACE]->(:Interface)
+          <-[:ENDPOINT]-(:Link {role: 'spine_leaf'})-[:ENDPOINT]->(:Interface)
+          <-[:HAS_INTERFACE]-(s:System {role: 'spine'})
+    WITH p, s.id AS spine ORDER BY spine
+    RETURN p.id AS pod, collect(DISTINCT spine) AS spines
+    """,
+)
