@@ -14,16 +14,16 @@ from blueprint_engine.catalogue.entries import Catalogue
 
 
 def _lab5(**changes: Any) -> dict[str, Any]:
-    data = copy.deepcopy(raw_section("templates")["lab5"])
+    data: dict[str, Any] = copy.deepcopy(raw_section("templates")["lab5"])
     data["name"] = "u-five"
     data.update(changes)
     return data
 
 
 def _one(catalogue: Catalogue, data: dict[str, Any]) -> str:
-    found = problems(catalogue, "templates", data)
+    found: list[str] = problems(catalogue, "templates", data)
     assert len(found) == 1, found
-    return found[0]
+    return str(found[0])
 
 
 def test_a_pod_based_template_without_superspines_names_the_field(catalogue: Catalogue) -> None:
