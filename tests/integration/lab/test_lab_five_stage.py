@@ -168,6 +168,44 @@ def test_a_drained_pod_spine_carries_no_traffic_and_every_server_stays_reachable
     _drain_keeps_reachability(fabric, ops, "pod2-spine2", "rack2-leaf1", "pod2-spine2")
 
 
+def test_a_drained_then_undeployed_superspine_loses_its_sessions_and_nobody_their_reach(
+    fabric: LabFabric, ops: DeviceOps
+) -> None:
+    """Seed 001: drain first, then undeploy (the rendered config removed): superspine2's
+    sessions go down, plane 1 carries every pod-to-pod path; deployed again, all is up."""
+    pairs = _cross_pod_pairs(fabric.cabling.design)
+    serial = rollout.lab_serial("superspine2")
+    for event in (Event.DRAIN, Event.UNDEPLOY):
+        _, result = ops.event(serial, event)
+        assert result is not None and result["status"] in ("succeeded", "none"), (event, result)
+
+    c = fabric.cabling
+    # (spine, superspine2's address on their link) for every link of superspine2
+    ends = [
+        (c.system_of(lk.b), c.address(lk.a))
+        for lk in c.fabric_links()
+        if c.system_of(lk.a) == "superspine2"
+    ]
+    assert ends
+
+    def sessions_of_superspine2_down() -> bool:
+        state = rollout.bgp_state(fabric.blueprints, fabric.bp)
+        spines_see_it_down = all(not state[spine].get(ip, False) for spine, ip in ends)
+        return spines_see_it_down and not any(state["superspine2"].values())
+
+    eventually(sessions_of_superspine2_down, timeout=REACH_TIMEOUT_S)
+    eventually(lambda: _all_reach(fabric.lab, pairs), timeout=REACH_TIMEOUT_S)
+    _, back = ops.event(serial, Event.DEPLOY)
+    assert back is not None and back["status"] in ("succeeded", "none"), back
+    rollout.wait_bgp(
+        fabric.blueprints,
+        fabric.bp,
+        expected=fabric_session_ends(fabric.graph, fabric.bp),
+        timeout=90,
+    )
+    _wait_clear(fabric, "after deploying superspine2 again")
+
+
 def test_a_cut_cable_between_a_pod_spine_and_its_superspine_has_one_root_cause(
     fabric: LabFabric,
 ) -> None:
