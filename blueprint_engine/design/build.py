@@ -7,10 +7,14 @@ leaf by leaf and spine by spine, server links server by server; then routing
 zones and virtual networks). Ids follow ``model``: ``spine1``, ``rack1-leaf1``,
 ``rack1-server1``, ``<system>:<port>``, ``<a interface>--<b interface>``.
 
-Allocation owners: the spine layer's shared ASN is owned by the blueprint
-(its name); leaf ASNs and loopbacks by the switch; server host addresses by
-the server; link subnets by the link; VLANs, VNIs and VN subnets by the
-virtual network or routing zone.
+Pod-based (5-stage) and collapsed templates are built by ``pods`` (the superspine
+tier, pods of spines and racks; a leaf mesh) on the same ``FabricBuilder``.
+
+Allocation owners: the spine layer's shared ASN is owned by the blueprint (5-stage:
+the superspine tier's too, and under scheme ``single`` the pods' shared spine ASN;
+under ``rfc7938`` each pod holds its spine tier's ASN); leaf ASNs and loopbacks by the
+switch; server host addresses by the server; link subnets by the link; VLANs, VNIs and
+VN subnets by the virtual network or routing zone.
 """
 
 from __future__ import annotations
