@@ -17,6 +17,7 @@ Expected anomalies are derived from the design (links, sessions, transceivers).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -28,6 +29,7 @@ from blueprint_engine.settings import Settings
 from telemetry.ingest import ingest
 from tests.integration.telemetry import fabric_state as fs
 from tests.integration.telemetry.test_engine_scenarios import (
+    OPEN_CAUSES,
     Anomaly,
     Clock,
     check_fault,
@@ -162,3 +164,30 @@ def test_an_offline_leaf_of_a_collapsed_fabric_is_one_cause(
     dev = "rack1-leaf2"
     faulty = fs.device_offline(fab, healthy, dev)
     check_fault(graph, rclient, collapsed, faulty, _offline(fab, dev), "device_offline", dev)
+
+
+def test_servers_below_a_cut_superspine_cable_are_in_the_evidence(
+    graph: Graph, rclient: redis.Redis, five: Fab
+) -> None:
+    """superspine1 -- pod1-spine1 cut: rack1's two dual-homed servers keep their paths
+    through pod1-spine2 (plane 2) and lose the two through pod1-spine1: 2 leafs x 2
+    spines x 1 superspine each = 4 paths, 2 lost."""
+    fab, healthy, clock = five
+    link = next(
+        lk
+        for lk in _links(fab, LinkRole.SUPERSPINE_SPINE)
+        if fab.iface(lk.b).system == "pod1-spine1"
+    )
+    faulty = fs.cable_cut(fab, healthy, link.id)
+    ingest(graph, rclient, fs.observations(fab, fs.changed(healthy, faulty), clock.tick()))
+    try:
+        rows = graph.read(OPEN_CAUSES, bp=fab.bp)
+        [cause] = rows
+        impacted = {i["server"]: i for i in json.loads(cause["evidence"])["impacted_servers"]}
+        assert set(impacted) == {"rack1-server1", "rack1-server2"}
+        for row in impacted.values():
+            assert (row["paths"], row["lost"], row["status"]) == (4, 2, "redundancy_lost")
+    finally:
+        ingest(graph, rclient, fs.observations(fab, fs.changed(faulty, healthy), clock.tick()))
+        clock.tick(120.0)
+    assert raised(graph, fab.bp) == set()
