@@ -60,9 +60,17 @@ def summary(row: dict[str, Any]) -> str:
         case "rack_types":
             servers = d["servers"]
             return f"{d['leafs']} leaf, {servers['count']} {servers['homing']}-homed servers"
+        case _ if d.get("pods"):
+            planes = d["superspines"]
+            pods = ", ".join(f"{p['count']}x {p['template']}" for p in d["pods"])
+            return (
+                f"{planes['planes']} planes x {planes['per_plane']} superspines, "
+                f"pods {pods}, {d['overlay']}"
+            )
         case _:
-            racks = ", ".join(f"{r['count']}x {r['rack_type']}" for r in d["racks"])
-            return f"{d['spines']['count']} spines, {racks}, {d['overlay']}"
+            racks = ", ".join(f"{r['count']}x {r['rack_type']}" for r in d.get("racks", []))
+            spines = (d.get("spines") or {}).get("count", 0)
+            return f"{spines} spines, {racks}, {d['overlay']}"
 
 
 @app.command("list")

@@ -18,6 +18,12 @@ BENCHES = {
     "B10": "bench.b10_scrape",
     "B12": "bench.b12_soak",
     "B14": "bench.b14_collect",
+    "B1x": "bench.b1x_build",
+    "B3x": "bench.b3x_commit",
+    "B4x": "bench.b4x_impact",
+    "B6x": "bench.b6x_ingest",
+    "B9x": "bench.b9x_memory",
+    "B10x": "bench.b10x_scrape",
 }
 
 

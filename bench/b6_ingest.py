@@ -229,7 +229,7 @@ def _profile(graph: Graph, before: dict[str, float], top: int = 30) -> dict[str,
     return {k: round(v, 3) for k, v in ranked}
 
 
-def run(template: str = TEMPLATE) -> None:
+def run(template: str = TEMPLATE, bench_id: str | None = None) -> None:
     bps = engine()
     graph = bps.graph
     reader = Graph(graph.settings)
@@ -253,7 +253,7 @@ def run(template: str = TEMPLATE) -> None:
         client.close()
     typical = figures["typical"]
     write_result(
-        "B6" if template == "medium" else f"B6-{template}",
+        bench_id or ("B6" if template == "medium" else f"B6-{template}"),
         typical["per_s"],
         "observations/s",
         ">= 20000 observations/s with evaluation; anomaly visible <= 1 s",

@@ -19,6 +19,7 @@ class Label(StrEnum):
     # blueprint intent
     BLUEPRINT = "Blueprint"
     RACK = "Rack"
+    POD = "Pod"  # 5-stage: a pod of spines and racks
     SYSTEM = "System"
     INTERFACE = "Interface"
     TRANSCEIVER = "Transceiver"
@@ -49,6 +50,8 @@ class Label(StrEnum):
 
 class Rel(StrEnum):
     HAS_RACK = "HAS_RACK"  # Blueprint -> Rack
+    HAS_POD = "HAS_POD"  # Blueprint -> Pod
+    IN_POD = "IN_POD"  # Rack -> Pod
     HAS_SYSTEM = "HAS_SYSTEM"  # Blueprint -> System
     IN_RACK = "IN_RACK"  # System -> Rack
     HAS_INTERFACE = "HAS_INTERFACE"  # System -> Interface

@@ -104,6 +104,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             _index(Label.DEVICE_EVENT, "device", "at"),
         ),
     ),
+    Migration(
+        5,
+        "5-stage pods",
+        (
+            _unique(Label.POD, "uid"),
+            _index(Label.POD, "blueprint", "id"),
+        ),
+    ),
 )
 
 GRAPH_VERSION: int = MIGRATIONS[-1].number

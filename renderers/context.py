@@ -45,6 +45,9 @@ class BgpNeighborContext(TypedDict):
     description: str  # peer hostname
     interface: str | None  # local interface the session rides on (underlay)
     afi: Literal["ipv4", "evpn"]
+    # 5-stage scheme `single`: every pod's spines share one ASN, so a spine accepts its
+    # own ASN once in paths from a superspine (routes of the other pods)
+    allowas_in: NotRequired[bool]
 
 
 class VirtualNetworkContext(TypedDict):
@@ -71,7 +74,7 @@ class ConfigletContext(TypedDict):
 class DeviceContext(TypedDict):
     hostname: str
     nos: str  # a Nos value
-    role: Literal["spine", "leaf"]
+    role: Literal["superspine", "spine", "leaf"]  # superspine and spine: transit tiers
     pristine: str  # the device's pristine config (kept through every stage)
     interfaces: list[InterfaceContext]  # every port of the device profile, in port order
     fabric_mtu: int  # 9050

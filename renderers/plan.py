@@ -4,11 +4,13 @@ The lifecycle rules (seed 001) live here once, for every NOS; templates only
 spell them in a NOS's syntax:
 
 - discovery1: every port up, profile speed, L3 mode, LLDP on; the device's own hostname.
-- discovery2: + blueprint hostname, descriptions, blueprint speeds, spine fabric MTU.
+- discovery2: + blueprint hostname, descriptions, blueprint speeds, fabric MTU on the
+  transit tiers (spines; in a 5-stage also superspines).
 - service: + loopback, fabric and server /31s, fabric MTU on both ends, BGP, EVPN,
   VLANs/SVIs, VRFs, static routes, DHCP relay, configlets; unused ports shut.
-- drain: + deny route-maps on every BGP neighbour; L2 server ports shut and out of
-  the bridge.
+- drain: + deny route-maps on every BGP neighbour (a superspine, spine or leaf alike:
+  the sessions stay up, nothing is advertised or accepted, traffic leaves the switch);
+  L2 server ports shut and out of the bridge.
 
 Required service fields (``asn``, ``loopback``, ``router_id``...) are *not* read
 here: templates read them, so a missing one raises through ``StrictUndefined``.
@@ -17,7 +19,7 @@ here: templates read them, so a missing one raises through ``StrictUndefined``.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
+from typing import Any, cast
 
 from renderers.context import (
     BgpNeighborContext,
@@ -30,6 +32,9 @@ from renderers.context import (
 from renderers.errors import RenderError
 
 STAGE_ORDER = (Stage.DISCOVERY1, Stage.DISCOVERY2, Stage.SERVICE, Stage.DRAIN)
+# the tiers that carry traffic between leafs (discovery2's fabric MTU, EVPN next hops
+# passed on unchanged): a 3-stage's spines, a 5-stage's pod spines and superspines
+TRANSIT_ROLES = ("spine", "superspine")
 
 
 def at_least(stage: Stage, minimum: Stage) -> bool:
@@ -46,7 +51,7 @@ def interface_plan(iface: InterfaceContext, context: DeviceContext, stage: Stage
         iface["speed_mbps"] if blueprint else iface.get("profile_speed_mbps", iface["speed_mbps"])
     )
     mtu: int | None = None
-    if (blueprint and fabric and context["role"] == "spine") or (service and fabric):
+    if (blueprint and fabric and context["role"] in TRANSIT_ROLES) or (service and fabric):
         mtu = context["fabric_mtu"]
     ipv4 = iface["ipv4"] if service else None
     vlans = sorted(iface["vlans"]) if service else []
@@ -105,7 +110,13 @@ def _static_routes(context: DeviceContext) -> list[StaticRouteContext]:
 
 def _neighbors(context: DeviceContext) -> tuple[list[BgpNeighborContext], list[BgpNeighborContext]]:
     """Underlay and overlay neighbours, each in address order (as FRR prints them)."""
-    neighbors = sorted(context.get("bgp_neighbors", []), key=_by_address)
+    neighbors = sorted(
+        (
+            cast(BgpNeighborContext, {**n, "allowas_in": n.get("allowas_in", False)})
+            for n in context.get("bgp_neighbors", [])
+        ),
+        key=_by_address,
+    )
     underlay = [n for n in neighbors if n["afi"] == "ipv4"]
     overlay = [n for n in neighbors if n["afi"] == "evpn"]
     if overlay and context.get("overlay") != "evpn":
@@ -132,6 +143,7 @@ def stage_variables(context: DeviceContext, stage: Stage, own_hostname: str) -> 
     return {
         **context,
         "stage": str(stage),
+        "transit": context["role"] in TRANSIT_ROLES,
         "blueprint": at_least(stage, Stage.DISCOVERY2),
         "service": service,
         "drain": stage == Stage.DRAIN,

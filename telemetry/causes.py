@@ -169,8 +169,27 @@ def topology(graph: Graph, bp: str, found: Iterable[Symptom]) -> Topology:
             if {e.system for e in lk.ends} & servers
             for e in lk.ends
         }
-        pending = servers | leafs_of_servers
+        pending = servers | leafs_of_servers | _leafs_below_pod_spines(topo)
     return topo
+
+
+def _leafs_below_pod_spines(topo: Topology) -> set[str]:
+    """5-stage: the leafs of the spines that have superspine links in ``topo`` (a fault
+    above a pod spine costs the servers below it a path out of the pod)."""
+    pod_spines = {
+        e.system
+        for lk in topo.links.values()
+        if lk.role == "superspine_spine"
+        for e in lk.ends
+        if e.role == "spine"
+    }
+    return {
+        e.system
+        for lk in topo.links.values()
+        if lk.role == "spine_leaf" and {e.system for e in lk.ends} & pod_spines
+        for e in lk.ends
+        if e.role == "leaf"
+    }
 
 
 @dataclass

@@ -529,25 +529,49 @@ def _broken_by(cause: Cause, topo: Topology, idx: _Index) -> _Broken:
     return _Broken(frozenset(links), frozenset(sessions), frozenset(systems))
 
 
-def _paths(topo: Topology, server: str) -> list[tuple[str, str, str]]:
-    """(server link, leaf, leaf uplink session) triples: the server's ways into the fabric."""
-    paths = []
+# (server link, leaf, leaf uplink session, 5-stage: that spine's superspine session)
+Path = tuple[str, str, str, str | None]
+
+
+def _superspine_sessions(topo: Topology, spine: str) -> list[str]:
+    """5-stage: a pod spine's underlay sessions to superspines (empty on a 3-stage)."""
+    return sorted(
+        s.id
+        for s in topo.sessions_of_system(spine)
+        if s.link is not None and topo.roles.get(s.b if s.a == spine else s.a) == "superspine"
+    )
+
+
+def _paths(topo: Topology, server: str) -> list[Path]:
+    """The server's ways into the fabric (5-stage: and out of its pod)."""
+    paths: list[Path] = []
     for link in topo.links_of_system(server):
         for leaf in {e.system for e in link.ends if e.system != server}:
             for s in topo.sessions_of_system(leaf):
-                if s.link is not None:
-                    paths.append((link.id, leaf, s.id))
-    return sorted(paths)
+                if s.link is None:
+                    continue
+                spine = s.b if s.a == leaf else s.a
+                ups: list[str | None] = [*_superspine_sessions(topo, spine)] or [None]
+                paths += [(link.id, leaf, s.id, up) for up in ups]
+    return sorted(paths, key=lambda p: (p[0], p[1], p[2], p[3] or ""))
 
 
-def _path_broken(path: tuple[str, str, str], broken: _Broken, topo: Topology) -> bool:
-    link, leaf, session = path
+def _session_broken(session: str, broken: _Broken, topo: Topology) -> bool:
     s = topo.sessions[session]
     return (
-        link in broken.links
-        or session in broken.sessions
+        session in broken.sessions
         or (s.link is not None and s.link in broken.links)
-        or bool({leaf, s.a, s.b} & broken.systems)
+        or bool({s.a, s.b} & broken.systems)
+    )
+
+
+def _path_broken(path: Path, broken: _Broken, topo: Topology) -> bool:
+    link, leaf, session, up = path
+    return (
+        link in broken.links
+        or leaf in broken.systems
+        or _session_broken(session, broken, topo)
+        or (up is not None and _session_broken(up, broken, topo))
     )
 
 
@@ -555,7 +579,7 @@ def _with_impact(
     cause: Cause,
     mine: _Broken,
     every: Sequence[_Broken],
-    servers: Mapping[str, list[tuple[str, str, str]]],
+    servers: Mapping[str, list[Path]],
     topo: Topology,
 ) -> Cause:
     impacted = []

@@ -283,9 +283,23 @@ class BlueprintMutation:
 
     @strawberry.mutation
     async def add_rack(
-        self, info: Info, blueprint: str, base_version: int, rack_type: str
+        self,
+        info: Info,
+        blueprint: str,
+        base_version: int,
+        rack_type: str,
+        pod: str | None = None,
     ) -> StageResult:
-        return await _stage(info, blueprint, base_version, "add_rack", {"rack_type": rack_type})
+        params: dict[str, Any] = {"rack_type": rack_type}
+        if pod is not None:  # 5-stage: the pod the rack joins
+            params["pod"] = pod
+        return await _stage(info, blueprint, base_version, "add_rack", params)
+
+    @strawberry.mutation(description="5-stage: stage one more pod built from a rack-based template")
+    async def add_pod(
+        self, info: Info, blueprint: str, base_version: int, template: str
+    ) -> StageResult:
+        return await _stage(info, blueprint, base_version, "add_pod", {"template": template})
 
     @strawberry.mutation
     async def remove_rack(

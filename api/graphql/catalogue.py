@@ -130,23 +130,40 @@ class RackCount:
 
 
 @strawberry.type
+class PodCount:
+    template: str
+    count: int
+
+
+@strawberry.type
 class Template(CatalogueEntry):
+    type: str  # rack_based | pod_based | collapsed
     overlay: str
-    spines: int
-    spine_logical_device: str
-    spine_device_profile: str
+    spines: int  # 0 for pod-based (each pod's template has its own) and collapsed
+    spine_logical_device: str | None
+    spine_device_profile: str | None
     racks: list[RackCount]
+    superspine_planes: int
+    superspines_per_plane: int
+    pods: list[PodCount]
 
     @staticmethod
     def of(row: dict[str, Any]) -> Template:
         d = row["definition"]
+        spines = d.get("spines") or {}
+        superspines = d.get("superspines") or {}
+        racks = d.get("racks", [])
         return Template(
             **_common(row),
+            type=d.get("type", "rack_based"),
             overlay=d["overlay"],
-            spines=d["spines"]["count"],
-            spine_logical_device=d["spines"]["logical_device"],
-            spine_device_profile=d["spines"]["device_profile"],
-            racks=[RackCount(rack_type=r["rack_type"], count=r["count"]) for r in d["racks"]],
+            spines=spines.get("count", 0),
+            spine_logical_device=spines.get("logical_device"),
+            spine_device_profile=spines.get("device_profile"),
+            racks=[RackCount(rack_type=r["rack_type"], count=r["count"]) for r in racks],
+            superspine_planes=superspines.get("planes", 0),
+            superspines_per_plane=superspines.get("per_plane", 0),
+            pods=[PodCount(template=p["template"], count=p["count"]) for p in d.get("pods", [])],
         )
 
 

@@ -27,6 +27,8 @@ class ImpactKind(Enum):
     LINK = "link"
     SYSTEM = "system"
     VIRTUAL_NETWORK = "virtual_network"
+    PLANE = "plane"
+    POD = "pod"
 
 
 @strawberry.enum(description="what is done to the switch in a what-if")
@@ -86,6 +88,10 @@ class ImpactedServer:
         description="distinct spines those leafs reach over working uplinks"
     )
     spines_after: int
+    superspines_before: int = strawberry.field(
+        description="5-stage: distinct superspines those spines reach (0 on a 3-stage)"
+    )
+    superspines_after: int
 
 
 @strawberry.type

@@ -1,10 +1,10 @@
-// The fabric drawn in tiers (spines, leafs, servers) from GraphQL `topology`, kept live
+// The fabric drawn in tiers (superspines, spines, leafs, servers) from GraphQL `topology`, kept live
 // by the `events` subscription (graphql-transport-ws); a click shows one element's config
 // stages, anomalies and impact (`topologyElement`).
 "use strict";
 const SVG = "http://www.w3.org/2000/svg";
-const TIERS = ["spine", "leaf", "server"];
-const NODE_W = 96, NODE_H = 28, GAP = 18, TIER_Y = { spine: 40, leaf: 220, server: 400 };
+const TIERS = ["superspine", "spine", "leaf", "server"];  // superspines: 5-stage only
+const NODE_W = 96, NODE_H = 28, GAP = 18, TIER_TOP = 40, TIER_STEP = 180;
 const TOPOLOGY = `query($bp: String!) { topology(blueprint: $bp) {
   blueprint impacted
   systems { id role hostname rack deployMode serial deviceState liveness }
@@ -37,18 +37,22 @@ function el(tag, attrs, parent) {
 }
 
 function layout(systems) {
-  const pos = {}, width = {};
+  const pos = {}, width = {}, tierY = {};
+  // one row per tier present (a 3-stage has no superspine row)
+  TIERS.filter((t) => systems.some((s) => s.role === t))
+    .forEach((t, i) => { tierY[t] = TIER_TOP + i * TIER_STEP; });
   for (const tier of TIERS) {
     const row = systems.filter((s) => s.role === tier);
     width[tier] = row.length * (NODE_W + GAP);
-    row.forEach((s, i) => { pos[s.id] = { x: GAP + i * (NODE_W + GAP), y: TIER_Y[tier] }; });
+    row.forEach((s, i) => { pos[s.id] = { x: GAP + i * (NODE_W + GAP), y: tierY[tier] }; });
   }
   const maxW = Math.max(...Object.values(width), 400) + GAP;
   for (const tier of TIERS) {  // centre each tier
     const shift = (maxW - width[tier]) / 2;
     systems.filter((s) => s.role === tier).forEach((s) => { pos[s.id].x += shift; });
   }
-  return { pos, width: maxW, height: TIER_Y.server + NODE_H + 40 };
+  const bottom = Math.max(TIER_TOP, ...Object.values(tierY));
+  return { pos, width: maxW, height: bottom + NODE_H + 40 };
 }
 
 function draw(topo) {

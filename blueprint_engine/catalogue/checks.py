@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from blueprint_engine.catalogue.models import InterfaceMap, RackType, Template
+from blueprint_engine import grammar as limits
+from blueprint_engine.catalogue.models import InterfaceMap, RackType, Template, TemplateType
 from blueprint_engine.catalogue.yaml_lines import CatalogueProblem, YamlPath
 from blueprint_engine.resources.allocation import PoolId
 
@@ -237,7 +238,7 @@ def _check_rack_type(rack: RackType, catalogue: Catalogue, report: Report) -> No
         )
 
 
-def _check_template_fabric(template: Template, catalogue: Catalogue, report: Report) -> None:
+def _check_racks_known(template: Template, catalogue: Catalogue, report: Report) -> bool:
     known_racks = True
     for index, rack_count in enumerate(template.racks):
         known_racks &= _known(
@@ -247,9 +248,22 @@ def _check_template_fabric(template: Template, catalogue: Catalogue, report: Rep
             catalogue.rack_types,
             "rack type",
         )
-    if not _check_switch(catalogue, template.spines, report, ("spines",)) or not known_racks:
+    return known_racks
+
+
+def _check_template_fabric(template: Template, catalogue: Catalogue, report: Report) -> None:
+    if template.type == TemplateType.POD_BASED:
+        _check_pods(template, catalogue, report)
         return
-    spine = catalogue.logical_devices[template.spines.logical_device]
+    known_racks = _check_racks_known(template, catalogue, report)
+    if template.type == TemplateType.COLLAPSED:
+        if known_racks:
+            _check_collapsed(template, catalogue, report)
+        return
+    spines = template.spine_spec
+    if not _check_switch(catalogue, spines, report, ("spines",)) or not known_racks:
+        return
+    spine = catalogue.logical_devices[spines.logical_device]
     leafs = sum(catalogue.rack_types[r.rack_type].leaf_count * r.count for r in template.racks)
     _need_ports(
         report, ("spines", "logical_device"), spine.name, "leaf", spine.ports_for("leaf"), leafs
@@ -264,7 +278,99 @@ def _check_template_fabric(template: Template, catalogue: Catalogue, report: Rep
                 leaf.name,
                 "spine",
                 leaf.ports_for("spine"),
-                template.spines.count,
+                spines.count,
+            )
+
+
+def _check_collapsed(template: Template, catalogue: Catalogue, report: Report) -> None:
+    """A collapsed fabric: 2..MAX_COLLAPSED_LEAFS leafs, each cabled to every other."""
+    leafs = sum(catalogue.rack_types[r.rack_type].leaf_count * r.count for r in template.racks)
+    if not 2 <= leafs <= limits.MAX_COLLAPSED_LEAFS:
+        report(
+            ("racks",),
+            f"a collapsed fabric of {leafs} leaf(s) (allowed: 2 to "
+            f"{limits.MAX_COLLAPSED_LEAFS} leafs, in a full mesh)",
+        )
+        return
+    for index, rack_count in enumerate(template.racks):
+        leaf = catalogue.logical_devices.get(
+            catalogue.rack_types[rack_count.rack_type].leaf.logical_device
+        )
+        if leaf is not None:
+            _need_ports(
+                report,
+                ("racks", index, "rack_type"),
+                leaf.name,
+                "leaf",
+                leaf.ports_for("leaf"),
+                leafs - 1,
+            )
+
+
+def _pod_spines(template: Template, catalogue: Catalogue, report: Report) -> list[Template]:
+    """The pods' templates in pod order (one per pod), reporting unusable ones."""
+    pods: list[Template] = []
+    for index, pod in enumerate(template.pods):
+        field: YamlPath = ("pods", index, "template")
+        if not _known(report, field, pod.template, catalogue.templates, "template"):
+            continue
+        pod_template = catalogue.templates[pod.template]
+        if pod_template.type != TemplateType.RACK_BASED:
+            report(
+                field,
+                f"pod template {pod.template!r} is {pod_template.type.value} "
+                "(allowed: a rack_based template)",
+            )
+            continue
+        planes = template.superspines.planes if template.superspines else 1
+        if pod_template.spine_spec.count % planes:
+            report(
+                field,
+                f"{pod_template.spine_spec.count} spines per pod cannot be spread over "
+                f"{planes} planes (allowed: a multiple of {planes} spines)",
+            )
+            continue
+        pods.extend([pod_template] * pod.count)
+    return pods
+
+
+def _check_pods(template: Template, catalogue: Catalogue, report: Report) -> None:
+    superspines = template.superspines
+    pods = _pod_spines(template, catalogue, report)
+    if superspines is None or not pods:
+        return
+    if not _check_switch(catalogue, superspines, report, ("superspines",)):
+        return
+    upper = catalogue.logical_devices[superspines.logical_device]
+    # every superspine of a plane takes one link from each pod spine of that plane
+    per_superspine = sum(pod.spine_spec.count // superspines.planes for pod in pods)
+    _need_ports(
+        report,
+        ("superspines", "logical_device"),
+        upper.name,
+        "spine",
+        upper.ports_for("spine"),
+        per_superspine * superspines.links_per_superspine,
+    )
+    racks = sum(r.count for pod in pods for r in pod.racks)
+    if racks > limits.MAX_FABRIC_RACKS:
+        report(
+            ("pods",),
+            f"{racks} racks in all pods (allowed: at most {limits.MAX_FABRIC_RACKS})",
+        )
+    for index, pod in enumerate(template.pods):
+        pod_template = catalogue.templates.get(pod.template)
+        if pod_template is None or pod_template.spines is None:
+            continue
+        spine = catalogue.logical_devices.get(pod_template.spines.logical_device)
+        if spine is not None:
+            _need_ports(
+                report,
+                ("pods", index, "template"),
+                spine.name,
+                "superspine",
+                spine.ports_for("superspine"),
+                superspines.per_plane * superspines.links_per_superspine,
             )
 
 

@@ -8,6 +8,9 @@ Each model checks itself; references between entries are checked by
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Mapping
+from enum import StrEnum
 from functools import cached_property
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -48,7 +51,7 @@ def _text(value: str) -> str:
 Speed = Annotated[int, AfterValidator(_speed)]
 Text = Annotated[str, AfterValidator(_text)]
 PortCount = Annotated[int, Field(gt=0, le=limits.MAX_PORTS_PER_DEVICE)]
-PortRole = Literal["spine", "leaf", "server"]
+PortRole = Literal["superspine", "spine", "leaf", "server"]
 Nos = Literal["linux_frr", "eos", "nxos", "junos"]
 
 MEDIA_BY_SPEED: dict[int, str] = {
@@ -109,7 +112,7 @@ class Entry(Strict):
 class PortGroup(Strict):
     count: PortCount
     speed_mbps: Speed
-    roles: Annotated[tuple[PortRole, ...], Field(min_length=1, max_length=3)]
+    roles: Annotated[tuple[PortRole, ...], Field(min_length=1, max_length=4)]
 
 
 def _port_total(total: int) -> None:
@@ -302,9 +305,66 @@ class VirtualNetworkSpec(Strict):
     rack_prefix_len: Annotated[int, Field(ge=8, le=30)] = 24
 
 
-def _check_pools(pools: dict[PoolId, PoolSpec], overlay: Overlay, with_vns: bool) -> None:
-    optional = (PoolId.VNI, PoolId.VIRTUAL_NETWORK, PoolId.VLAN)
-    required: set[PoolId] = {pool for pool in PoolId if pool not in optional}
+class TemplateType(StrEnum):
+    RACK_BASED = "rack_based"  # 3-stage: spines and racks
+    POD_BASED = "pod_based"  # 5-stage: superspine planes joining pods of rack-based templates
+    COLLAPSED = "collapsed"  # no spines: a leaf pair, or a small full mesh of leafs
+
+
+class AsnScheme(StrEnum):
+    # 3-stage: one ASN for the spine layer, one per leaf
+    SPINE_SHARED = "spine-layer-shared-leaf-unique"
+    # 5-stage, RFC 7938 section 5.2.1: one ASN for the superspine tier, one per pod's spine
+    # tier, one per leaf
+    RFC7938 = "rfc7938"
+    # 5-stage, the reference product's `single`: one ASN for the superspine tier, one ASN
+    # shared by the spines of every pod (spines accept their own ASN once from superspines)
+    SINGLE = "single"
+    # collapsed: one ASN per leaf, nothing else
+    LEAF_UNIQUE = "leaf-unique"
+
+
+SCHEMES_BY_TYPE: Mapping[TemplateType, tuple[AsnScheme, ...]] = {
+    TemplateType.RACK_BASED: (AsnScheme.SPINE_SHARED,),
+    TemplateType.POD_BASED: (AsnScheme.RFC7938, AsnScheme.SINGLE),
+    TemplateType.COLLAPSED: (AsnScheme.LEAF_UNIQUE,),
+}
+# the fields each template type needs and refuses
+FIELDS_BY_TYPE: Mapping[TemplateType, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    TemplateType.RACK_BASED: (("spines", "racks"), ("superspines", "pods")),
+    TemplateType.POD_BASED: (("superspines", "pods"), ("spines", "racks")),
+    TemplateType.COLLAPSED: (("racks",), ("spines", "superspines", "pods")),
+}
+OPTIONAL_POOLS = (
+    PoolId.VNI,
+    PoolId.VIRTUAL_NETWORK,
+    PoolId.VLAN,
+    PoolId.LOOPBACK_SUPERSPINE,
+    PoolId.LOOPBACK_SPINE,
+)
+POOLS_BY_TYPE: Mapping[TemplateType, frozenset[PoolId]] = {
+    TemplateType.RACK_BASED: frozenset(
+        set(PoolId) - set(OPTIONAL_POOLS) - {PoolId.ASN_SUPERSPINE, PoolId.SUPERSPINE_FABRIC}
+    ),
+    TemplateType.POD_BASED: frozenset(set(PoolId) - set(OPTIONAL_POOLS)),
+    TemplateType.COLLAPSED: frozenset(
+        set(PoolId)
+        - set(OPTIONAL_POOLS)
+        - {PoolId.ASN_SUPERSPINE, PoolId.SUPERSPINE_FABRIC, PoolId.ASN_SPINE}
+    ),
+}
+# the optional per-tier pools a template type may define
+TIER_POOLS_BY_TYPE: Mapping[TemplateType, frozenset[PoolId]] = {
+    TemplateType.RACK_BASED: frozenset({PoolId.LOOPBACK_SPINE}),
+    TemplateType.POD_BASED: frozenset({PoolId.LOOPBACK_SPINE, PoolId.LOOPBACK_SUPERSPINE}),
+    TemplateType.COLLAPSED: frozenset(),
+}
+
+
+def _check_pools(
+    pools: dict[PoolId, PoolSpec], overlay: Overlay, with_vns: bool, kind: TemplateType
+) -> None:
+    required: set[PoolId] = set(POOLS_BY_TYPE[kind])
     if overlay == Overlay.EVPN:
         required.add(PoolId.VNI)
     if with_vns:
@@ -316,6 +376,15 @@ def _check_pools(pools: dict[PoolId, PoolSpec], overlay: Overlay, with_vns: bool
             "pools {missing} are missing (this template needs: {required})",
             {"missing": ", ".join(missing), "required": ", ".join(sorted(required))},
         )
+    allowed = required | set(TIER_POOLS_BY_TYPE[kind]) | {PoolId.VNI, PoolId.VLAN}
+    allowed.add(PoolId.VIRTUAL_NETWORK)
+    extra = sorted(set(pools) - allowed)
+    if extra:
+        raise PydanticCustomError(
+            "pools_unused",
+            "pools {extra} have no use in a {kind} template (allowed: {allowed})",
+            {"extra": ", ".join(extra), "kind": kind.value, "allowed": ", ".join(sorted(allowed))},
+        )
     for pool_id, spec in sorted(pools.items()):
         expected_len = POOL_PREFIX_LEN.get(pool_id)
         if spec.kind != POOL_KIND[pool_id] or (expected_len and spec.prefix_len != expected_len):
@@ -325,14 +394,87 @@ def _check_pools(pools: dict[PoolId, PoolSpec], overlay: Overlay, with_vns: bool
                 "pool {pool} must be kind {kind}{size}",
                 {"pool": pool_id.value, "kind": POOL_KIND[pool_id], "size": size},
             )
+    _check_tier_pools_apart(pools)
+
+
+def _check_tier_pools_apart(pools: dict[PoolId, PoolSpec]) -> None:
+    """A per-tier pool shares no value with the pool it splits from (addresses stay unique)."""
+    pairs = (
+        (PoolId.LOOPBACK_SUPERSPINE, PoolId.LOOPBACK),
+        (PoolId.LOOPBACK_SPINE, PoolId.LOOPBACK),
+        (PoolId.LOOPBACK_SUPERSPINE, PoolId.LOOPBACK_SPINE),
+        (PoolId.SUPERSPINE_FABRIC, PoolId.FABRIC),
+    )
+    for tier, other in pairs:
+        if tier not in pools or other not in pools:
+            continue
+        for mine in pools[tier].ranges:
+            for theirs in pools[other].ranges:
+                if ipaddress.IPv4Network(mine).overlaps(ipaddress.IPv4Network(theirs)):
+                    raise PydanticCustomError(
+                        "pool_overlap",
+                        "pool {tier} range {mine} overlaps pool {other} range {theirs}"
+                        " (allowed: ranges apart, so every address is held once)",
+                        {"tier": tier.value, "mine": mine, "other": other.value, "theirs": theirs},
+                    )
+
+
+class SuperspineSpec(SwitchSpec):
+    """5-stage: ``planes`` planes of ``per_plane`` superspines. A pod's spine ``i`` is in
+    plane ``(i - 1) % planes + 1`` and has ``links_per_superspine`` links to every
+    superspine of its plane."""
+
+    planes: Annotated[int, Field(gt=0, le=limits.MAX_PLANES)]
+    per_plane: Annotated[int, Field(gt=0, le=limits.MAX_SUPERSPINES_PER_PLANE)]
+    links_per_superspine: Literal[1] = 1
+
+    @property
+    def count(self) -> int:
+        return self.planes * self.per_plane
+
+
+class PodCount(Strict):
+    """``count`` pods, each built from the rack-based template ``template``."""
+
+    template: Name
+    count: Annotated[int, Field(gt=0, le=limits.MAX_PODS)]
+
+
+def _shape_problem(template: Template) -> str | None:
+    """The first field that does not fit the template's type, or None."""
+    needs, refuses = FIELDS_BY_TYPE[template.type]
+    for name in needs:
+        if not getattr(template, name):
+            return f"{name} is required for type {template.type.value}"
+    for name in refuses:
+        if getattr(template, name):
+            return (
+                f"{name} is not allowed for type {template.type.value} "
+                f"(allowed: {', '.join(needs)})"
+            )
+    schemes = SCHEMES_BY_TYPE[template.type]
+    if template.asn_scheme not in schemes:
+        return (
+            f"asn_scheme {template.asn_scheme.value} does not fit type {template.type.value} "
+            f"(allowed: {', '.join(s.value for s in schemes)})"
+        )
+    if template.type == TemplateType.POD_BASED and template.virtual_networks:
+        return (
+            "virtual_networks are not allowed in a pod_based template "
+            "(allowed: add_virtual_network once it is built)"
+        )
+    return None
 
 
 class Template(Entry):
-    """A 3-stage Clos. ASN scheme: one ASN for the spine layer, one per leaf."""
+    """A fabric: rack-based (3-stage), pod-based (5-stage) or collapsed (see ``type``)."""
 
-    spines: SpineSpec
-    racks: Annotated[tuple[RackCount, ...], Field(min_length=1, max_length=64)]
-    asn_scheme: Literal["spine-layer-shared-leaf-unique"] = "spine-layer-shared-leaf-unique"
+    type: TemplateType = TemplateType.RACK_BASED
+    spines: SpineSpec | None = None
+    racks: Annotated[tuple[RackCount, ...], Field(max_length=64)] = ()
+    superspines: SuperspineSpec | None = None
+    pods: Annotated[tuple[PodCount, ...], Field(max_length=64)] = ()
+    asn_scheme: AsnScheme = AsnScheme.SPINE_SHARED
     overlay: Overlay
     pools: dict[PoolId, PoolSpec]
     routing_zones: Annotated[tuple[RoutingZoneSpec, ...], Field(max_length=limits.MAX_ZONES)] = ()
@@ -342,6 +484,9 @@ class Template(Entry):
 
     @model_validator(mode="after")
     def _pools_fit_intent(self) -> Template:
+        problem = _shape_problem(self)
+        if problem:
+            raise PydanticCustomError("template_shape", "{problem}", {"problem": problem})
         racks = sum(rack.count for rack in self.racks)
         if racks > limits.MAX_RACKS:
             raise PydanticCustomError(
@@ -349,7 +494,14 @@ class Template(Entry):
                 "{racks} racks in all (allowed: at most {limit} racks per template)",
                 {"racks": racks, "limit": limits.MAX_RACKS},
             )
-        _check_pools(self.pools, self.overlay, bool(self.virtual_networks))
+        pods = sum(pod.count for pod in self.pods)
+        if pods > limits.MAX_PODS:
+            raise PydanticCustomError(
+                "too_many_pods",
+                "pods: {pods} pods in all (allowed: at most {limit})",
+                {"pods": pods, "limit": limits.MAX_PODS},
+            )
+        _check_pools(self.pools, self.overlay, bool(self.virtual_networks), self.type)
         names = [zone.name for zone in self.routing_zones] + [
             network.name for network in self.virtual_networks
         ]
@@ -360,6 +512,13 @@ class Template(Entry):
                 " (the default zone always exists)",
             )
         return self
+
+    @property
+    def spine_spec(self) -> SpineSpec:
+        """The spines of a rack-based template (a pod's spines in a 5-stage)."""
+        if self.spines is None:
+            raise ValueError(f"template {self.name} is {self.type.value}: it has no spines")
+        return self.spines
 
     def pool_models(self) -> tuple[Pool, ...]:
         return tuple(spec.to_pool(pool_id.value) for pool_id, spec in sorted(self.pools.items()))

@@ -3,7 +3,8 @@
 An entry is named ``(kind, name)`` with kind a catalogue section. References:
 an interface map names a logical device and a device profile; a rack type its leaf's
 logical device, device profile and interface map, and its servers' logical device; a
-template its spines' (the same three) and its rack types. A switch needs the interface
+template its spines' and superspines' (the same three), its rack types and its pods'
+templates. A switch needs the interface
 map of its (logical device, device profile) pair, so that map is a reference too.
 """
 
@@ -44,8 +45,11 @@ def references(catalogue: Catalogue, kind: str, name: str) -> set[EntryRef]:
         return refs | {("logical_devices", rack.servers.logical_device)}
     if kind == "templates" and name in catalogue.templates:
         template = catalogue.templates[name]
-        refs = _switch(catalogue, template.spines)
-        return refs | {("rack_types", r.rack_type) for r in template.racks}
+        refs = {("rack_types", r.rack_type) for r in template.racks}
+        for spec in (template.spines, template.superspines):
+            if spec is not None:
+                refs |= _switch(catalogue, spec)
+        return refs | {("templates", pod.template) for pod in template.pods}
     return set()
 
 

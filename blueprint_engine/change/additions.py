@@ -32,6 +32,7 @@ from blueprint_engine.design.model import (
     Link,
     LinkRole,
     Overlay,
+    Pod,
     Pool,
     Rack,
     Role,
@@ -50,7 +51,9 @@ SKELETON = Query(
     """
     MATCH (b:Blueprint {name: $bp})
     CALL (b) {
-      MATCH (b)-[:HAS_SYSTEM]->(s:System {role: 'spine'}) WHERE $with_spines
+      MATCH (b)-[:HAS_SYSTEM]->(s:System)
+      WHERE (s.role = 'spine' AND $with_spines AND ($pod IS NULL OR s.pod = $pod))
+         OR (s.role = 'superspine' AND $with_superspines)
       OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
       OPTIONAL MATCH (l)-[:ENDPOINT {side: 'a'}]->(a:Interface)
       OPTIONAL MATCH (l)-[:ENDPOINT {side: 'b'}]->(z:Interface)
@@ -67,6 +70,10 @@ SKELETON = Query(
       RETURN collect(p {.*}) AS pools
     }
     CALL (b) {
+      OPTIONAL MATCH (b)-[:HAS_POD]->(p:Pod)
+      RETURN collect(p {.id, .template, .asn}) AS pods
+    }
+    CALL (b) {
       UNWIND $pools AS pool
       MATCH (r:Resource {blueprint: $bp, pool: pool})
       RETURN collect([r.pool, r.value, r.owner]) AS resources
@@ -79,7 +86,8 @@ SKELETON = Query(
       OPTIONAL MATCH (v:VirtualNetwork {blueprint: $bp})
       RETURN collect(v.id) AS networks
     }
-    RETURN b.overlay AS overlay, spines, racks, pools, resources, zones, networks
+    RETURN b.overlay AS overlay, b.stages AS stages, b.planes AS planes,
+           b.asn_scheme AS asn_scheme, spines, racks, pods, pools, resources, zones, networks
     """,
 )
 
@@ -89,31 +97,58 @@ RACK_POOLS = [str(p) for p in PoolId if p not in (PoolId.VIRTUAL_NETWORK, PoolId
 NETWORK_POOLS = [str(PoolId.VIRTUAL_NETWORK), str(PoolId.VLAN), str(PoolId.VNI)]
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """Which switches an addition reads: spines (of one pod, or all), superspines."""
+
+    spines: bool = False
+    pod: str | None = None
+    superspines: bool = False
+
+
 def _skeleton(
-    ctx: EditContext, pools: list[str], with_spines: bool
+    ctx: EditContext, pools: list[str], wanted: Wanted
 ) -> tuple[BlueprintDesign, PoolState]:
     """What an addition needs of the blueprint: work proportional to what is added.
 
     The pool state carries the last value each pool handed out (policy
     ``sequential_from_last`` continues after it); values in use are the skeleton's.
     """
-    rows = ctx.graph.run(ctx.tx, SKELETON, bp=ctx.blueprint, pools=pools, with_spines=with_spines)
+    rows = ctx.graph.run(
+        ctx.tx,
+        SKELETON,
+        bp=ctx.blueprint,
+        pools=pools,
+        with_spines=wanted.spines,
+        pod=wanted.pod,
+        with_superspines=wanted.superspines,
+    )
     if not rows:
         raise ValidationError(f"no blueprint named {ctx.blueprint!r}")
     row = rows[0]
-    skeleton = BlueprintDesign(ctx.blueprint, "", Overlay(row["overlay"]))
+    skeleton = BlueprintDesign(
+        ctx.blueprint,
+        "",
+        Overlay(row["overlay"]),
+        stages=row["stages"] or 3,
+        planes=row["planes"] or 0,
+        asn_scheme=row["asn_scheme"] or "spine-layer-shared-leaf-unique",
+    )
+    skeleton.pods = [Pod(p["id"], p["template"], (), (), p["asn"]) for p in row["pods"]]
     for s in row["spines"]:
         skeleton.systems.append(
             System(
                 s["id"],
                 s["hostname"],
-                Role.SPINE,
+                Role(s["role"]),
                 None,
                 s["logical_device"],
                 s["device_profile"],
                 s["asn"],
                 s["loopback"],
                 tuple(s["ports"]),
+                pod=s.get("pod"),
+                plane=s.get("plane"),
             )
         )
         skeleton.links.extend(
@@ -179,17 +214,61 @@ def _resource(allocation: Allocation) -> DiffEntry:
 class AddRack(Params):
     KIND = "add_rack"
     rack_type: str
+    pod: str | None = None  # 5-stage: the pod the rack joins
 
     @classmethod
     def parse(cls, params: Mapping[str, Any]) -> AddRack:
-        return cls(text(params, "rack_type"))
+        pod = text(params, "pod") if params.get("pod") is not None else None
+        return cls(text(params, "rack_type"), pod)
+
+    def as_edit(self) -> Edit:
+        params: dict[str, Any] = {"rack_type": self.rack_type}
+        if self.pod is not None:
+            params["pod"] = self.pod
+        return {"kind": self.KIND, "params": params}
 
 
 def add_rack(ctx: EditContext, edit: AddRack) -> Applied:
     catalogue = ctx.design_catalogue("rack_types", edit.rack_type)
-    skeleton, state = _skeleton(ctx, RACK_POOLS, with_spines=True)
-    parts = design_engine.add_rack(skeleton, catalogue, edit.rack_type, state)
+    skeleton, state = _skeleton(ctx, RACK_POOLS, Wanted(spines=True, pod=edit.pod))
+    parts = design_engine.add_rack(skeleton, catalogue, edit.rack_type, state, edit.pod)
     return _write(ctx, parts, skeleton.overlay)
+
+
+@dataclass(frozen=True)
+class AddPod(Params):
+    """5-stage: one more pod built from a rack-based template (the superspines get new
+    ports cabled; nothing else existing changes)."""
+
+    KIND = "add_pod"
+    template: str
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> AddPod:
+        return cls(text(params, "template"))
+
+
+def add_pod(ctx: EditContext, edit: AddPod) -> Applied:
+    catalogue = ctx.design_catalogue("templates", edit.template)
+    skeleton, state = _skeleton(ctx, RACK_POOLS, Wanted(superspines=True))
+    if skeleton.stages == 5:  # the shared spine ASN of scheme single
+        skeleton.systems += _one_spine(ctx)
+    parts = design_engine.add_pod(skeleton, catalogue, edit.template, state)
+    return _write(ctx, parts, skeleton.overlay)
+
+
+ONE_SPINE = Query(
+    "additions.one_spine",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System {role: 'spine'})
+    RETURN s.id AS id, s.asn AS asn LIMIT 1
+    """,
+)
+
+
+def _one_spine(ctx: EditContext) -> list[System]:
+    rows = ctx.graph.run(ctx.tx, ONE_SPINE, bp=ctx.blueprint)
+    return [System(r["id"], r["id"], Role.SPINE, None, "", None, r["asn"]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -206,12 +285,13 @@ class AddVirtualNetwork(Params):
 
 
 def add_virtual_network(ctx: EditContext, edit: AddVirtualNetwork) -> Applied:
-    skeleton, state = _skeleton(ctx, NETWORK_POOLS, with_spines=False)
+    skeleton, state = _skeleton(ctx, NETWORK_POOLS, Wanted())
     parts = design_engine.add_virtual_network(skeleton, edit.spec, state)
     return _write(ctx, parts, skeleton.overlay)
 
 
 ADDITION_KINDS: tuple[EditKind[Any], ...] = (
     EditKind("add_rack", AddRack.parse, add_rack, uses=lambda e: [("rack_types", e.rack_type)]),
+    EditKind("add_pod", AddPod.parse, add_pod, uses=lambda e: [("templates", e.template)]),
     EditKind("add_virtual_network", AddVirtualNetwork.parse, add_virtual_network),
 )

@@ -32,6 +32,7 @@ from blueprint_engine.change.model import (
     removed,
     text,
 )
+from blueprint_engine.design.pods import PLANES_FIXED
 from blueprint_engine.devices.lifecycle import DeployMode
 from blueprint_engine.errors import ConflictError, NotFoundError, ValidationError
 from blueprint_engine.grammar import HOSTNAME, MAX_EDITS_PER_BATCH, SPEED, SUBNET, Grammar
@@ -68,7 +69,7 @@ SET_DEPLOY_MODE = Query(
     "edit.set_deploy_mode",
     """
     MATCH (s:System {uid: $bp + '/' + $system})
-    WHERE s.role IN ['spine', 'leaf']
+    WHERE s.role IN ['superspine', 'spine', 'leaf']
     WITH s, s.deploy_mode AS before SET s.deploy_mode = $mode
     RETURN before
     """,
@@ -177,6 +178,10 @@ def _settable_allowed() -> str:
     return "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in sorted(SETTABLE.items()))
 
 
+# properties fixed when a blueprint is built, and why (refused by set_property)
+FIXED_AT_BUILD: Mapping[str, str] = {"planes": PLANES_FIXED, "plane": PLANES_FIXED}
+
+
 @dataclass(frozen=True)
 class SetProperty(Params):
     KIND = "set_property"
@@ -188,6 +193,8 @@ class SetProperty(Params):
     @classmethod
     def parse(cls, params: Mapping[str, Any]) -> SetProperty:
         kind, node_id, key = text(params, "kind"), text(params, "id"), text(params, "key")
+        if key in FIXED_AT_BUILD:
+            raise ValidationError(f"{kind}.{key} cannot change: {FIXED_AT_BUILD[key]}")
         grammar = SETTABLE.get(kind, {}).get(key)
         if grammar is None:
             raise ValidationError(
@@ -236,7 +243,7 @@ def set_deploy_mode(ctx: EditContext, edit: SetDeployMode) -> Applied:
     if not rows:
         raise NotFoundError(
             f"no switch {edit.system!r} in blueprint {ctx.blueprint!r}",
-            allowed="a spine or leaf of this blueprint (servers have no deploy mode)",
+            allowed="a superspine, spine or leaf of this blueprint (servers have no deploy mode)",
         )
     before = rows[0]["before"]
     return Applied(

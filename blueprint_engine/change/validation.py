@@ -90,7 +90,8 @@ CHECKS: tuple[Check, ...] = (
         "System",
         "systems",
         """
-        WITH n WHERE n.role IN ['spine', 'leaf'] AND (n.asn IS NULL OR n.loopback IS NULL)
+        WITH n WHERE n.role IN ['superspine', 'spine', 'leaf']
+                 AND (n.asn IS NULL OR n.loopback IS NULL)
         RETURN 'unallocated resource on ' + n.id + ': ' +
                CASE WHEN n.asn IS NULL THEN 'no ASN' ELSE 'no loopback' END AS problem
     """,

@@ -44,7 +44,7 @@ DEVICE_ROWS = Query(
       RETURN collect([b.afi,
                       CASE me.side WHEN 'a' THEN b.b_ip ELSE b.a_ip END,
                       CASE me.side WHEN 'a' THEN b.b_asn ELSE b.a_asn END,
-                      p.hostname, li.name]) AS sessions
+                      p.hostname, li.name, p.role]) AS sessions
     }
     CALL (rack) {
       OPTIONAL MATCH (v:VirtualNetwork)-[:BOUND_TO]->(rack)
@@ -57,7 +57,8 @@ DEVICE_ROWS = Query(
     MATCH (bp:Blueprint {name: $bp})
     RETURN s.id AS id, s.hostname AS hostname, s.role AS role, s.asn AS asn,
            s.loopback AS loopback, s.ports AS ports, s.device_profile AS profile,
-           rack.id AS rack, bp.overlay AS overlay, interfaces, sessions, vns,
+           rack.id AS rack, bp.overlay AS overlay, bp.asn_scheme AS asn_scheme,
+           interfaces, sessions, vns,
            pristine.text AS pristine
     """,
 )
@@ -65,7 +66,7 @@ SWITCHES = Query(
     "contexts.switches",
     """
     MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
-    WHERE s.role IN ['spine', 'leaf']
+    WHERE s.role IN ['superspine', 'spine', 'leaf']
     RETURN s.id AS id ORDER BY id
     """,
 )
@@ -84,7 +85,7 @@ def fetch_rows(graph: Graph, bp: str, systems: list[str], tx: Tx | None = None) 
 
 # positions in the per-port and per-session lists DEVICE_ROWS returns
 IF_NAME, IF_SPEED, IF_IPV4, IF_PEER, IF_PEER_ROLE, IF_PEER_IF, IF_PEER_IPV4, IF_PEER_LO = range(8)
-S_AFI, S_PEER_IP, S_PEER_ASN, S_PEER, S_INTERFACE = range(5)
+S_AFI, S_PEER_IP, S_PEER_ASN, S_PEER, S_INTERFACE, S_PEER_ROLE = range(6)
 
 
 def _interface(
@@ -118,14 +119,26 @@ def _interface(
     )
 
 
-def _neighbor(session: list[Any]) -> BgpNeighborContext:
-    return BgpNeighborContext(
+def _neighbor(session: list[Any], allowas_in_from: str | None) -> BgpNeighborContext:
+    neighbor = BgpNeighborContext(
         ip=str(session[S_PEER_IP]).split("/")[0],
         asn=int(session[S_PEER_ASN]),
         description=str(session[S_PEER]),
         interface=session[S_INTERFACE],
         afi=session[S_AFI],
     )
+    if allowas_in_from is not None and session[S_PEER_ROLE] == allowas_in_from:
+        neighbor["allowas_in"] = True
+    return neighbor
+
+
+def allowas_in_from(role: str, asn_scheme: str | None) -> str | None:
+    """The peer role whose routes carry this switch's own ASN by design, or None.
+
+    Scheme ``single`` (5-stage): every pod's spines share one ASN, so a spine sees it
+    in the other pods' routes that its superspines pass on.
+    """
+    return "superspine" if role == "spine" and asn_scheme == "single" else None
 
 
 def assemble(
@@ -157,6 +170,7 @@ def assemble(
         if i[IF_PEER_ROLE] == "server" and i[IF_PEER_LO] and i[IF_PEER_IPV4]
     ]
     loopback = str(row["loopback"])
+    own_asn_from = allowas_in_from(str(row["role"]), row.get("asn_scheme"))
     context = DeviceContext(
         hostname=str(row["hostname"]),
         nos=nos,
@@ -168,7 +182,8 @@ def assemble(
         loopback=loopback,
         router_id=loopback.split("/")[0],
         bgp_neighbors=sorted(
-            (_neighbor(s) for s in row["sessions"]), key=lambda n: (n["afi"], n["ip"])
+            (_neighbor(s, own_asn_from) for s in row["sessions"]),
+            key=lambda n: (n["afi"], n["ip"]),
         ),
         overlay=cast(Any, row["overlay"]),
         virtual_networks=[

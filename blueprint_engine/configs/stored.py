@@ -49,7 +49,7 @@ EXISTING_SWITCHES = Query(
     "configs.existing_switches",
     """
     UNWIND $ids AS id
-    MATCH (s:System {uid: $bp + '/' + id}) WHERE s.role IN ['spine', 'leaf']
+    MATCH (s:System {uid: $bp + '/' + id}) WHERE s.role IN ['superspine', 'spine', 'leaf']
     RETURN s.id AS id
     """,
 )

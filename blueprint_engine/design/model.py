@@ -14,13 +14,16 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    SUPERSPINE = "superspine"  # 5-stage: the tier joining the pods, in planes
     SPINE = "spine"
     LEAF = "leaf"
     SERVER = "server"
 
 
 class LinkRole(StrEnum):
+    SUPERSPINE_SPINE = "superspine_spine"  # 5-stage: a pod spine to a superspine of its plane
     SPINE_LEAF = "spine_leaf"
+    LEAF_LEAF = "leaf_leaf"  # collapsed: leafs cabled to each other, no spines
     LEAF_SERVER = "leaf_server"
 
 
@@ -40,6 +43,8 @@ class System:
     asn: int | None = None  # switches only
     loopback: str | None = None  # "10.0.0.1/32"; servers: their host address
     ports: tuple[str, ...] = ()  # switches: every port of the device profile, in port order
+    pod: str | None = None  # 5-stage: "pod1" for a pod's spines, leafs and servers
+    plane: int | None = None  # 5-stage: a superspine's plane, a pod spine's plane
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,18 @@ class Rack:
     leafs: tuple[str, ...]
     servers: tuple[str, ...]
     redundancy: str  # "single" | "pair"
+    pod: str | None = None  # 5-stage: the pod the rack belongs to
+
+
+@dataclass(frozen=True)
+class Pod:
+    """5-stage: a pod (spines and racks built from a rack-based template)."""
+
+    id: str  # "pod1"
+    template: str  # the rack-based template it was built from
+    spines: tuple[str, ...]
+    racks: tuple[str, ...]
+    asn: int | None = None  # its spine tier's ASN
 
 
 @dataclass(frozen=True)
@@ -132,6 +149,10 @@ class BlueprintDesign:
     name: str
     template: str
     overlay: Overlay
+    stages: int = 3  # 3 (rack-based), 5 (pod-based) or 1 (collapsed: leafs only)
+    planes: int = 0  # 5-stage: superspine planes, fixed at build
+    asn_scheme: str = "spine-layer-shared-leaf-unique"
+    pods: list[Pod] = field(default_factory=list)
     racks: list[Rack] = field(default_factory=list)
     systems: list[System] = field(default_factory=list)
     interfaces: list[Interface] = field(default_factory=list)

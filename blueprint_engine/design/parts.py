@@ -11,6 +11,7 @@ from blueprint_engine.design.model import (
     Interface,
     Link,
     Overlay,
+    Pod,
     Rack,
     RoutingZone,
     System,
@@ -23,6 +24,7 @@ from blueprint_engine.design.model import (
 class DesignParts:
     """New intent to add to a blueprint; ``allocations`` are the resources it holds."""
 
+    pods: list[Pod] = field(default_factory=list)
     racks: list[Rack] = field(default_factory=list)
     systems: list[System] = field(default_factory=list)
     interfaces: list[Interface] = field(default_factory=list)
@@ -39,6 +41,7 @@ class DesignParts:
             name,
             "",
             overlay,
+            pods=list(self.pods),
             racks=list(self.racks),
             systems=list(self.systems),
             interfaces=list(self.interfaces),
@@ -53,6 +56,7 @@ class DesignParts:
     def labelled_ids(self) -> list[tuple[str, str]]:
         """(node label, id) of every new intent node, in write order (resources aside)."""
         return [
+            *(("Pod", x.id) for x in self.pods),
             *(("Rack", x.id) for x in self.racks),
             *(("System", x.id) for x in self.systems),
             *(("Interface", x.id) for x in self.interfaces),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from blueprint_engine.catalogue.entries import Catalogue, MappedPort
@@ -174,26 +174,49 @@ class FabricBuilder:
         parts.links.append(link)
         return link
 
-    def _fabric_link(
-        self, spine: System, leaf: System, leaf_cursor: PortCursor, parts: DesignParts
-    ) -> None:
-        a = _End(spine, self.cursors[spine.id].take("leaf"))
-        b = _End(leaf, leaf_cursor.take("spine"))
-        link = self._link(a, b, LinkRole.SPINE_LEAF, PoolId.FABRIC, parts)
+    def cable(
+        self,
+        a: System,
+        a_port: MappedPort,
+        b: System,
+        b_port: MappedPort,
+        role: LinkRole,
+        pool: str,
+        parts: DesignParts,
+    ) -> Link:
+        """A routed link ``a``-``b`` (a /31 of ``pool``, ``a`` even) with its eBGP session."""
+        link = self._link(_End(a, a_port), _End(b, b_port), role, pool, parts)
         a_ip, b_ip = _address(link.subnet or "")
         parts.sessions.append(
             BgpSession(
-                id=f"{spine.id}--{leaf.id}",
-                a=spine.id,
-                b=leaf.id,
+                id=f"{a.id}--{b.id}",
+                a=a.id,
+                b=b.id,
                 a_ip=bare(a_ip),
                 b_ip=bare(b_ip),
-                a_asn=_required(spine.asn, spine.id, "asn"),
-                b_asn=_required(leaf.asn, leaf.id, "asn"),
+                a_asn=_required(a.asn, a.id, "asn"),
+                b_asn=_required(b.asn, b.id, "asn"),
                 afi="ipv4",
                 link=link.id,
             )
         )
+        return link
+
+    def _fabric_link(
+        self, spine: System, leaf: System, leaf_cursor: PortCursor, parts: DesignParts
+    ) -> None:
+        spine_port = self.cursors[spine.id].take("leaf")
+        leaf_port = leaf_cursor.take("spine")
+        self.cable(spine, spine_port, leaf, leaf_port, LinkRole.SPINE_LEAF, PoolId.FABRIC, parts)
+
+    def cursor(self, system: System, used: Iterable[str] = ()) -> PortCursor:
+        """A port cursor of ``system`` (kept: later calls return the same one)."""
+        if system.id not in self.cursors:
+            self.cursors[system.id] = self._cursor(system, used)
+        return self.cursors[system.id]
+
+    def evpn_session(self, spine: System, leaf: System) -> BgpSession:
+        return self._evpn_session(spine, leaf)
 
     def _evpn_session(self, spine: System, leaf: System) -> BgpSession:
         return BgpSession(
@@ -234,14 +257,18 @@ class FabricBuilder:
         logical = rack.servers.logical_device
         return System(server_id, server_id, Role.SERVER, rack_id, logical, None, None, host)
 
-    def rack(self, number: int, rack: RackType) -> DesignParts:
-        """Leafs, servers, their links, addresses and sessions for rack ``number``."""
+    def rack(self, number: int, rack: RackType, pod: str | None = None) -> DesignParts:
+        """Leafs, servers, their links, addresses and sessions for rack ``number``
+        (of ``pod`` in a 5-stage fabric, cabled to ``spines``: that pod's)."""
         rack_id = f"rack{number}"
         parts = DesignParts()
         leafs = [self._leaf(rack_id, index, rack) for index in range(1, rack.leaf_count + 1)]
         servers = [self._server(rack_id, i, rack) for i in range(1, rack.servers.count + 1)]
+        if pod is not None:
+            leafs = [replace(leaf, pod=pod) for leaf in leafs]
+            servers = [replace(server, pod=pod) for server in servers]
         parts.systems += leafs + servers
-        leaf_cursors = {leaf.id: self._cursor(leaf, ()) for leaf in leafs}
+        leaf_cursors = {leaf.id: self.cursor(leaf) for leaf in leafs}
         for leaf in leafs:
             for spine in self.spines:
                 self._fabric_link(spine, leaf, leaf_cursors[leaf.id], parts)
@@ -259,5 +286,5 @@ class FabricBuilder:
                     self._link(a, b, LinkRole.LEAF_SERVER, PoolId.SERVER_LINK, parts)
         leaf_ids = tuple(leaf.id for leaf in leafs)
         server_ids = tuple(server.id for server in servers)
-        parts.racks.append(Rack(rack_id, rack.name, leaf_ids, server_ids, rack.leafs))
+        parts.racks.append(Rack(rack_id, rack.name, leaf_ids, server_ids, rack.leafs, pod))
         return parts

@@ -26,7 +26,7 @@ CABLING = Query(
       MATCH (b)-[:HAS_SYSTEM]->(s:System)
       OPTIONAL MATCH (s)-[:IN_RACK]->(k:Rack)
       RETURN collect(s {.id, .hostname, .role, .logical_device, .device_profile, .asn,
-                        .loopback, .ports, rack: k.id}) AS systems
+                        .loopback, .ports, .pod, .plane, rack: k.id}) AS systems
     }
     CALL (b) {
       MATCH (b)-[:HAS_SYSTEM]->(:System)-[:HAS_INTERFACE]->(i:Interface)
@@ -59,6 +59,8 @@ def read_cabling(graph: Graph, bp: str) -> BlueprintDesign:
             s.get("asn"),
             s.get("loopback"),
             tuple(s.get("ports") or ()),
+            pod=s.get("pod"),
+            plane=s.get("plane"),
         )
         for s in sorted(row["systems"], key=lambda s: s["id"])
     ]

@@ -29,8 +29,19 @@ CREATE_BLUEPRINT = Query(
     OPTIONAL MATCH (existing:Blueprint {name: $name})
     WITH existing WHERE existing IS NULL
     CREATE (b:Blueprint {name: $name, template: $template, overlay: $overlay,
+                         stages: $stages, planes: $planes, asn_scheme: $asn_scheme,
                          staged_version: 0, active_revision: 0, created_at: datetime()})
     RETURN b.name AS name
+    """,
+)
+CREATE_PODS = Query(
+    "blueprint.pods",
+    """
+    MATCH (b:Blueprint {name: $bp})
+    UNWIND $rows AS r
+    CREATE (p:Pod {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, template: r.template,
+                   asn: r.asn})
+    CREATE (b)-[:HAS_POD]->(p)
     """,
 )
 CREATE_RACKS = Query(
@@ -39,8 +50,11 @@ CREATE_RACKS = Query(
     MATCH (b:Blueprint {name: $bp})
     UNWIND $rows AS r
     CREATE (k:Rack {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, rack_type: r.rack_type,
-                    redundancy: r.redundancy})
+                    redundancy: r.redundancy, pod: r.pod})
     CREATE (b)-[:HAS_RACK]->(k)
+    WITH k, r WHERE r.pod IS NOT NULL
+    MATCH (p:Pod {uid: $bp + '/' + r.pod})
+    CREATE (k)-[:IN_POD]->(p)
     """,
 )
 CREATE_SYSTEMS = Query(
@@ -51,7 +65,7 @@ CREATE_SYSTEMS = Query(
     CREATE (s:System {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, hostname: r.hostname,
                       role: r.role, logical_device: r.logical_device,
                       device_profile: r.device_profile, asn: r.asn, loopback: r.loopback,
-                      ports: r.ports, deploy_mode: 'not_set'})
+                      ports: r.ports, pod: r.pod, plane: r.plane, deploy_mode: 'not_set'})
     CREATE (b)-[:HAS_SYSTEM]->(s)
     WITH s, r WHERE r.rack IS NOT NULL
     MATCH (k:Rack {uid: $bp + '/' + r.rack})
@@ -154,6 +168,7 @@ SET_POOL_LAST = Query(
 )
 OWNER_LABELS = (
     "Blueprint",
+    "Pod",
     "System",
     "Link",
     "Interface",
@@ -187,7 +202,10 @@ SUMMARY = Query(
     MATCH (b:Blueprint {name: $bp})
     RETURN b.name AS name, b.template AS template, b.overlay AS overlay,
            b.staged_version AS staged_version, b.active_revision AS active_revision,
+           b.stages AS stages, b.planes AS planes,
+           COUNT { (b)-[:HAS_POD]->() } AS pods,
            COUNT { (b)-[:HAS_RACK]->() } AS racks,
+           COUNT { (b)-[:HAS_SYSTEM]->(:System {role: 'superspine'}) } AS superspines,
            COUNT { (b)-[:HAS_SYSTEM]->(:System {role: 'spine'}) } AS spines,
            COUNT { (b)-[:HAS_SYSTEM]->(:System {role: 'leaf'}) } AS leafs,
            COUNT { (b)-[:HAS_SYSTEM]->(:System {role: 'server'}) } AS servers,
@@ -234,6 +252,7 @@ def _batched(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]
 def design_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any]]]]:
     """The ordered (statement, rows) pairs that write a design; pure."""
     return [
+        (CREATE_PODS, _rows(design.pods, spines=lambda p: list(p.spines), racks=lambda p: [])),
         (CREATE_RACKS, _rows(design.racks)),
         (
             CREATE_SYSTEMS,
@@ -267,6 +286,7 @@ def _last_rows(design: BlueprintDesign) -> list[dict[str, Any]]:
 def _owner_labels(design: BlueprintDesign) -> dict[str, str]:
     labels: dict[str, str] = {design.name: "Blueprint"}
     for label, items in (
+        ("Pod", design.pods),
         ("System", design.systems),
         ("Link", design.links),
         ("Interface", design.interfaces),
@@ -290,13 +310,37 @@ def _allocation_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str
     return [(CREATE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
 
 
-def write_design(
-    graph: Graph, design: BlueprintDesign, before: Callable[[Tx], None] | None = None
-) -> None:
-    """Create the blueprint and its whole intent graph in one transaction (all or nothing).
+# Designs with more nodes than this are written in several transactions (one per batch):
+# `xlarge` (~440k nodes, a million relationships) does not fit one transaction in a 1 GB
+# Neo4j heap. The blueprint is marked `building` until its last batch is in, and a
+# failure deletes what was written, so the end state is still all or nothing.
+ONE_TX_NODES = 150_000
 
-    ``before`` runs first in that transaction (e.g. confirming the catalogue entries).
+MARK_BUILT = Query(
+    "blueprint.mark_built", "MATCH (b:Blueprint {name: $bp}) REMOVE b.building RETURN b.name"
+)
+MARK_BUILDING = Query(
+    "blueprint.mark_building", "MATCH (b:Blueprint {name: $bp}) SET b.building = true"
+)
+
+
+def design_nodes(design: BlueprintDesign) -> int:
+    """Intent nodes a design writes (each allocation is a Resource node)."""
+    return sum(len(rows) for _, rows in design_rows(design))
+
+
+def write_design(
+    graph: Graph,
+    design: BlueprintDesign,
+    before: Callable[[Tx], None] | None = None,
+    one_tx_nodes: int = ONE_TX_NODES,
+) -> None:
+    """Create the blueprint and its whole intent graph, all or nothing: in one transaction
+    up to ``one_tx_nodes`` nodes, else in batches (see ``ONE_TX_NODES``).
+
+    ``before`` runs first in the (first) transaction (e.g. confirming the catalogue entries).
     """
+    chunked = design_nodes(design) > one_tx_nodes
 
     def work(tx: ManagedTransaction) -> None:
         if before is not None:
@@ -307,15 +351,31 @@ def write_design(
             name=design.name,
             template=design.template,
             overlay=str(design.overlay),
+            stages=design.stages,
+            planes=design.planes,
+            asn_scheme=design.asn_scheme,
         )
         if not created:
             raise ConflictError(
                 f"a blueprint named {design.name!r} already exists",
                 allowed="a blueprint name not in use (see `fabricgraph blueprint list`)",
             )
-        write_parts(graph, tx, design.name, design)
+        if chunked:
+            graph.run(tx, MARK_BUILDING, bp=design.name)
+        else:
+            write_parts(graph, tx, design.name, design)
 
     graph.write_tx(work)
+    if not chunked:
+        return
+    try:
+        for query, rows in design_rows(design):
+            for batch in _batched(rows):
+                graph.write(query, bp=design.name, rows=list(batch))
+        graph.write(MARK_BUILT, bp=design.name)
+    except BaseException:
+        delete_blueprint(graph, design.name)
+        raise
 
 
 def write_parts(

@@ -25,6 +25,8 @@ class ElementKind(StrEnum):
     LINK = "link"
     SYSTEM = "system"
     VIRTUAL_NETWORK = "virtual_network"
+    PLANE = "plane"  # 5-stage: every superspine of a plane ("plane1")
+    POD = "pod"  # 5-stage: every spine and leaf of a pod ("pod1")
 
     @classmethod
     def parse(cls, text: str) -> ElementKind:
@@ -81,10 +83,25 @@ class SessionNode:
 
 
 @dataclass(frozen=True)
+class SpineUplink:
+    """5-stage: a spine's link to a superspine of its plane."""
+
+    link: str
+    superspine: str
+    in_service: bool = True
+
+
+@dataclass(frozen=True)
 class Uplink:
     link: str
     spine: str
     spine_in_service: bool = True
+    # 5-stage: the spine's links to superspines (empty in a 3-stage: the spine is the top)
+    superspines: tuple[SpineUplink, ...] = ()
+
+    @property
+    def tiered(self) -> bool:
+        return bool(self.superspines)
 
 
 @dataclass(frozen=True)
@@ -166,7 +183,8 @@ class ImpactedSystem:
     id: str
     role: str
     effect: str  # down | drained | undeployed | isolated | fewer_uplinks
-    uplinks_before: int | None = None  # leafs: working uplinks to in-service spines
+    # leafs: working uplinks to in-service spines; 5-stage spines: to superspines
+    uplinks_before: int | None = None
     uplinks_after: int | None = None
 
 
@@ -178,6 +196,8 @@ class ImpactedServer:
     leafs_after: tuple[str, ...]
     spines_before: int = 0  # distinct spines those leafs reach over working uplinks
     spines_after: int = 0
+    superspines_before: int = 0  # 5-stage: distinct superspines those spines reach
+    superspines_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -224,15 +244,31 @@ class FabricState:
         self._spines: dict[str, frozenset[str]] = {}
         self._server_leafs: dict[str, tuple[str, ...]] = {}
 
+    def spine_uplinks(self, uplink: Uplink) -> tuple[SpineUplink, ...]:
+        """5-stage: the spine's working links to in-service superspines."""
+        return tuple(
+            s
+            for s in uplink.superspines
+            if s.link not in self.down_links and s.in_service and s.superspine not in self.out
+        )
+
     def uplinks(self, leaf_id: str) -> tuple[Uplink, ...]:
+        """Working uplinks to in-service spines that (5-stage) still reach a superspine."""
         leaf = self.hood.leafs.get(leaf_id)
         if leaf is None or leaf_id in self.out:
             return ()
         return tuple(
             u
             for u in leaf.uplinks
-            if u.link not in self.down_links and u.spine_in_service and u.spine not in self.out
+            if u.link not in self.down_links
+            and u.spine_in_service
+            and u.spine not in self.out
+            and (not u.tiered or self.spine_uplinks(u))
         )
+
+    def superspines(self, leaf_id: str) -> frozenset[str]:
+        """5-stage: superspines the leaf reaches through its working uplinks."""
+        return frozenset(s.superspine for u in self.uplinks(leaf_id) for s in self.spine_uplinks(u))
 
     def spines(self, leaf_id: str) -> frozenset[str]:
         """Spines the leaf reaches over working uplinks (empty: down or isolated)."""
@@ -254,9 +290,25 @@ class FabricState:
     def server_spines(self, server: ServerNode) -> frozenset[str]:
         return frozenset().union(*(self.spines(leaf) for leaf in self.server_leafs(server)))
 
+    def server_superspines(self, server: ServerNode) -> frozenset[str]:
+        return frozenset().union(*(self.superspines(leaf) for leaf in self.server_leafs(server)))
+
+    def tiered(self, server: ServerNode) -> bool:
+        """Whether the server's leafs sit in a pod of a 5-stage fabric."""
+        return any(
+            u.tiered
+            for a in server.attachments
+            if (leaf := self.hood.leafs.get(a.leaf)) is not None
+            for u in leaf.uplinks
+        )
+
     def redundant(self, server: ServerNode) -> bool:
-        """No single link, leaf or spine failure would disconnect it."""
-        return len(self.server_leafs(server)) >= 2 and len(self.server_spines(server)) >= 2
+        """No single link, leaf or spine failure would disconnect it (5-stage: nor a
+        superspine's, from the other pods)."""
+        redundant = len(self.server_leafs(server)) >= 2 and len(self.server_spines(server)) >= 2
+        if redundant and self.tiered(server):
+            return len(self.server_superspines(server)) >= 2
+        return redundant
 
 
 def _states(hood: Neighbourhood) -> tuple[FabricState, FabricState]:
@@ -296,6 +348,8 @@ def _servers(
             leafs_after,
             len(before.server_spines(server)),
             len(after.server_spines(server)),
+            len(before.server_superspines(server)),
+            len(after.server_superspines(server)),
         )
         if leafs_before and not leafs_after:
             connectivity.append(row)
@@ -324,6 +378,21 @@ def _systems(
             rows.append(
                 ImpactedSystem(leaf, "leaf", "isolated" if now == 0 else "fewer_uplinks", was, now)
             )
+    return rows + _spine_rows(hood, taken, before, after)
+
+
+def _spine_rows(
+    hood: Neighbourhood, taken: set[str], before: FabricState, after: FabricState
+) -> list[ImpactedSystem]:
+    """5-stage: pod spines left with fewer (or no) working links to superspines."""
+    spines = {u.spine: u for leaf in hood.leafs.values() for u in leaf.uplinks if u.tiered}
+    rows = []
+    for spine in sorted(set(spines) - taken, key=_natural):
+        was = len(before.spine_uplinks(spines[spine]))
+        now = len(after.spine_uplinks(spines[spine]))
+        if now < was:
+            effect = "isolated" if now == 0 else "fewer_uplinks"
+            rows.append(ImpactedSystem(spine, "spine", effect, was, now))
     return rows
 
 

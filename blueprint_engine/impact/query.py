@@ -47,6 +47,18 @@ Servers (the two lists are disjoint; a server in neither keeps what it had)
   leaves one spine (a single point of failure), so every dual-homed server loses
   redundancy; with four or eight spines it does not.
 
+5-stage (pods of spines and leafs joined by superspine planes)
+- A pod spine carries traffic out of its pod only with at least one working link to a
+  superspine that carries traffic; a leaf's uplink counts only towards such a spine. A
+  spine losing superspine links is reported ``fewer_uplinks`` / ``isolated`` (counts
+  of its superspine links).
+- A server is *redundant* when, besides the above, the spines its leafs reach reach at
+  least two distinct superspines: no single further failure of a link, leaf, spine or
+  superspine disconnects it from the other pods. A superspine (or one of its links)
+  takes the leafs below its spines and their servers into the neighbourhood.
+- evpn sessions between a spine and a superspine go down with their direct link too:
+  the pod's spines share one ASN, so a spine learns a superspine's loopback only from it.
+
 Virtual networks (a VN is bound to racks; it is served in a rack by the rack's leafs,
 which carry its gateway/VTEP, and reaches the servers of those racks)
 - A VN is affected when a serving leaf of one of its racks is lost (down, drained,
@@ -58,7 +70,7 @@ which carry its gateway/VTEP, and reaches the servers of those racks)
   connectivity *in that VN* (reported under losing all connectivity: the VN is its
   only path in that network; its other networks and its underlay links stay up).
 
-What-if for a switch (spine or leaf)
+What-if for a switch (superspine, spine or leaf)
 - drain: deny route-maps on every session. Underlay sessions stay established and
   are reported ``withdrawn``; the device's loopback leaves its peers' RIBs, so its
   evpn sessions go ``down``. Its links stay up but carry no transit (``drained``);
@@ -74,6 +86,7 @@ element of the kind (naming what the id is when it is another kind, with example
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from blueprint_engine.design import store
@@ -91,6 +104,7 @@ from blueprint_engine.impact.model import (
     Scenario,
     ServerNode,
     SessionNode,
+    SpineUplink,
     Uplink,
     assess,
 )
@@ -120,6 +134,26 @@ _SEEDS = {
          COLLECT { MATCH (s)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link) RETURN l }
            AS links, [s] AS systems
     """,
+    ElementKind.PLANE: """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System {role: 'superspine'})
+    WHERE 'plane' + toString(s.plane) = $id
+    WITH $id AS element, [] AS interfaces, collect(s) AS systems
+    WITH element, interfaces, systems,
+         COLLECT { UNWIND systems AS s
+                   MATCH (s)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
+                   RETURN DISTINCT l } AS links
+    WHERE size(systems) > 0
+    """,
+    ElementKind.POD: """
+    MATCH (p:Pod {uid: $bp + '/' + $id})
+    WITH p.id AS element, [] AS interfaces,
+         COLLECT { MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
+                   WHERE s.pod = p.id AND s.role IN ['spine', 'leaf'] RETURN s } AS systems
+    WITH element, interfaces, systems,
+         COLLECT { UNWIND systems AS s
+                   MATCH (s)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
+                   RETURN DISTINCT l } AS links
+    """,
 }
 # servers and leafs whose paths may change, with what the rules read about them
 _PROJECT = """
@@ -135,7 +169,15 @@ RETURN element, interfaces, network,
   [leaf IN leafs | leaf {.id, .deploy_mode, rack: [(leaf)-[:IN_RACK]->(k:Rack) | k.id][0],
      uplinks: [(leaf)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link {role: 'spine_leaf'})
                -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(sp:System {role: 'spine'})
-               | {link: l.id, spine: sp.id, spine_mode: sp.deploy_mode}]}] AS leafs,
+               | {link: l.id, spine: sp.id, spine_mode: sp.deploy_mode,
+                  // only a 5-stage pod spine has a plane (and superspine links): a
+                  // 3-stage spine's ports are not walked
+                  ups: CASE WHEN sp.plane IS NULL THEN [] ELSE
+                       [(sp)-[:HAS_INTERFACE]->(:Interface)
+                        <-[:ENDPOINT]-(u:Link {role: 'superspine_spine'})-[:ENDPOINT]->
+                        (:Interface)<-[:HAS_INTERFACE]-(ss:System {role: 'superspine'})
+                        | {link: u.id, superspine: ss.id, mode: ss.deploy_mode}] END}]}]
+    AS leafs,
   [e IN sessions | e {.id, .afi,
      a: [(e)-[:PEER {side: 'a'}]->(x:System) | x.id][0],
      b: [(e)-[:PEER {side: 'b'}]->(x:System) | x.id][0],
@@ -153,6 +195,14 @@ WITH element, interfaces, links, systems,
      COLLECT { UNWIND links AS l
                MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(x:System) RETURN x
                UNION UNWIND systems AS x RETURN x } AS near
+// 5-stage: what a superspine (or its link) carries reaches the leafs below its spines
+WITH element, interfaces, links, systems,
+     near + CASE WHEN any(x IN near WHERE x.role = 'superspine') THEN
+       COLLECT { UNWIND near AS sp WITH sp WHERE sp.role = 'spine'
+                 MATCH (sp)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(:Link {role: 'spine_leaf'})
+                       -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(leaf:System {role: 'leaf'})
+                 RETURN DISTINCT leaf }
+       ELSE [] END AS near
 WITH element, interfaces, links, systems, near,
      COLLECT { UNWIND near AS leaf WITH leaf WHERE leaf.role = 'leaf'
                MATCH (leaf)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(:Link)
@@ -204,7 +254,8 @@ LOOKUP = Query(
                 UNION MATCH (:Interface {uid: $uid}) RETURN 'interface' AS kind
                 UNION MATCH (:Link {uid: $uid}) RETURN 'link' AS kind
                 UNION MATCH (:System {uid: $uid}) RETURN 'system' AS kind
-                UNION MATCH (:VirtualNetwork {uid: $uid}) RETURN 'virtual_network' AS kind }
+                UNION MATCH (:VirtualNetwork {uid: $uid}) RETURN 'virtual_network' AS kind
+                UNION MATCH (:Pod {uid: $uid}) RETURN 'pod' AS kind }
         AS kinds,
       {transceiver: COLLECT { MATCH (n:Transceiver {blueprint: $bp})
                               RETURN n.id ORDER BY n.id LIMIT 2 },
@@ -213,11 +264,15 @@ LOOKUP = Query(
        link: COLLECT { MATCH (n:Link {blueprint: $bp}) RETURN n.id ORDER BY n.id LIMIT 1 },
        system: COLLECT { MATCH (n:System {blueprint: $bp}) RETURN n.id ORDER BY n.id LIMIT 3 },
        virtual_network: COLLECT { MATCH (n:VirtualNetwork {blueprint: $bp})
-                                  RETURN n.id ORDER BY n.id LIMIT 3 }}
+                                  RETURN n.id ORDER BY n.id LIMIT 3 },
+       plane: COLLECT { MATCH (n:System {blueprint: $bp, role: 'superspine'})
+                        WITH DISTINCT n.plane AS plane
+                        RETURN 'plane' + toString(plane) ORDER BY plane LIMIT 2 },
+       pod: COLLECT { MATCH (n:Pod {blueprint: $bp}) RETURN n.id ORDER BY n.id LIMIT 2 }}
         AS examples
     """,
 )
-SWITCH_ROLES = ("spine", "leaf")
+SWITCH_ROLES = ("superspine", "spine", "leaf")
 
 
 def impact(graph: Graph, bp: str, kind: str | ElementKind, element_id: str) -> Impact:
@@ -227,21 +282,33 @@ def impact(graph: Graph, bp: str, kind: str | ElementKind, element_id: str) -> I
 
 
 def what_if(graph: Graph, bp: str, system: str, mode: str | Scenario) -> Impact:
-    """What draining or undeploying switch ``system`` would take out."""
+    """What draining or undeploying switch ``system`` (5-stage: or every switch of
+    ``plane<N>`` / ``pod<N>``) would take out."""
     scenario = mode if isinstance(mode, Scenario) else Scenario.parse_what_if(mode)
     if scenario == Scenario.FAIL:
         raise ValidationError(
             "a what-if is for drain or undeploy",
             allowed=[Scenario.DRAIN.value, Scenario.UNDEPLOY.value],
         )
+    group = _group_kind(system)
+    if group is not None:  # 5-stage: a plane's superspines or a pod's switches at once
+        return assess(_read(graph, bp, group, system), scenario)
     hood = _read(graph, bp, ElementKind.SYSTEM, system)
     role = dict(hood.systems).get(system)
     if role not in SWITCH_ROLES:
         raise ValidationError(
             f"{system!r} is a {role}: drain and undeploy apply to switches",
-            allowed=f"a spine or leaf of blueprint {bp!r}",
+            allowed=f"a superspine, spine or leaf of blueprint {bp!r}",
         )
     return assess(hood, scenario)
+
+
+def _group_kind(element_id: str) -> ElementKind | None:
+    """``plane<N>`` and ``pod<N>`` name groups of switches (no switch id has that form)."""
+    for kind in (ElementKind.PLANE, ElementKind.POD):
+        if re.fullmatch(rf"{kind.value}[1-9][0-9]*", element_id):
+            return kind
+    return None
 
 
 def _read(graph: Graph, bp: str, kind: ElementKind, element_id: str) -> Neighbourhood:
@@ -303,7 +370,15 @@ def _session(row: dict[str, Any]) -> SessionNode:
 
 def _leaf(row: dict[str, Any]) -> LeafNode:
     uplinks = tuple(
-        Uplink(u["link"], u["spine"], u.get("spine_mode") not in OUT_OF_SERVICE_MODES)
+        Uplink(
+            u["link"],
+            u["spine"],
+            u.get("spine_mode") not in OUT_OF_SERVICE_MODES,
+            tuple(
+                SpineUplink(s["link"], s["superspine"], s.get("mode") not in OUT_OF_SERVICE_MODES)
+                for s in u.get("ups") or ()
+            ),
+        )
         for u in row["uplinks"]
     )
     return LeafNode(

@@ -34,10 +34,14 @@ from blueprint_engine.grammar import MAX_POOL_RANGES, check_ipv4_range
 class PoolId(StrEnum):
     """The pools a template defines; the id says what each one serves."""
 
-    ASN_SPINE = "asn-spine"  # one ASN shared by the whole spine layer
+    ASN_SUPERSPINE = "asn-superspine"  # 5-stage: one ASN for the superspine tier
+    ASN_SPINE = "asn-spine"  # one ASN per spine layer (3-stage: the fabric's; 5-stage: a pod's)
     ASN_LEAF = "asn-leaf"  # one ASN per leaf
     LOOPBACK = "ipv4-loopback"  # /32 per switch
-    FABRIC = "ipv4-fabric"  # /31 per spine-leaf link
+    LOOPBACK_SUPERSPINE = "ipv4-loopback-superspine"  # optional: superspines' /32s
+    LOOPBACK_SPINE = "ipv4-loopback-spine"  # optional: spines' /32s
+    FABRIC = "ipv4-fabric"  # /31 per spine-leaf link (collapsed: per leaf-leaf link)
+    SUPERSPINE_FABRIC = "ipv4-superspine-fabric"  # 5-stage: /31 per superspine-spine link
     SERVER_LINK = "ipv4-server-link"  # /31 per leaf-server link
     SERVER_HOST = "ipv4-server-host"  # /32 host address per server
     VIRTUAL_NETWORK = "ipv4-vn"  # one subnet per virtual network, sliced per rack
@@ -46,10 +50,14 @@ class PoolId(StrEnum):
 
 
 POOL_KIND: Mapping[PoolId, str] = {
+    PoolId.ASN_SUPERSPINE: "asn",
     PoolId.ASN_SPINE: "asn",
     PoolId.ASN_LEAF: "asn",
     PoolId.LOOPBACK: "ipv4",
+    PoolId.LOOPBACK_SUPERSPINE: "ipv4",
+    PoolId.LOOPBACK_SPINE: "ipv4",
     PoolId.FABRIC: "ipv4",
+    PoolId.SUPERSPINE_FABRIC: "ipv4",
     PoolId.SERVER_LINK: "ipv4",
     PoolId.SERVER_HOST: "ipv4",
     PoolId.VIRTUAL_NETWORK: "ipv4",
@@ -60,7 +68,10 @@ POOL_KIND: Mapping[PoolId, str] = {
 # Prefix length each IPv4 pool must hand out (None: any, chosen by the template).
 POOL_PREFIX_LEN: Mapping[PoolId, int | None] = {
     PoolId.LOOPBACK: 32,
+    PoolId.LOOPBACK_SUPERSPINE: 32,
+    PoolId.LOOPBACK_SPINE: 32,
     PoolId.FABRIC: 31,
+    PoolId.SUPERSPINE_FABRIC: 31,
     PoolId.SERVER_LINK: 31,
     PoolId.SERVER_HOST: 32,
     PoolId.VIRTUAL_NETWORK: None,
@@ -277,6 +288,10 @@ class Allocator:
 
     def free(self, pool_id: str) -> int:
         return self._cursor(pool_id).free
+
+    def defines(self, pool_id: str) -> bool:
+        """Whether the pools include ``pool_id`` (optional per-tier pools)."""
+        return pool_id in self._cursors
 
     def ensure(self, demand: Mapping[str, int]) -> None:
         """Raise ``PoolExhaustedError`` for the first pool (by id) short of ``demand``."""

@@ -24,7 +24,7 @@ COUNTS = Query(
     "test.entry_counts",
     "MATCH (n {blueprint: $bp}) RETURN labels(n)[0] AS label, count(*) AS n ORDER BY label",
 )
-PUBLIC = "add_rack, add_virtual_network, remove_rack"
+PUBLIC = "add_rack, add_pod, add_virtual_network, remove_rack"
 
 
 def snapshot(graph: Graph, bp: str) -> dict[str, int]:

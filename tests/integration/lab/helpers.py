@@ -111,16 +111,22 @@ def lab_blueprint(
             blueprints.delete(bp)
 
 
+FABRIC_ROLES = (LinkRole.SUPERSPINE_SPINE, LinkRole.SPINE_LEAF, LinkRole.LEAF_LEAF)
+
+
 def fabric_session_ends(graph: Graph, bp: str) -> int:
-    """BGP session ends the blueprint implies: two per spine-leaf link."""
+    """BGP session ends the blueprint implies: two per switch-to-switch link (spine-leaf;
+    5-stage also superspine-spine; collapsed leaf-leaf)."""
     design = read_cabling(graph, bp)
-    return 2 * sum(1 for link in design.links if link.role == LinkRole.SPINE_LEAF)
+    return 2 * sum(1 for link in design.links if link.role in FABRIC_ROLES)
 
 
 @contextmanager
-def deployed_lab(graph: Graph, prefix: str) -> Iterator[tuple[Blueprints, Lab, str]]:
+def deployed_lab(
+    graph: Graph, prefix: str, template: str = "lab"
+) -> Iterator[tuple[Blueprints, Lab, str]]:
     """``lab_blueprint`` with every switch acknowledged, assigned, deployed and BGP up."""
-    with lab_blueprint(graph, prefix) as (blueprints, lab, bp):
+    with lab_blueprint(graph, prefix, template) as (blueprints, lab, bp):
         rollout.deploy_all(blueprints, bp, report=lambda _: None)
         rollout.wait_bgp(blueprints, bp, expected=fabric_session_ends(graph, bp), timeout=60)
         yield blueprints, lab, bp

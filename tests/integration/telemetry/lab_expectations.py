@@ -1,8 +1,9 @@
 """The anomalies each lab fault implies, derived from the blueprint's cabling alone.
 
 ``read_cabling`` gives the systems, interfaces and links; in the ``ip_fabric``
-overlay every spine-leaf link carries one eBGP session between its two systems
-(id ``<spine>--<leaf>``, the link's ``a`` side being the spine), and each end of
+overlay every spine-leaf link (5-stage: also superspine-spine; collapsed: leaf-leaf)
+carries one eBGP session between its two systems (id ``<a>--<b>``, the link's ``a``
+side being the upper tier), and each end of
 a session should hold the other end's loopback route. Servers run no agent and
 no LLDP. Anomalies are ``(type, subject, device)``: the intent node's id and the
 switch the anomaly belongs to.
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from blueprint_engine.design.model import BlueprintDesign, Link, LinkRole, Role
 
 Anomaly = tuple[str, str, str]  # (type, subject, device)
+FABRIC_ROLES = (LinkRole.SUPERSPINE_SPINE, LinkRole.SPINE_LEAF, LinkRole.LEAF_LEAF)
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,14 @@ class Cabling:
         ]
 
     def fabric_links(self) -> list[Link]:
-        return [lk for lk in self.design.links if lk.role == LinkRole.SPINE_LEAF]
+        """Switch-to-switch links: spine-leaf (5-stage: and superspine-spine; collapsed:
+        leaf-leaf), in the design's order."""
+        return [lk for lk in self.design.links if lk.role in FABRIC_ROLES]
 
     def session_of(self, link: Link) -> tuple[str, str, str] | None:
-        """(session id, spine, leaf) of the eBGP session a spine-leaf link carries."""
-        if link.role != LinkRole.SPINE_LEAF:
+        """(session id, a side, b side) of the eBGP session a fabric link carries: the
+        upper tier (superspine, spine; collapsed: the lower leaf) is side a."""
+        if link.role not in FABRIC_ROLES:
             return None
         spine, leaf = self.system_of(link.a), self.system_of(link.b)
         return f"{spine}--{leaf}", spine, leaf

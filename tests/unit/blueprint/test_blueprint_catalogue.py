@@ -34,7 +34,7 @@ def test_shipped_catalogue_holds_every_entry_of_every_file(catalogue: Catalogue)
 def test_large_template_spines_use_a_profile_with_at_least_512_ports(
     catalogue: Catalogue,
 ) -> None:
-    profile = catalogue.device_profile(catalogue.template("large").spines.device_profile)
+    profile = catalogue.device_profile(catalogue.template("large").spine_spec.device_profile)
     assert len(profile.physical_ports) >= 512
 
 

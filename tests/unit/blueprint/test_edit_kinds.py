@@ -15,6 +15,7 @@ from blueprint_engine.errors import ValidationError
 def test_one_registry_holds_every_kind_and_marks_the_engine_s_own_as_internal() -> None:
     assert set(PUBLIC_KINDS) == {
         "add_rack",
+        "add_pod",
         "remove_rack",
         "add_virtual_network",
         "remove_virtual_network",

@@ -8,6 +8,14 @@ The examples describe one small EVPN fabric, written for linux_frr::
       swp3, swp4: routed /31s  swp3, swp4: VLANs 100 (web), 200 (db, VRF blue)
       to server1, server2      to server3, server4; VXLAN VNIs 10100, 10200
 
+and a 5-stage EVPN fabric (``lab5-evpn``, scheme ``single``), contexts read from the
+engine on that blueprint::
+
+    superspine1 (AS 64900, plane 1)     superspine2 (plane 2)
+        swp1 |        \\ swp2             EVPN route server between the pods
+    pod1-spine1 (AS 65000)  pod2-spine1 (AS 65000, shared by every pod's spines:
+        swp3, swp4: rack1-leaf1/2        allowas-in 1 towards the superspines)
+
 For another NOS the ports are renamed with that NOS's port pattern and the
 pristine config and configlets come from ``nos_variants.json``.
 """
@@ -25,7 +33,7 @@ from renderers.context import DeviceContext
 
 GOLDEN = Path(__file__).resolve().parents[3] / "fixtures" / "golden_configs"
 CONTEXTS = GOLDEN / "contexts"
-DEVICES = ("spine1", "leaf1", "leaf2")
+DEVICES = ("spine1", "leaf1", "leaf2", "superspine1", "pod1-spine1")
 
 
 @functools.cache

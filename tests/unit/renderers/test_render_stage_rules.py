@@ -60,7 +60,9 @@ def test_discovery1_brings_every_port_up_at_profile_speed_in_l3_mode(device: str
     for port in context["interfaces"]:
         block = cli_block(config, f"interface {port['name']}")
         profile_speed = port.get("profile_speed_mbps", port["speed_mbps"])
-        assert f"speed forced {profile_speed // 1000}gfull" in block
+        # EOS spells 25G and up in gigabits (100gfull), 10G and below in megabits
+        keyword = f"{profile_speed // 1000}g" if profile_speed >= 25_000 else str(profile_speed)
+        assert f"speed forced {keyword}full" in block
         assert "no switchport" in block
         assert "no shutdown" in block
         assert not any(line.startswith("description") for line in block)
@@ -91,12 +93,13 @@ def test_discovery2_sets_blueprint_hostname_descriptions_and_speeds(device: str)
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_discovery2_sets_fabric_mtu_on_spines_only(device: str) -> None:
+def test_discovery2_sets_fabric_mtu_on_transit_tiers_only(device: str) -> None:
+    """Spines (3-stage, 5-stage pods) and superspines; not leafs."""
     context = load_example(device)
     config = render(context, Stage.DISCOVERY2)
     for port in context["interfaces"]:
         has_mtu = f"mtu {context['fabric_mtu']}" in stanza(config, port["name"])
-        expected = context["role"] == "spine" and port["role"] == "fabric"
+        expected = context["role"] in ("spine", "superspine") and port["role"] == "fabric"
         assert has_mtu == expected, port["name"]
 
 

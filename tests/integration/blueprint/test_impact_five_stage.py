@@ -1,0 +1,125 @@
+"""Impact and what-if on 5-stage fabrics, per tier: superspine, plane, pod spine, pod.
+
+lab5 (2 planes of 1 superspine; 2 pods of 2 spines and one leaf pair with 2
+dual-homed servers)::
+
+      superspine1 (plane 1)            superspine2 (plane 2)
+        |            \\_______  _______/        |
+      pod1-spine1  pod1-spine2 X  pod2-spine1  pod2-spine2
+        |  \\     /  |          / \\   |  \\     /  |
+      rack1-leaf1  rack1-leaf2      rack2-leaf1  rack2-leaf2
+        rack1-server1, rack1-server2  rack2-server1, rack2-server2
+
+medium5 has 2 superspines per plane, so one superspine costs nobody redundancy but a
+whole plane does. Expectations are read off these drawings, not from the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from blueprint_engine.errors import NotFoundError
+from blueprint_engine.graph.db import Graph
+from blueprint_engine.impact.query import impact, what_if
+
+pytestmark = pytest.mark.integration
+
+LAB5_SERVERS = {"rack1-server1", "rack1-server2", "rack2-server1", "rack2-server2"}
+POD1_SERVERS = {"rack1-server1", "rack1-server2"}
+
+
+@pytest.fixture(scope="module")
+def lab5(blueprints: Any) -> Any:
+    name = "t-impact5-lab5"
+    if name in blueprints.names():
+        blueprints.delete(name)
+    blueprints.create(name, "lab5")
+    yield name
+    blueprints.delete(name)
+
+
+@pytest.fixture(scope="module")
+def medium5(blueprints: Any) -> Any:
+    name = "t-impact5-medium5"
+    if name in blueprints.names():
+        blueprints.delete(name)
+    blueprints.create(name, "medium5")
+    yield name
+    blueprints.delete(name)
+
+
+def _ids(rows: Any) -> set[str]:
+    return {row.id for row in rows}
+
+
+def test_a_superspine_of_a_one_superspine_plane_costs_every_server_its_redundancy(
+    graph: Graph, lab5: str
+) -> None:
+    result = impact(graph, lab5, "system", "superspine1")
+    assert _ids(result.servers_losing_redundancy) == LAB5_SERVERS
+    assert not result.servers_losing_connectivity
+    isolated = {(s.id, s.effect, s.uplinks_after) for s in result.systems if s.role == "spine"}
+    assert isolated == {("pod1-spine1", "isolated", 0), ("pod2-spine1", "isolated", 0)}
+    assert {row.superspines_after for row in result.servers_losing_redundancy} == {1}
+
+
+def test_a_pod_spine_costs_only_its_pods_servers_their_redundancy(graph: Graph, lab5: str) -> None:
+    result = impact(graph, lab5, "system", "pod1-spine1")
+    assert _ids(result.servers_losing_redundancy) == POD1_SERVERS
+    assert not result.servers_losing_connectivity
+
+
+def test_a_cut_superspine_link_makes_the_spine_useless_to_its_leafs(
+    graph: Graph, lab5: str
+) -> None:
+    link = "superspine1:swp1--pod1-spine1:swp1"
+    result = impact(graph, lab5, "link", link)
+    assert {s.id for s in result.systems} >= {"pod1-spine1", "rack1-leaf1", "rack1-leaf2"}
+    assert _ids(result.servers_losing_redundancy) == POD1_SERVERS
+    assert {s.id: s.effect for s in result.bgp_sessions} == {"superspine1--pod1-spine1": "down"}
+
+
+def test_a_pod_failing_disconnects_its_servers_only(graph: Graph, lab5: str) -> None:
+    result = impact(graph, lab5, "pod", "pod1")
+    assert _ids(result.servers_losing_connectivity) == POD1_SERVERS
+    assert not result.servers_losing_redundancy
+    assert {s.id for s in result.systems if s.effect == "down"} == {
+        "pod1-spine1",
+        "pod1-spine2",
+        "rack1-leaf1",
+        "rack1-leaf2",
+    }
+
+
+def test_one_superspine_of_a_two_superspine_plane_costs_nobody_redundancy(
+    graph: Graph, medium5: str
+) -> None:
+    result = impact(graph, medium5, "system", "superspine1")
+    assert not result.servers_losing_redundancy and not result.servers_losing_connectivity
+    assert {s.effect for s in result.systems if s.role == "spine"} == {"fewer_uplinks"}
+
+
+def test_draining_a_plane_withdraws_its_sessions_and_costs_every_server_redundancy(
+    graph: Graph, medium5: str
+) -> None:
+    """medium5: 4 pods of 2 spines (one per plane), 16 leafs and 32 servers each."""
+    result = what_if(graph, medium5, "plane1", "drain")
+    assert {s.id for s in result.systems if s.effect == "drained"} == {
+        "superspine1",
+        "superspine2",
+    }
+    assert {s.effect for s in result.bgp_sessions} == {"withdrawn"}
+    assert len(result.bgp_sessions) == 2 * 4  # each superspine: one session per pod's spine
+    assert len(result.servers_losing_redundancy) == 4 * 32
+    assert not result.servers_losing_connectivity
+
+
+def test_an_unknown_plane_or_pod_names_the_ones_there_are(graph: Graph, lab5: str) -> None:
+    with pytest.raises(NotFoundError) as err:
+        impact(graph, lab5, "plane", "plane9")
+    assert "'plane1', 'plane2'" in str(err.value.allowed)
+    with pytest.raises(NotFoundError) as err:
+        impact(graph, lab5, "pod", "pod9")
+    assert "'pod1', 'pod2'" in str(err.value.allowed)
