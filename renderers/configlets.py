@@ -35,6 +35,17 @@ def _compile(source: str) -> jinja2.Template:
     return build_sandbox().from_string(source)
 
 
+def syntax_problem(source: str) -> str | None:
+    """None when ``source`` parses as a configlet template; else the line and the problem."""
+    try:
+        _compile(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return f"line {exc.lineno}: {exc.message}"
+    except Exception as exc:  # limits folded at compile time, odd input: the operator's
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def configlet_variables(context: DeviceContext) -> dict[str, Any]:
     properties = dict(context.get("property_sets", {}))
     variables: dict[str, Any] = {k: v for k, v in properties.items() if k.isidentifier()}

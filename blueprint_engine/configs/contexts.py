@@ -7,9 +7,10 @@ depends on; ``assemble`` (pure) turns a row into a ``renderers.DeviceContext``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
+from blueprint_engine.configs.configlets import Attached, for_device, properties, switch_facts
 from blueprint_engine.grammar import HOSTNAME
 from blueprint_engine.graph.db import Graph, Query, Row, Tx
 from renderers.context import (
@@ -58,7 +59,25 @@ DEVICE_ROWS = Query(
     RETURN s.id AS id, s.hostname AS hostname, s.role AS role, s.asn AS asn,
            s.loopback AS loopback, s.ports AS ports, s.device_profile AS profile,
            rack.id AS rack, bp.overlay AS overlay, interfaces, sessions, vns,
-           pristine.text AS pristine
+           pristine.text AS pristine, s.tags AS tags, s.property_set AS properties,
+           bp.property_set AS bp_properties
+    """,
+)
+CONFIGLETS = Query(
+    "contexts.configlets",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_CONFIGLET]->(c:Configlet)
+    RETURN c.id AS id, c.definition AS definition, c.scope AS scope ORDER BY id
+    """,
+)
+SWITCH_FACTS = Query(
+    "contexts.switch_facts",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
+    WHERE s.role IN ['spine', 'leaf']
+    OPTIONAL MATCH (s)-[:IN_RACK]->(rack:Rack)
+    RETURN s.id AS id, s.role AS role, s.device_profile AS profile, rack.id AS rack,
+           s.tags AS tags ORDER BY id
     """,
 )
 SWITCHES = Query(
@@ -129,7 +148,10 @@ def _neighbor(session: list[Any]) -> BgpNeighborContext:
 
 
 def assemble(
-    row: Mapping[str, Any], nos: str, port_speed: Callable[[str, str], int]
+    row: Mapping[str, Any],
+    nos: str,
+    port_speed: Callable[[str, str], int],
+    configlets: Sequence[Attached] = (),
 ) -> DeviceContext:
     """A graph row -> the renderers' device context (pure).
 
@@ -184,4 +206,10 @@ def assemble(
         ],
         static_routes=routes,
     )
+    mine = for_device(configlets, nos, switch_facts(row))
+    if mine:
+        context["configlets"] = mine
+    values = properties(row.get("bp_properties"), row.get("properties"))
+    if values:
+        context["property_sets"] = values
     return context
