@@ -12,7 +12,14 @@ from functools import cached_property
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from blueprint_engine import grammar as limits
@@ -406,7 +413,7 @@ def _check_generator(nos: str, generator: ConfigletGenerator) -> None:
     if generator.section is not None and generator.section not in sections:
         raise PydanticCustomError(
             "section",
-            "{nos}: section {section!r} is not allowed (allowed: {allowed})",
+            "{nos}: section '{section}' is not allowed (allowed: {allowed})",
             {"nos": nos, "section": generator.section, "allowed": ", ".join(sections)},
         )
     for what, source in (("template", generator.template), ("negation", generator.negation)):
@@ -431,11 +438,14 @@ class Configlet(Entry):
     generators: Annotated[dict[Nos, ConfigletGenerator], Field(min_length=1)]
     scope: ConfigletScope = ConfigletScope()
 
-    @model_validator(mode="after")
-    def _sections_fit(self) -> Configlet:
-        for nos, generator in sorted(self.generators.items()):
+    @field_validator("generators")
+    @classmethod
+    def _sections_fit(
+        cls, generators: dict[Nos, ConfigletGenerator]
+    ) -> dict[Nos, ConfigletGenerator]:
+        for nos, generator in sorted(generators.items()):
             _check_generator(nos, generator)
-        return self
+        return generators
 
     def section_of(self, nos: str) -> str:
         generator = self.generators[nos]  # type: ignore[index]
