@@ -129,6 +129,7 @@ IF_FIELDS = (
     "transceiver",
     "tags",
 )
+IF_TAGS = IF_FIELDS.index("tags")
 _INTERFACE_ROW = "[i.id, i.name, i.speed_mbps, i.ipv4, i.breakouts, i.system, l.id, x.id, i.tags]"
 # every port of each parent system, as [system uid, [interface row, ...]] (sorted and
 # paged by ``ports_page``)
@@ -198,9 +199,13 @@ def sort_key(name: str) -> str:
 _DIGITS = re.compile(r"(\d+)")
 
 
-def ports_page(rows: list[list[Any]], first: int, after: str | None) -> list[list[Any]]:
+def ports_page(
+    rows: list[list[Any]], first: int, after: str | None, tag: str | None = None
+) -> list[list[Any]]:
     """A parent's interface rows (``IF_FIELDS`` lists) in natural order of names, the
-    page after cursor ``after``."""
+    page after cursor ``after`` (only those tagged ``tag`` when given)."""
+    if tag is not None:
+        rows = [r for r in rows if tag in (r[IF_TAGS] or [])]
     keyed = sorted(((sort_key(r[1]), r) for r in rows), key=lambda kr: kr[0])
     return [r for k, r in keyed if after is None or k > after][:first]
 

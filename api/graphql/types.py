@@ -26,7 +26,7 @@ class ChildReader(Protocol):
     def link(self, uid: str) -> Awaitable[Link | None]: ...
     def system(self, uid: str) -> Awaitable[System | None]: ...
     def interfaces(
-        self, system_uid: str, first: int, after: str | None
+        self, system_uid: str, first: int, after: str | None, tag: str | None = None
     ) -> Awaitable[list[Interface]]: ...
 
 
@@ -193,7 +193,9 @@ class System:
     uid: strawberry.Private[str]
     reader: strawberry.Private[ChildReader | None] = None  # loads unplanned children
     # pages of interfaces read with their level, by (first, after)
-    pages: strawberry.Private[dict[tuple[int, str | None], list[Interface]] | None] = None
+    pages: strawberry.Private[dict[tuple[int, str | None, str | None], list[Interface]] | None] = (
+        None
+    )
     id: str
     hostname: str
     role: str
@@ -211,10 +213,13 @@ class System:
 
     @strawberry.field(
         description="every port (cabled or unused) in natural order of names; at most "
-        f"{reads.MAX_PAGE} per page, the next page after the cursor of the last one"
+        f"{reads.MAX_PAGE} per page, the next page after the cursor of the last one; only "
+        "those tagged `tag` when given"
     )
-    def interfaces(self, first: int = reads.MAX_PAGE, after: str | None = None) -> list[Interface]:
-        key = (reads.clamp(first), after)
+    def interfaces(
+        self, first: int = reads.MAX_PAGE, after: str | None = None, tag: str | None = None
+    ) -> list[Interface]:
+        key = (reads.clamp(first), after, tag)
         if self.pages is not None and key in self.pages:
             return self.pages[key]
         found: list[Interface] = _later(self.reader, lambda r: r.interfaces(self.uid, *key))

@@ -80,7 +80,8 @@ query($bp: String!) { blueprint(name: $bp, view: STAGED) {
   stagedVersion propertySet configlets { id configlet scope }
   stagedDiff { change kind id field after } buildErrors
   incrementalConfigs { system text }
-  systems(tag: "edge") { id tags propertySet interfaces(first: 1) { name tags } }
+  systems(tag: "edge") { id tags propertySet interfaces(first: 1) { name tags }
+    tagged: interfaces(tag: "edge-port") { name } }
   links(tag: "uplink") { id tags } } }
 """
 
@@ -156,6 +157,7 @@ def test_graphql_attaches_a_configlet_with_properties_and_tags_and_commits_it(
     assert [s["id"] for s in view["systems"]] == ["rack2-leaf1"]
     assert view["systems"][0]["tags"] == ["edge"]
     assert view["systems"][0]["interfaces"] == [{"name": "swp1", "tags": ["edge-port"]}]
+    assert view["systems"][0]["tagged"] == [{"name": "swp1"}]
     assert view["links"] == [{"id": "spine1:swp1--rack1-leaf1:swp1", "tags": ["uplink"]}]
     # active is untouched until the commit
     active = gql(
