@@ -95,6 +95,14 @@ def test_a_configlet_attached_by_role_is_previewed_committed_and_detached(
     assert "log timestamp precision 3" not in rendered(blueprints, bp, "rack1-leaf1")
     assert blueprints.graph.read(CONFIGLET_NODES, bp=bp) == []
 
+    # the detach has its exact inverse: rolling back brings the configlet and its lines back
+    version = blueprints.staging.version(bp)
+    blueprints.staging.rollback(bp, revision, base_version=version, author="alice")
+    assert {"change": "added", "kind": "Configlet", "id": name} in blueprints.staging.diff(bp)
+    commit(blueprints, bp)
+    assert [r["id"] for r in blueprints.graph.read(CONFIGLET_NODES, bp=bp)] == [name]
+    assert "log timestamp precision 3" in rendered(blueprints, bp, "rack1-leaf1")
+
 
 @pytest.mark.parametrize(
     ("template", "expected"),

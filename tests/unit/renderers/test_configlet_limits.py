@@ -62,7 +62,12 @@ def test_rendering_is_bounded_in_time() -> None:
 
 
 def test_python_errors_do_not_escape_the_configlet_error() -> None:
-    for template in ("{{ 1 / 0 }}", "{{ (10 ** 400) * 1.0 }}", "{{ 'a' < 1 }}"):
+    for template in (
+        "{{ 1 / 0 }}",
+        "{{ (10 ** 400) * 1.0 }}",  # OverflowError
+        "{{ 'abc'.index('z') }}",  # ValueError
+        "{{ 'a' < 1 }}",
+    ):
         with pytest.raises(ConfigletError, match=r"cannot be rendered: [A-Za-z]+Error"):
             attempt(template)
 
