@@ -212,3 +212,55 @@ def test_refusals_name_what_is_allowed(
     commit(blueprints, bp)
     with pytest.raises(ConflictError, match="attached configlets"):
         blueprints.catalogues.delete("configlets", name)
+
+
+def mixed_template(name: str) -> dict[str, Any]:
+    """Arista spines over Linux/FRR leaf pairs (one rack): two NOSes in one fabric."""
+    return {
+        "name": name,
+        "spines": {
+            "count": 2,
+            "logical_device": "spine-32x100",
+            "device_profile": "arista-7060cx-32s",
+        },
+        "racks": [{"rack_type": "leaf-pair-4-dual", "count": 1}],
+        "overlay": "ip_fabric",
+        "pools": {
+            "asn-spine": {"kind": "asn", "ranges": ["65000-65099"]},
+            "asn-leaf": {"kind": "asn", "ranges": ["65100-65999"]},
+            "ipv4-loopback": {"kind": "ipv4", "ranges": ["10.0.0.0/24"], "prefix_len": 32},
+            "ipv4-fabric": {"kind": "ipv4", "ranges": ["10.1.0.0/24"], "prefix_len": 31},
+            "ipv4-server-link": {"kind": "ipv4", "ranges": ["10.2.0.0/24"], "prefix_len": 31},
+            "ipv4-server-host": {"kind": "ipv4", "ranges": ["10.3.0.0/24"], "prefix_len": 32},
+        },
+    }
+
+
+def test_detaching_from_a_merge_nos_previews_the_negation(
+    make_blueprint: Callable[[str], str],
+    blueprints: Blueprints,
+    configlet: Callable[..., str],
+    entry_names: list[str],
+) -> None:
+    template = f"t-mixed-{uuid.uuid4().hex[:8]}"
+    entry_names.append(template)
+    blueprints.catalogues.create("templates", [mixed_template(template)], author="t", via="t")
+    bp = make_blueprint(template)
+    name = configlet()
+    stage(blueprints, bp, "set_property_set", values={"ntp_server": "192.0.2.7"})
+    stage(blueprints, bp, "attach_configlet", configlet=name)
+    preview = blueprints.incremental_preview(bp)
+    assert "+ntp server 192.0.2.7" in preview["spine1"].splitlines()  # eos: its generator
+    assert "+log timestamp precision 3" in preview["rack1-leaf1"].splitlines()  # linux_frr
+    commit(blueprints, bp)
+    stage(blueprints, bp, "detach_configlet", configlet=name)
+    preview = blueprints.incremental_preview(bp)
+    assert preview["spine1"].splitlines()[-2:] == [
+        f"@@ negation of configlet {name!r} @@",
+        "+no ntp server 192.0.2.7",
+    ]
+    assert "negation" not in preview["rack1-leaf1"]  # frr-reload removes by the diff
+    assert "-log timestamp precision 3" in preview["rack1-leaf1"].splitlines()
+    commit(blueprints, bp)
+    stored = blueprints.config(bp, "spine1", "incremental") or ""
+    assert stored.splitlines()[-1] == "+no ntp server 192.0.2.7"
