@@ -24,7 +24,7 @@ app = typer.Typer(
     help="The design catalogue: list entries, create entries from YAML files, delete them."
 )
 console = Console()
-KIND_HELP = "logical_devices, device_profiles, interface_maps, rack_types or templates"
+KIND_HELP = "logical_devices, device_profiles, interface_maps, rack_types, templates or configlets"
 
 
 @contextmanager
@@ -60,6 +60,9 @@ def summary(row: dict[str, Any]) -> str:
         case "rack_types":
             servers = d["servers"]
             return f"{d['leafs']} leaf, {servers['count']} {servers['homing']}-homed servers"
+        case "configlets":
+            scope = ", ".join(f"{k}={'/'.join(v)}" for k, v in d.get("scope", {}).items() if v)
+            return f"{', '.join(sorted(d['generators']))}; scope {scope or 'every switch'}"
         case _ if d.get("pods"):
             planes = d["superspines"]
             pods = ", ".join(f"{p['count']}x {p['template']}" for p in d["pods"])

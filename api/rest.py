@@ -240,7 +240,8 @@ def _catalogue_routes(
           entries cannot be deleted (409).
         parameters:
           - {name: kind, in: path, required: true, schema: {type: string,
-             enum: [logical_devices, device_profiles, interface_maps, rack_types, templates]}}
+             enum: [logical_devices, device_profiles, interface_maps, rack_types, templates,
+                    configlets]}}
           - {name: name, in: path, required: true, schema: {type: string}}
         responses:
           200: {description: "the deleted entry, as it was listed"}

@@ -34,8 +34,10 @@ class Blueprints:
         self.graph = graph
         # fixtures + entries created through the API (stored in the graph, read on a miss)
         self.catalogues = CatalogueCache(graph, catalogue or load_catalogue(DEFAULT_CATALOGUE))
-        self.staging = Staging(graph, self.catalogues)
         self.configs = Configs(graph, self.catalogues)
+        self.staging = Staging(
+            graph, self.catalogues, render_checks=self.configs.configlet_problems
+        )
 
     @property
     def catalogue(self) -> Catalogue:

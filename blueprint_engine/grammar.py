@@ -37,6 +37,11 @@ MAX_VIRTUAL_NETWORKS = 4094  # one per VLAN
 MAX_BOUND_RACKS = MAX_RACKS  # racks named by one virtual network
 MAX_RACK_TYPES_PER_VN = 64
 MAX_EDITS_PER_BATCH = 10_000  # edits in one rollback batch
+MAX_CONFIGLET_CHARS = 16_384  # one configlet template (or negation) per NOS
+MAX_SCOPE_ITEMS = 256  # names in one field of a configlet's scope
+MAX_TAGS = 32  # tags on one system, link or interface
+MAX_PROPERTIES = 256  # keys of one property set
+MAX_PROPERTY_VALUE = 1024  # characters of one property value
 SPEEDS_MBPS = (
     100,
     1_000,
@@ -120,6 +125,32 @@ def printable(max_len: int = MAX_TEXT) -> Grammar:
     )
 
 
+_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+_VALUE = re.compile(r"[\x20-\x7e]*")  # printable ASCII, one line
+
+
+def _matches(pattern: re.Pattern[str]) -> Callable[[object], bool]:
+    return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _property_value(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_PROPERTY_VALUE
+        and _VALUE.fullmatch(value) is not None
+    )
+
+
+TAG = Grammar("a tag: [a-z0-9][a-z0-9._-]{0,62}", _matches(_NAME))
+PROPERTY_KEY = Grammar(
+    "a property key: a letter or '_', then letters, digits or '_', at most 63 characters",
+    _matches(_KEY),
+)
+PROPERTY_VALUE = Grammar(
+    f"a string of at most {MAX_PROPERTY_VALUE} printable ASCII characters on one line",
+    _property_value,
+)
 HOSTNAME = Grammar(
     f"an RFC 1123 host name: labels of letters, digits and '-' (not first or last), "
     f"separated by '.', at most {MAX_HOSTNAME} characters",

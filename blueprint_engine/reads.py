@@ -39,11 +39,13 @@ SYSTEMS = Query(
     WHERE ($role IS NULL OR s.role = $role) AND ($rack IS NULL OR EXISTS {{
             MATCH (s)-[:IN_RACK]->(:Rack {{id: $rack}}) }})
       AND ($name IS NULL OR s.hostname CONTAINS $name)
+      AND ($tag IS NULL OR $tag IN coalesce(s.tags, []))
     WITH s, {natural_key("s.id")} AS key
     WHERE $after IS NULL OR key > $after
     OPTIONAL MATCH (s)-[:IN_RACK]->(k:Rack)
     RETURN s {{.uid, .id, .hostname, .role, .asn, .loopback, .device_profile,
-              .logical_device, .deploy_mode, rack: k.id, cursor: key}} AS row
+              .logical_device, .deploy_mode, .tags, .property_set, rack: k.id,
+              cursor: key}} AS row
     ORDER BY key SKIP $offset LIMIT $limit
     """,
 )
@@ -51,13 +53,13 @@ LINKS = Query(
     "reads.links",
     f"""
     MATCH (l:Link {{blueprint: $bp}})
-    WHERE $role IS NULL OR l.role = $role
+    WHERE ($role IS NULL OR l.role = $role) AND ($tag IS NULL OR $tag IN coalesce(l.tags, []))
     WITH l, {natural_key("l.id")} AS key
     WHERE $after IS NULL OR key > $after
     MATCH (l)-[ea:ENDPOINT {{side: 'a'}}]->(a:Interface)
     MATCH (l)-[eb:ENDPOINT {{side: 'b'}}]->(b:Interface)
-    RETURN l {{.uid, .id, .role, .speed_mbps, .subnet, a: a.id, b: b.id, a_uid: a.uid,
-              b_uid: b.uid, cursor: key}} AS row
+    RETURN l {{.uid, .id, .role, .speed_mbps, .subnet, .tags, a: a.id, b: b.id,
+              a_uid: a.uid, b_uid: b.uid, cursor: key}} AS row
     ORDER BY key SKIP $offset LIMIT $limit
     """,
 )
@@ -102,11 +104,33 @@ POOLS = Query(
     ORDER BY p.id
     """,
 )
+CONFIGLETS = Query(
+    "reads.configlets",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_CONFIGLET]->(c:Configlet)
+    RETURN c {.id, .configlet, .definition, .scope} AS row ORDER BY c.id
+    """,
+)
+BLUEPRINT_PROPERTIES = Query(
+    "reads.blueprint_properties",
+    "MATCH (b:Blueprint {name: $bp}) RETURN b {.property_set} AS row",
+)
 # Child levels: one statement for all parents, answered as ONE record of lists (the
 # driver's cost is per record and per decoded value: a map repeats its keys in every
 # row, a list does not). An interface row is a list in the order of IF_FIELDS.
-IF_FIELDS = ("id", "name", "speed_mbps", "ipv4", "breakouts", "system", "link", "transceiver")
-_INTERFACE_ROW = "[i.id, i.name, i.speed_mbps, i.ipv4, i.breakouts, i.system, l.id, x.id]"
+IF_FIELDS = (
+    "id",
+    "name",
+    "speed_mbps",
+    "ipv4",
+    "breakouts",
+    "system",
+    "link",
+    "transceiver",
+    "tags",
+)
+IF_TAGS = IF_FIELDS.index("tags")
+_INTERFACE_ROW = "[i.id, i.name, i.speed_mbps, i.ipv4, i.breakouts, i.system, l.id, x.id, i.tags]"
 # every port of each parent system, as [system uid, [interface row, ...]] (sorted and
 # paged by ``ports_page``)
 INTERFACES_OF = Query(
@@ -130,14 +154,14 @@ INTERFACES_BY_UID = Query(
     RETURN collect({_INTERFACE_ROW}) AS found
     """,
 )
-LINK_FIELDS = ("id", "role", "speed_mbps", "subnet", "a", "b")
+LINK_FIELDS = ("id", "role", "speed_mbps", "subnet", "a", "b", "tags")
 LINKS_BY_UID = Query(
     "reads.links_by_uid",
     """
     UNWIND $uids AS uid
     MATCH (l:Link {uid: uid})
     MATCH (l)-[:ENDPOINT {side: 'a'}]->(a:Interface), (l)-[:ENDPOINT {side: 'b'}]->(b:Interface)
-    RETURN collect([l.id, l.role, l.speed_mbps, l.subnet, a.id, b.id]) AS found
+    RETURN collect([l.id, l.role, l.speed_mbps, l.subnet, a.id, b.id, l.tags]) AS found
     """,
 )
 SYSTEM_FIELDS = (
@@ -150,6 +174,8 @@ SYSTEM_FIELDS = (
     "logical_device",
     "deploy_mode",
     "rack",
+    "tags",
+    "property_set",
 )
 SYSTEMS_BY_UID = Query(
     "reads.systems_by_uid",
@@ -158,7 +184,7 @@ SYSTEMS_BY_UID = Query(
     MATCH (s:System {uid: uid})
     OPTIONAL MATCH (s)-[:IN_RACK]->(k:Rack)
     RETURN collect([s.id, s.hostname, s.role, s.asn, s.loopback, s.device_profile,
-                    s.logical_device, s.deploy_mode, k.id]) AS found
+                    s.logical_device, s.deploy_mode, k.id, s.tags, s.property_set]) AS found
     """,
 )
 
@@ -173,9 +199,13 @@ def sort_key(name: str) -> str:
 _DIGITS = re.compile(r"(\d+)")
 
 
-def ports_page(rows: list[list[Any]], first: int, after: str | None) -> list[list[Any]]:
+def ports_page(
+    rows: list[list[Any]], first: int, after: str | None, tag: str | None = None
+) -> list[list[Any]]:
     """A parent's interface rows (``IF_FIELDS`` lists) in natural order of names, the
-    page after cursor ``after``."""
+    page after cursor ``after`` (only those tagged ``tag`` when given)."""
+    if tag is not None:
+        rows = [r for r in rows if tag in (r[IF_TAGS] or [])]
     keyed = sorted(((sort_key(r[1]), r) for r in rows), key=lambda kr: kr[0])
     return [r for k, r in keyed if after is None or k > after][:first]
 

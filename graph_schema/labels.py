@@ -16,6 +16,7 @@ class Label(StrEnum):
     INTERFACE_MAP = "InterfaceMap"
     RACK_TYPE = "RackType"
     TEMPLATE = "Template"
+    CATALOGUE_CONFIGLET = "CatalogueConfiglet"  # a configlet of the catalogue (by name)
     # blueprint intent
     BLUEPRINT = "Blueprint"
     RACK = "Rack"
@@ -67,6 +68,7 @@ class Rel(StrEnum):
     HAS_REVISION = "HAS_REVISION"  # Blueprint -> Revision
     PREVIOUS = "PREVIOUS"  # Revision -> Revision
     HAS_CHANGE = "HAS_CHANGE"  # Blueprint -> StagedChange
+    HAS_CONFIGLET = "HAS_CONFIGLET"  # Blueprint -> Configlet (attached, with its scope)
     ASSIGNED_TO = "ASSIGNED_TO"  # Device -> System
     HAS_CONFIG = "HAS_CONFIG"  # Device -> Config {stage}
     HAS_DEPLOYMENT = "HAS_DEPLOYMENT"  # Device -> Deployment

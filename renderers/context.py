@@ -69,6 +69,7 @@ class ConfigletContext(TypedDict):
     name: str
     template: str  # Jinja2 source, rendered in a sandbox with the property sets
     section: NotRequired[str]  # linux_frr only: "frr" (default) or "interfaces"
+    negation: NotRequired[str]  # eos/nxos/junos: what removes the configlet's lines
 
 
 class DeviceContext(TypedDict):

@@ -9,13 +9,16 @@ so a changed sub-command shows which block it belongs to.
   ``+++ b/<path>``; on the device FRR's own ``frr-reload.py`` computes the real
   frr.conf delta, so this is the preview.
 - eos, nxos, junos: one diff of the whole configuration, ``--- running`` /
-  ``+++ rendered``.
+  ``+++ rendered``; then, for each configlet removed with a negation, a block
+  ``@@ negation of configlet '<name>' @@`` whose ``+`` lines are the negation's commands
+  (what a device that merges deltas needs to drop the configlet's lines).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from renderers import frr_document
 from renderers.context import Nos
@@ -46,14 +49,26 @@ def _diff(old: list[str], new: list[str], old_name: str, new_name: str) -> list[
     return out
 
 
-def incremental(nos: Nos | str, old_config: str, new_config: str) -> str:
-    """The delta from ``old_config`` (running/golden) to ``new_config`` (rendered)."""
+def incremental(
+    nos: Nos | str,
+    old_config: str,
+    new_config: str,
+    negations: Sequence[tuple[str, str]] = (),
+) -> str:
+    """The delta from ``old_config`` (running/golden) to ``new_config`` (rendered);
+    ``negations`` are (configlet, rendered negation) of configlets the change removes."""
     try:
         checked = Nos(nos)
     except ValueError:
         raise RenderError(f"unknown NOS {nos!r}", allowed=[n.value for n in Nos]) from None
+    blocks = [
+        line
+        for name, text in negations
+        if text.strip() and checked != Nos.LINUX_FRR
+        for line in [f"@@ negation of configlet {name!r} @@", *(f"+{x}" for x in text.splitlines())]
+    ]
     if old_config == new_config:
-        return ""
+        return "\n".join(blocks) + "\n" if blocks else ""
     if checked == Nos.LINUX_FRR:
         old = frr_document.parse_document(old_config, what="old config")
         new = frr_document.parse_document(new_config, what="new config")
@@ -62,4 +77,5 @@ def incremental(nos: Nos | str, old_config: str, new_config: str) -> str:
             lines += _diff(old[path], new[path], f"a{path}", f"b{path}")
     else:
         lines = _diff(old_config.splitlines(), new_config.splitlines(), "running", "rendered")
+        lines += blocks
     return "\n".join(lines) + "\n" if lines else ""

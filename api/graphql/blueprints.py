@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -13,6 +14,7 @@ from api.auth import Role
 from api.graphql import levels
 from api.graphql.common import call, require
 from api.graphql.context import Info
+from api.graphql.custom import AttachedConfiglet, stage_edit
 from api.graphql.loaders import Reader, StagedRef
 from api.graphql.types import (
     BgpSession,
@@ -98,13 +100,14 @@ class Blueprint:
         role: str | None = None,
         rack: str | None = None,
         name: str | None = None,
+        tag: str | None = None,
         limit: int = 100,
         offset: int = 0,
         first: int | None = None,
         after: str | None = None,
     ) -> list[System]:
         page = reads.page(limit if first is None else first, offset, after)
-        params = {"bp": self.name, "role": role, "rack": rack, "name": name, **page}
+        params = {"bp": self.name, "role": role, "rack": rack, "name": name, "tag": tag, **page}
         selections = _selections(info)
         reader = Reader(info.context, self._staged, self.name)
 
@@ -122,13 +125,14 @@ class Blueprint:
         self,
         info: Info,
         role: str | None = None,
+        tag: str | None = None,
         limit: int = 100,
         offset: int = 0,
         first: int | None = None,
         after: str | None = None,
     ) -> list[Link]:
         page = reads.page(limit if first is None else first, offset, after)
-        params = {"bp": self.name, "role": role, **page}
+        params = {"bp": self.name, "role": role, "tag": tag, **page}
         selections = _selections(info)
         reader = Reader(info.context, self._staged, self.name)
 
@@ -168,6 +172,17 @@ class Blueprint:
     async def pools(self, info: Info) -> list[Pool]:
         rows = await self._rows(info, reads.POOLS)
         return [pick(Pool, r) for r in rows]
+
+    @strawberry.field(description="configlets attached to the blueprint, by name")
+    async def configlets(self, info: Info) -> list[AttachedConfiglet]:
+        rows = await self._rows(info, reads.CONFIGLETS)
+        return [AttachedConfiglet.of(r) for r in rows]
+
+    @strawberry.field(description="the blueprint's property values (systems may override)")
+    async def property_set(self, info: Info) -> JSON:
+        rows = await self._rows(info, reads.BLUEPRINT_PROPERTIES)
+        found: dict[str, Any] = json.loads(rows[0]["property_set"] or "{}") if rows else {}
+        return cast(JSON, found)
 
     @strawberry.field(description="the staged edit log, oldest first")
     async def staged_changes(self, info: Info) -> list[StagedChange]:
@@ -254,20 +269,6 @@ class BlueprintQuery:
         return Blueprint.of(row, pinned=int(row["staged_version"]))
 
 
-async def _stage(
-    info: Info, blueprint: str, base_version: int, kind: str, params: dict[str, Any]
-) -> StageResult:
-    author = require(info, Role.OPERATOR, f"stage a {kind} edit")
-    version = await call(
-        info.context.blueprints.staging.stage,
-        blueprint,
-        {"kind": kind, "params": params},
-        base_version=base_version,
-        author=author,
-    )
-    return StageResult(blueprint=blueprint, staged_version=version)
-
-
 @strawberry.type
 class BlueprintMutation:
     @strawberry.mutation(description="instantiate a template as a new blueprint")
@@ -293,19 +294,19 @@ class BlueprintMutation:
         params: dict[str, Any] = {"rack_type": rack_type}
         if pod is not None:  # 5-stage: the pod the rack joins
             params["pod"] = pod
-        return await _stage(info, blueprint, base_version, "add_rack", params)
+        return await stage_edit(info, blueprint, base_version, "add_rack", params)
 
     @strawberry.mutation(description="5-stage: stage one more pod built from a rack-based template")
     async def add_pod(
         self, info: Info, blueprint: str, base_version: int, template: str
     ) -> StageResult:
-        return await _stage(info, blueprint, base_version, "add_pod", {"template": template})
+        return await stage_edit(info, blueprint, base_version, "add_pod", {"template": template})
 
     @strawberry.mutation
     async def remove_rack(
         self, info: Info, blueprint: str, base_version: int, rack: str
     ) -> StageResult:
-        return await _stage(info, blueprint, base_version, "remove_rack", {"rack": rack})
+        return await stage_edit(info, blueprint, base_version, "remove_rack", {"rack": rack})
 
     @strawberry.mutation
     async def add_virtual_network(
@@ -319,20 +320,22 @@ class BlueprintMutation:
         routing_zone: str = "default",
     ) -> StageResult:
         params = {"name": name, "racks": racks, "vlan": vlan, "routing_zone": routing_zone}
-        return await _stage(info, blueprint, base_version, "add_virtual_network", params)
+        return await stage_edit(info, blueprint, base_version, "add_virtual_network", params)
 
     @strawberry.mutation
     async def remove_virtual_network(
         self, info: Info, blueprint: str, base_version: int, name: str
     ) -> StageResult:
-        return await _stage(info, blueprint, base_version, "remove_virtual_network", {"name": name})
+        return await stage_edit(
+            info, blueprint, base_version, "remove_virtual_network", {"name": name}
+        )
 
     @strawberry.mutation
     async def recable_link(
         self, info: Info, blueprint: str, base_version: int, link: str, side: str, interface: str
     ) -> StageResult:
         params = {"link": link, "side": side, "interface": interface}
-        return await _stage(info, blueprint, base_version, "recable_link", params)
+        return await stage_edit(info, blueprint, base_version, "recable_link", params)
 
     @strawberry.mutation
     async def set_property(
@@ -346,14 +349,14 @@ class BlueprintMutation:
         value: JSON,
     ) -> StageResult:
         params = {"kind": kind, "id": id, "key": key, "value": value}
-        return await _stage(info, blueprint, base_version, "set_property", params)
+        return await stage_edit(info, blueprint, base_version, "set_property", params)
 
     @strawberry.mutation
     async def set_deploy_mode(
         self, info: Info, blueprint: str, base_version: int, system: str, mode: str
     ) -> StageResult:
         params = {"system": system, "mode": mode}
-        return await _stage(info, blueprint, base_version, "set_deploy_mode", params)
+        return await stage_edit(info, blueprint, base_version, "set_deploy_mode", params)
 
     @strawberry.mutation(description="apply the staged edits to active as one revision")
     async def commit(self, info: Info, blueprint: str, base_version: int, message: str) -> Revision:

@@ -17,6 +17,7 @@ from strawberry.scalars import JSON
 from api.auth import Role
 from api.graphql.common import call, require
 from api.graphql.context import Info
+from blueprint_engine.catalogue.models import SECTIONS
 
 
 @strawberry.enum
@@ -167,6 +168,36 @@ class Template(CatalogueEntry):
         )
 
 
+@strawberry.type
+class ConfigletGenerator:
+    nos: str
+    section: str
+    template: str
+    negation: str | None
+
+
+@strawberry.type
+class Configlet(CatalogueEntry):
+    generators: list[ConfigletGenerator]
+    scope: JSON = strawberry.field(
+        description="default scope: roles, device_profiles, racks, systems, tags"
+    )
+
+    @staticmethod
+    def of(row: dict[str, Any]) -> Configlet:
+        d = row["definition"]
+        generators = [
+            ConfigletGenerator(
+                nos=nos,
+                section=g.get("section") or SECTIONS[nos][0],
+                template=g["template"],
+                negation=g.get("negation"),
+            )
+            for nos, g in sorted(d["generators"].items())
+        ]
+        return Configlet(**_common(row), generators=generators, scope=d.get("scope", {}))
+
+
 def _of_kind(rows: list[dict[str, Any]], kind: str, source: EntrySource | None) -> list[Any]:
     return [
         r for r in rows if r["kind"] == kind and (source is None or r["source"] == source.value)
@@ -198,6 +229,10 @@ class Catalogue:
     @strawberry.field
     def templates(self, source: EntrySource | None = None) -> list[Template]:
         return [Template.of(r) for r in _of_kind(self.rows, "templates", source)]
+
+    @strawberry.field
+    def configlets(self, source: EntrySource | None = None) -> list[Configlet]:
+        return [Configlet.of(r) for r in _of_kind(self.rows, "configlets", source)]
 
 
 @strawberry.type
@@ -253,3 +288,10 @@ class CatalogueMutation:
     @strawberry.mutation(description="create a template (operator)")
     async def create_template(self, info: Info, definition: JSON) -> Template:
         return Template.of(await _create(info, "templates", definition))
+
+    @strawberry.mutation(
+        description="create a configlet (operator): per-NOS templates, sections, "
+        "negations and a default scope"
+    )
+    async def create_configlet(self, info: Info, definition: JSON) -> Configlet:
+        return Configlet.of(await _create(info, "configlets", definition))

@@ -24,8 +24,8 @@ from api.graphql.types import ChildReader, Interface, Link, System
 from blueprint_engine import reads
 from blueprint_engine.graph.db import Graph, Query, Tx
 
-# (first, after) of an interfaces page
-PageKey = tuple[int, str | None]
+# (first, after, tag) of an interfaces page
+PageKey = tuple[int, str | None, str | None]
 Run = Callable[[Query, dict[str, Any]], list[dict[str, Any]]]
 
 
@@ -84,21 +84,21 @@ class Levels:
         by_page: dict[PageKey, list[SelectedField]] = {}
         for field in fields(selections, "interfaces"):
             first = int(field.arguments.get("first", reads.MAX_PAGE))
-            key = (reads.clamp(first), field.arguments.get("after"))
+            key = (reads.clamp(first), field.arguments.get("after"), field.arguments.get("tag"))
             by_page.setdefault(key, []).append(field)
         found: dict[str, list[list[Any]]] = {}
         if by_page:
             found = dict(self._found(reads.INTERFACES_OF, [s.uid for s in systems]))
-        for (first, after), selected in by_page.items():
+        for (first, after, tag), selected in by_page.items():
             children: list[Interface] = []
             for system in systems:
-                rows = reads.ports_page(found.get(system.uid, []), first, after)
+                rows = reads.ports_page(found.get(system.uid, []), first, after, tag)
                 page = [self._interface(values) for values in rows]
                 for interface in page:
                     interface.system_obj = system
                 if system.pages is None:
                     system.pages = {}
-                system.pages[(first, after)] = page
+                system.pages[(first, after, tag)] = page
                 children += page
             self.expand_interfaces(children, _below(selected))
 

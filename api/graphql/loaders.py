@@ -66,13 +66,15 @@ class Reader:
     def _by_id(self, values: list[Any]) -> str:
         return self.prefix + str(values[0])
 
-    async def interfaces(self, system_uid: str, first: int, after: str | None) -> list[Interface]:
+    async def interfaces(
+        self, system_uid: str, first: int, after: str | None, tag: str | None = None
+    ) -> list[Interface]:
         def build(rows: list[Any]) -> list[list[Any]]:
             return rows[0][1] if rows else []
 
         loader = self._loader("interfaces", reads.INTERFACES_OF, build, lambda v: v[0])
         ports: list[list[Any]] = await loader.load(system_uid)
-        page = reads.ports_page(ports, first, after)
+        page = reads.ports_page(ports, first, after, tag)
         return [Interface.of_values(values, self.prefix, self) for values in page]
 
     async def interface(self, uid: str) -> Interface | None:

@@ -18,6 +18,7 @@ from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from api.graphql.collect import CollectMutation
 from api.graphql.context import Info
+from api.graphql.custom import CustomMutation
 from api.graphql.devices import DeviceMutation, DeviceQuery, DeviceSubscription
 from api.graphql.execution import PlannedExecutionContext
 from api.graphql.impact import ImpactQuery
@@ -60,7 +61,9 @@ class Query(
 
 
 @strawberry.type
-class Mutation(BlueprintMutation, CatalogueMutation, CollectMutation, DeviceMutation):
+class Mutation(
+    BlueprintMutation, CatalogueMutation, CollectMutation, CustomMutation, DeviceMutation
+):
     pass
 
 

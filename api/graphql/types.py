@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
@@ -25,7 +26,7 @@ class ChildReader(Protocol):
     def link(self, uid: str) -> Awaitable[Link | None]: ...
     def system(self, uid: str) -> Awaitable[System | None]: ...
     def interfaces(
-        self, system_uid: str, first: int, after: str | None
+        self, system_uid: str, first: int, after: str | None, tag: str | None = None
     ) -> Awaitable[list[Interface]]: ...
 
 
@@ -51,6 +52,7 @@ class Link:
     subnet: str | None
     a: str = strawberry.field(description="interface id of the A end (spine side)")
     b: str = strawberry.field(description="interface id of the B end")
+    tags: list[str]
     cursor: str = strawberry.field(description="pass as `after` to list what follows")
 
     @strawberry.field(description="the A end (spine side) with its system")
@@ -70,8 +72,9 @@ class Link:
     @staticmethod
     def of_values(values: list[Any], prefix: str, reader: ChildReader | None) -> Link:
         """From a row of ``reads.LINKS_BY_UID`` (a list; uids are ``prefix`` + id)."""
-        ident, role, speed, subnet, a, b = values
+        ident, role, speed, subnet, a, b, tags = values
         return Link(
+            tags=tags or [],
             uid=prefix + ident,
             a_uid=prefix + a,
             b_uid=prefix + b,
@@ -98,6 +101,7 @@ class Link:
             subnet=row.get("subnet"),
             a=row["a"],
             b=row["b"],
+            tags=row.get("tags") or [],
             cursor=reads.sort_key(row["id"]),
         )
 
@@ -121,6 +125,7 @@ class Interface:
         description="admin intent: a cabled port is intended up, an unused port down"
     )
     intent: str = strawberry.field(description="in_service (cabled) or unused")
+    tags: list[str]
     cursor: str = strawberry.field(description="pass as `after` to list what follows")
 
     @strawberry.field(description="the link cabled to this interface, if any")
@@ -141,9 +146,10 @@ class Interface:
     @staticmethod
     def of_values(values: list[Any], prefix: str, reader: ChildReader | None) -> Interface:
         """From a row of ``reads.INTERFACES_OF`` (a list; uids are ``prefix`` + id)."""
-        ident, name, speed, ipv4, breakouts, system, link, transceiver = values
+        ident, name, speed, ipv4, breakouts, system, link, transceiver, tags = values
         cabled = link is not None
         return Interface(
+            tags=tags or [],
             uid=prefix + ident,
             link_uid=prefix + link if cabled else None,
             system_uid=prefix + system,
@@ -177,6 +183,7 @@ class Interface:
             cabled=cabled,
             enabled=cabled,
             intent="in_service" if cabled else "unused",
+            tags=row.get("tags") or [],
             cursor=reads.sort_key(row["name"]),
         )
 
@@ -186,7 +193,9 @@ class System:
     uid: strawberry.Private[str]
     reader: strawberry.Private[ChildReader | None] = None  # loads unplanned children
     # pages of interfaces read with their level, by (first, after)
-    pages: strawberry.Private[dict[tuple[int, str | None], list[Interface]] | None] = None
+    pages: strawberry.Private[dict[tuple[int, str | None, str | None], list[Interface]] | None] = (
+        None
+    )
     id: str
     hostname: str
     role: str
@@ -196,14 +205,21 @@ class System:
     device_profile: str | None
     logical_device: str
     deploy_mode: str | None
+    tags: list[str]
+    property_set: JSON = strawberry.field(
+        description="the system's own property values (over the blueprint's)"
+    )
     cursor: str = strawberry.field(description="pass as `after` to list what follows")
 
     @strawberry.field(
         description="every port (cabled or unused) in natural order of names; at most "
-        f"{reads.MAX_PAGE} per page, the next page after the cursor of the last one"
+        f"{reads.MAX_PAGE} per page, the next page after the cursor of the last one; only "
+        "those tagged `tag` when given"
     )
-    def interfaces(self, first: int = reads.MAX_PAGE, after: str | None = None) -> list[Interface]:
-        key = (reads.clamp(first), after)
+    def interfaces(
+        self, first: int = reads.MAX_PAGE, after: str | None = None, tag: str | None = None
+    ) -> list[Interface]:
+        key = (reads.clamp(first), after, tag)
         if self.pages is not None and key in self.pages:
             return self.pages[key]
         found: list[Interface] = _later(self.reader, lambda r: r.interfaces(self.uid, *key))
@@ -212,8 +228,10 @@ class System:
     @staticmethod
     def of_values(values: list[Any], prefix: str, reader: ChildReader | None) -> System:
         """From a row of ``reads.SYSTEMS_BY_UID`` (a list; uids are ``prefix`` + id)."""
-        ident, hostname, role, asn, loopback, profile, logical, mode, rack = values
+        ident, hostname, role, asn, loopback, profile, logical, mode, rack, tags, props = values
         return System(
+            tags=tags or [],
+            property_set=json.loads(props or "{}"),
             uid=prefix + ident,
             reader=reader,
             id=ident,
@@ -242,6 +260,8 @@ class System:
             device_profile=row.get("device_profile"),
             logical_device=row["logical_device"],
             deploy_mode=row.get("deploy_mode"),
+            tags=row.get("tags") or [],
+            property_set=json.loads(row.get("property_set") or "{}"),
             cursor=reads.sort_key(row["id"]),
         )
 

@@ -23,6 +23,7 @@ import pydantic
 from blueprint_engine.catalogue.checks import check_catalogue
 from blueprint_engine.catalogue.models import (
     ENTRY_KINDS,
+    Configlet,
     DeviceProfile,
     Entry,
     InterfaceMap,
@@ -77,6 +78,7 @@ class Catalogue:
     interface_maps: Mapping[str, InterfaceMap]
     rack_types: Mapping[str, RackType]
     templates: Mapping[str, Template]
+    configlets: Mapping[str, Configlet]
     sources: Mapping[tuple[str, str], Source]  # (section, name) -> definition
 
     def section(self, kind: str) -> Mapping[str, Entry]:
@@ -92,6 +94,9 @@ class Catalogue:
 
     def source(self, kind: str, name: str) -> Source:
         return self.sources[(kind, name)]
+
+    def configlet(self, name: str) -> Configlet:
+        return _get(self.configlets, name, "configlet")
 
     def template(self, name: str) -> Template:
         return _get(self.templates, name, "template")

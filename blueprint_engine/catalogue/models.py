@@ -15,10 +15,18 @@ from functools import cached_property
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from blueprint_engine import grammar as limits
+from blueprint_engine.configs.rendering import configlet_syntax_problem
 from blueprint_engine.design.model import Overlay, Pool
 from blueprint_engine.resources.allocation import (
     POOL_KIND,
@@ -524,10 +532,90 @@ class Template(Entry):
         return tuple(spec.to_pool(pool_id.value) for pool_id, spec in sorted(self.pools.items()))
 
 
+# -- configlets ---------------------------------------------------------------------------
+ConfigletText = Annotated[str, Field(min_length=1, max_length=limits.MAX_CONFIGLET_CHARS)]
+SECTIONS: dict[str, tuple[str, ...]] = {  # where a NOS's configlet lines may land
+    "linux_frr": ("frr", "interfaces"),  # /etc/frr/frr.conf or /etc/network/interfaces
+    "eos": ("system",),  # appended to the configuration, after the rendered intent
+    "nxos": ("system",),
+    "junos": ("system",),
+}
+RackName = Annotated[str, Field(pattern=r"^rack[1-9][0-9]{0,5}$")]
+SystemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
+
+
+ScopeNames = Annotated[tuple[Name, ...], Field(max_length=limits.MAX_SCOPE_ITEMS)]
+
+
+class ConfigletScope(Strict):
+    """Which switches get a configlet: each field given must match (any of its values);
+    an empty scope is every switch of the blueprint."""
+
+    roles: Annotated[tuple[Literal["spine", "leaf"], ...], Field(max_length=2)] = ()
+    device_profiles: ScopeNames = ()
+    racks: Annotated[tuple[RackName, ...], Field(max_length=limits.MAX_SCOPE_ITEMS)] = ()
+    systems: Annotated[tuple[SystemId, ...], Field(max_length=limits.MAX_SCOPE_ITEMS)] = ()
+    tags: ScopeNames = ()
+
+
+class ConfigletGenerator(Strict):
+    """One NOS's text: a Jinja2 template (sandboxed), the section it lands in and, for the
+    NOSes that apply deltas (eos, nxos, junos), the negation that removes it."""
+
+    template: ConfigletText
+    section: str | None = None  # default: the NOS's first section
+    negation: ConfigletText | None = None
+
+
+def _check_generator(nos: str, generator: ConfigletGenerator) -> None:
+    sections = SECTIONS[nos]
+    if generator.section is not None and generator.section not in sections:
+        raise PydanticCustomError(
+            "section",
+            "{nos}: section '{section}' is not allowed (allowed: {allowed})",
+            {"nos": nos, "section": generator.section, "allowed": ", ".join(sections)},
+        )
+    for what, source in (("template", generator.template), ("negation", generator.negation)):
+        problem = configlet_syntax_problem(source) if source else None
+        if problem:
+            raise PydanticCustomError(
+                "template",
+                "{nos}: the {what} is not a valid template: {problem} (allowed: Jinja2 syntax)",
+                {"nos": nos, "what": what, "problem": problem},
+            )
+    if generator.negation is not None and nos == "linux_frr":
+        raise PydanticCustomError(
+            "negation",
+            "linux_frr: a negation is not used: removing the configlet removes its lines by "
+            "the config diff (frr-reload) (allowed: negation for eos, nxos, junos)",
+        )
+
+
+class Configlet(Entry):
+    """Operator config text per NOS, attached to blueprints (``attach_configlet``)."""
+
+    generators: Annotated[dict[Nos, ConfigletGenerator], Field(min_length=1)]
+    scope: ConfigletScope = ConfigletScope()
+
+    @field_validator("generators")
+    @classmethod
+    def _sections_fit(
+        cls, generators: dict[Nos, ConfigletGenerator]
+    ) -> dict[Nos, ConfigletGenerator]:
+        for nos, generator in sorted(generators.items()):
+            _check_generator(nos, generator)
+        return generators
+
+    def section_of(self, nos: str) -> str:
+        generator = self.generators[nos]  # type: ignore[index]
+        return generator.section or SECTIONS[nos][0]
+
+
 ENTRY_KINDS: dict[str, type[Entry]] = {
     "logical_devices": LogicalDevice,
     "device_profiles": DeviceProfile,
     "interface_maps": InterfaceMap,
     "rack_types": RackType,
     "templates": Template,
+    "configlets": Configlet,
 }

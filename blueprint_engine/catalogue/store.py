@@ -48,6 +48,7 @@ LABELS: Mapping[str, Label] = {
     "interface_maps": Label.INTERFACE_MAP,
     "rack_types": Label.RACK_TYPE,
     "templates": Label.TEMPLATE,
+    "configlets": Label.CATALOGUE_CONFIGLET,
 }
 FIXTURE, CREATED = "fixture", "created"
 REPO = Path(__file__).resolve().parents[2]
@@ -116,6 +117,13 @@ BLUEPRINT_USERS = Query(
       MATCH (c:StagedChange {kind: 'add_rack'})
       WHERE $kind = 'rack_types' AND c.params CONTAINS $quoted
       RETURN c.blueprint AS blueprint, 'staged add_rack edits' AS what, count(*) AS n
+      UNION ALL
+      MATCH (c:Configlet) WHERE $kind = 'configlets' AND c.configlet = $name
+      RETURN c.blueprint AS blueprint, 'attached configlets' AS what, count(*) AS n
+      UNION ALL
+      MATCH (c:StagedChange {kind: 'attach_configlet'})
+      WHERE $kind = 'configlets' AND c.params CONTAINS $quoted
+      RETURN c.blueprint AS blueprint, 'staged attach_configlet edits' AS what, count(*) AS n
       UNION ALL
       MATCH (s:System)
       WHERE ($kind = 'logical_devices' AND s.logical_device = $name)

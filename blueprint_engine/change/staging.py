@@ -35,6 +35,8 @@ from blueprint_engine.errors import BuildError, ConflictError, NotFoundError, Va
 from blueprint_engine.graph.db import Graph, Query, Row, Tx
 
 T = TypeVar("T")
+# build errors found by rendering (configlets): (tx, blueprint, diff or None for all) -> problems
+RenderChecks = Callable[[Tx, str, list[DiffEntry] | None], list[str]]
 
 LOCK = Query(
     "staging.lock",
@@ -129,10 +131,12 @@ class Staging:
         graph: Graph,
         catalogue: CatalogueSource | None = None,
         registry: Mapping[str, EditKind[Any]] = REGISTRY,
+        render_checks: RenderChecks | None = None,
     ) -> None:
         self.graph = graph
         self.catalogue = catalogue  # where additions find rack types
         self.registry = registry
+        self.render_checks = render_checks  # configlets that fail to render are build errors
 
     def version(self, bp: str) -> int:
         """The staged version an edit must be based on."""
@@ -297,7 +301,13 @@ class Staging:
         return self.graph.retrying(once)
 
     def build_errors(self, bp: str) -> list[str]:
-        return self.read_staged(bp, lambda tx: find_build_errors(self.graph, tx, bp))
+        def work(tx: Tx) -> list[str]:
+            problems = find_build_errors(self.graph, tx, bp)
+            if self.render_checks is not None:
+                problems += self.render_checks(tx, bp, None)
+            return problems
+
+        return self.read_staged(bp, work)
 
     # -- commit, revisions, rollback --------------------------------------------------------
     def commit(
@@ -341,6 +351,8 @@ class Staging:
             # active was valid when committed: only what the change touched can be wrong
             scope = scope_of(self.graph, tx, bp, applied.diff)
             problems = find_build_errors(self.graph, tx, bp, scope)
+            if self.render_checks is not None:
+                problems += self.render_checks(tx, bp, applied.diff)
             if problems:
                 raise BuildError(problems)
             devices = before_commit(tx, applied) if before_commit else []

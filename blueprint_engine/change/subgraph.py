@@ -64,6 +64,7 @@ RELATIONSHIP_TYPES = frozenset(
         "ALLOCATED",
         "HELD_BY",
         "ASSIGNED_TO",
+        "HAS_CONFIGLET",
     }
 )
 

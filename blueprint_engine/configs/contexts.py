@@ -7,9 +7,10 @@ depends on; ``assemble`` (pure) turns a row into a ``renderers.DeviceContext``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
+from blueprint_engine.configs.configlets import Attached, for_device, properties, switch_facts
 from blueprint_engine.grammar import HOSTNAME
 from blueprint_engine.graph.db import Graph, Query, Row, Tx
 from renderers.context import (
@@ -59,7 +60,25 @@ DEVICE_ROWS = Query(
            s.loopback AS loopback, s.ports AS ports, s.device_profile AS profile,
            rack.id AS rack, bp.overlay AS overlay, bp.asn_scheme AS asn_scheme,
            interfaces, sessions, vns,
-           pristine.text AS pristine
+           pristine.text AS pristine, s.tags AS tags, s.property_set AS properties,
+           bp.property_set AS bp_properties
+    """,
+)
+CONFIGLETS = Query(
+    "contexts.configlets",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_CONFIGLET]->(c:Configlet)
+    RETURN c.id AS id, c.definition AS definition, c.scope AS scope ORDER BY id
+    """,
+)
+SWITCH_FACTS = Query(
+    "contexts.switch_facts",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System)
+    WHERE s.role IN ['superspine', 'spine', 'leaf']
+    OPTIONAL MATCH (s)-[:IN_RACK]->(rack:Rack)
+    RETURN s.id AS id, s.role AS role, s.device_profile AS profile, rack.id AS rack,
+           s.tags AS tags ORDER BY id
     """,
 )
 SWITCHES = Query(
@@ -142,7 +161,10 @@ def allowas_in_from(role: str, asn_scheme: str | None) -> str | None:
 
 
 def assemble(
-    row: Mapping[str, Any], nos: str, port_speed: Callable[[str, str], int]
+    row: Mapping[str, Any],
+    nos: str,
+    port_speed: Callable[[str, str], int],
+    configlets: Sequence[Attached] = (),
 ) -> DeviceContext:
     """A graph row -> the renderers' device context (pure).
 
@@ -199,4 +221,10 @@ def assemble(
         ],
         static_routes=routes,
     )
+    mine = for_device(configlets, nos, switch_facts(row))
+    if mine:
+        context["configlets"] = mine
+    values = properties(row.get("bp_properties"), row.get("properties"))
+    if values:
+        context["property_sets"] = values
     return context

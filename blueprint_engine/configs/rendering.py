@@ -6,12 +6,12 @@ renderers renders through here, never through ``renderers`` directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import renderers
 from blueprint_engine.errors import ConfigletError, FabricError, RenderError
-from renderers.context import DeviceContext, Nos, Stage
+from renderers.context import ConfigletContext, DeviceContext, Nos, Stage
 
 
 def translated(exc: renderers.RendererError) -> FabricError:
@@ -34,7 +34,27 @@ def render(context: DeviceContext, stage: Stage | str) -> str:
         return renderers.render(context, stage)
 
 
-def incremental(nos: Nos | str, old_config: str, new_config: str) -> str:
-    """``renderers.incremental``: the delta from ``old_config`` to ``new_config``."""
+def incremental(
+    nos: Nos | str, old_config: str, new_config: str, negations: Sequence[tuple[str, str]] = ()
+) -> str:
+    """``renderers.incremental``: the delta from ``old_config`` to ``new_config`` (and the
+    negations of removed configlets, on the NOSes that merge deltas)."""
     with renderer_errors():
-        return renderers.incremental(nos, old_config, new_config)
+        return renderers.incremental(nos, old_config, new_config, negations)
+
+
+def configlet_syntax_problem(source: str) -> str | None:
+    """None when ``source`` parses as a configlet template; else its line and problem."""
+    return renderers.configlet_syntax_problem(source)
+
+
+def render_configlet(configlet: ConfigletContext, context: DeviceContext) -> str:
+    """``renderers.render_configlet``: one configlet's text for one device."""
+    with renderer_errors():
+        return renderers.render_configlet(configlet, context)
+
+
+def render_negation(configlet: ConfigletContext, context: DeviceContext) -> str:
+    """``renderers.render_negation``: what removes a configlet from one device."""
+    with renderer_errors():
+        return renderers.render_negation(configlet, context)

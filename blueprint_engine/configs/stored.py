@@ -14,8 +14,21 @@ from typing import Any
 
 from blueprint_engine.catalogue.store import CatalogueCache
 from blueprint_engine.change.edits import Applied, DiffEntry
-from blueprint_engine.configs.contexts import assemble, fetch_rows, switch_ids
-from blueprint_engine.configs.rendering import incremental, render
+from blueprint_engine.configs.configlets import Attached, attached, in_scope, switch_facts
+from blueprint_engine.configs.contexts import (
+    CONFIGLETS,
+    SWITCH_FACTS,
+    assemble,
+    fetch_rows,
+    switch_ids,
+)
+from blueprint_engine.configs.rendering import (
+    incremental,
+    render,
+    render_configlet,
+    render_negation,
+)
+from blueprint_engine.errors import ConfigletError
 from blueprint_engine.graph.db import Graph, Query, Tx
 from renderers.context import DeviceContext, Stage
 
@@ -112,16 +125,63 @@ class Configs:
     def contexts(
         self, bp: str, systems: list[str], tx: Tx | None = None
     ) -> dict[str, DeviceContext]:
-        """{system id: device context}, read in one query."""
+        """{system id: device context}, read in one query (and one for the configlets)."""
         rows = fetch_rows(self.graph, bp, systems, tx)
+        configlets = self.attached(bp, tx)
         return {
             row["id"]: assemble(
                 row,
                 self.catalogues.device_profile(row["profile"]).nos,
                 self.port_speed,
+                configlets,
             )
             for row in rows
         }
+
+    def attached(self, bp: str, tx: Tx | None = None) -> list[Attached]:
+        """The configlets attached to ``bp`` (as ``tx`` sees it; active without one)."""
+        rows = self.graph.run(tx, CONFIGLETS, bp=bp) if tx else self.graph.read(CONFIGLETS, bp=bp)
+        return attached(rows)
+
+    def _in_scope_of(self, tx: Tx, bp: str, configlets: list[Attached]) -> set[str]:
+        """Switches (as ``tx`` sees them) in the scope of any of ``configlets``."""
+        if not configlets:
+            return set()
+        facts = [switch_facts(r) for r in self.graph.run(tx, SWITCH_FACTS, bp=bp)]
+        return {f.id for f in facts for c in configlets if in_scope(c.scope, f)}
+
+    def _configlet_switches(self, tx: Tx, bp: str, diff: list[DiffEntry]) -> set[str]:
+        """Switches whose configlets or property values a diff may change."""
+        ids = {str(e["id"]) for e in diff if e["kind"] == "Configlet"}
+        blueprint_values = any(
+            e["kind"] == "Blueprint" and e.get("field", "").startswith("property_set.")
+            for e in diff
+        )
+        if not ids and not blueprint_values:
+            return set()
+        both = self.attached(bp, tx) + self.attached(bp)  # staged and active
+        return self._in_scope_of(tx, bp, [c for c in both if blueprint_values or c.id in ids])
+
+    def configlet_problems(self, tx: Tx, bp: str, diff: list[DiffEntry] | None) -> list[str]:
+        """Build errors of configlets: each configlet (and negation) that fails to render on
+        a switch, named with the device and line; on the switches ``diff`` touches, or on
+        every switch in the scope of an attached configlet (``diff`` None)."""
+        configlets = self.attached(bp, tx)
+        if not configlets:
+            return []
+        if diff is None:
+            systems = sorted(self._in_scope_of(tx, bp, configlets))
+        else:
+            systems = self.affected(tx, bp, diff)
+        problems: list[str] = []
+        for context in self.contexts(bp, systems, tx).values():
+            for configlet in context.get("configlets", []):
+                for render_one in (render_configlet, render_negation):
+                    try:
+                        render_one(configlet, context)
+                    except ConfigletError as exc:
+                        problems.append(exc.message)
+        return sorted(set(problems))
 
     def render(
         self,
@@ -148,6 +208,7 @@ class Configs:
     def affected(self, tx: Tx, bp: str, diff: list[DiffEntry]) -> list[str]:
         """Switches whose config a diff may change, as of staged (tx) and of active."""
         systems, networks, racks = touched(diff)
+        systems |= self._configlet_switches(tx, bp, diff)
         for query, key, values in ((VN_LEAFS, "names", networks), (RACK_LEAFS, "racks", racks)):
             if values:
                 params = {"bp": bp, key: sorted(values)}
@@ -166,11 +227,35 @@ class Configs:
         missing = [s for s in systems if s not in old]
         if missing:  # never rendered before: the active blueprint is the baseline
             old.update(self.render(bp, missing))  # own transaction: sees active, not staged
+        negations = self._negations(bp, contexts)
         result: dict[str, dict[str, Any]] = {}
         for sid, text in new.items():
-            delta = incremental(contexts[sid]["nos"], old.get(sid, ""), text)
+            delta = incremental(
+                contexts[sid]["nos"], old.get(sid, ""), text, negations.get(sid, [])
+            )
             result[sid] = {"rendered": text, "incremental": delta}
         return result
+
+    def _negations(
+        self, bp: str, staged: dict[str, DeviceContext]
+    ) -> dict[str, list[tuple[str, str]]]:
+        """Per switch, the negations of the configlets it had in active and loses in staged
+        (rendered with the active context: the values the lines were rendered with)."""
+        had = [
+            sid
+            for sid, ctx in staged.items()
+            if ctx["nos"] != "linux_frr"  # frr-reload removes lines by the config diff
+        ]
+        if not had or not self.attached(bp):
+            return {}
+        out: dict[str, list[tuple[str, str]]] = {}
+        for sid, active in self.contexts(bp, had).items():
+            kept = {c["name"]: c for c in staged[sid].get("configlets", [])}
+            for configlet in active.get("configlets", []):
+                if kept.get(configlet["name"]) != configlet:
+                    text = render_negation(configlet, active)
+                    out.setdefault(sid, []).append((configlet["name"], text))
+        return out
 
     def commit_hook(self, bp: str) -> Any:
         """A ``Staging.commit`` hook storing rendered + incremental configs of touched

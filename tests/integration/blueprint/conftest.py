@@ -35,7 +35,7 @@ DELETE_ENTRIES = Query(
     "test.delete_catalogue_entries",
     """
     MATCH (n) WHERE n.name IN $names AND (n:LogicalDevice OR n:DeviceProfile
-          OR n:InterfaceMap OR n:RackType OR n:Template)
+          OR n:InterfaceMap OR n:RackType OR n:Template OR n:CatalogueConfiglet)
     DETACH DELETE n
     """,
 )

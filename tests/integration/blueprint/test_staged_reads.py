@@ -189,7 +189,15 @@ def test_a_staged_read_pinned_to_an_older_version_is_a_conflict(
 ) -> None:
     version = stage_edits(client, evpn)
     staging = Blueprints(graph).staging
-    page = {"role": "leaf", "rack": None, "name": None, "offset": 0, "limit": 100, "after": None}
+    page = {
+        "role": "leaf",
+        "rack": None,
+        "name": None,
+        "tag": None,
+        "offset": 0,
+        "limit": 100,
+        "after": None,
+    }
 
     def leafs(tx: Any) -> list[str]:
         return [r["id"] for r in rows_in(graph, tx, SYSTEMS, bp=evpn, **page)]

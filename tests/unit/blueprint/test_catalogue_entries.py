@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic
 import pytest
 from blueprint_counts import CATALOGUE_DIR, raw_section
 
@@ -19,7 +20,7 @@ from blueprint_engine.catalogue.entries import (
     entry_source,
     extend_catalogue,
 )
-from blueprint_engine.catalogue.models import ENTRY_KINDS
+from blueprint_engine.catalogue.models import ENTRY_KINDS, Configlet
 from blueprint_engine.catalogue.store import CREATED, FIXTURE, catalogue_kind, listing
 from blueprint_engine.catalogue.yaml_lines import CatalogueError, parse_yaml
 from blueprint_engine.design.build import build_design
@@ -240,3 +241,26 @@ def test_a_pool_policy_must_be_a_known_one() -> None:
     with pytest.raises(ValidationError) as caught:
         check_policy(pool, "random")
     assert caught.value.allowed == "lowest_free, sequential_from_last"
+
+
+def test_configlet_entries_check_sections_templates_and_negations() -> None:
+    good = Configlet.model_validate(
+        {
+            "name": "ntp",
+            "generators": {
+                "linux_frr": {"template": "log facility {{ f }}"},
+                "eos": {"template": "ntp server {{ n }}", "negation": "no ntp server {{ n }}"},
+            },
+            "scope": {"roles": ["leaf"], "tags": ["edge"]},
+        }
+    )
+    assert good.section_of("linux_frr") == "frr" and good.section_of("eos") == "system"
+    bad = [
+        ({"linux_frr": {"template": "x", "section": "system"}}, "section 'system'"),
+        ({"eos": {"template": "{% for %}"}}, "not a valid template: line 1"),
+        ({"eos": {"template": "x", "negation": "{{ "}}, "the negation is not a valid"),
+        ({"linux_frr": {"template": "x", "negation": "no x"}}, "negation is not used"),
+    ]
+    for generators, message in bad:
+        with pytest.raises(pydantic.ValidationError, match=message):
+            Configlet.model_validate({"name": "ntp", "generators": generators})

@@ -22,6 +22,10 @@ def test_one_registry_holds_every_kind_and_marks_the_engine_s_own_as_internal() 
         "recable_link",
         "set_property",
         "set_deploy_mode",
+        "attach_configlet",
+        "detach_configlet",
+        "set_property_set",
+        "set_tags",
     }
     assert set(INTERNAL_KINDS) == {"restore", "delete_nodes", "set_port_addresses", "apply_edits"}
     assert set(REGISTRY) == set(PUBLIC_KINDS) | set(INTERNAL_KINDS)

@@ -55,3 +55,18 @@ def test_incremental_refuses_a_malformed_linux_frr_document() -> None:
 def test_incremental_refuses_an_unknown_nos() -> None:
     with pytest.raises(RenderError, match="linux_frr"):
         incremental("ios", "a\n", "b\n")
+
+
+def test_removed_configlets_bring_their_negation_on_nos_that_merge_deltas() -> None:
+    old = "hostname a\nntp server 192.0.2.1\n"
+    new = "hostname a\n"
+    delta = incremental("eos", old, new, [("ntp", "no ntp server 192.0.2.1")])
+    assert delta.splitlines()[-3:] == [
+        "-ntp server 192.0.2.1",
+        "@@ negation of configlet 'ntp' @@",
+        "+no ntp server 192.0.2.1",
+    ]
+    frr = "### /etc/frr/frr.conf\nlog facility local4\n"
+    frr_delta = incremental("linux_frr", frr, "### /etc/frr/frr.conf\n", [("log", "no log")])
+    assert "negation" not in frr_delta  # frr-reload removes the lines by the config diff
+    assert "-log facility local4" in frr_delta.splitlines()
