@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 from blueprint_engine import reads
+from blueprint_engine.design.ports import port_intent
 
 
 def pick(cls: Any, row: dict[str, Any]) -> Any:
@@ -156,7 +157,7 @@ class Interface:
             breakouts=breakouts or [],
             cabled=cabled,
             enabled=cabled,
-            intent="in_service" if cabled else "unused",
+            intent=port_intent(cabled).value,
             cursor=reads.sort_key(name),
         )
 
@@ -176,7 +177,7 @@ class Interface:
             breakouts=row.get("breakouts") or [],
             cabled=cabled,
             enabled=cabled,
-            intent="in_service" if cabled else "unused",
+            intent=port_intent(cabled).value,
             cursor=reads.sort_key(row["name"]),
         )
 
