@@ -68,6 +68,14 @@ class Unsupported(Exception):
 
 
 Expr = Callable[[str], str]  # Cypher over the object's variable
+# what a cursor is computed from; a row where it is not a string is a misfit
+SORTED_BY: dict[Kind, str] = {"System": "id", "Interface": "name", "Link": "id"}
+
+
+def _cursor(prop: str) -> str:
+    return f"CASE WHEN {prop} IS :: STRING THEN {reads.natural_key(prop)} END"
+
+
 # leaf fields, and whether the value is derived (always of its type: never checked)
 LEAVES: dict[Kind, dict[str, tuple[Expr, bool]]] = {
     "System": {
@@ -80,7 +88,7 @@ LEAVES: dict[Kind, dict[str, tuple[Expr, bool]]] = {
         "device_profile": (lambda v: f"{v}.device_profile", False),
         "logical_device": (lambda v: f"{v}.logical_device", False),
         "deploy_mode": (lambda v: f"{v}.deploy_mode", False),
-        "cursor": (lambda v: reads.natural_key(f"{v}.id"), True),
+        "cursor": (lambda v: _cursor(f"{v}.id"), True),
     },
     "Interface": {
         "id": (lambda v: f"{v}.id", False),
@@ -96,7 +104,7 @@ LEAVES: dict[Kind, dict[str, tuple[Expr, bool]]] = {
         "cabled": (lambda v: f"{v}_cabled", True),
         "enabled": (lambda v: f"{v}_cabled", True),
         "intent": (lambda v: f"CASE WHEN {v}_cabled THEN $in_service ELSE $unused END", True),
-        "cursor": (lambda v: reads.natural_key(f"{v}.name"), True),
+        "cursor": (lambda v: _cursor(f"{v}.name"), True),
     },
     "Link": {
         "id": (lambda v: f"{v}.id", False),
@@ -111,7 +119,7 @@ LEAVES: dict[Kind, dict[str, tuple[Expr, bool]]] = {
             lambda v: f"head([({v})-[:ENDPOINT {{side: 'b'}}]->({v}_b:Interface) | {v}_b.id])",
             False,
         ),
-        "cursor": (lambda v: reads.natural_key(f"{v}.id"), True),
+        "cursor": (lambda v: _cursor(f"{v}.id"), True),
     },
 }
 Pattern = Callable[[str, str], str]  # from the object's variable to the child's
@@ -163,6 +171,10 @@ class _Compiler:
         bound = ", ".join(f"{expr} AS {name}" for name, expr in self.bound.items())
         return "\n".join([*self.matches, *([f"WITH *, {bound}"] if bound else [])])
 
+    def sorted_by(self, kind: Kind, var: str) -> None:
+        """``var``'s sort property must be a string (as ordering and cursors need)."""
+        self.checks.append(f"({var} IS NULL OR {var}.{SORTED_BY[kind]} IS :: STRING NOT NULL)")
+
     def row(self, shape: Shape, var: str, top: bool = False) -> str:
         """The list expression of ``shape``'s fields on ``var``."""
         values = []
@@ -183,6 +195,8 @@ class _Compiler:
                 self.bound[f"{var}_{uses}"] = BOUND[uses](var)
             if not derived:
                 self.checks.append(f"({var} IS NULL OR {_fits(expr, f.leaf)})")
+            if f.name == "cursor":
+                self.sorted_by(kind, var)
             return expr
         if f.child is None:
             raise Unsupported(f"{kind}.{f.name}")
@@ -251,6 +265,7 @@ def _levels(c: _Compiler) -> tuple[tuple[Field, Level], ...]:
 @functools.lru_cache(maxsize=512)
 def _interfaces_level(shape: Shape) -> Level:
     c = _Compiler()
+    c.sorted_by("Interface", "v0")  # a page of ports is in natural order of names
     row = c.row(shape, "v0", top=True)
     text = f"""
     UNWIND $uids AS uid
