@@ -20,7 +20,8 @@ a response key (an alias) only ever names a key of the maps built in Python.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -165,9 +166,14 @@ class _Compiler:
     count: int = 0
 
     bound: dict[str, str] = field(default_factory=dict)  # name -> Cypher
+    links: dict[str, str] = field(default_factory=dict)  # interface var -> its link's var
 
     def clauses(self) -> str:
-        """The OPTIONAL MATCHes, then the values bound once per object."""
+        """The OPTIONAL MATCHes, then the values bound once per object (an interface
+        whose link is read is cabled when that link was found)."""
+        for var, link in self.links.items():
+            if f"{var}_cabled" in self.bound:
+                self.bound[f"{var}_cabled"] = f"{link} IS NOT NULL"
         bound = ", ".join(f"{expr} AS {name}" for name, expr in self.bound.items())
         return "\n".join([*self.matches, *([f"WITH *, {bound}"] if bound else [])])
 
@@ -211,6 +217,8 @@ class _Compiler:
         self.count += 1
         child = f"v{self.count}"
         self.matches.append("OPTIONAL MATCH " + target[1](var, child))
+        if kind == "Interface" and f.name == "link":
+            self.links[var] = child
         if not f.nullable:
             self.checks.append(f"({var} IS NULL OR {child} IS NOT NULL)")
         inner = self.row(f.child, child)
@@ -226,16 +234,52 @@ class Level:
     levels: tuple[tuple[Field, Level], ...]  # the list fields of each item, and their level
 
 
+def _is_level(shape: Shape, f: Field) -> bool:
+    return shape.kind == "System" and f.name == "interfaces"
+
+
+# a response key as GraphQL spells names: the only keys a generated builder holds
+NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")
+
+
+def _keys(shape: Shape) -> Iterator[str]:
+    for f in shape.fields:
+        yield f.key
+        if f.child is not None:
+            yield from _keys(f.child)
+
+
+def _expression(shape: Shape, row: str) -> str:
+    """A Python expression building the map of ``shape`` from the list ``row``."""
+    items = []
+    for n, f in enumerate(shape.fields):
+        value = f"{row}[{n}]"
+        if f.child is not None and not _is_level(shape, f):
+            value = f"(None if {value} is None else {_expression(f.child, value)})"
+        items.append(f"{f.key!r}: {value}")
+    return "{" + ", ".join(items) + "}"
+
+
 def _builder(shape: Shape) -> Callable[[list[Any]], dict[str, Any]]:
-    """Row (a list in field order) -> the response map, nested objects included."""
+    """Row (a list in field order) -> the response map, nested objects included: one
+    dict display per object, compiled once per shape from its keys (GraphQL names,
+    written as literals) and positions; no call per field or per nested object."""
+    if not all(NAME.match(key) for key in _keys(shape)):
+        return _zipper(shape)
+    # the text holds only repr() of GraphQL names, indices and None
+    build: Callable[[list[Any]], dict[str, Any]] = eval(
+        f"lambda v: {_expression(shape, 'v')}", {"__builtins__": {}}
+    )
+    return build
+
+
+def _zipper(shape: Shape) -> Callable[[list[Any]], dict[str, Any]]:
     keys = [f.key for f in shape.fields]
     nested = [
-        (f.key, _builder(f.child))
+        (f.key, _zipper(f.child))
         for f in shape.fields
-        if f.child is not None and not (shape.kind == "System" and f.name == "interfaces")
+        if f.child is not None and not _is_level(shape, f)
     ]
-    if not nested:
-        return lambda values: dict(zip(keys, values, strict=True))
 
     def build(values: list[Any]) -> dict[str, Any]:
         out = dict(zip(keys, values, strict=True))
@@ -267,18 +311,23 @@ def _interfaces_level(shape: Shape) -> Level:
     c = _Compiler()
     c.sorted_by("Interface", "v0")  # a page of ports is in natural order of names
     row = c.row(shape, "v0", top=True)
+    # a record per system, each as soon as its ports are read (the driver decodes one
+    # while the server reads the next)
     text = f"""
     UNWIND $uids AS uid
-    MATCH (:System {{uid: uid}})-[:HAS_INTERFACE]->(v0:Interface)
-    {
+    CALL {{
+      WITH uid
+      MATCH (:System {{uid: uid}})-[:HAS_INTERFACE]->(v0:Interface)
+      {
         _tail(
             c,
             row,
-            "uid, v0.name AS name, ",
-            "WITH uid, collect(name) AS names, collect(row) AS rows, sum(bad) AS bad "
-            "RETURN collect([uid, names, rows]) AS found, sum(bad) AS bad",
+            "v0.name AS name, ",
+            "RETURN collect(name) AS names, collect(row) AS rows, sum(bad) AS bad",
         )
-    }"""
+    }
+    }}
+    RETURN uid, names, rows, bad"""
     return Level(Query("reads.shaped.interfaces_of_systems", text), _builder(shape), ())
 
 
@@ -345,10 +394,10 @@ def read(graph: Graph, tx: Tx, level: Level, params: dict[str, Any]) -> list[dic
         return None
     items = [(uid, level.build(row)) for uid, row in found]
     for f, below in level.levels:
-        pages, ok = _found(graph, tx, below.query, uids=[uid for uid, _ in items])
-        if not ok:
+        pages = graph.run(tx, below.query, uids=[uid for uid, _ in items], **INTENT)
+        if any(page["bad"] for page in pages):
             return None
-        by_uid = {uid: (names, rows) for uid, names, rows in pages}
+        by_uid = {page["uid"]: (page["names"], page["rows"]) for page in pages}
         first, after, key, build = reads.clamp(f.first), f.after, f.key, below.build
         for uid, item in items:
             names, rows = by_uid.get(uid, ((), ()))
