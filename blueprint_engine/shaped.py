@@ -405,8 +405,16 @@ def read(graph: Graph, tx: Tx, level: Level, params: dict[str, Any]) -> list[dic
     return [item for _, item in items]
 
 
-def _page(names: Any, rows: Any, first: int, after: str | None) -> list[Any]:
+def _page(names: list[str], rows: list[Any], first: int, after: str | None) -> list[Any]:
     """``rows`` in natural order of ``names``, the page after ``after`` (as
     ``reads.ports_page``)."""
-    keyed = sorted(zip(map(reads.sort_key, names), rows, strict=True), key=lambda kr: kr[0])
-    return [r for k, r in keyed if after is None or k > after][:first]
+    order = _order(tuple(names))  # switches of one profile share their port names
+    if after is None:
+        return [rows[n] for _, n in order[:first]]
+    return [rows[n] for key, n in order if key > after][:first]
+
+
+@functools.lru_cache(maxsize=4096)
+def _order(names: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """(natural key, position) of ``names``, in natural order (ties in given order)."""
+    return tuple(sorted(((reads.sort_key(name), n) for n, name in enumerate(names))))
