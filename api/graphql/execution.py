@@ -60,10 +60,6 @@ PLAIN: dict[str, type] = {
 }
 
 
-# GraphQL's Int: 32 bits (a value outside is the scalar's error, by the standard path)
-INT32 = range(-(2**31), 2**31)
-
-
 class Unplanned(Exception):
     """This object cannot be completed by its plan: the standard completion runs."""
 
@@ -250,7 +246,7 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
         serialize = scalar.serialize
 
         def leaf(value: Any) -> Any:
-            if value is None or (type(value) is plain and (plain is not int or value in INT32)):
+            if value is None or type(value) is plain:
                 return value
             done = serialize(value)
             if done is None:
