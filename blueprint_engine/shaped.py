@@ -314,8 +314,7 @@ def _interfaces_level(shape: Shape) -> Level:
     # while the server reads the next)
     text = f"""
     UNWIND $uids AS uid
-    CALL {{
-      WITH uid
+    CALL (uid) {{
       MATCH (:System {{uid: uid}})-[:HAS_INTERFACE]->(v0:Interface)
       {
         _tail(
