@@ -68,7 +68,7 @@ query($n: String!) { blueprint(name: $n) {
   systems(role: "leaf", first: 2) { id interfaces(first: 2) { name
     system { id interfaces(first: 1) { name } } } } } }
 """
-DOCUMENTS = {
+DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
     "peer": (PEER, {"k": 32}),
     "peer-1": (PEER, {"k": 1}),
     "every-field": (EVERY_FIELD, {}),
