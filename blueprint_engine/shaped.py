@@ -231,6 +231,7 @@ class Level:
     query: Query
     build: Callable[[list[Any]], dict[str, Any]]
     levels: tuple[tuple[Field, Level], ...]  # the list fields of each item, and their level
+    name_at: int | None = None  # where a port row holds its name (else sent beside it)
 
 
 def _is_level(shape: Shape, f: Field) -> bool:
@@ -310,6 +311,9 @@ def _interfaces_level(shape: Shape) -> Level:
     c = _Compiler()
     c.sorted_by("Interface", "v0")  # a page of ports is in natural order of names
     row = c.row(shape, "v0", top=True)
+    # the names that order a page: from the rows when they hold them, else beside them
+    name_at = next((n for n, f in enumerate(shape.fields) if f.name == "name" and f.leaf), None)
+    names = "[]" if name_at is not None else "collect(name)"
     # a record per system, each as soon as its ports are read (the driver decodes one
     # while the server reads the next)
     text = f"""
@@ -321,12 +325,13 @@ def _interfaces_level(shape: Shape) -> Level:
             c,
             row,
             "v0.name AS name, ",
-            "RETURN collect(name) AS names, collect(row) AS rows, sum(bad) AS bad",
+            f"RETURN {names} AS names, collect(row) AS rows, sum(bad) AS bad",
         )
     }
     }}
     RETURN uid, names, rows, bad"""
-    return Level(Query("reads.shaped.interfaces_of_systems", text), _builder(shape), ())
+    query = Query("reads.shaped.interfaces_of_systems", text)
+    return Level(query, _builder(shape), (), name_at)
 
 
 @functools.lru_cache(maxsize=512)
@@ -395,7 +400,14 @@ def read(graph: Graph, tx: Tx, level: Level, params: dict[str, Any]) -> list[dic
         pages = graph.run(tx, below.query, uids=[uid for uid, _ in items], **INTENT)
         if any(page["bad"] for page in pages):
             return None
-        by_uid = {page["uid"]: (page["names"], page["rows"]) for page in pages}
+        at = below.name_at
+        by_uid = {
+            page["uid"]: (
+                page["names"] if at is None else [r[at] for r in page["rows"]],
+                page["rows"],
+            )
+            for page in pages
+        }
         first, after, key, build = reads.clamp(f.first), f.after, f.key, below.build
         for uid, item in items:
             names, rows = by_uid.get(uid, ((), ()))
