@@ -32,35 +32,57 @@ def natural_key(expr: str) -> str:
     return f"[k IN [{folded}] | k.key + {pad}][0]"
 
 
+def systems_page(s: str) -> str:
+    """Cypher binding ``s`` to each system of the page ``$bp``, ``$role``, ``$rack``,
+    ``$name``, ``$tag``, ``$after``, ``$offset``, ``$limit`` ask for, with its natural ``key``
+    (``s`` is a variable name of a query of ours, never a value)."""
+    return f"""
+    MATCH (:Blueprint {{name: $bp}})-[:HAS_SYSTEM]->({s}:System)
+    WHERE ($role IS NULL OR {s}.role = $role) AND ($rack IS NULL OR EXISTS {{
+            MATCH ({s})-[:IN_RACK]->(:Rack {{id: $rack}}) }})
+      AND ($name IS NULL OR {s}.hostname CONTAINS $name)
+      AND ($tag IS NULL OR $tag IN coalesce({s}.tags, []))
+    WITH {s}, {natural_key(f"{s}.id")} AS key
+    WHERE $after IS NULL OR key > $after
+    WITH {s}, key ORDER BY key SKIP $offset LIMIT $limit
+    """
+
+
+def links_page(link: str) -> str:
+    """Cypher binding ``link`` to each link (with both ends) of the page ``$bp``,
+    ``$role``, ``$tag``, ``$after``, ``$offset``, ``$limit`` ask for, with its natural ``key``."""
+    return f"""
+    MATCH ({link}:Link {{blueprint: $bp}})
+    WHERE ($role IS NULL OR {link}.role = $role)
+      AND ($tag IS NULL OR $tag IN coalesce({link}.tags, []))
+      AND EXISTS {{ ({link})-[:ENDPOINT {{side: 'a'}}]->(:Interface) }}
+      AND EXISTS {{ ({link})-[:ENDPOINT {{side: 'b'}}]->(:Interface) }}
+    WITH {link}, {natural_key(f"{link}.id")} AS key
+    WHERE $after IS NULL OR key > $after
+    WITH {link}, key ORDER BY key SKIP $offset LIMIT $limit
+    """
+
+
 SYSTEMS = Query(
     "reads.systems",
     f"""
-    MATCH (:Blueprint {{name: $bp}})-[:HAS_SYSTEM]->(s:System)
-    WHERE ($role IS NULL OR s.role = $role) AND ($rack IS NULL OR EXISTS {{
-            MATCH (s)-[:IN_RACK]->(:Rack {{id: $rack}}) }})
-      AND ($name IS NULL OR s.hostname CONTAINS $name)
-      AND ($tag IS NULL OR $tag IN coalesce(s.tags, []))
-    WITH s, {natural_key("s.id")} AS key
-    WHERE $after IS NULL OR key > $after
+    {systems_page("s")}
     OPTIONAL MATCH (s)-[:IN_RACK]->(k:Rack)
     RETURN s {{.uid, .id, .hostname, .role, .asn, .loopback, .device_profile,
               .logical_device, .deploy_mode, .tags, .property_set, rack: k.id,
               cursor: key}} AS row
-    ORDER BY key SKIP $offset LIMIT $limit
+    ORDER BY key
     """,
 )
 LINKS = Query(
     "reads.links",
     f"""
-    MATCH (l:Link {{blueprint: $bp}})
-    WHERE ($role IS NULL OR l.role = $role) AND ($tag IS NULL OR $tag IN coalesce(l.tags, []))
-    WITH l, {natural_key("l.id")} AS key
-    WHERE $after IS NULL OR key > $after
+    {links_page("l")}
     MATCH (l)-[ea:ENDPOINT {{side: 'a'}}]->(a:Interface)
     MATCH (l)-[eb:ENDPOINT {{side: 'b'}}]->(b:Interface)
     RETURN l {{.uid, .id, .role, .speed_mbps, .subnet, .tags, a: a.id, b: b.id,
               a_uid: a.uid, b_uid: b.uid, cursor: key}} AS row
-    ORDER BY key SKIP $offset LIMIT $limit
+    ORDER BY key
     """,
 )
 SESSIONS = Query(

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     cypher_auth: str = ""
     # GraphiQL at GET /graphql: "auto" serves it when its assets are installed locally
     graphiql: str = "auto"
+    # blueprint lists read in the client's selected shape (off: the general path only)
+    graphql_shaped: bool = True
     max_payload_bytes: int = 1_000_000
     # API tokens: "token:role:name,..." (roles: viewer, operator, admin)
     api_tokens: str = (

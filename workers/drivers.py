@@ -9,14 +9,17 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import napalm
-
 from blueprint_engine.devices.registry import Device
 from blueprint_engine.errors import ServiceUnavailableError
 
 
 def open_driver(device: Device) -> Any:
     """An opened NAPALM driver for ``device``; ServiceUnavailableError when unreachable."""
+    # imported on first use: NAPALM loads every vendor driver it ships (netmiko, junos,
+    # ncclient: ~45 MB per process), which processes that never open a device (the
+    # Celery main process, a pool child that only renders) need not hold
+    import napalm
+
     driver_class = napalm.get_network_driver(device.driver)
     driver = driver_class(
         hostname=device.driver_args.get("hostname", device.hostname),

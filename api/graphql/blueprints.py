@@ -16,6 +16,7 @@ from api.graphql.common import call, require
 from api.graphql.context import Info
 from api.graphql.custom import AttachedConfiglet, stage_edit
 from api.graphql.loaders import Reader, StagedRef
+from api.graphql.shapes import Completed
 from api.graphql.types import (
     BgpSession,
     DeviceConfig,
@@ -30,14 +31,22 @@ from api.graphql.types import (
     VirtualNetwork,
     pick,
 )
-from blueprint_engine import reads
+from blueprint_engine import reads, shaped
 from blueprint_engine.change.staging import Revision as RevisionData
 from blueprint_engine.graph.db import Query, Tx
+from blueprint_engine.shaped import Kind, Shape
 
 
 def _selections(info: Info) -> list[Selection]:
     """What the query selects below the field being resolved."""
     return [child for field in info.selected_fields for child in field.selections]
+
+
+def _planned(info: Info, root: Kind) -> shaped.Level | None:
+    """The statements reading this list field in the client's shape, when the execution
+    context found one for it (``api.graphql.execution``)."""
+    shape: Shape | None = info.context.shapes.pop(tuple(info.path.as_list()), None)
+    return None if shape is None else shaped.plan(shape, root)
 
 
 def _revision(r: RevisionData) -> Revision:
@@ -110,11 +119,17 @@ class Blueprint:
         params = {"bp": self.name, "role": role, "rack": rack, "name": name, "tag": tag, **page}
         selections = _selections(info)
         reader = Reader(info.context, self._staged, self.name)
+        planned = _planned(info, "System")
 
-        def work(tx: Tx) -> list[System]:
-            return levels.read_systems(info.context.graph, tx, reader, params, selections)
+        def work(tx: Tx) -> list[System] | Completed:
+            graph = info.context.graph
+            found = None if planned is None else shaped.read(graph, tx, planned, params)
+            if found is not None:
+                return Completed(found)
+            return levels.read_systems(graph, tx, reader, params, selections)
 
-        return await call(reader.transaction, work)
+        # a Completed answer is returned as it is by the execution context
+        return cast("list[System]", await call(reader.transaction, work))
 
     @strawberry.field(
         description="links in natural order of ids; at most "
@@ -135,11 +150,17 @@ class Blueprint:
         params = {"bp": self.name, "role": role, "tag": tag, **page}
         selections = _selections(info)
         reader = Reader(info.context, self._staged, self.name)
+        planned = _planned(info, "Link")
 
-        def work(tx: Tx) -> list[Link]:
-            return levels.read_links(info.context.graph, tx, reader, params, selections)
+        def work(tx: Tx) -> list[Link] | Completed:
+            graph = info.context.graph
+            found = None if planned is None else shaped.read(graph, tx, planned, params)
+            if found is not None:
+                return Completed(found)
+            return levels.read_links(graph, tx, reader, params, selections)
 
-        return await call(reader.transaction, work)
+        # a Completed answer is returned as it is by the execution context
+        return cast("list[Link]", await call(reader.transaction, work))
 
     @strawberry.field
     async def bgp_sessions(

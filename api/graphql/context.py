@@ -24,6 +24,10 @@ class Context:
     loaders: dict[str, Any] = field(default_factory=dict)
     # the payload of a subscriber's connection_init (set by the WebSocket handler)
     connection_params: dict[str, Any] | None = None
+    # list fields read in the client's shape (api.graphql.shapes): on or off, and the
+    # shape of each such field of this request by its response path
+    shaped: bool = True
+    shapes: dict[tuple[str | int, ...], Any] = field(default_factory=dict)
 
 
 Info = StrawberryInfo[Context, None]

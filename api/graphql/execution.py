@@ -10,6 +10,11 @@ per selection set and type and then applied to each object: an attribute read or
 direct call of the typed resolver method, the leaf coerced by its scalar, nested
 objects completed by their own plan.
 
+Before that, a list field of a blueprint (``systems``, ``links``) whose selection the
+engine can read in its shape (``api.graphql.shapes``) gets that shape: its resolver
+reads every level already shaped as the response, and its answer (``Completed``) is
+returned as it is, with no completion at all below it.
+
 The semantics stay graphql-core's: a value that is not ready (an awaitable: a child
 the level read did not attach), an argument that is not a plain value, a null in a
 non-null position or any exception abandons the plan for that object and the
@@ -36,9 +41,10 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
-from graphql.pyutils import AwaitableOrValue, Path
+from graphql.pyutils import AwaitableOrValue, Path, UndefinedType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from api.graphql.shapes import Completed, Shaper
 from api.graphql.types import Interface, Link, System
 
 PLANNED_TYPES: tuple[type, ...] = (System, Interface, Link)
@@ -66,10 +72,60 @@ def _awaitable(value: Any) -> bool:
     return type(value) not in READY and hasattr(value, "__await__")
 
 
+# list fields of a blueprint that can be read in the client's shape
+SHAPED_FIELDS = frozenset({"systems", "links"})
+
+
 class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[str, int], tuple[FieldDetailsList, Complete | None]] = {}
+        self._shaper = Shaper(self)
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any] | UndefinedType:
+        if parent_type.name == "Blueprint":
+            self._offer_shape(parent_type, field_details_list, path)
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+    def _offer_shape(
+        self, parent_type: GraphQLObjectType, details: FieldDetailsList, path: Path
+    ) -> None:
+        """The shape of a ``systems``/``links`` selection, for its resolver to read in."""
+        name = details[0].node.name.value
+        context = self.context_value
+        if name not in SHAPED_FIELDS or not getattr(context, "shaped", False):
+            return
+        output: Any = parent_type.fields[name].type
+        while isinstance(output, (GraphQLNonNull, GraphQLList)):
+            output = output.of_type
+        if isinstance(output, GraphQLObjectType):
+            shape = self._shaper.shape(output, details)
+            if shape is not None:
+                context.shapes[tuple(path.as_list())] = shape
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        if type(result) is Completed:
+            return result.items
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
 
     def complete_object_value(
         self,

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.scalars import JSON
 
 from blueprint_engine import reads
+from blueprint_engine.design.ports import port_intent
 
 
 def pick(cls: Any, row: dict[str, Any]) -> Any:
@@ -162,7 +163,7 @@ class Interface:
             breakouts=breakouts or [],
             cabled=cabled,
             enabled=cabled,
-            intent="in_service" if cabled else "unused",
+            intent=port_intent(cabled).value,
             cursor=reads.sort_key(name),
         )
 
@@ -182,7 +183,7 @@ class Interface:
             breakouts=row.get("breakouts") or [],
             cabled=cabled,
             enabled=cabled,
-            intent="in_service" if cabled else "unused",
+            intent=port_intent(cabled).value,
             tags=row.get("tags") or [],
             cursor=reads.sort_key(row["name"]),
         )

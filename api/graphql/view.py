@@ -97,6 +97,7 @@ class FabricGraphQL(GraphQL[Context, None]):
             blueprints=self.blueprints,
             health=self.health,
             loaders=make_loaders(self.graph),
+            shaped=self.settings.graphql_shaped,
         )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from enum import StrEnum
 
 from blueprint_engine.catalogue.entries import Catalogue
 from blueprint_engine.catalogue.models import Breakout, PhysicalPort
@@ -62,3 +63,15 @@ def complete_ports(
                     )
                 )
     return result
+
+
+class PortIntent(StrEnum):
+    """A port's admin intent, from its cabling: a cabled port is in service (intended
+    up), every other port unused (intended down)."""
+
+    IN_SERVICE = "in_service"
+    UNUSED = "unused"
+
+
+def port_intent(cabled: bool) -> PortIntent:
+    return PortIntent.IN_SERVICE if cabled else PortIntent.UNUSED

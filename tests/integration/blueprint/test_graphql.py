@@ -50,9 +50,8 @@ def test_nested_read_costs_one_query_per_level_not_per_row(client: TestClient, l
     calls = {k: v - before.get(k, 0) for k, v in stats.calls.items() if v != before.get(k, 0)}
     assert calls == {
         "blueprint.summary": 1,
-        "reads.systems": 1,
-        "reads.interfaces_of_systems": 1,
-        "reads.links_by_uid": 1,
+        "reads.shaped.systems": 1,  # the systems
+        "reads.shaped.interfaces_of_systems": 1,  # their interfaces with their links
     }
 
 

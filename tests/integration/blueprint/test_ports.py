@@ -142,11 +142,8 @@ def test_the_peer_shaped_read_costs_one_statement_per_level_whatever_the_page_si
     assert len(systems) == page
     assert calls == {
         "blueprint.summary": 1,  # the blueprint
-        "reads.systems": 1,  # its systems
-        "reads.interfaces_of_systems": 1,  # their ports
-        "reads.links_by_uid": 1,  # the ports' links
-        "reads.interfaces_by_uid": 1,  # the links' far ends not read yet
-        "reads.systems_by_uid": 1,  # the far ends' systems not read yet
+        "reads.shaped.systems": 1,  # its systems
+        "reads.shaped.interfaces_of_systems": 1,  # their ports, links and far ends
     }
     for system in systems:
         for port in system["interfaces"]:

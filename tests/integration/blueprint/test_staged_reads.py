@@ -175,13 +175,14 @@ def test_a_nested_staged_read_opens_one_staged_view_per_level_not_per_row(
     systems = gql(client, NESTED, n=evpn)["data"]["blueprint"]["systems"]
     assert len(systems) > 10
     calls = {k: v - before.get(k, 0) for k, v in stats.calls.items() if v != before.get(k, 0)}
-    # four levels (blueprint, systems, interfaces, links): one read each; the levels
-    # below the blueprint are read together in one staged view (one snapshot)
+    # the blueprint, then two list levels (systems; their interfaces with their links,
+    # read in the selected shape): one read each; the levels below the blueprint are
+    # read together in one staged view (one snapshot)
     assert calls["staging.changes"] == 2
     assert calls["blueprint.summary"] == 1
-    assert calls["reads.systems"] == 1
-    assert calls["reads.interfaces_of_systems"] == 1
-    assert calls["reads.links_by_uid"] == 1
+    assert calls["reads.shaped.systems"] == 1
+    assert calls["reads.shaped.interfaces_of_systems"] == 1
+    assert not any(name.startswith("reads.") and "shaped" not in name for name in calls)
 
 
 def test_a_staged_read_pinned_to_an_older_version_is_a_conflict(
