@@ -13,6 +13,7 @@ from napalm_linuxfrr.ifaces import render_interfaces
 from napalm_linuxfrr.kernel import (
     KernelIface,
     Record,
+    parse_bridge_vlans,
     parse_ip_addr,
     parse_record,
     running_interfaces,
@@ -103,7 +104,10 @@ class Device:
 
     # -- kernel and records -------------------------------------------------------------
     def kernel(self) -> dict[str, KernelIface]:
-        return parse_ip_addr(self.must(["ip", "-j", "-d", "addr", "show"]))
+        """Interfaces with their addresses, and bridge members with their VLANs."""
+        vlans = self.run(["bridge", "-j", "vlan", "show"])
+        members = parse_bridge_vlans(vlans.stdout) if vlans.ok else {}
+        return parse_ip_addr(self.must(["ip", "-j", "-d", "addr", "show"]), members)
 
     def record(self) -> Record:
         return parse_record(self.read_file(self.layout.record_file) or "")

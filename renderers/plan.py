@@ -30,6 +30,9 @@ from renderers.context import (
 from renderers.errors import RenderError
 
 STAGE_ORDER = (Stage.DISCOVERY1, Stage.DISCOVERY2, Stage.SERVICE, Stage.DRAIN)
+# The anycast gateway MAC: the same on every leaf's SVI of a virtual network, so a server
+# keeps its gateway's ARP entry wherever it moves (IANA's VRRP range, as FRR's topotests)
+ANYCAST_GATEWAY_MAC = "00:00:5e:00:01:01"
 
 
 def at_least(stage: Stage, minimum: Stage) -> bool:
@@ -74,15 +77,28 @@ def _network(gateway: str) -> str:
     return str(ipaddress.ip_interface(gateway).network)
 
 
-def _vrfs(vns: list[VirtualNetworkContext]) -> list[dict[str, Any]]:
-    """Non-default VRFs with the gateway subnets they advertise, in name order."""
+def _vrfs(vns: list[VirtualNetworkContext], evpn: bool) -> list[dict[str, Any]]:
+    """Non-default VRFs in name order: the gateway subnets they advertise and, with EVPN,
+    their routing zone's L3 VNI (``None`` when the zone has none)."""
     by_vrf: dict[str, list[str]] = {}
+    l3vnis: dict[str, set[int]] = {}
     for vn in vns:
         if vn["vrf"] != "default":
             subnets = by_vrf.setdefault(vn["vrf"], [])
             if vn["gateway"]:
                 subnets.append(_network(vn["gateway"]))
-    return [{"name": name, "networks": nets} for name, nets in sorted(by_vrf.items())]
+            if evpn and vn.get("l3vni") is not None:
+                l3vnis.setdefault(vn["vrf"], set()).add(int(vn["l3vni"] or 0))
+    for vrf, found in l3vnis.items():
+        if len(found) > 1:
+            raise RenderError(
+                f"VRF {vrf} has L3 VNIs {sorted(found)} from its virtual networks",
+                allowed="one L3 VNI per VRF (its routing zone's)",
+            )
+    return [
+        {"name": name, "networks": nets, "l3vni": min(l3vnis[name]) if name in l3vnis else None}
+        for name, nets in sorted(by_vrf.items())
+    ]
 
 
 def _advertised(context: DeviceContext, vns: list[VirtualNetworkContext]) -> list[str]:
@@ -129,6 +145,7 @@ def stage_variables(context: DeviceContext, stage: Stage, own_hostname: str) -> 
     underlay, overlay = _neighbors(context) if service else ([], [])
     evpn = service and context.get("overlay") == "evpn"
     vxlan_vns = [vn for vn in vns if vn["vni"] is not None] if evpn else []
+    vrfs = _vrfs(vns, evpn)
     return {
         **context,
         "stage": str(stage),
@@ -142,7 +159,9 @@ def stage_variables(context: DeviceContext, stage: Stage, own_hostname: str) -> 
         "vns": vns,
         "evpn": evpn,
         "vxlan_vns": vxlan_vns,
-        "vrfs": _vrfs(vns),
+        "vrfs": vrfs,
+        "l3vnis": [vrf for vrf in vrfs if vrf["l3vni"] is not None],
+        "anycast_mac": ANYCAST_GATEWAY_MAC,
         "neighbors": sorted(underlay + overlay, key=_by_address),
         "underlay_neighbors": underlay,
         "overlay_neighbors": overlay,
