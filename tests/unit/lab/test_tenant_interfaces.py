@@ -9,7 +9,14 @@ import pytest
 
 from linuxfrr_document import parse_document
 from napalm_linuxfrr.ifaces import InterfacesError, parse_interfaces, render_interfaces
-from napalm_linuxfrr.kernel import KernelIface, Record, plan_interface_changes
+from napalm_linuxfrr.kernel import (
+    KernelIface,
+    Record,
+    parse_bridge_vlans,
+    parse_ip_addr,
+    plan_interface_changes,
+    running_interfaces,
+)
 from napalm_linuxfrr.virtual import plan_attachment, plan_devices
 
 GOLDEN = Path(__file__).resolve().parents[3] / "fixtures" / "golden_configs" / "linux_frr"
@@ -208,3 +215,28 @@ def test_invalid_tenant_stanzas_are_refused_with_what_is_allowed(text: str, mess
     with pytest.raises(InterfacesError, match="allowed") as caught:
         parse_interfaces(text)
     assert message in str(caught.value)
+
+
+RECORDED = Path(__file__).resolve().parents[3] / "fixtures" / "napalm_linuxfrr" / "tenants"
+
+
+@pytest.mark.parametrize("leaf", ["leaf1", "leaf2"])
+def test_a_leaf_just_pushed_in_the_tenant_lab_reads_back_as_its_document(leaf: str) -> None:
+    """Recorded in the UML tenant lab right after the push (``lab.uml.tenant_guest``):
+    the kernel's state reads back as the pushed document, and planning it again is empty."""
+    folder = RECORDED / leaf
+    wanted = parse_interfaces(
+        parse_document((folder / "document.txt").read_text()).interfaces or ""
+    )
+    vlans = parse_bridge_vlans((folder / "bridge_vlan.json").read_text())
+    kernel = parse_ip_addr((folder / "ip_addr.json").read_text(), vlans)
+    record = Record(
+        mentioned=tuple(name for name in wanted if name != "lo"),
+        link_speed={n: c.link_speed for n, c in wanted.items() if c.link_speed is not None},
+        hwaddress={n: c.hwaddress for n, c in wanted.items() if c.hwaddress is not None},
+    )
+    assert render_interfaces(running_interfaces(kernel, record)) == render_interfaces(
+        wanted.values()
+    )
+    assert plan_devices(wanted, kernel) == []
+    assert plan_interface_changes(wanted, kernel) == []
