@@ -2,8 +2,9 @@
 the linuxfrr driver, attach the servers, wait for traffic, and collect the evidence.
 
 ``python -m lab.uml.tenant_guest JOB_DIR`` reads ``JOB_DIR/job.json`` (written by
-``lab.uml.tenants``) and writes ``JOB_DIR/result.json``. It runs as the guest's root, the
-namespace lab's own code unchanged (every switch a namespace of this kernel).
+``lab.uml.tenants``, made by ``labharness.tenant_fabric.job``) and writes
+``JOB_DIR/result.json``. It runs as the guest's root, the namespace lab's own code
+unchanged (every switch a namespace of this kernel).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from typing import Any
 import napalm
 
 from lab import Lab
-from linuxfrr_document import parse_document
-from napalm_linuxfrr.ifaces import parse_interfaces, render_interfaces
 
 COMMAND_TIMEOUT_S = 60.0
 
@@ -32,10 +31,6 @@ def sh(argv: Sequence[str], timeout: float = COMMAND_TIMEOUT_S) -> subprocess.Co
 
 def in_netns(netns: str, *argv: str) -> subprocess.CompletedProcess[str]:
     return sh(["ip", "netns", "exec", netns, *argv])
-
-
-def canonical_interfaces(document: str) -> str:
-    return render_interfaces(parse_interfaces(parse_document(document).interfaces or "").values())
 
 
 def push(lab: Lab, node: str, document: str, *, verify: bool = True) -> dict[str, Any]:
@@ -58,12 +53,7 @@ def push(lab: Lab, node: str, document: str, *, verify: bool = True) -> dict[str
         device.discard_config()
     finally:
         device.close()
-    return {
-        "push_s": round(pushed_s, 2),
-        "running_interfaces": canonical_interfaces(running),
-        "wanted_interfaces": canonical_interfaces(document),
-        "repush_diff": repush_diff,
-    }
+    return {"push_s": round(pushed_s, 2), "running": running, "repush_diff": repush_diff}
 
 
 def attach_servers(lab: Lab, servers: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:

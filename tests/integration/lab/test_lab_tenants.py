@@ -10,7 +10,8 @@
 
 Each switch's document is rendered from its device context by ``renderers`` and pushed by
 the ``linuxfrr`` driver; traffic is real ICMP between the servers' namespaces. The whole
-run happens once (``lab.uml.tenants.run_tenant_lab``); each test checks one part of it.
+run happens once (``lab.uml.tenants.run_tenant_lab`` on ``labharness.tenant_fabric.job``);
+each test checks one part of it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from typing import Any
 import pytest
 
 from lab.uml import tenants
+from labharness import tenant_fabric
+from linuxfrr_document import parse_document
+from napalm_linuxfrr.candidate import canonical_interfaces
 from tests.integration.lab.helpers import exclusive_lab
 
 pytestmark = pytest.mark.lab
@@ -49,7 +53,7 @@ def run() -> Iterator[dict[str, Any]]:
     if reason:
         pytest.skip(reason)
     with exclusive_lab():
-        result = tenants.run_tenant_lab()
+        result = tenants.run_tenant_lab(tenant_fabric.job())
     assert "error" not in result, (
         f"{result['error']}\n--- guest log\n{result.get('guest_log_tail')}\n"
         f"--- console\n{result.get('console_tail')}"
@@ -112,8 +116,12 @@ def test_the_anycast_gateway_answers_on_the_servers_own_leaf(run: dict[str, Any]
 def test_running_interfaces_equal_the_pushed_documents_and_a_repush_changes_nothing(
     run: dict[str, Any],
 ) -> None:
-    for node, push in run["pushes"].items():
-        assert push["running_interfaces"] == push["wanted_interfaces"], node
+    for node, document in tenant_fabric.documents().items():
+        push = run["pushes"][node]
+        running = parse_document(push["running"]).interfaces
+        assert canonical_interfaces(running) == canonical_interfaces(
+            parse_document(document).interfaces
+        ), node
         assert "/etc/network/interfaces" not in push["repush_diff"], node
     for leaf in ("leaf1", "leaf2"):
         assert "frr lines" not in run["pushes"][leaf]["repush_diff"], leaf
