@@ -33,6 +33,8 @@ STAGE_ORDER = (Stage.DISCOVERY1, Stage.DISCOVERY2, Stage.SERVICE, Stage.DRAIN)
 # The anycast gateway MAC: the same on every leaf's SVI of a virtual network, so a server
 # keeps its gateway's ARP entry wherever it moves (IANA's VRRP range, as FRR's topotests)
 ANYCAST_GATEWAY_MAC = "00:00:5e:00:01:01"
+# RDs (router-id:VNI) and RTs (VNI:VNI) carry the VNI in a 2-byte field
+MAX_TAGGED_VNI = 65535
 
 
 def at_least(stage: Stage, minimum: Stage) -> bool:
@@ -101,6 +103,21 @@ def _vrfs(vns: list[VirtualNetworkContext], evpn: bool) -> list[dict[str, Any]]:
     ]
 
 
+def _route_tags(vrf: dict[str, Any], router_id: str) -> dict[str, Any]:
+    """A VRF's RD and RT, from its L3 VNI (a stable allocated value), never from its position
+    among the device's VRFs: adding a VRF renumbers nothing. ``None`` without an L3 VNI."""
+    vni = vrf["l3vni"]
+    if vni is None:
+        return {**vrf, "rd": None, "rt": None}
+    if vni > MAX_TAGGED_VNI:
+        raise RenderError(
+            f"VRF {vrf['name']}: L3 VNI {vni} does not fit the 2-byte field of its RD "
+            f"({router_id}:{vni}) and RT ({vni}:{vni})",
+            allowed=f"a vni pool within 1..{MAX_TAGGED_VNI}",
+        )
+    return {**vrf, "rd": f"{router_id}:{vni}", "rt": f"{vni}:{vni}"}
+
+
 def _advertised(context: DeviceContext, vns: list[VirtualNetworkContext]) -> list[str]:
     """Leafs advertise server host routes and their default-VRF gateway subnets."""
     if context["role"] != "leaf":
@@ -145,7 +162,7 @@ def stage_variables(context: DeviceContext, stage: Stage, own_hostname: str) -> 
     underlay, overlay = _neighbors(context) if service else ([], [])
     evpn = service and context.get("overlay") == "evpn"
     vxlan_vns = [vn for vn in vns if vn["vni"] is not None] if evpn else []
-    vrfs = _vrfs(vns, evpn)
+    vrfs = [_route_tags(vrf, str(context.get("router_id", ""))) for vrf in _vrfs(vns, evpn)]
     return {
         **context,
         "stage": str(stage),
