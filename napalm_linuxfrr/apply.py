@@ -19,10 +19,8 @@ def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> N
     ifaces = parse_interfaces(doc.interfaces or "")
     kernel = device.kernel()
     created = plan_devices(ifaces, kernel)
-    for argv in created:
-        device.must(argv)
-    for argv in plan_interface_changes(ifaces, device.kernel() if created else kernel):
-        device.must(argv)
+    device.must_all(created)
+    device.must_all(plan_interface_changes(ifaces, device.kernel() if created else kernel))
     if doc.interfaces is not None:
         device.write_file(device.layout.interfaces_file, doc.interfaces)
     apply_lldpd(device, doc.lldpd)

@@ -93,7 +93,8 @@ def test_each_leaf_has_the_other_as_remote_vtep_of_the_stretched_network(
     assert (observed["10001"]["type"], observed["10001"]["state"]) == ("l3", "up")
     routes = run["evpn"]["leaf1"]["route_keys"]
     assert any(k.endswith("[3]:[0]:[32]:[10.0.0.12]") for k in routes)
-    assert any("[2]:[0]:[48]:" in k and k.endswith("[32]:[10.100.0.12]") for k in routes)
+    # server2's MAC, advertised by leaf2 (MAC+IP routes depend on who ARPed whom: not asserted)
+    assert any(k.startswith("10.0.0.12:") and "[2]:[0]:[48]:" in k for k in routes)
 
 
 def test_the_routing_zone_routes_between_its_networks_over_the_l3_vni(run: dict[str, Any]) -> None:

@@ -240,3 +240,27 @@ def test_a_leaf_just_pushed_in_the_tenant_lab_reads_back_as_its_document(leaf: s
     )
     assert plan_devices(wanted, kernel) == []
     assert plan_interface_changes(wanted, kernel) == []
+
+
+def test_ip_and_bridge_commands_are_batched_per_run_of_one_program() -> None:
+    from napalm_linuxfrr.device import batches, failed_batch_line
+
+    commands = [
+        ["ip", "link", "add", "blue", "type", "vrf", "table", "1001"],
+        ["ip", "link", "set", "dev", "blue", "up"],
+        ["ip", "link", "set", "dev", "swp1", "alias", "to spine1:swp1"],  # a space: alone
+        ["ip", "link", "set", "dev", "swp1", "up"],
+        ["bridge", "vlan", "add", "dev", "swp3", "vid", "100"],
+        ["bridge", "vlan", "add", "dev", "swp3", "vid", "200"],
+        ["ip", "addr", "add", "10.0.0.1/32", "dev", "lo"],
+    ]
+    grouped = batches(commands)
+    assert [(program, len(group)) for program, group in grouped] == [
+        ("ip", 2), ("ip", 1), ("ip", 1), ("bridge", 2), ("ip", 1)
+    ]  # fmt: skip
+    assert grouped[0][1] == commands[:2]
+    assert (
+        failed_batch_line('Cannot find device "x"\nCommand failed -:2\n', grouped[3][1])
+        == (commands[5])
+    )
+    assert failed_batch_line("no line number", grouped[3][1]) == commands[4]
