@@ -17,6 +17,7 @@ BENCHES = {
     "B9": "bench.b9_memory",
     "B10": "bench.b10_scrape",
     "B12": "bench.b12_soak",
+    "B13": "bench.b13_tenant_network",
     "B14": "bench.b14_collect",
     "B1x": "bench.b1x_build",
     "B3x": "bench.b3x_commit",

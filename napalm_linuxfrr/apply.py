@@ -7,6 +7,7 @@ from napalm_linuxfrr import frr, lldp
 from napalm_linuxfrr.device import Device, DeviceCommandError
 from napalm_linuxfrr.ifaces import parse_interfaces
 from napalm_linuxfrr.kernel import Record, plan_interface_changes
+from napalm_linuxfrr.virtual import plan_devices
 
 
 def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> None:
@@ -16,8 +17,10 @@ def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> N
         apply_frr(device, doc.frr or frr.factory_frr(hostname))
     apply_hostname(device, hostname)
     ifaces = parse_interfaces(doc.interfaces or "")
-    for argv in plan_interface_changes(ifaces, device.kernel()):
-        device.must(argv)
+    kernel = device.kernel()
+    created = plan_devices(ifaces, kernel)
+    device.must_all(created)
+    device.must_all(plan_interface_changes(ifaces, device.kernel() if created else kernel))
     if doc.interfaces is not None:
         device.write_file(device.layout.interfaces_file, doc.interfaces)
     apply_lldpd(device, doc.lldpd)
@@ -25,6 +28,7 @@ def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> N
         mentioned=tuple(name for name in ifaces if name != "lo"),
         link_speed={n: c.link_speed for n, c in ifaces.items() if c.link_speed is not None},
         lldp_enabled=doc.lldpd is not None,
+        hwaddress={n: c.hwaddress for n, c in ifaces.items() if c.hwaddress is not None},
     )
     device.write_file(device.layout.record_file, record.to_json())
 

@@ -24,7 +24,7 @@ from napalm.base.exceptions import (
 )
 
 from linuxfrr_document import DocumentError, parse_document, render_document
-from napalm_linuxfrr import frr, getters, lldp, routes
+from napalm_linuxfrr import evpn, frr, getters, lldp, routes
 from napalm_linuxfrr.apply import apply_document, apply_merge_frr
 from napalm_linuxfrr.candidate import (
     Candidate,
@@ -310,6 +310,14 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
             raise ConnectionException(f"vtysh on {self.hostname} does not answer")
         enabled = self.device.read_file(f"{self.layout.frr_conf_dir}/daemons") or ""
         return frr.routing_daemons(shown.stdout, enabled)
+
+    def get_evpn_vnis(self) -> dict[str, dict[str, Any]]:
+        """Beyond NAPALM's getters: the device's EVPN VNIs with their VRF, local and remote
+        VTEPs (see ``napalm_linuxfrr.evpn.parse_vnis``); ``{}`` without EVPN."""
+        shown = self.device.vtysh("show evpn vni detail json")
+        if not shown.ok:
+            raise ConnectionException(f"zebra on {self.hostname} does not answer")
+        return evpn.parse_vnis(shown.stdout)
 
     def get_optics(self) -> dict[str, Any]:
         return getters.optics(self.device.read_file(self.layout.transceivers_file) or "{}")

@@ -57,6 +57,9 @@ class VirtualNetworkContext(TypedDict):
     vrf: str
     gateway: str | None  # "10.100.1.1/24": this rack's anycast gateway on the SVI
     ports: list[str]  # server-facing interfaces carrying the VLAN
+    # EVPN only: the L3 VNI of the network's routing zone (symmetric IRB); None or absent
+    # in the default zone
+    l3vni: NotRequired[int | None]
 
 
 class StaticRouteContext(TypedDict):

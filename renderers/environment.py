@@ -33,6 +33,12 @@ def vlan_list(vlans: list[int]) -> str:
     return ",".join(str(vlan) for vlan in vlans)
 
 
+def nxos_mac(mac: str) -> str:
+    """``00:00:5e:00:01:01`` -> ``0000.5e00.0101`` (NX-OS dotted MAC)."""
+    digits = mac.replace(":", "").lower()
+    return ".".join(digits[i : i + 4] for i in range(0, 12, 4))
+
+
 @functools.lru_cache(maxsize=1)
 def build_environment() -> jinja2.Environment:
     """Templates from ``renderers/templates/<nos>/``, parsed once and cached.
@@ -54,5 +60,6 @@ def build_environment() -> jinja2.Environment:
         junos_speed=junos_speed,
         vlan_list=vlan_list,
         sort_prefixes=sort_prefixes,
+        nxos_mac=nxos_mac,
     )
     return env

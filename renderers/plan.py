@@ -35,6 +35,11 @@ STAGE_ORDER = (Stage.DISCOVERY1, Stage.DISCOVERY2, Stage.SERVICE, Stage.DRAIN)
 # the tiers that carry traffic between leafs (discovery2's fabric MTU, EVPN next hops
 # passed on unchanged): a 3-stage's spines, a 5-stage's pod spines and superspines
 TRANSIT_ROLES = ("spine", "superspine")
+# The anycast gateway MAC: the same on every leaf's SVI of a virtual network, so a server
+# keeps its gateway's ARP entry wherever it moves (IANA's VRRP range, as FRR's topotests)
+ANYCAST_GATEWAY_MAC = "00:00:5e:00:01:01"
+# RDs (router-id:VNI) and RTs (VNI:VNI) carry the VNI in a 2-byte field
+MAX_TAGGED_VNI = 65535
 
 
 def at_least(stage: Stage, minimum: Stage) -> bool:
@@ -79,15 +84,43 @@ def _network(gateway: str) -> str:
     return str(ipaddress.ip_interface(gateway).network)
 
 
-def _vrfs(vns: list[VirtualNetworkContext]) -> list[dict[str, Any]]:
-    """Non-default VRFs with the gateway subnets they advertise, in name order."""
+def _vrfs(vns: list[VirtualNetworkContext], evpn: bool) -> list[dict[str, Any]]:
+    """Non-default VRFs in name order: the gateway subnets they advertise and, with EVPN,
+    their routing zone's L3 VNI (``None`` when the zone has none)."""
     by_vrf: dict[str, list[str]] = {}
+    l3vnis: dict[str, set[int]] = {}
     for vn in vns:
         if vn["vrf"] != "default":
             subnets = by_vrf.setdefault(vn["vrf"], [])
             if vn["gateway"]:
                 subnets.append(_network(vn["gateway"]))
-    return [{"name": name, "networks": nets} for name, nets in sorted(by_vrf.items())]
+            if evpn and vn.get("l3vni") is not None:
+                l3vnis.setdefault(vn["vrf"], set()).add(int(vn["l3vni"] or 0))
+    for vrf, found in l3vnis.items():
+        if len(found) > 1:
+            raise RenderError(
+                f"VRF {vrf} has L3 VNIs {sorted(found)} from its virtual networks",
+                allowed="one L3 VNI per VRF (its routing zone's)",
+            )
+    return [
+        {"name": name, "networks": nets, "l3vni": min(l3vnis[name]) if name in l3vnis else None}
+        for name, nets in sorted(by_vrf.items())
+    ]
+
+
+def _route_tags(vrf: dict[str, Any], router_id: str) -> dict[str, Any]:
+    """A VRF's RD and RT, from its L3 VNI (a stable allocated value), never from its position
+    among the device's VRFs: adding a VRF renumbers nothing. ``None`` without an L3 VNI."""
+    vni = vrf["l3vni"]
+    if vni is None:
+        return {**vrf, "rd": None, "rt": None}
+    if vni > MAX_TAGGED_VNI:
+        raise RenderError(
+            f"VRF {vrf['name']}: L3 VNI {vni} does not fit the 2-byte field of its RD "
+            f"({router_id}:{vni}) and RT ({vni}:{vni})",
+            allowed=f"a vni pool within 1..{MAX_TAGGED_VNI}",
+        )
+    return {**vrf, "rd": f"{router_id}:{vni}", "rt": f"{vni}:{vni}"}
 
 
 def _advertised(context: DeviceContext, vns: list[VirtualNetworkContext]) -> list[str]:
@@ -140,6 +173,7 @@ def stage_variables(context: DeviceContext, stage: Stage, own_hostname: str) -> 
     underlay, overlay = _neighbors(context) if service else ([], [])
     evpn = service and context.get("overlay") == "evpn"
     vxlan_vns = [vn for vn in vns if vn["vni"] is not None] if evpn else []
+    vrfs = [_route_tags(vrf, str(context.get("router_id", ""))) for vrf in _vrfs(vns, evpn)]
     return {
         **context,
         "stage": str(stage),
@@ -154,7 +188,9 @@ def stage_variables(context: DeviceContext, stage: Stage, own_hostname: str) -> 
         "vns": vns,
         "evpn": evpn,
         "vxlan_vns": vxlan_vns,
-        "vrfs": _vrfs(vns),
+        "vrfs": vrfs,
+        "l3vnis": [vrf for vrf in vrfs if vrf["l3vni"] is not None],
+        "anycast_mac": ANYCAST_GATEWAY_MAC,
         "neighbors": sorted(underlay + overlay, key=_by_address),
         "underlay_neighbors": underlay,
         "overlay_neighbors": overlay,

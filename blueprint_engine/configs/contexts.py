@@ -50,7 +50,7 @@ DEVICE_ROWS = Query(
     CALL (rack) {
       OPTIONAL MATCH (v:VirtualNetwork)-[:BOUND_TO]->(rack)
       OPTIONAL MATCH (v)-[:IN_ZONE]->(z:RoutingZone)
-      RETURN collect({name: v.id, vlan: v.vlan, vni: v.vni, vrf: z.vrf,
+      RETURN collect({name: v.id, vlan: v.vlan, vni: v.vni, vrf: z.vrf, l3vni: z.vni,
                       gateways: v.rack_gateways}) AS vns
     }
     OPTIONAL MATCH (d:Device)-[:ASSIGNED_TO]->(s)
@@ -216,6 +216,7 @@ def assemble(
                 vrf=str(v.get("vrf") or "default"),
                 gateway=json.loads(v["gateways"] or "{}").get(row["rack"]),
                 ports=server_ports,
+                l3vni=v.get("l3vni"),
             )
             for v in sorted(vns, key=lambda v: int(v["vlan"]))
         ],

@@ -1,0 +1,1 @@
+"""Labs inside a User-Mode Linux kernel (lab/README.md)."""

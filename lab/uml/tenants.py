@@ -1,0 +1,100 @@
+"""The tenant lab: a fabric inside one User-Mode Linux kernel (this machine's kernel has
+no VRF, VLAN-aware bridge or 802.1Q; see lab/README.md, "The tenant lab").
+
+``run_tenant_lab(job)`` boots the kernel with ``tenant_init.sh`` as PID 1, whose guest
+(``lab.uml.tenant_guest``) builds the namespace lab inside it, pushes each switch's
+document through the ``linuxfrr`` driver and runs the job's checks; the kernel powers
+off at the end and the guest's ``result.json`` is returned, with the kernel's run time.
+The job (topology, documents, pings, steps) is ``labharness.tenant_fabric.job()``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+KERNEL = "linux.uml"
+MEM = os.environ.get("FG_TENANT_LAB_MEM", "768M")
+BOOT_TIMEOUT_S = float(os.environ.get("FG_TENANT_LAB_TIMEOUT_S", "600"))
+# every guest system call is a round trip between host processes: on a loaded machine the
+# kernel's share of the CPU is what sets the lab's speed (lab/README.md)
+NICE = os.environ.get("FG_TENANT_LAB_NICE", "-10")
+
+
+def _kernel_argv(folder: Path) -> list[str]:
+    return [
+        "nice",
+        "-n",
+        NICE,
+        KERNEL,
+        f"mem={MEM}",
+        f"umid=fg-tenants-{os.getpid()}",
+        f"uml_dir={folder}",
+        "root=/dev/root",
+        "rootfstype=hostfs",
+        "rootflags=/",
+        "rw",
+        f"init={HERE / 'tenant_init.sh'}",
+        f"fg_job={folder}",
+        f"fg_root={ROOT}",
+        "con=null",
+        "con0=null,fd:1",
+    ]
+
+
+def run_tenant_lab(payload: dict[str, Any]) -> dict[str, Any]:
+    """Boot the kernel on the job, wait for it to power off (bounded), return the result.
+
+    The job folder is under /var/tmp (the guest mounts its own /tmp); it is removed
+    afterwards. On timeout the kernel's whole process group is killed.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="fg-uml-tenants-", dir="/var/tmp"))
+    try:
+        (folder / "job.json").write_text(json.dumps(payload))
+        shim = folder / "shim.so"
+        source = str(HERE / "xstate_shim.c")
+        gcc = ["gcc", "-O2", "-shared", "-fPIC", "-o", str(shim), source, "-ldl"]
+        subprocess.run(gcc, check=True, timeout=120)
+        started = time.monotonic()
+        console = _boot(folder, shim)
+        elapsed = time.monotonic() - started
+        result_file = folder / "result.json"
+        result: dict[str, Any] = (
+            json.loads(result_file.read_text()) if result_file.exists() else {"error": "no result"}
+        )
+        result["kernel_s"] = round(elapsed, 2)
+        log = folder / "guest.log"
+        result["guest_log_tail"] = log.read_text()[-3000:] if log.exists() else ""
+        result["console_tail"] = console[-2000:]
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _boot(folder: Path, shim: Path) -> str:
+    env = {**os.environ, "LD_PRELOAD": str(shim)}
+    with subprocess.Popen(
+        _kernel_argv(folder),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+        text=True,
+    ) as kernel:
+        try:
+            out, _ = kernel.communicate(timeout=BOOT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(kernel.pid, signal.SIGKILL)
+            out, _ = kernel.communicate(timeout=30)
+            out += f"\n(killed after {BOOT_TIMEOUT_S:.0f} s)"
+        return out or ""

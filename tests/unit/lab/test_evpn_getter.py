@@ -1,0 +1,31 @@
+"""The driver's EVPN getter on FRR's output recorded in the UML tenant lab (leaf2: web
+stretched to leaf1, db local, zone blue's L3 VNI)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from napalm_linuxfrr.evpn import EvpnOutputError, parse_vnis
+
+RECORDED = Path(__file__).resolve().parents[3] / "fixtures" / "napalm_linuxfrr" / "tenants"
+
+
+def test_l2_and_l3_vnis_with_their_vrf_and_remote_vteps() -> None:
+    vnis = parse_vnis((RECORDED / "leaf2" / "show_evpn_vni_detail.json").read_text())
+    assert sorted(vnis) == ["10001", "10100", "10200"]
+    web, db, zone = vnis["10100"], vnis["10200"], vnis["10001"]
+    assert (web["type"], web["vrf"], web["local_vtep"]) == ("l2", "blue", "10.0.0.12")
+    assert (web["interface"], web["svi"], web["state"]) == ("vni10100", "vlan100", "up")
+    assert web["remote_vteps"] == ["10.0.0.11"]  # leaf1 serves web too
+    assert db["remote_vteps"] == []  # db lives in rack2 only
+    assert (zone["type"], zone["state"], zone["l2_vnis"]) == ("l3", "up", [10100, 10200])
+    assert zone["svi"] == "br10001"
+
+
+def test_no_evpn_is_empty_and_garbage_names_the_command() -> None:
+    assert parse_vnis("") == {}
+    assert parse_vnis("{}") == {}
+    with pytest.raises(EvpnOutputError, match="show evpn vni detail json"):
+        parse_vnis("% Unknown command")
