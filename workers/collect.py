@@ -111,8 +111,10 @@ def _calls(driver: Any) -> dict[str, Any]:
 def settle_daemons(driver: Any, getters: dict[str, Any]) -> None:
     """Read the routing daemons again after the running config. When a daemon crashed
     or came back between the two reads, the running config was taken mid-change (with
-    or without that daemon's section): it is left out of the round, and the daemons
-    observed are the later ones. Without a daemons getter there is nothing to settle."""
+    or without that daemon's section): both it and the daemons are left out of the
+    round, so what the last round showed of them (a deviation explained by a daemon
+    down) stays together until the next round sees both settled. Without a daemons
+    getter there is nothing to settle."""
     if DAEMONS_GETTER not in getters or "running_config" not in getters:
         return
     try:
@@ -122,8 +124,7 @@ def settle_daemons(driver: Any, getters: dict[str, Any]) -> None:
         del getters[DAEMONS_GETTER], getters["running_config"]
         return
     if after != getters[DAEMONS_GETTER]:
-        getters[DAEMONS_GETTER] = after
-        del getters["running_config"]
+        del getters[DAEMONS_GETTER], getters["running_config"]
 
 
 def _run(driver: Any, names: tuple[str, ...] | None = None) -> dict[str, Any]:
