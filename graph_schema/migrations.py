@@ -104,6 +104,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             _index(Label.DEVICE_EVENT, "device", "at"),
         ),
     ),
+    Migration(
+        8,
+        "worker pools: one pool per name and per queue",
+        (
+            _unique(Label.WORKER_POOL, "name"),
+            _unique(Label.WORKER_POOL, "queue"),
+        ),
+    ),
 )
 
 GRAPH_VERSION: int = MIGRATIONS[-1].number

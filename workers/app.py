@@ -21,7 +21,7 @@ def create_celery(settings: Settings) -> Celery:
         result_expires=3600,
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
-        imports=("workers.tasks", "workers.reconciler", "workers.collect"),
+        imports=("workers.tasks", "workers.reconciler", "workers.collect", "workers.pools"),
         # level-triggered: every managed device is reconciled and collected from (its
         # running config compared with golden in the same round as its telemetry) on a
         # fixed period, whatever happened to earlier messages
@@ -35,6 +35,12 @@ def create_celery(settings: Settings) -> Celery:
                 "task": "fabricgraph.collect_all",
                 "schedule": settings.collect_interval_s,
                 "options": {"expires": settings.collect_interval_s},
+            },
+            # every pool's beat sends it; one check runs at a time (workers.pools)
+            "pools-check": {
+                "task": "fabricgraph.pools_check",
+                "schedule": settings.pool_check_interval_s,
+                "options": {"expires": settings.pool_check_interval_s},
             },
             "telemetry-sweep": {
                 "task": "fabricgraph.telemetry_sweep",
