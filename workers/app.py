@@ -19,6 +19,7 @@ def create_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         result_expires=3600,
+        result_extended=True,  # a result names the worker that ran it (which pool served)
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
         imports=("workers.tasks", "workers.reconciler", "workers.collect", "workers.pools"),
