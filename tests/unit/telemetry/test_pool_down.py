@@ -52,9 +52,7 @@ def test_a_pool_still_down_is_refreshed_not_raised_again_and_one_back_is_cleared
 
 def test_the_root_cause_of_a_pool_down_names_the_devices_and_no_intent_node() -> None:
     actual = {"pool": "pool-b", "queue": "q-b", "devices": ["S1", "S2"], "systems": ["s1", "s2"]}
-    symptom = Symptom(
-        uid("dc1", "pool-b"), AnomalyType.POOL_DOWN, "pool-b", "pool:pool-b", actual
-    )
+    symptom = Symptom(uid("dc1", "pool-b"), AnomalyType.POOL_DOWN, "pool-b", "pool:pool-b", actual)
     [cause] = group([symptom], Topology())
     assert cause.kind is CauseKind.POOL_DOWN and cause.subject == "pool-b"
     assert cause.at == () and cause.symptoms == (symptom.uid,)
