@@ -40,6 +40,7 @@ from tests.integration.pools.helpers import (
     wait_for,
 )
 from workers.app import app
+from workers.collect import collect_blueprint, request_round
 from workers.device_ops import DeviceOps
 from workers.lease import lease_key
 from workers.pools import check_pools, live_queues
@@ -300,3 +301,30 @@ def test_a_device_moved_while_a_push_is_in_flight_is_never_pushed_by_two_pools(
     finally:
         silent.close()
         client.close()
+
+
+def test_each_pool_collects_only_its_own_devices_of_a_blueprint(
+    graph: Graph, settings: Settings, prefix: str, bp: tuple[Blueprints, str]
+) -> None:
+    blueprints, name = bp
+    with made_pools(graph, "a", "b") as made:
+        a, b = sorted(made)
+        serials = _deployed_on(graph, blueprints, name, prefix, made[a])
+        on_b = sorted(serials.values())[::2]
+        for serial in on_b:
+            WorkerPools(graph).move(serial, b)
+        with pool_worker(made[a]), pool_worker(made[b]):
+            rounds = {
+                pool: collect_blueprint.apply_async(
+                    (name,), {"queue": made[pool], "wait_s": 20}, queue=made[pool]
+                )
+                for pool in (a, b)
+            }
+            done = {pool: r.get(timeout=120) for pool, r in rounds.items()}
+            assert {p: str(r.worker).split("@")[0] for p, r in rounds.items()} == made
+            assert done[b]["devices"] == len(on_b)
+            assert done[a]["devices"] == len(serials) - len(on_b)
+            # the devices answer nobody here (no agent): each pool saw exactly its own
+            assert sorted(done[a]["unreachable"] + done[b]["unreachable"]) == sorted(serials)
+            merged = request_round(graph, name, timeout_s=120)
+            assert merged["devices"] == len(serials)
