@@ -18,6 +18,7 @@ BENCHES = {
     "B10": "bench.b10_scrape",
     "B12": "bench.b12_soak",
     "B14": "bench.b14_collect",
+    "B14P": "bench.b14_pools",
 }
 
 

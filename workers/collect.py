@@ -37,12 +37,14 @@ in both cases that round leaves the device's ``config`` observation out.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.exceptions import LockError
 
 from blueprint_engine.devices.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
 from blueprint_engine.devices.registry import Devices, JudgeInputs, RoundFacts
@@ -394,7 +396,8 @@ def collect_blueprint(
     except FabricError as exc:
         return Outcome(Status.FAILED, blueprint=blueprint, error=str(exc)).as_dict()
     finally:
-        lock.release()
+        with contextlib.suppress(LockError):  # a round longer than the lock's life
+            lock.release()
 
 
 @app.task(name="fabricgraph.collect_device", base=GraphTask, bind=True)

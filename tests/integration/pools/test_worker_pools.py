@@ -252,6 +252,8 @@ def test_a_pool_whose_workers_are_gone_raises_pool_down_naming_its_devices(
         evidence = json.loads(cause["evidence"])
         assert sorted(evidence["not_collected"]) == sorted(serials.values())
         assert graph.read(LIVENESS, prefix=prefix)[0]["l"] == ["unknown"]
+        series = f'fabricgraph_worker_pool_up{{pool="{pool}",queue="{queue}"}}'
+        assert f"{series} 0.0" in client.get("/metrics").text
         # the pool comes back: the next check clears both
         with pool_worker(queue):
             checked = _check(graph, settings)
@@ -259,6 +261,7 @@ def test_a_pool_whose_workers_are_gone_raises_pool_down_naming_its_devices(
             assert uid in checked["anomalies"]["cleared"]
             assert graph.read(ANOMALY, uid=uid)[0]["state"] == "cleared"
             assert graph.read(CAUSE, uid=uid)[0]["state"] == "cleared"
+            assert f"{series} 1.0" in client.get("/metrics").text
 
 
 def test_a_device_moved_while_a_push_is_in_flight_is_never_pushed_by_two_pools(
