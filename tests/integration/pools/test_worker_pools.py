@@ -239,9 +239,7 @@ def test_a_pool_whose_workers_are_gone_raises_pool_down_naming_its_devices(
             assert graph.read(ANOMALY, uid=uid) == []
         # every worker of the pool is gone: the next check raises the anomaly
         checked = _check(graph, settings)
-        assert (
-            checked["pools"][pool]["liveness"] == "down" and uid in checked["anomalies"]["raised"]
-        )
+        assert checked["pools"][pool]["liveness"] == "down"  # (the beat's check may be first)
         [anomaly] = graph.read(ANOMALY, uid=uid)
         assert anomaly["state"] == "raised"
         assert sorted(anomaly["on"]) == sorted(serials)
@@ -258,7 +256,6 @@ def test_a_pool_whose_workers_are_gone_raises_pool_down_naming_its_devices(
         with pool_worker(queue):
             checked = _check(graph, settings)
             assert checked["pools"][pool]["liveness"] == "up"
-            assert uid in checked["anomalies"]["cleared"]
             assert graph.read(ANOMALY, uid=uid)[0]["state"] == "cleared"
             assert graph.read(CAUSE, uid=uid)[0]["state"] == "cleared"
             assert f"{series} 1.0" in client.get("/metrics").text
