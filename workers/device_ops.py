@@ -15,6 +15,7 @@ from celery.result import AsyncResult
 
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.devices.lifecycle import DeviceRecord, Event, PushKind, Transition
+from blueprint_engine.devices.placement import PoolLiveness
 from blueprint_engine.devices.reconcile import manual_full_push
 from blueprint_engine.devices.registry import Devices
 from blueprint_engine.devices.worker_pools import WorkerPools
@@ -63,14 +64,22 @@ class DeviceOps:
         return _waited(result, serial, "reconcile", timeout)
 
     def queue_of(self, serial: str) -> str:
-        """The queue of the worker pool ``serial`` is placed on: its tasks go there."""
-        queue = self.pools.queue_of(serial)
-        if queue is None:
+        """The queue of the worker pool ``serial`` is placed on: its tasks go there. A pool
+        the last check found down is refused at once (nothing would run the task)."""
+        placed = self.pools.pool_of(serial)
+        if placed.queue is None:
             raise ServiceUnavailableError(
                 f"device {serial} is not placed on a worker pool, so no worker serves it",
                 allowed="move it to a pool (fabricgraph pool move SERIAL POOL)",
             )
-        return queue
+        if placed.liveness == str(PoolLiveness.DOWN):
+            raise ServiceUnavailableError(
+                f"device {serial} is not deployable: no worker of its pool {placed.pool} "
+                f"answered the pool check at {placed.checked_at}",
+                allowed=f"a running worker of queue {placed.queue!r}, or move the device "
+                "to a pool that is up",
+            )
+        return placed.queue
 
     def accept_changes(self, serial: str) -> DeviceRecord:
         return self.devices.accept_changes(serial)

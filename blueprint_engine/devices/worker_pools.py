@@ -113,7 +113,8 @@ QUEUE_OF = Query(
     """
     MATCH (d:Device {serial: $serial})
     OPTIONAL MATCH (d)-[:PLACED_ON]->(p:WorkerPool)
-    RETURN p.queue AS queue, p.name AS pool
+    RETURN p.queue AS queue, p.name AS pool, p.liveness AS liveness,
+           toString(p.checked_at) AS checked_at
     """,
 )
 SERIALS_ON = Query(
@@ -190,6 +191,16 @@ class Placement:
     pool: str
     queue: str
     previous: str | None
+
+
+@dataclass(frozen=True)
+class PoolOf:
+    """Where one device is placed (all None: on no pool)."""
+
+    pool: str | None
+    queue: str | None
+    liveness: str | None
+    checked_at: str | None
 
 
 @dataclass(frozen=True)
@@ -334,13 +345,17 @@ class WorkerPools:
     # -- reads ----------------------------------------------------------------------
     def queue_of(self, serial: str) -> str | None:
         """The queue of the pool ``serial`` is placed on (None: not placed)."""
+        return self.pool_of(serial).queue
+
+    def pool_of(self, serial: str) -> PoolOf:
+        """The pool ``serial`` is placed on, with the last check's liveness."""
         rows = self.graph.read(QUEUE_OF, serial=serial)
         if not rows:
             raise NotFoundError(
                 f"no device with serial {serial!r}", allowed="a serial registered by a device agent"
             )
-        queue = rows[0]["queue"]
-        return None if queue is None else str(queue)
+        r = rows[0]
+        return PoolOf(r["pool"], r["queue"], r["liveness"], r["checked_at"])
 
     def serials_on(self, queue: str) -> set[str]:
         return {r["serial"] for r in self.graph.read(SERIALS_ON, queue=queue)}

@@ -28,6 +28,7 @@ from blueprint_engine.errors import (
     ConflictError,
     NotFoundError,
     PoolExhaustedError,
+    ServiceUnavailableError,
     ValidationError,
 )
 from blueprint_engine.graph.db import Graph, Query
@@ -250,6 +251,8 @@ def test_a_pool_whose_workers_are_gone_raises_pool_down_naming_its_devices(
         evidence = json.loads(cause["evidence"])
         assert sorted(evidence["not_collected"]) == sorted(serials.values())
         assert graph.read(LIVENESS, prefix=prefix)[0]["l"] == ["unknown"]
+        with pytest.raises(ServiceUnavailableError, match=f"no worker of its pool {pool}"):
+            ops.reconcile(serials["spine1"], wait=True, timeout=10)
         series = f'fabricgraph_worker_pool_up{{pool="{pool}",queue="{queue}"}}'
         assert f"{series} 0.0" in client.get("/metrics").text
         # the pool comes back: the next check clears both
