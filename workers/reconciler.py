@@ -57,7 +57,9 @@ def reconcile_device(self: GraphTask, serial: str, wait_s: float = 0.0) -> dict[
         if action.kind in (ActionKind.PUSH_FULL, ActionKind.PUSH_INCREMENTAL):
             assert action.stage is not None and text is not None
             return execute(
-                devices, client, Push(serial, action.stage, action.kind, text, action.reason)
+                devices,
+                client,
+                Push(serial, action.stage, action.kind, text, action.reason, by=queue),
             )
         if action.kind is ActionKind.COLLECT_GOLDEN:
             return _collect_golden(devices, serial)
@@ -114,7 +116,7 @@ def manual_full_push_task(
         return execute(
             devices,
             client,
-            Push(serial, action.stage, action.kind, text, action.reason, manual=True),
+            Push(serial, action.stage, action.kind, text, action.reason, manual=True, by=queue),
         )
 
     return DeviceJob(client, serial, "manual full push", wait_s=wait_s).handle(work).as_dict()

@@ -140,7 +140,7 @@ RECORD_DEPLOYMENT = Query(
     MATCH (d:Device {serial: $serial})
     CREATE (d)-[:HAS_DEPLOYMENT]->(:Deployment {uid: $uid, device: $serial, stage: $stage,
             push: $push, status: $status, detail: $detail, diff: $diff, seconds: $seconds,
-            manual: $manual, at: datetime()})
+            manual: $manual, by: $by, at: datetime()})
     """,
 )
 
@@ -295,7 +295,7 @@ DEPLOYMENTS_MANY = Query(
     UNWIND $serials AS serial
     MATCH (:Device {serial: serial})-[:HAS_DEPLOYMENT]->(x:Deployment)
     WITH serial, x ORDER BY x.at DESC
-    RETURN serial, collect(x {.uid, .stage, .push, .status, .detail, .diff, .seconds, .manual,
+    RETURN serial, collect(x {.uid, .stage, .push, .status, .detail, .diff, .seconds, .manual, .by,
                               at: toString(x.at)})[..$limit] AS deployments
     """,
 )
@@ -588,6 +588,7 @@ class Devices:
             diff=d.diff,
             seconds=d.seconds,
             manual=d.manual,
+            by=d.by,
         )
 
     def golden_collected(self, serial: str, running: str) -> Verdict:

@@ -78,7 +78,7 @@ LIVENESS = Query(
 DEPLOYMENTS = Query(
     "test.pools.deployments",
     "MATCH (:Device {serial: $serial})-[:HAS_DEPLOYMENT]->(x:Deployment) "
-    "RETURN x.status AS status, x.seconds AS seconds, "
+    "RETURN x.status AS status, x.seconds AS seconds, x.by AS by, "
     "datetime(x.at).epochMillis / 1000.0 AS ended ORDER BY ended",
 )
 
@@ -293,7 +293,7 @@ def test_a_device_moved_while_a_push_is_in_flight_is_never_pushed_by_two_pools(
             pushes = wait_for(
                 lambda: graph.read(DEPLOYMENTS, serial=serial), 60, "pool A's push recorded"
             )
-            assert [p["status"] for p in pushes] == ["failed"]
+            assert [(p["status"], p["by"]) for p in pushes] == [("failed", made[a])]
             # pool A no longer serves the device at all, now that its lease is free
             stale = reconcile_device.apply_async((serial,), queue=made[a]).get(timeout=60)
             assert stale["status"] == "blocked" and made[b] in stale["reason"]
