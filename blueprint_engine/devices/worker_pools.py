@@ -30,8 +30,11 @@ from blueprint_engine.graph.db import Graph, Query, Tx
 ENSURE = Query(
     "pools.ensure",
     """
+    OPTIONAL MATCH (other:WorkerPool {name: $name})
+    WITH other IS NOT NULL AND other.queue <> $queue AS taken
     MERGE (p:WorkerPool {queue: $queue})
-    ON CREATE SET p.name = $name, p.capacity = $capacity, p.liveness = $never,
+    ON CREATE SET p.name = CASE WHEN taken THEN 'queue-' + $queue ELSE $name END,
+                  p.capacity = $capacity, p.liveness = $never,
                   p.created_at = datetime(), p.workers = []
     RETURN p.name AS name
     """,
@@ -234,8 +237,9 @@ class WorkerPools:
 
     # -- the pools ------------------------------------------------------------------
     def ensure(self, queue: str, *, capacity: int = DEFAULT_CAPACITY) -> str:
-        """The pool consuming ``queue`` (created, named after the queue, when missing):
-        a worker starting on a queue makes its pool exist. Returns the pool's name."""
+        """The pool consuming ``queue`` (created, named after the queue, when missing;
+        ``queue-<queue>`` when another pool has that name): a worker starting on a queue
+        makes its pool exist. Returns the pool's name."""
         rows = self.graph.write(
             ENSURE,
             queue=queue,

@@ -35,6 +35,7 @@ from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
 from tests.integration.api_calls import OPERATOR, VIEWER, gql
 from tests.integration.pools.helpers import (
+    DROP_POOLS,
     SilentDevice,
     made_pools,
     pool_worker,
@@ -146,6 +147,14 @@ def test_devices_are_placed_and_moved_only_by_checked_operator_actions(
             pools.delete(b)
         with pytest.raises(ValidationError, match="capacity"):
             pools.create("t-zero", "t-zero", 0)
+        # a worker on a queue that is another pool's name gets a pool of its own
+        extra = [f"{a}-n", f"queue-{a}-n"]
+        try:
+            pools.create(extra[0], f"{a}-nq", 5)
+            assert pools.ensure(extra[0]) == extra[1]
+            assert pools.ensure(extra[0]) == extra[1]  # the same pool the second time
+        finally:
+            graph.write(DROP_POOLS, names=extra)
 
 
 def test_pools_over_graphql_and_rest_move_a_device_and_list_it(
