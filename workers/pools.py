@@ -1,9 +1,9 @@
 """Worker pools on the workers: a worker makes its pool exist, and the pool check.
 
 A worker starting on a queue ensures the ``WorkerPool`` of that queue in the graph
-(``FG_POOL_CAPACITY`` devices when it creates it). Every
-``FG_POOL_CHECK_INTERVAL_S`` the beat of each pool sends ``pools_check``: one check at
-a time for the whole installation (a Redis lock) asks every worker which queues it
+(``FG_POOL_CAPACITY`` devices when it creates it). Every ``FG_POOL_CHECK_INTERVAL_S``
+the beat of each pool sends ``pools_check``; one check per interval runs for the whole
+installation (a Redis key living one interval). It asks every worker which queues it
 consumes (one broadcast, bounded at ``PING_TIMEOUT_S``), records each pool's liveness
 and workers (``WorkerPools.status_recorded``: the devices of a pool that is down get
 liveness ``unknown``), raises or clears the ``pool_down`` anomalies
@@ -15,6 +15,7 @@ pool that never had a worker is ``never_seen``, not down.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import redis
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 
 PING_TIMEOUT_S = 1.0  # workers have this long to say which queues they consume
 CHECK_LOCK = "fabricgraph:pools:check"
-CHECK_LOCK_TTL_S = 30.0
 
 
 def live_queues(celery: Celery, timeout_s: float = PING_TIMEOUT_S) -> dict[str, list[str]]:
@@ -69,14 +69,17 @@ def check_pools(graph: Graph, client: redis.Redis, replies: dict[str, list[str]]
 
 @app.task(name="fabricgraph.pools_check", base=GraphTask, bind=True, soft_time_limit=60)
 def pools_check(self: GraphTask) -> dict[str, Any]:
+    """One check per ``FG_POOL_CHECK_INTERVAL_S`` for the whole installation, whichever
+    pool's beat asks first (a key that lives one interval): with many pools the workers
+    are still asked once per interval, not once per pool."""
     client = redis.Redis.from_url(self.settings.redis_url)
-    lock = client.lock(CHECK_LOCK, timeout=CHECK_LOCK_TTL_S, blocking=False)
-    if not lock.acquire():
-        return {"busy": "another pool check is running"}
     try:
+        interval_ms = max(1000, int(self.settings.pool_check_interval_s * 1000) - 500)
+        if not client.set(CHECK_LOCK, os.getpid(), nx=True, px=interval_ms):
+            return {"skipped": "another pool checked within this interval"}
         return check_pools(self.graph, client, live_queues(app))
     finally:
-        lock.release()
+        client.close()
 
 
 @worker_ready.connect
