@@ -31,6 +31,7 @@ PUSHES = Query(
     """
     MATCH (d:Device) WHERE d.serial IN $serials
     OPTIONAL MATCH (d)-[:HAS_DEPLOYMENT]->(x:Deployment)
+    WITH d, x ORDER BY x.at
     RETURN d.serial AS serial, collect(x.by) AS by, count(x) AS n,
            d.liveness AS liveness, d.last_collected_at AS collected_at
     """,
