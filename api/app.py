@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = FabricGraphQL(graph, settings, tokens, blueprints, STATIC / "graphiql", monitor)
     api_routes = [
         cypher_route(explorer, tokens),
-        *rest_routes(graph, settings, tokens, blueprints.catalogues),
+        *rest_routes(graph, settings, tokens, blueprints.catalogues, monitor.pinger),
     ]
     routes = [
         Route("/health", readiness),

@@ -112,6 +112,26 @@ class WorkerPinger:
         finally:
             self._lock.release()
 
+    def active_queues(self) -> dict[str, list[str]]:
+        """{worker: [queues it consumes]} of the workers that answered within
+        ``PING_TIMEOUT_S`` (the worker pools' liveness), over the same connection."""
+        if not self._lock.acquire(timeout=CHECK_DEADLINE_S):
+            raise TimeoutError("another worker ping is still waiting for the broker")
+        try:
+            try:
+                bound: Any = self._mailbox(self._connect())
+                replies = bound._broadcast("active_queues", reply=True, timeout=PING_TIMEOUT_S)
+            except BaseException:
+                self.close_connection()
+                raise
+            return {
+                str(worker): sorted(str(q.get("name")) for q in queues or [])
+                for reply in replies or []
+                for worker, queues in reply.items()
+            }
+        finally:
+            self._lock.release()
+
     def close_connection(self) -> None:
         if self._connection is not None:
             # closing a broken connection may fail again: it is dropped either way

@@ -31,6 +31,7 @@ from starlette.responses import Response
 
 from api import fabric_metrics
 from api.clients import listening_client
+from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.errors import FabricError
 from blueprint_engine.events import CHANNEL_PREFIX
 from blueprint_engine.graph.db import Graph
@@ -143,6 +144,7 @@ class FabricCollector(Collector):
             facts, graph_up = fabric_metrics.GraphFacts(), 0.0
         timings["graph"] = time.perf_counter() - started
         yield from self._graph_metrics(facts)
+        yield from self._pool_metrics()
         up = GaugeMetricFamily(PREFIX + "graph_up", "1 when the graph answered this scrape")
         up.add_metric([], graph_up)
         yield up
@@ -178,6 +180,37 @@ class FabricCollector(Collector):
         for h in facts.histograms:
             hist.add_metric(list(h.labels.values()), h.buckets, h.sum)
         yield hist
+
+    def _pool_metrics(self) -> Iterator[Metric]:
+        """Worker pools as the last pool check recorded them (no broadcast per scrape)."""
+        labels = ["pool", "queue"]
+        devices = GaugeMetricFamily(
+            PREFIX + "worker_pool_devices", "Devices placed on each worker pool", labels=labels
+        )
+        capacity = GaugeMetricFamily(
+            PREFIX + "worker_pool_capacity", "Devices each worker pool takes", labels=labels
+        )
+        workers = GaugeMetricFamily(
+            PREFIX + "worker_pool_workers",
+            "Workers of each pool that answered the last pool check",
+            labels=labels,
+        )
+        up = GaugeMetricFamily(
+            PREFIX + "worker_pool_up",
+            "1 when a worker of the pool answered the last pool check",
+            labels=labels,
+        )
+        try:
+            listed = WorkerPools(self.graph).listing()
+        except FabricError:
+            listed = []
+        for p in listed:
+            key = [p["name"], p["queue"]]
+            devices.add_metric(key, len(p["devices"]))
+            capacity.add_metric(key, p["capacity"])
+            workers.add_metric(key, len(p["workers"] or []))
+            up.add_metric(key, 1.0 if p["liveness"] == "up" else 0.0)
+        yield from (devices, capacity, workers, up)
 
     def _broker_metrics(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily(

@@ -16,6 +16,8 @@ from starlette.schemas import SchemaGenerator
 
 from api.auth import Caller, Role, caller_from_header
 from api.bodies import parse_json_object
+from api.health import WorkerPinger
+from api.rest_pools import worker_pool_routes
 from blueprint_engine import reads
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE
 from blueprint_engine.catalogue.entries import load_catalogue
@@ -62,6 +64,7 @@ def rest_routes(
     settings: Settings,
     tokens: dict[str, Caller],
     catalogues: CatalogueCache | None = None,
+    pinger: WorkerPinger | None = None,
 ) -> list[Route]:
     def caller(request: Request, role: Role, action: str) -> str:
         who = caller_from_header(request.headers.get("authorization"), tokens)
@@ -165,6 +168,7 @@ def rest_routes(
         Route("/blueprints/{bp}/pools/{pool}", put_pool, methods=["PUT"]),
         Route("/blueprints/{bp}/pools/{pool}/resources", pool_resources, methods=["GET"]),
         *catalogue_routes,
+        *worker_pool_routes(graph, caller, json_body, pinger),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
     ]
 

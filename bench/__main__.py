@@ -25,6 +25,7 @@ BENCHES = {
     "B6x": "bench.b6x_ingest",
     "B9x": "bench.b9x_memory",
     "B10x": "bench.b10x_scrape",
+    "B14P": "bench.b14_pools",
 }
 
 

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     # between level-triggered re-evaluations of everything they observe
     collect_interval_s: float = 2.0
     telemetry_sweep_interval_s: float = 10.0
+    # worker pools: devices a pool takes when a worker creates it (B14: one worker
+    # process keeps 265-316 switches in a 10 s round), seconds between pool checks
+    pool_capacity: int = 300
+    pool_check_interval_s: float = 10.0
 
     @property
     def neo4j_user_password(self) -> tuple[str, str]:

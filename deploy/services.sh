@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start/stop the project's own services, each recorded by pid under .state/.
-# Usage: deploy/services.sh start|stop|status [neo4j|redis|worker|beat|api ...]
+# Usage: deploy/services.sh start|stop|status [neo4j|redis|worker|beat|api|worker@QUEUE|beat@QUEUE ...]
 # Starting what already runs is harmless; a port taken by another program is an error.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -36,32 +36,44 @@ start_redis() {
   echo "redis: up (127.0.0.1:$redis_port, pid $(cat "$pidfile"))"
 }
 
+# worker and beat of a pool: `worker` / `beat` serve FG_CELERY_QUEUE; `worker@QUEUE` /
+# `beat@QUEUE` serve another pool's queue (own pid file and log, FG_CELERY_QUEUE=QUEUE)
+queue_of() { case "$1" in *@*) echo "${1#*@}" ;; *) echo "${FG_CELERY_QUEUE:-fabricgraph}" ;; esac; }
+pid_name() { case "$1" in *@*) echo "${1%%@*}-${1#*@}" ;; *) echo "$1" ;; esac; }
+check_queue() {
+  [[ "$1" =~ ^[a-z0-9][a-z0-9._-]{0,62}$ ]] || { echo "queue '$1' is not allowed (allowed: [a-z0-9][a-z0-9._-]{0,62})" >&2; exit 2; }
+}
+
 start_worker() {
-  local pidfile="$state/worker.pid"
-  if alive "$pidfile"; then echo "worker: already running (pid $(cat "$pidfile"))"; return; fi
-  setsid "$py" -m celery -A workers.app worker --loglevel=INFO --concurrency="${FG_WORKER_CONCURRENCY:-2}" \
-    --queues="${FG_CELERY_QUEUE:-fabricgraph}" --hostname="${FG_CELERY_QUEUE:-fabricgraph}@%h" > "$state/logs/worker.log" 2>&1 &
+  local queue name pidfile
+  queue=$(queue_of "$1"); name=$(pid_name "$1"); pidfile="$state/$name.pid"
+  check_queue "$queue"
+  if alive "$pidfile"; then echo "$name: already running (pid $(cat "$pidfile"))"; return; fi
+  FG_CELERY_QUEUE="$queue" setsid "$py" -m celery -A workers.app worker --loglevel=INFO --concurrency="${FG_WORKER_CONCURRENCY:-2}" \
+    --queues="$queue" --hostname="$queue@%h" > "$state/logs/$name.log" 2>&1 &
   echo $! > "$pidfile"
   local t0=$SECONDS
-  until "$py" -m celery -A workers.app inspect ping --timeout 1 \
-      --destination "${FG_CELERY_QUEUE:-fabricgraph}@$(hostname)" >/dev/null 2>&1; do
-    if ! alive "$pidfile"; then echo "worker: exited during start; see $state/logs/worker.log" >&2; tail -20 "$state/logs/worker.log" >&2; exit 1; fi
-    if (( SECONDS - t0 > 60 )); then echo "worker: no answer to ping after 60 s" >&2; exit 1; fi
+  until FG_CELERY_QUEUE="$queue" "$py" -m celery -A workers.app inspect ping --timeout 1 \
+      --destination "$queue@$(hostname)" >/dev/null 2>&1; do
+    if ! alive "$pidfile"; then echo "$name: exited during start; see $state/logs/$name.log" >&2; tail -20 "$state/logs/$name.log" >&2; exit 1; fi
+    if (( SECONDS - t0 > 60 )); then echo "$name: no answer to ping after 60 s" >&2; exit 1; fi
     sleep 0.5
   done
-  echo "worker: up (pid $(cat "$pidfile"))"
+  echo "$name: up (queue $queue, pid $(cat "$pidfile"))"
 }
 
 start_beat() {
-  # Celery beat: the periodic tasks of workers/app.py (beat_schedule)
-  local pidfile="$state/beat.pid"
-  if alive "$pidfile"; then echo "beat: already running (pid $(cat "$pidfile"))"; return; fi
-  setsid "$py" -m celery -A workers.app beat --loglevel=INFO --pidfile= \
-    --schedule="$state/celerybeat-schedule" > "$state/logs/beat.log" 2>&1 &
+  # Celery beat: the periodic tasks of workers/app.py (beat_schedule), sent to its queue
+  local queue name pidfile
+  queue=$(queue_of "$1"); name=$(pid_name "$1"); pidfile="$state/$name.pid"
+  check_queue "$queue"
+  if alive "$pidfile"; then echo "$name: already running (pid $(cat "$pidfile"))"; return; fi
+  FG_CELERY_QUEUE="$queue" setsid "$py" -m celery -A workers.app beat --loglevel=INFO --pidfile= \
+    --schedule="$state/celerybeat-schedule${1#beat}" > "$state/logs/$name.log" 2>&1 &
   echo $! > "$pidfile"
   sleep 0.5
-  alive "$pidfile" || { echo "beat: exited during start; see $state/logs/beat.log" >&2; tail -20 "$state/logs/beat.log" >&2; exit 1; }
-  echo "beat: up (pid $(cat "$pidfile"))"
+  alive "$pidfile" || { echo "$name: exited during start; see $state/logs/$name.log" >&2; tail -20 "$state/logs/$name.log" >&2; exit 1; }
+  echo "$name: up (queue $queue, pid $(cat "$pidfile"))"
 }
 
 start_api() {
@@ -83,13 +95,19 @@ case "$cmd" in
       case "$t" in
         neo4j) if external_neo4j; then echo "neo4j: external ($NEO4J_URI)"; else "$here/neo4j/neo4j.sh" start; fi ;;
         redis) start_redis ;;
-        worker) start_worker ;;
-        beat) start_beat ;;
+        worker|worker@*) start_worker "$t" ;;
+        beat|beat@*) start_beat "$t" ;;
         api) start_api ;;
-        *) echo "unknown service: $t (allowed: neo4j redis worker beat api)" >&2; exit 2 ;;
+        *) echo "unknown service: $t (allowed: neo4j redis worker beat api worker@QUEUE beat@QUEUE)" >&2; exit 2 ;;
       esac
     done ;;
   stop)
+    # a named pool's worker or beat (worker@QUEUE, beat@QUEUE): by its own pid file
+    for t in "${targets[@]}"; do
+      case "$t" in
+        worker@*|beat@*) check_queue "$(queue_of "$t")"; stop_pid "$(pid_name "$t")" "$state/$(pid_name "$t").pid" ;;
+      esac
+    done
     # reverse order: api and workers before the stores they use
     for t in api beat worker redis neo4j; do
       [[ " ${targets[*]} " == *" $t "* ]] || continue
@@ -102,8 +120,8 @@ case "$cmd" in
     for t in "${targets[@]}"; do
       case "$t" in
         neo4j) "$here/neo4j/neo4j.sh" status || true ;;
-        *) if alive "$state/$t.pid"; then echo "$t: running (pid $(cat "$state/$t.pid"))"; else echo "$t: stopped"; fi ;;
+        *) n=$(pid_name "$t"); if alive "$state/$n.pid"; then echo "$t: running (pid $(cat "$state/$n.pid"))"; else echo "$t: stopped"; fi ;;
       esac
     done ;;
-  *) echo "usage: $0 start|stop|status [neo4j|redis|worker|beat|api ...]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status [neo4j|redis|worker|beat|api|worker@QUEUE|beat@QUEUE ...]" >&2; exit 2 ;;
 esac

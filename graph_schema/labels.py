@@ -40,6 +40,7 @@ class Label(StrEnum):
     CONFIG = "Config"
     DEPLOYMENT = "Deployment"
     DEVICE_EVENT = "DeviceEvent"
+    WORKER_POOL = "WorkerPool"
     # operational state
     OBSERVATION = "Observation"
     SAMPLE = "Sample"
@@ -73,6 +74,7 @@ class Rel(StrEnum):
     HAS_CONFIG = "HAS_CONFIG"  # Device -> Config {stage}
     HAS_DEPLOYMENT = "HAS_DEPLOYMENT"  # Device -> Deployment
     HAD_EVENT = "HAD_EVENT"  # Device -> DeviceEvent (its lifecycle history)
+    PLACED_ON = "PLACED_ON"  # Device -> WorkerPool (the pool whose workers serve it)
     OBSERVES = "OBSERVES"  # Observation -> intent node
     HAD = "HAD"  # Observation -> Sample (history, one per change)
     ON = "ON"  # Anomaly -> intent node

@@ -112,6 +112,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             _index(Label.POD, "blueprint", "id"),
         ),
     ),
+    Migration(
+        6,
+        "worker pools: one pool per name and per queue",
+        (
+            _unique(Label.WORKER_POOL, "name"),
+            _unique(Label.WORKER_POOL, "queue"),
+        ),
+    ),
 )
 
 GRAPH_VERSION: int = MIGRATIONS[-1].number

@@ -17,6 +17,7 @@ from blueprint_engine.design.model import Role
 from blueprint_engine.design.reader import read_cabling
 from blueprint_engine.devices.lifecycle import Event, PushKind, Transition
 from blueprint_engine.devices.registry import Devices
+from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.errors import FabricError, ServiceUnavailableError
 from blueprint_engine.graph.db import Graph, Query
 from workers.app import app
@@ -82,11 +83,18 @@ def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
     return serials
 
 
-def push_for(outcomes: list[Transition], timeout: float = 180) -> list[dict[str, Any]]:
+def push_for(
+    pools: WorkerPools, outcomes: list[Transition], timeout: float = 180
+) -> list[dict[str, Any]]:
     """Reconcile every device whose transition calls for a push, in parallel on the
-    workers (the reconciler renders and pushes the stage the new state intends); wait."""
+    workers of its pool (the reconciler renders and pushes the stage the new state
+    intends); wait."""
     pending = [
-        reconcile_device.delay(t.device_id, wait_s=timeout / 2)
+        reconcile_device.apply_async(
+            (t.device_id,),
+            {"wait_s": timeout / 2},
+            queue=pools.queue_of(t.device_id) or app.conf.task_default_queue,
+        )
         for t in outcomes
         if t.push is not PushKind.NONE and t.config_stage is not None
     ]
@@ -99,12 +107,12 @@ def push_for(outcomes: list[Transition], timeout: float = 180) -> list[dict[str,
 
 def deploy_all(blueprints: Blueprints, bp: str, report: Report = print) -> None:
     """Acknowledge, assign and deploy every switch of ``bp`` (already registered)."""
-    devices = Devices(blueprints.graph)
+    devices, pools = Devices(blueprints.graph), WorkerPools(blueprints.graph)
     pairs = [(system, lab_serial(system)) for system, _ in switches(blueprints, bp)]
     report("acknowledge: discovery 1 (every port up, LLDP on)")
-    push_for([devices.event(serial, Event.ACKNOWLEDGE) for _, serial in pairs])
+    push_for(pools, [devices.event(serial, Event.ACKNOWLEDGE) for _, serial in pairs])
     report("assign to blueprint systems: discovery 2 (hostnames, descriptions, spine MTU)")
-    push_for([devices.event(s, Event.ASSIGN, blueprint=bp, system=sys) for sys, s in pairs])
+    push_for(pools, [devices.event(s, Event.ASSIGN, blueprint=bp, system=sys) for sys, s in pairs])
     version = blueprints.staging.version(bp)
     for system, _ in pairs:
         version = blueprints.staging.stage(
@@ -116,7 +124,7 @@ def deploy_all(blueprints: Blueprints, bp: str, report: Report = print) -> None:
     if blueprints.staging.changes(bp):
         blueprints.commit(bp, base_version=version, author="rollout", message="deploy switches")
     report("deploy: service config (addresses, eBGP, static routes to servers)")
-    push_for([devices.event(serial, Event.DEPLOY) for _, serial in pairs])
+    push_for(pools, [devices.event(serial, Event.DEPLOY) for _, serial in pairs])
 
 
 def bgp_state(blueprints: Blueprints, bp: str) -> dict[str, dict[str, bool]]:

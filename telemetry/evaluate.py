@@ -49,6 +49,8 @@ class AnomalyType(StrEnum):
     HOSTNAME_MISMATCH = "hostname_mismatch"
     DEVICE_UNAVAILABLE = "device_unavailable"
     ROUTING_DAEMON_DOWN = "routing_daemon_down"
+    # no worker of the pool the devices are placed on answers (telemetry.pool_down)
+    POOL_DOWN = "pool_down"
 
 
 # anomalies about one end of a two-ended subject carry the end in their uid

@@ -51,6 +51,7 @@ class CauseKind(StrEnum):
     DEPLOYMENT_FAILURE = "deployment_failure"
     SERVER_DOWN = "server_down"
     ROUTING_DAEMON_DOWN = "routing_daemon_down"
+    POOL_DOWN = "pool_down"
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,37 @@ def _actual(symptoms: Iterable[Symptom]) -> dict[str, Any]:
 
 # faults of a switch's own that an outage does not explain
 _OWN_FAULTS = frozenset({T.CONFIG_DEVIATION, T.DEPLOYMENT_FAILURE, T.TRANSCEIVER_FAULT})
+
+
+def _pools_down(idx: _Index, topo: Topology) -> list[Cause]:
+    """A worker pool with no worker answering: its devices are neither collected nor
+    deployable. No intent node is at fault and the data plane is untouched, so the cause
+    names the pool and, in evidence, every device it leaves unserved."""
+    causes = []
+    for symptom in idx.of_type(T.POOL_DOWN):
+        actual = dict(symptom.actual or {})
+        devices = list(actual.get("devices") or [])
+        uids = idx.claim([symptom])
+        causes.append(
+            Cause(
+                CauseKind.POOL_DOWN,
+                symptom.subject,
+                (),
+                uids,
+                {
+                    "pool": symptom.subject,
+                    "queue": actual.get("queue"),
+                    "last_alive_at": actual.get("last_alive_at"),
+                    "not_collected": devices,
+                    "not_deployable": devices,
+                    "systems": list(actual.get("systems") or []),
+                },
+                f"worker pool {symptom.subject} is down: {len(devices)} device(s) are neither "
+                f"collected nor deployable ({', '.join(devices[:10])}"
+                f"{', ...' if len(devices) > 10 else ''})",
+            )
+        )
+    return causes
 
 
 def _device_offline(idx: _Index, topo: Topology) -> list[Cause]:
@@ -484,6 +516,7 @@ def _config_causes(idx: _Index, topo: Topology) -> list[Cause]:
 
 
 RULES = (
+    _pools_down,
     _device_offline,
     _transceiver_faults,
     _server_down,

@@ -19,9 +19,10 @@ def create_celery(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         result_expires=3600,
+        result_extended=True,  # a result names the worker that ran it (which pool served)
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
-        imports=("workers.tasks", "workers.reconciler", "workers.collect"),
+        imports=("workers.tasks", "workers.reconciler", "workers.collect", "workers.pools"),
         # level-triggered: every managed device is reconciled and collected from (its
         # running config compared with golden in the same round as its telemetry) on a
         # fixed period, whatever happened to earlier messages
@@ -35,6 +36,12 @@ def create_celery(settings: Settings) -> Celery:
                 "task": "fabricgraph.collect_all",
                 "schedule": settings.collect_interval_s,
                 "options": {"expires": settings.collect_interval_s},
+            },
+            # every pool's beat sends it; one check runs at a time (workers.pools)
+            "pools-check": {
+                "task": "fabricgraph.pools_check",
+                "schedule": settings.pool_check_interval_s,
+                "options": {"expires": settings.pool_check_interval_s},
             },
             "telemetry-sweep": {
                 "task": "fabricgraph.telemetry_sweep",

@@ -40,15 +40,18 @@ to do) changes nothing on the device and does not hide its config.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.exceptions import LockError
 
 from blueprint_engine.devices.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
 from blueprint_engine.devices.registry import Devices, JudgeInputs, RoundFacts
+from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
 from blueprint_engine.events import EventKind, publish
 from blueprint_engine.graph.db import Graph, Query
@@ -82,8 +85,17 @@ BLUEPRINTS_TO_COLLECT = Query(
     "collect.blueprints",
     """
     MATCH (d:Device)-[:ASSIGNED_TO]->(s:System)
-    WHERE d.deploy_mode IN $modes AND coalesce(d.worker_queue, $queue) = $queue
+    WHERE d.deploy_mode IN $modes
+      AND EXISTS { (d)-[:PLACED_ON]->(:WorkerPool {queue: $queue}) }
     RETURN DISTINCT s.blueprint AS blueprint ORDER BY blueprint
+    """,
+)
+QUEUES_OF_BLUEPRINT = Query(
+    "collect.queues_of_blueprint",
+    """
+    MATCH (d:Device)-[:ASSIGNED_TO]->(:System {blueprint: $bp})
+    MATCH (d)-[:PLACED_ON]->(p:WorkerPool)
+    RETURN DISTINCT p.queue AS queue ORDER BY queue
     """,
 )
 BLUEPRINT_EXISTS = Query(
@@ -251,8 +263,10 @@ def collect_round(
     *,
     systems: list[str] | None = None,
     deployed_only: bool = False,
+    queue: str | None = None,
 ) -> dict[str, Any]:
-    """One collection round of ``bp`` (or of its ``systems``); a JSON-able summary.
+    """One collection round of ``bp`` (or of its ``systems``; with ``queue``, of its
+    devices placed on that queue's worker pool only); a JSON-able summary.
 
     First every device's liveness probe and running config (concurrently): the round's
     running-config verdicts and liveness are recorded on the devices in one transaction
@@ -262,10 +276,13 @@ def collect_round(
     other getters of the devices still open, and their observations.
     """
     started = time.perf_counter()
+    placed = WorkerPools(graph).serials_on(queue) if queue is not None else None
     intents = [
         i
         for i in read_intents(graph, bp, systems)
-        if i.serial is not None and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
+        if i.serial is not None
+        and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
+        and (placed is None or i.serial in placed)
     ]
     devices = Devices(graph)
     if not intents:
@@ -371,12 +388,14 @@ def collect_blueprint(
     systems: list[str] | None = None,
     deployed_only: bool = False,
     wait_s: float = 0.0,
+    queue: str | None = None,
 ) -> dict[str, Any]:
-    """One collection round of a blueprint. A round already running makes this a no-op
-    (``busy``), unless ``wait_s``: then it waits that long for it to finish first."""
+    """One collection round of a blueprint (with ``queue``: of its devices on that
+    queue's pool). A round already running makes this a no-op (``busy``), unless
+    ``wait_s``: then it waits that long for it to finish first."""
     client = _client(self)
     lock = client.lock(
-        f"fabricgraph:collect:{blueprint}",
+        f"fabricgraph:collect:{blueprint}" + (f"@{queue}" if queue else ""),
         timeout=ROUND_LOCK_TTL_S,
         blocking=wait_s > 0,
         blocking_timeout=wait_s or None,
@@ -389,12 +408,18 @@ def collect_blueprint(
         ).as_dict()
     try:
         return collect_round(
-            self.graph, client, blueprint, systems=systems, deployed_only=deployed_only
+            self.graph,
+            client,
+            blueprint,
+            systems=systems,
+            deployed_only=deployed_only,
+            queue=queue,
         )
     except FabricError as exc:
         return Outcome(Status.FAILED, blueprint=blueprint, error=str(exc)).as_dict()
     finally:
-        lock.release()
+        with contextlib.suppress(LockError):  # a round longer than the lock's life
+            lock.release()
 
 
 @app.task(name="fabricgraph.collect_device", base=GraphTask, bind=True)
@@ -421,11 +446,16 @@ def collected_blueprints(task: GraphTask) -> list[str]:
 
 @app.task(name="fabricgraph.collect_all", base=GraphTask, bind=True)
 def collect_all(self: GraphTask) -> list[str]:
-    """The periodic sweep: a round for every blueprint with deployed devices of this pool."""
+    """The periodic sweep: a round for every blueprint with deployed devices of this pool
+    (of those devices only: another pool's devices are that pool's to collect)."""
     blueprints = collected_blueprints(self)
+    queue = self.settings.celery_queue
     for bp in blueprints:
         collect_blueprint.apply_async(
-            (bp,), {"deployed_only": True}, expires=self.settings.collect_interval_s
+            (bp,),
+            {"deployed_only": True, "queue": queue},
+            queue=queue,
+            expires=self.settings.collect_interval_s,
         )
     collect_running.apply_async(expires=self.settings.collect_interval_s)
     return blueprints
@@ -436,12 +466,13 @@ def collect_running(self: GraphTask) -> dict[str, Any]:
     """The rest of the round: managed devices no deployed blueprint collects from
     (acknowledged, unassigned, or not deployed) have their running config judged."""
     client = _client(self)
-    lock = client.lock(RUNNING_ROUND_LOCK, timeout=ROUND_LOCK_TTL_S, blocking=False)
+    queue = self.settings.celery_queue
+    lock = client.lock(f"{RUNNING_ROUND_LOCK}@{queue}", timeout=ROUND_LOCK_TTL_S, blocking=False)
     if not lock.acquire():
         return Outcome(Status.BUSY, reason="a running-config round is running").as_dict()
     try:
         devices = Devices(self.graph)
-        serials = devices.unjudged(self.settings.celery_queue, [str(m) for m in DEPLOYED_MODES])
+        serials = devices.unjudged(queue, [str(m) for m in DEPLOYED_MODES])
         judged = running_round(devices, client, serials)
         return Outcome(
             Status.COLLECTED, details={"devices": len(serials), "judged": sorted(judged)}
@@ -511,16 +542,55 @@ def request_round(graph: Graph, bp: str, timeout_s: float = 60.0) -> dict[str, A
 
     if not graph.read(BLUEPRINT_EXISTS, bp=bp)[0]["found"]:
         raise NotFoundError(f"no blueprint named {bp!r}", allowed="an existing blueprint name")
-    pending = collect_blueprint.delay(bp, wait_s=timeout_s / 2)
-    try:
-        result: dict[str, Any] = pending.get(timeout=timeout_s)
-    except CeleryTimeout:
-        raise ServiceUnavailableError(
-            f"no collection round of {bp!r} finished within {timeout_s:.0f} s",
-            allowed=f"a running worker on queue {app.conf.task_default_queue!r} (make worker)",
-        ) from None
-    if Outcome.of(result).status is Status.FAILED:
-        raise ServiceUnavailableError(
-            f"collection of {bp!r} failed: {result.get('error')}", allowed="see the worker log"
-        )
-    return result
+    # one round per worker pool holding devices of the blueprint, on that pool's queue
+    queues = [r["queue"] for r in graph.read(QUEUES_OF_BLUEPRINT, bp=bp)]
+    deadline = time.monotonic() + timeout_s
+    pending = [
+        (q, collect_blueprint.apply_async((bp,), {"wait_s": timeout_s / 2, "queue": q}, queue=q))
+        for q in queues
+    ] or [(None, collect_blueprint.delay(bp, wait_s=timeout_s / 2))]
+    results = []
+    for queue, task in pending:
+        try:
+            results.append(task.get(timeout=max(0.1, deadline - time.monotonic())))
+        except CeleryTimeout:
+            raise ServiceUnavailableError(
+                f"no collection round of {bp!r} finished within {timeout_s:.0f} s",
+                allowed=f"a running worker on queue {queue or app.conf.task_default_queue!r}"
+                " (make worker)",
+            ) from None
+    for result in results:
+        if Outcome.of(result).status is Status.FAILED:
+            raise ServiceUnavailableError(
+                f"collection of {bp!r} failed: {result.get('error')}",
+                allowed="see the worker log",
+            )
+    return merged_rounds(results)
+
+
+SUMMED = (
+    "devices",
+    "observations",
+    "changed",
+    "anomalies_raised",
+    "anomalies_cleared",
+    "root_causes_opened",
+    "root_causes_cleared",
+)
+
+
+def merged_rounds(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One summary of the rounds several pools ran for one blueprint (pure): counts
+    summed, lists and errors joined, the longest time; busy when any was busy."""
+    if len(results) == 1:
+        return results[0]
+    out: dict[str, Any] = dict(results[0])
+    for key in SUMMED:
+        out[key] = sum(int(r.get(key, 0)) for r in results)
+    out["unreachable"] = sorted(u for r in results for u in r.get("unreachable", []))
+    out["errors"] = {k: v for r in results for k, v in (r.get("errors") or {}).items()}
+    out["seconds"] = max(float(r.get("seconds", 0.0)) for r in results)
+    busy = [r for r in results if r.get("status") == Status.BUSY.value]
+    if busy:
+        out["status"], out["reason"] = Status.BUSY.value, busy[0].get("reason")
+    return out

@@ -37,6 +37,7 @@ class Push:
     text: str  # the rendered config of ``stage``
     reason: str
     manual: bool = False
+    by: str | None = None  # the queue of the worker pool pushing
 
 
 def _event(
@@ -127,6 +128,7 @@ def _done(push: Push, seconds: float, running: str = "", diff: str = "") -> Push
         diff,
         push.manual,
         _full_service_flag(push),
+        push.by,
     )
 
 

@@ -15,8 +15,10 @@ from celery.result import AsyncResult
 
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.devices.lifecycle import DeviceRecord, Event, PushKind, Transition
+from blueprint_engine.devices.placement import PoolLiveness
 from blueprint_engine.devices.reconcile import manual_full_push
 from blueprint_engine.devices.registry import Devices
+from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.errors import ConflictError, ServiceUnavailableError
 from blueprint_engine.graph.db import Graph
 from workers.outcome import Outcome, Status
@@ -33,6 +35,7 @@ class DeviceOps:
     ) -> None:
         self.blueprints = blueprints if blueprints is not None else Blueprints(graph)
         self.devices = Devices(graph)
+        self.pools = WorkerPools(graph)
         self.redis = client
 
     def event(
@@ -54,10 +57,29 @@ class DeviceOps:
     def reconcile(self, serial: str, *, wait: bool = True, timeout: float = 180) -> dict[str, Any]:
         """Reconcile ``serial`` on the workers; with ``wait`` it queues behind a job holding
         the device for at most half of ``timeout``, then a ``ConflictError`` says so."""
-        result = reconcile_device.delay(serial, wait_s=timeout / 2)
+        queue = self.queue_of(serial)
+        result = reconcile_device.apply_async((serial,), {"wait_s": timeout / 2}, queue=queue)
         if not wait:
             return Outcome(Status.QUEUED, serial=serial, task=result.id).as_dict()
         return _waited(result, serial, "reconcile", timeout)
+
+    def queue_of(self, serial: str) -> str:
+        """The queue of the worker pool ``serial`` is placed on: its tasks go there. A pool
+        the last check found down is refused at once (nothing would run the task)."""
+        placed = self.pools.pool_of(serial)
+        if placed.queue is None:
+            raise ServiceUnavailableError(
+                f"device {serial} is not placed on a worker pool, so no worker serves it",
+                allowed="move it to a pool (fabricgraph pool move SERIAL POOL)",
+            )
+        if placed.liveness == str(PoolLiveness.DOWN):
+            raise ServiceUnavailableError(
+                f"device {serial} is not deployable: no worker of its pool {placed.pool} "
+                f"answered the pool check at {placed.checked_at}",
+                allowed=f"a running worker of queue {placed.queue!r}, or move the device "
+                "to a pool that is up",
+            )
+        return placed.queue
 
     def accept_changes(self, serial: str) -> DeviceRecord:
         return self.devices.accept_changes(serial)
@@ -71,7 +93,9 @@ class DeviceOps:
         snap, _ = snapshot(self.blueprints, self.devices, self.redis, serial, holding_lease=True)
         manual_full_push(snap, confirm)  # raises ConfirmationRequiredError, TransitionError...
         wait_s = min(MANUAL_PUSH_WAIT_S, timeout / 2)
-        result = manual_full_push_task.delay(serial, confirm=True, wait_s=wait_s)
+        result = manual_full_push_task.apply_async(
+            (serial,), {"confirm": True, "wait_s": wait_s}, queue=self.queue_of(serial)
+        )
         if not wait:
             return Outcome(Status.QUEUED, serial=serial, task=result.id).as_dict()
         return _waited(result, serial, "manual full push", timeout)

@@ -21,6 +21,8 @@ import redis
 
 from blueprint_engine.devices.reconcile import ActionKind, decide, manual_full_push
 from blueprint_engine.devices.registry import Devices
+from blueprint_engine.devices.worker_pools import WorkerPools
+from blueprint_engine.graph.db import Graph
 from workers.app import GraphTask, app
 from workers.deploy import Push, execute
 from workers.drivers import open_driver
@@ -43,21 +45,42 @@ def reconcile_device(self: GraphTask, serial: str, wait_s: float = 0.0) -> dict[
     """Move one device towards its intent: push, collect golden, or report why not."""
     client = _redis(self)
     blueprints, devices = self.blueprints, Devices(self.graph)
+    queue = self.settings.celery_queue
 
     def work() -> Outcome:
+        elsewhere = _placed_elsewhere(self.graph, serial, queue)
+        if elsewhere is not None:
+            return elsewhere
         snap, text = snapshot(blueprints, devices, client, serial, holding_lease=True)
         action = decide(snap)
         devices.reconcile_decided(serial, action.kind.value, action.reason)
         if action.kind in (ActionKind.PUSH_FULL, ActionKind.PUSH_INCREMENTAL):
             assert action.stage is not None and text is not None
             return execute(
-                devices, client, Push(serial, action.stage, action.kind, text, action.reason)
+                devices,
+                client,
+                Push(serial, action.stage, action.kind, text, action.reason, by=queue),
             )
         if action.kind is ActionKind.COLLECT_GOLDEN:
             return _collect_golden(devices, serial)
         return Outcome(ACTION_STATUS[action.kind], serial=serial, reason=action.reason)
 
     return DeviceJob(client, serial, "reconcile", wait_s=wait_s).handle(work).as_dict()
+
+
+def _placed_elsewhere(graph: Graph, serial: str, queue: str) -> Outcome | None:
+    """A job for a device that is not (or no longer) placed on this worker's pool does
+    nothing: the device's own pool serves it (checked under the device's lease, so a
+    move while a job is queued never makes two pools push)."""
+    placed = WorkerPools(graph).queue_of(serial)
+    if placed == queue:
+        return None
+    where = f"the pool of queue {placed!r}" if placed else "no worker pool"
+    return Outcome(
+        Status.BLOCKED,
+        serial=serial,
+        reason=f"placed on {where}, not on this worker's ({queue!r}): its own pool serves it",
+    )
 
 
 def _collect_golden(devices: Devices, serial: str) -> Outcome:
@@ -78,8 +101,12 @@ def manual_full_push_task(
     It queues behind a job holding the device's lease for at most ``wait_s``."""
     client = _redis(self)
     blueprints, devices = self.blueprints, Devices(self.graph)
+    queue = self.settings.celery_queue
 
     def work() -> Outcome:
+        elsewhere = _placed_elsewhere(self.graph, serial, queue)
+        if elsewhere is not None:
+            return elsewhere
         snap, text = snapshot(blueprints, devices, client, serial, holding_lease=True)
         action = manual_full_push(snap, confirm)  # refuses without confirmation
         assert action.stage is not None
@@ -89,7 +116,7 @@ def manual_full_push_task(
         return execute(
             devices,
             client,
-            Push(serial, action.stage, action.kind, text, action.reason, manual=True),
+            Push(serial, action.stage, action.kind, text, action.reason, manual=True, by=queue),
         )
 
     return DeviceJob(client, serial, "manual full push", wait_s=wait_s).handle(work).as_dict()
@@ -100,5 +127,5 @@ def reconcile_all(self: GraphTask) -> int:
     """Sweep: one reconcile task per managed device of this worker pool."""
     serials = Devices(self.graph).managed(self.settings.celery_queue)
     for serial in serials:
-        reconcile_device.delay(serial)
+        reconcile_device.apply_async((serial,), queue=self.settings.celery_queue)
     return len(serials)

@@ -59,6 +59,9 @@ class Deployment:
     seconds: float
     manual: bool
     at: str
+    by: str | None = strawberry.field(
+        default=None, description="the queue of the worker pool that pushed"
+    )
 
 
 def _loader(info: Info, name: str, load: Any) -> DataLoader[str, Any]:

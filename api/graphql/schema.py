@@ -23,6 +23,7 @@ from api.graphql.devices import DeviceMutation, DeviceQuery, DeviceSubscription
 from api.graphql.execution import PlannedExecutionContext
 from api.graphql.impact import ImpactQuery
 from api.graphql.limits import QueryLimits
+from api.graphql.pools import PoolMutation, PoolQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
 from blueprint_engine.errors import FabricError
@@ -46,7 +47,13 @@ class Health:
 
 @strawberry.type
 class Query(
-    BlueprintQuery, CatalogueQuery, DeviceQuery, ImpactQuery, TelemetryQuery, TopologyQuery
+    BlueprintQuery,
+    CatalogueQuery,
+    DeviceQuery,
+    ImpactQuery,
+    PoolQuery,
+    TelemetryQuery,
+    TopologyQuery,
 ):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
@@ -62,7 +69,12 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    BlueprintMutation, CatalogueMutation, CollectMutation, CustomMutation, DeviceMutation
+    BlueprintMutation,
+    CatalogueMutation,
+    CollectMutation,
+    CustomMutation,
+    DeviceMutation,
+    PoolMutation,
 ):
     pass
 

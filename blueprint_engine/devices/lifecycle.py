@@ -32,10 +32,12 @@ class DeviceState(StrEnum):
 
 
 class Liveness(StrEnum):
-    """Whether the device agent is connected; UNAVAILABLE keeps the managed state."""
+    """Whether the device agent is connected; UNAVAILABLE keeps the managed state.
+    UNKNOWN: nobody can tell (the worker pool the device is placed on is down)."""
 
     CONNECTED = "connected"
     UNAVAILABLE = "unavailable"
+    UNKNOWN = "unknown"
 
 
 class DeployMode(StrEnum):

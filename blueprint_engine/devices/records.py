@@ -94,6 +94,7 @@ class PushDone:
     diff: str = ""
     manual: bool = False
     full_service_push: bool | None = None  # True/False: set the flag; None: keep it
+    by: str | None = None  # the queue of the worker pool that pushed
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class Deployment:
     manual: bool
     attempts: int = 0  # failed deploys of this config in a row
     retry_after: float | None = None  # epoch seconds: when a failed deploy may be retried
+    by: str | None = None  # the queue of the worker pool that pushed
 
     @classmethod
     def of(
@@ -134,6 +136,7 @@ class Deployment:
             done.manual,
             attempts,
             retry_after,
+            done.by,
         )
 
 

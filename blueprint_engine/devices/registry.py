@@ -45,6 +45,7 @@ from blueprint_engine.devices.records import (
     judged_row,
     live_row,
 )
+from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.errors import NotFoundError
 from blueprint_engine.graph.db import Graph, Query, Tx
 
@@ -70,7 +71,7 @@ REGISTER = Query(
                   d.registered_at = datetime()
     SET d.hostname = $hostname, d.device_profile = $profile, d.nos = $nos,
         d.driver = $driver, d.driver_args = $driver_args, d.liveness = $connected,
-        d.worker_queue = $queue, d.last_seen = datetime()
+        d.last_seen = datetime()
     RETURN d.serial AS serial
     """,
 )
@@ -139,7 +140,7 @@ RECORD_DEPLOYMENT = Query(
     MATCH (d:Device {serial: $serial})
     CREATE (d)-[:HAS_DEPLOYMENT]->(:Deployment {uid: $uid, device: $serial, stage: $stage,
             push: $push, status: $status, detail: $detail, diff: $diff, seconds: $seconds,
-            manual: $manual, at: datetime()})
+            manual: $manual, by: $by, at: datetime()})
     """,
 )
 
@@ -225,7 +226,7 @@ UNJUDGED = Query(
     "devices.unjudged",
     """
     MATCH (d:Device)
-    WHERE d.state IS NOT NULL AND coalesce(d.worker_queue, $queue) = $queue
+    WHERE d.state IS NOT NULL AND EXISTS { (d)-[:PLACED_ON]->(:WorkerPool {queue: $queue}) }
       AND NOT (d.deploy_mode IN $modes AND EXISTS { (d)-[:ASSIGNED_TO]->(:System) })
     RETURN d.serial AS serial ORDER BY serial
     """,
@@ -294,7 +295,7 @@ DEPLOYMENTS_MANY = Query(
     UNWIND $serials AS serial
     MATCH (:Device {serial: serial})-[:HAS_DEPLOYMENT]->(x:Deployment)
     WITH serial, x ORDER BY x.at DESC
-    RETURN serial, collect(x {.uid, .stage, .push, .status, .detail, .diff, .seconds, .manual,
+    RETURN serial, collect(x {.uid, .stage, .push, .status, .detail, .diff, .seconds, .manual, .by,
                               at: toString(x.at)})[..$limit] AS deployments
     """,
 )
@@ -314,7 +315,7 @@ MANAGED = Query(
     "devices.managed",
     """
     MATCH (d:Device)
-    WHERE d.state IS NOT NULL AND coalesce(d.worker_queue, $queue) = $queue
+    WHERE d.state IS NOT NULL AND EXISTS { (d)-[:PLACED_ON]->(:WorkerPool {queue: $queue}) }
     RETURN d.serial AS serial ORDER BY serial
     """,
 )
@@ -394,11 +395,11 @@ class Devices:
             nos=nos,
             driver=driver,
             driver_args=json.dumps(driver_args, sort_keys=True),
-            queue=worker_queue,
             not_set=str(DeployMode.NOT_SET),
             no_deviation=str(DeviationStatus.NONE),
             connected=str(Liveness.CONNECTED),
         )
+        WorkerPools(self.graph).place_new(serial, worker_queue)
         device = self.get(serial)
         if device.record.state is not None:  # an agent re-registering keeps its state
             record = device.record
@@ -456,7 +457,7 @@ class Devices:
         return DeployState.of(rows[0])
 
     def managed(self, queue: str) -> list[str]:
-        """Serials of managed devices whose agent is served by the workers of ``queue``."""
+        """Serials of managed devices placed on the worker pool of ``queue``."""
         return [r["serial"] for r in self.graph.read(MANAGED, queue=queue)]
 
     def find(
@@ -587,6 +588,7 @@ class Devices:
             diff=d.diff,
             seconds=d.seconds,
             manual=d.manual,
+            by=d.by,
         )
 
     def golden_collected(self, serial: str, running: str) -> Verdict:

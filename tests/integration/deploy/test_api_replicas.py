@@ -37,6 +37,7 @@ from blueprint_engine.devices.lifecycle import Event
 from blueprint_engine.devices.registry import Devices
 from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
+from tests.integration.pools.helpers import DROP_POOLS, pool_worker
 
 pytestmark = pytest.mark.integration
 
@@ -96,10 +97,11 @@ class Fabric:
 
 @pytest.fixture(scope="module")
 def fabric(graph: Graph) -> Iterator[Fabric]:
-    """A lab blueprint whose deployed devices cannot be reached, served by no worker
-    queue: only an on-demand round collects them (never the periodic one)."""
+    """A lab blueprint whose deployed devices cannot be reached, placed on a pool whose
+    worker runs no beat: only an on-demand round collects them (never the periodic one)."""
     blueprints, devices = Blueprints(graph), Devices(graph)
     bp, prefix = f"t-rep-{uuid.uuid4().hex[:6]}", f"TREP{uuid.uuid4().hex[:6]}-"
+    queue = f"t-unserved-{prefix.lower()}"[:-1]
     blueprints.create(bp, "lab")
     switches = [s.id for s in read_cabling(graph, bp).systems if s.role != Role.SERVER]
     try:
@@ -114,14 +116,16 @@ def fabric(graph: Graph) -> Iterator[Fabric]:
                 driver="linuxfrr",
                 driver_args=args,
                 pristine="",
-                worker_queue=f"t-unserved-{prefix}",
+                worker_queue=queue,
             )
             devices.event(serial, Event.ACKNOWLEDGE)
             devices.event(serial, Event.ASSIGN, blueprint=bp, system=system)
             devices.event(serial, Event.DEPLOY)
-        yield Fabric(bp, switches)
+        with pool_worker(queue):
+            yield Fabric(bp, switches)
     finally:
         graph.write(DROP, prefix=prefix)
+        graph.write(DROP_POOLS, names=[queue])
         blueprints.delete(bp)
 
 
