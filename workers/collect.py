@@ -40,14 +40,12 @@ to do) changes nothing on the device and does not hide its config.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import redis
-from redis.exceptions import LockError
 
 from blueprint_engine.devices.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
 from blueprint_engine.devices.registry import Devices, JudgeInputs, RoundFacts
@@ -68,6 +66,7 @@ from telemetry.ingest import IngestResult, ingest
 from telemetry.model import Observation, ObservationKind
 from workers.app import GraphTask, app
 from workers.drivers import open_driver
+from workers.lease import Lease
 from workers.outcome import Outcome, Status
 
 GETTERS = (
@@ -78,7 +77,9 @@ GETTERS = (
     "get_optics",
 )
 MAX_THREADS = 16
-ROUND_LOCK_TTL_S = 120.0
+# a round's lock is renewed while the round runs: a worker killed mid-round frees the
+# blueprint for the next round within this long
+ROUND_LOCK_TTL_S = 10.0
 RUNNING_ROUND_LOCK = "fabricgraph:collect:running-config"
 
 BLUEPRINTS_TO_COLLECT = Query(
@@ -394,21 +395,28 @@ def collect_blueprint(
     queue's pool). A round already running makes this a no-op (``busy``), unless
     ``wait_s``: then it waits that long for it to finish first."""
     client = _client(self)
-    lock = client.lock(
-        f"fabricgraph:collect:{blueprint}" + (f"@{queue}" if queue else ""),
-        timeout=ROUND_LOCK_TTL_S,
-        blocking=wait_s > 0,
-        blocking_timeout=wait_s or None,
-    )
-    if not lock.acquire():
-        return Outcome(
-            Status.BUSY,
-            blueprint=blueprint,
-            reason="a collection round of this blueprint is running",
-        ).as_dict()
+    key = f"fabricgraph:collect:{blueprint}" + (f"@{queue}" if queue else "")
+    with Lease(client, blueprint, key=key, wait_s=wait_s, ttl_s=ROUND_LOCK_TTL_S) as held:
+        if not held:
+            return Outcome(
+                Status.BUSY,
+                blueprint=blueprint,
+                reason="a collection round of this blueprint is running",
+            ).as_dict()
+        return _round(self, client, blueprint, systems, deployed_only, queue)
+
+
+def _round(
+    task: GraphTask,
+    client: redis.Redis,
+    blueprint: str,
+    systems: list[str] | None,
+    deployed_only: bool,
+    queue: str | None,
+) -> dict[str, Any]:
     try:
         return collect_round(
-            self.graph,
+            task.graph,
             client,
             blueprint,
             systems=systems,
@@ -417,9 +425,6 @@ def collect_blueprint(
         )
     except FabricError as exc:
         return Outcome(Status.FAILED, blueprint=blueprint, error=str(exc)).as_dict()
-    finally:
-        with contextlib.suppress(LockError):  # a round longer than the lock's life
-            lock.release()
 
 
 @app.task(name="fabricgraph.collect_device", base=GraphTask, bind=True)
@@ -467,18 +472,16 @@ def collect_running(self: GraphTask) -> dict[str, Any]:
     (acknowledged, unassigned, or not deployed) have their running config judged."""
     client = _client(self)
     queue = self.settings.celery_queue
-    lock = client.lock(f"{RUNNING_ROUND_LOCK}@{queue}", timeout=ROUND_LOCK_TTL_S, blocking=False)
-    if not lock.acquire():
-        return Outcome(Status.BUSY, reason="a running-config round is running").as_dict()
-    try:
+    key = f"{RUNNING_ROUND_LOCK}@{queue}"
+    with Lease(client, queue, key=key, ttl_s=ROUND_LOCK_TTL_S) as held:
+        if not held:
+            return Outcome(Status.BUSY, reason="a running-config round is running").as_dict()
         devices = Devices(self.graph)
         serials = devices.unjudged(queue, [str(m) for m in DEPLOYED_MODES])
         judged = running_round(devices, client, serials)
         return Outcome(
             Status.COLLECTED, details={"devices": len(serials), "judged": sorted(judged)}
         ).as_dict()
-    finally:
-        lock.release()
 
 
 def _running_of(devices: Devices, serial: str) -> tuple[str | None, str | None, float]:

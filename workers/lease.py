@@ -34,17 +34,24 @@ def lease_expires_at(client: redis.Redis, serial: str, now: float | None = None)
 
 
 class Lease:
-    """``with Lease(client, serial) as held:`` — ``held`` is False when it stayed busy."""
+    """``with Lease(client, serial) as held:`` — ``held`` is False when it stayed busy.
+    ``key`` names another lock held the same way (e.g. a blueprint's collection round)."""
 
     def __init__(
-        self, client: redis.Redis, serial: str, *, wait_s: float = 0.0, ttl_s: float = DEFAULT_TTL_S
+        self,
+        client: redis.Redis,
+        serial: str,
+        *,
+        wait_s: float = 0.0,
+        ttl_s: float = DEFAULT_TTL_S,
+        key: str | None = None,
     ) -> None:
         self.serial = serial
         self.wait_s = wait_s
         self.ttl_s = ttl_s
         # not thread-local: the renewer thread must see the token the holder acquired
         self._lock: Lock = client.lock(
-            lease_key(serial),
+            key or lease_key(serial),
             timeout=ttl_s,
             blocking=wait_s > 0,
             blocking_timeout=wait_s or None,
