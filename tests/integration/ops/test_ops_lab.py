@@ -334,12 +334,22 @@ def test_transceiver_fault_turns_its_link_down_and_marks_the_servers_it_cuts_off
                 page.wait_for_selector(
                     f'[data-node="{server}"].impacted', state="attached", timeout=15_000
                 )
-            down = page.eval_on_selector_all("line.state-down", "ls => ls.map(l => l.dataset.link)")
-            assert down == [link.id]
-            impacted = page.eval_on_selector_all(
-                ".node.impacted", "ns => ns.map(n => n.dataset.node)"
-            )
-            assert sorted(impacted) == cut_off
+
+            def drawn() -> tuple[list[str], list[str]]:
+                down = page.eval_on_selector_all(
+                    "line.state-down", "ls => ls.map(l => l.dataset.link)"
+                )
+                impacted = page.eval_on_selector_all(
+                    ".node.impacted", "ns => ns.map(n => n.dataset.node)"
+                )
+                return down, sorted(impacted)
+
+            # the page settles on the fault alone (a session another link lost for a
+            # moment on a loaded machine comes back and is redrawn up); bounded
+            try:
+                eventually(lambda: drawn() == ([link.id], cut_off), timeout=30)
+            except AssertionError:
+                assert drawn() == ([link.id], cut_off)
             causes = [c["uid"] for c in read_topology(graph, bp).root_causes]
             assert causes and len(causes) == len(set(causes))  # each cause drawn once
             page.screenshot(path=str(ROOT / "docs" / "topology-fault.png"))
