@@ -220,7 +220,7 @@ def _comm(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/comm", encoding="utf-8") as fh:
             return fh.read().strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone before or while it was read
         return ""
 
 
@@ -237,5 +237,5 @@ def is_running(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
             return fh.read().split(") ")[-1][:1] != "Z"
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # reading a dying process: ESRCH
         return False

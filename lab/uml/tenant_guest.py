@@ -236,9 +236,10 @@ def json_names(lab: Lab, node: str) -> list[str]:
     return [i["ifname"] for i in json.loads(in_netns(lab.netns(node), "ip", "-j", "link").stdout)]
 
 
-def run(job: Mapping[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {"phases_s": {}}
-    phases = result["phases_s"]
+def run(job: Mapping[str, Any], result: dict[str, Any]) -> None:
+    """Fill ``result`` phase by phase (what was measured survives a later failure)."""
+    phases: dict[str, float] = {}
+    result["phases_s"] = phases
     started = time.monotonic()
     lab = Lab()
     lab.up(job["topology"])
@@ -263,17 +264,20 @@ def run(job: Mapping[str, Any]) -> dict[str, Any]:
         result["steps"][step["name"]] = change(lab, step, current)
         phases[f"step {step['name']}"] = round(time.monotonic() - mark, 2)
     phases["total_in_guest"] = round(time.monotonic() - started, 2)
-    lab.down()
-    return result
+    try:
+        lab.down()
+    except Exception:  # the kernel powers off next: a failed clean-up is reported, not fatal
+        result["down_error"] = traceback.format_exc()
 
 
 def main(job_dir: str) -> None:
     folder = Path(job_dir)
     job = json.loads((folder / "job.json").read_text())
+    result: dict[str, Any] = {}
     try:
-        result = run(job)
+        run(job, result)
     except Exception:  # the machine's side reports it; nothing else reads the guest
-        result = {"error": traceback.format_exc()}
+        result["error"] = traceback.format_exc()
     (folder / "result.json").write_text(json.dumps(result, indent=1, sort_keys=True))
 
 

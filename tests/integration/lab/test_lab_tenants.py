@@ -54,10 +54,13 @@ def run() -> Iterator[dict[str, Any]]:
         pytest.skip(reason)
     with exclusive_lab():
         result = tenants.run_tenant_lab(tenant_fabric.job())
-    assert "error" not in result, (
-        f"{result['error']}\n--- guest log\n{result.get('guest_log_tail')}\n"
-        f"--- console\n{result.get('console_tail')}"
-    )
+    if "error" in result:  # the guest's traceback last: it is what a log's tail shows
+        pytest.fail(
+            f"--- console\n{result.get('console_tail')}\n--- guest log\n"
+            f"{result.get('guest_log_tail')}\n--- phases {result.get('phases_s')}\n"
+            f"--- the guest failed\n{result['error']}",
+            pytrace=False,
+        )
     yield result
 
 
