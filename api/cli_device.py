@@ -23,10 +23,13 @@ console = Console()
 
 @app.command("list")
 def list_() -> None:
-    """Devices with their managed state, deploy mode and blueprint system."""
+    """Devices with their managed state, deploy mode, blueprint system and NOS inventory."""
     with engine() as bps:
-        table = Table("serial", "hostname", "state", "deploy mode", "liveness", "system")
-        for d in Devices(bps.graph).all():
+        table = Table(
+            "serial", "hostname", "state", "deploy mode", "liveness", "system",
+            "vendor", "model", "os version",
+        )  # fmt: skip
+        for d in Devices(bps.graph).find():
             table.add_row(
                 d["serial"],
                 d["hostname"],
@@ -34,6 +37,9 @@ def list_() -> None:
                 d["deploy_mode"],
                 d["liveness"],
                 str(d.get("system") or ""),
+                str(d.get("vendor") or ""),
+                str(d.get("model") or ""),
+                str(d.get("os_version") or ""),
             )
         console.print(table)
 
