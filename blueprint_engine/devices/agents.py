@@ -124,6 +124,12 @@ DELETE_DEVICE = Query(
 )
 
 
+def _sequence(plan: tuple[DecommissionStep, ...]) -> tuple[DecommissionStep, ...]:
+    """The remaining steps of undeploy -> unassign -> stop agent -> delete (draining first
+    is advised for a device carrying traffic, not required)."""
+    return tuple(step for step in plan if step is not DecommissionStep.DRAIN)
+
+
 def _row(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "options": json.loads(row.get("options") or "{}")}
 
@@ -175,16 +181,13 @@ class Agents:
         agent = self.get(name)
         if agent["serial"]:
             record = self.devices.get(agent["serial"]).record
-            plan = decommission_plan(record)
-            if plan[0] is not DecommissionStep.STOP_AGENT and record.state in (
-                DeviceState.IS_READY,
-                DeviceState.IS_ACTIVE,
-            ):
+            plan = _sequence(decommission_plan(record))
+            if record.state in (DeviceState.IS_READY, DeviceState.IS_ACTIVE):
                 raise TransitionError(
                     f"cannot stop agent {name}: its device {record.device_id} is assigned "
                     f"({record.state}, deploy mode {record.deploy_mode}); "
                     f"next step: {plan[0].value}",
-                    allowed=", ".join(step.value for step in plan),
+                    allowed=plan[0].value,
                 )
         self.graph.write(
             STOP, name=name, stopped=str(AgentStatus.STOPPED), unavailable=str(Liveness.UNAVAILABLE)
@@ -199,8 +202,7 @@ class Agents:
         if serial:
             record = self.devices.get(serial).record
             if agent["status"] != AgentStatus.STOPPED:
-                plan = decommission_plan(record)
-                nxt = next((s for s in plan if s is not DecommissionStep.DRAIN), plan[0])
+                nxt = _sequence(decommission_plan(record))[0]
                 if nxt is DecommissionStep.DECOMMISSION:
                     nxt = DecommissionStep.STOP_AGENT
                 raise TransitionError(
