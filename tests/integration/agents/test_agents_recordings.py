@@ -148,9 +148,7 @@ def test_push_paths_and_reregistration_keep_state(
         devices = Devices(graph)
         deployment = devices.deployments(ok_serial)[0]
         assert deployment["status"] == "succeeded" and "candidate" in deployment["diff"]
-        assert devices.configs(ok_serial)["golden"] == recorded_running(
-            "eos-dcs7060cx-recording"
-        )
+        assert devices.configs(ok_serial)["golden"] == recorded_running("eos-dcs7060cx-recording")
         _, failed = ops.event(bad_serial, Event.ACKNOWLEDGE, timeout=120)
         assert failed is not None and failed["status"] == "failed", failed
         assert "CommitError" in failed["error"] and "golden" not in devices.configs(bad_serial)
