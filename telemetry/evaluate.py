@@ -187,13 +187,13 @@ def evaluate_system(m: Managed) -> list[Verdict]:
 
 
 def _nos_version(m: Managed) -> Verdict:
-    broken = None if m.nos_version_ok is None else not m.nos_version_ok
+    # no device, or a profile without a range: nothing to mismatch
     return Verdict(
         AnomalyType.NOS_VERSION_MISMATCH,
         m.system,
         "System",
         m.system,
-        broken if m.mode is not None else False,
+        m.mode is not None and m.nos_version_ok is False,
         {"os_version": m.nos_version_allowed},
         {"os_version": m.os_version},
         f"{m.system} runs NOS {m.os_version}, its device profile allows {m.nos_version_allowed}",

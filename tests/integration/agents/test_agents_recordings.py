@@ -93,6 +93,20 @@ def test_each_vendor_registers_quarantined_by_its_serial(
         )
         assert device["nosVersionOk"] is True and device["agent"] == agent["name"]
         assert device["configs"] == [{"stage": "pristine", "text": recorded_running(recording)}]
+    metrics = client.get("/metrics").text.splitlines()
+    for _, recording, profile in VENDORS:
+        facts = recorded_facts(recording)
+        info = [m for m in metrics if m.startswith("fabricgraph_device_info{")]
+        line = next(m for m in info if f'serial="{facts["serial_number"]}"' in m)
+        for label in (
+            f'vendor="{facts["vendor"]}"',
+            f'model="{facts["model"]}"',
+            f'os_version="{facts["os_version"]}"',
+            f'device_profile="{profile}"',
+            'os_version_allowed="yes"',
+        ):
+            assert label in line, line
+    assert any(m.startswith('fabricgraph_agents{reason="",status="registered"}') for m in metrics)
 
 
 def test_rest_creates_and_lists_and_refuses_bad_agents(

@@ -112,3 +112,42 @@ def test_decommission_in_order_only(
         assert agents.list([name]) == [] and devices.find(None, [SERIAL]) == []
     finally:
         cleanup(graph, [name], [SERIAL])
+
+
+ANOMALY = Query(
+    "test.nos_anomaly",
+    "MATCH (a:Anomaly {uid: $uid}) RETURN a.state AS state, a.type AS type",
+)
+
+
+def test_an_assigned_device_outside_its_os_range_raises_nos_version_mismatch(
+    graph: Graph, settings: Settings, blueprint: tuple[Blueprints, str]
+) -> None:
+    from telemetry.engine import reevaluate
+    from telemetry.evaluate import AnomalyType, anomaly_uid
+
+    blueprints, bp = blueprint
+    recording = "eos-dcs7060cx-old-nos-recording"
+    serial = str(recorded_facts(recording)["serial_number"])
+    name = f"t-oldnos-{uuid.uuid4().hex[:6]}"
+    cleanup(graph, [], [serial])
+    client = redis.Redis.from_url(settings.redis_url)
+    ops = DeviceOps(graph, client, blueprints)
+    try:
+        with credential_set("admin", "pw") as cred:
+            agent = {
+                "name": name,
+                "address": "192.0.2.12",
+                "platform": "eos",
+                "credential": cred,
+                "options": {"recording": recording},
+            }
+            (row,) = AgentOps(graph, settings.celery_queue).create([agent], author="t", wait=60)
+            assert row["status"] == "registered", row
+            ops.event(serial, Event.ACKNOWLEDGE, timeout=120)
+            ops.event(serial, Event.ASSIGN, blueprint=bp, system="spine1", timeout=120)
+        reevaluate(graph, client, bp, ["spine1"])
+        uid = anomaly_uid(bp, AnomalyType.NOS_VERSION_MISMATCH, "spine1", "spine1")
+        assert graph.read(ANOMALY, uid=uid) == [{"state": "raised", "type": "nos_version_mismatch"}]
+    finally:
+        cleanup(graph, [name], [serial])
