@@ -8,6 +8,7 @@ argument or result. Waiting for outcomes is bounded.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from celery.exceptions import TimeoutError as CeleryTimeout
@@ -28,7 +29,9 @@ class AgentOps:
         self.agents = Agents(graph)
         self.queue = queue or str(app.conf.task_default_queue)
 
-    def create(self, items: list[object], *, author: str, wait: float = 0) -> list[dict[str, Any]]:
+    def create(
+        self, items: Sequence[object], *, author: str, wait: float = 0
+    ) -> list[dict[str, Any]]:
         """Create agents from mappings and connect each on the workers."""
         return self.create_specs(parse_agents(items), author=author, wait=wait)
 

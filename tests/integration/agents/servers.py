@@ -15,7 +15,7 @@ import paramiko
 logging.getLogger("paramiko.transport").setLevel(logging.CRITICAL)
 
 
-class _RejectAll(paramiko.ServerInterface):
+class _RejectAll(paramiko.ServerInterface):  # type: ignore[misc]
     def __init__(self, seen: list[str]) -> None:
         self.seen = seen
 
@@ -24,7 +24,7 @@ class _RejectAll(paramiko.ServerInterface):
 
     def check_auth_password(self, username: str, password: str) -> int:
         self.seen.append(password)
-        return paramiko.AUTH_FAILED
+        return int(paramiko.AUTH_FAILED)
 
 
 def _listener() -> socket.socket:
@@ -40,7 +40,8 @@ def _listener() -> socket.socket:
 def rejecting_ssh_server() -> Iterator[tuple[int, list[str]]]:
     """(port, passwords received): every authentication attempt fails."""
     key = paramiko.RSAKey.generate(2048)
-    sock, seen, stop = _listener(), [], threading.Event()
+    sock, stop = _listener(), threading.Event()
+    seen: list[str] = []
     transports: list[paramiko.Transport] = []
 
     def serve() -> None:

@@ -81,12 +81,10 @@ def test_decommission_in_order_only(
             }
             (row,) = AgentOps(graph, settings.celery_queue).create([agent], author="t", wait=60)
             assert row["status"] == "registered", row
-            for event, where in (
-                (Event.ACKNOWLEDGE, {}),
-                (Event.ASSIGN, {"blueprint": bp, "system": "spine1"}),
-            ):
-                _, result = ops.event(SERIAL, event, timeout=120, **where)
-                assert result is not None and result["status"] == "succeeded", result
+            _, result = ops.event(SERIAL, Event.ACKNOWLEDGE, timeout=120)
+            assert result is not None and result["status"] == "succeeded", result
+            _, result = ops.event(SERIAL, Event.ASSIGN, blueprint=bp, system="spine1", timeout=120)
+            assert result is not None and result["status"] == "succeeded", result
             version = blueprints.staging.stage(
                 bp,
                 {"kind": "set_deploy_mode", "params": {"system": "spine1", "mode": "deploy"}},
