@@ -41,8 +41,8 @@ FORGET_LAB_DEVICES = Query(
 )
 FORGET_LAB_AGENTS = Query(
     "rollout.forget_lab_agents",
-    "MATCH (a:Agent) WHERE a.name IN $names OR ($all AND a.name STARTS WITH 'lab-') "
-    "DETACH DELETE a",
+    "MATCH (a:Agent) WHERE a.name IN $names "
+    "OR ($all AND a.created_by = 'rollout' AND a.name STARTS WITH 'lab-') DETACH DELETE a",
 )
 LAB_AGENT_WAIT_S = 120
 
