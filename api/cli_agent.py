@@ -8,7 +8,6 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from api.cli_blueprint import engine
 from blueprint_engine.errors import ValidationError
@@ -21,21 +20,22 @@ MAX_FILE_BYTES = 1_000_000
 
 
 def _table(rows: list[dict[str, Any]]) -> None:
-    table = Table("name", "address", "platform", "credential", "status", "reason", "serial")
+    """One line per agent (whole values, so names and serials can be copied)."""
     for r in rows:
-        table.add_row(
-            r["name"],
-            r["address"],
-            r["platform"],
-            str(r.get("credential") or r.get("group") or ""),
-            r["status"],
-            str(r.get("reason") or ""),
-            str(r.get("serial") or ""),
+        line = "  ".join(
+            [
+                r["name"],
+                r["address"],
+                r["platform"],
+                f"credential={r.get('credential') or r.get('group') or '-'}",
+                r["status"],
+                f"reason={r.get('reason') or '-'}",
+                f"serial={r.get('serial') or '-'}",
+            ]
         )
-    console.print(table)
-    for r in rows:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
         if r.get("detail") and r["status"] != "registered":
-            console.print(f"{r['name']}: {r['detail']}", markup=False, highlight=False)
+            console.print(f"  {r['detail']}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("list")

@@ -23,13 +23,10 @@ console = Console()
 
 @app.command("list")
 def list_() -> None:
-    """Devices with their managed state, deploy mode, blueprint system and NOS inventory."""
+    """Devices with their managed state, deploy mode and blueprint system."""
     with engine() as bps:
-        table = Table(
-            "serial", "hostname", "state", "deploy mode", "liveness", "system",
-            "vendor", "model", "os version",
-        )  # fmt: skip
-        for d in Devices(bps.graph).find():
+        table = Table("serial", "hostname", "state", "deploy mode", "liveness", "system")
+        for d in Devices(bps.graph).all():
             table.add_row(
                 d["serial"],
                 d["hostname"],
@@ -37,11 +34,26 @@ def list_() -> None:
                 d["deploy_mode"],
                 d["liveness"],
                 str(d.get("system") or ""),
-                str(d.get("vendor") or ""),
-                str(d.get("model") or ""),
-                str(d.get("os_version") or ""),
             )
         console.print(table)
+
+
+@app.command()
+def inventory() -> None:
+    """NOS inventory, one line per device: serial, vendor, model, OS version as reported,
+    device profile, and whether the profile's OS version range allows that version."""
+    with engine() as bps:
+        for d in Devices(bps.graph).find():
+            allowed = {True: "yes", False: "no"}.get(d.get("nos_version_ok"), "unknown")
+            fields = [
+                d["serial"],
+                f"vendor={d.get('vendor') or '-'}",
+                f"model={d.get('model') or '-'}",
+                f"os_version={d.get('os_version') or '-'}",
+                f"profile={d.get('device_profile') or '-'}",
+                f"os_version_allowed={allowed} ({d.get('nos_version_allowed') or 'no range'})",
+            ]
+            console.print("  ".join(fields), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
