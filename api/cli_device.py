@@ -44,7 +44,8 @@ def inventory() -> None:
     device profile, and whether the profile's OS version range allows that version."""
     with engine() as bps:
         for d in Devices(bps.graph).find():
-            allowed = {True: "yes", False: "no"}.get(d.get("nos_version_ok"), "unknown")
+            ok = d.get("nos_version_ok")
+            allowed = "unknown" if ok is None else ("yes" if ok else "no")
             fields = [
                 d["serial"],
                 f"vendor={d.get('vendor') or '-'}",
