@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from api.cli_agent import app as agent_app
 from api.cli_blueprint import app as blueprint_app
 from api.cli_catalogue import app as catalogue_app
 from api.cli_collect import collect
@@ -22,6 +23,7 @@ from blueprint_engine.settings import load_settings
 from lab.cli import app as lab_app
 
 app = typer.Typer(help="Fabricgraph: intent-based datacenter fabrics over a Neo4j graph.")
+app.add_typer(agent_app, name="agent")
 app.add_typer(blueprint_app, name="blueprint")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(device_app, name="device")

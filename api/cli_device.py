@@ -39,6 +39,25 @@ def list_() -> None:
 
 
 @app.command()
+def inventory() -> None:
+    """NOS inventory, one line per device: serial, vendor, model, OS version as reported,
+    device profile, and whether the profile's OS version range allows that version."""
+    with engine() as bps:
+        for d in Devices(bps.graph).find():
+            ok = d.get("nos_version_ok")
+            allowed = "unknown" if ok is None else ("yes" if ok else "no")
+            fields = [
+                d["serial"],
+                f"vendor={d.get('vendor') or '-'}",
+                f"model={d.get('model') or '-'}",
+                f"os_version={d.get('os_version') or '-'}",
+                f"profile={d.get('device_profile') or '-'}",
+                f"os_version_allowed={allowed} ({d.get('nos_version_allowed') or 'no range'})",
+            ]
+            console.print("  ".join(fields), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
 def config(
     serial: str,
     stage: str = typer.Argument(

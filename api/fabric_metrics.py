@@ -55,6 +55,26 @@ DEVICES = Query(
            coalesce(d.liveness, 'unknown') AS liveness, count(*) AS n
     """,
 )
+DEVICE_INFO = Query(
+    "metrics.device_info",
+    """
+    MATCH (d:Device)
+    RETURN d.serial AS serial, coalesce(d.vendor, '') AS vendor, coalesce(d.model, '') AS model,
+           coalesce(d.os_version, '') AS os_version,
+           coalesce(d.device_profile, '') AS device_profile,
+           CASE d.nos_version_ok WHEN true THEN 'yes' WHEN false THEN 'no' ELSE 'unknown' END
+             AS os_version_allowed
+    ORDER BY serial
+    """,
+)
+AGENTS = Query(
+    "metrics.agents",
+    """
+    MATCH (a:Agent)
+    RETURN a.status AS status, coalesce(a.reason, '') AS reason, count(*) AS n
+    """,
+)
+DEVICE_INFO_LABELS = ("serial", "vendor", "model", "os_version", "device_profile")
 ANOMALIES = Query(
     "metrics.anomalies",
     """
@@ -327,6 +347,8 @@ def read_graph_facts(graph: Graph, now: float, vocabulary: Vocabulary) -> GraphF
             "blueprints": (BLUEPRINTS, {}),
             "systems": (SYSTEMS, {}),
             "devices": (DEVICES, {}),
+            "device_info": (DEVICE_INFO, {}),
+            "agents": (AGENTS, {}),
             "anomalies": (ANOMALIES, {}),
             "root_causes": (ROOT_CAUSES, {}),
             "bgp": (BGP_SESSIONS, {}),
@@ -363,6 +385,18 @@ def shape(rows: dict[str, list[dict[str, Any]]], now: float, vocabulary: Vocabul
             r["n"],
         )
         for r in rows["devices"]
+    )
+    add(
+        Sample(
+            "device_info",
+            {k: str(r[k]) for k in (*DEVICE_INFO_LABELS, "os_version_allowed")},
+            1.0,
+        )
+        for r in rows.get("device_info", [])
+    )
+    add(
+        Sample("agents", {"status": str(r["status"]), "reason": str(r["reason"])}, r["n"])
+        for r in rows.get("agents", [])
     )
     vocab: tuple[Sequence[str], Sequence[str]] = (vocabulary.anomaly_types, ANOMALY_STATES)
     add(zero_filled(rows["anomalies"], bps, ("type", "state"), vocab, "anomalies"))

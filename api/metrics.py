@@ -47,6 +47,9 @@ HELP = {
     "blueprints": "Blueprints in the graph",
     "systems": "Intent systems by blueprint, role and deploy mode",
     "devices": "Managed devices by lifecycle state, deploy mode and agent liveness",
+    "device_info": "NOS inventory per device (1): vendor, model, OS version as reported, "
+    "device profile, and whether the profile's OS version range allows it",
+    "agents": "Off-box agents by status and reason of their last connection",
     "anomalies": "Anomalies by type and state (raised, cleared)",
     "anomalies_active": "Raised anomalies that are neither expected (drain) nor suppressed",
     "root_causes": "Root causes by kind and state (open, cleared)",

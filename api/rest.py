@@ -17,6 +17,7 @@ from starlette.schemas import SchemaGenerator
 from api.auth import Caller, Role, caller_from_header
 from api.bodies import parse_json_object
 from api.health import WorkerPinger
+from api.rest_agents import agent_routes
 from api.rest_pools import worker_pool_routes
 from blueprint_engine import reads
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE
@@ -169,6 +170,7 @@ def rest_routes(
         Route("/blueprints/{bp}/pools/{pool}/resources", pool_resources, methods=["GET"]),
         *catalogue_routes,
         *worker_pool_routes(graph, caller, json_body, pinger),
+        *agent_routes(graph, settings.celery_queue, caller, json_body),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
     ]
 

@@ -38,7 +38,10 @@ def deploy_demo(blueprints: Blueprints) -> None:
         lab.down()
         rollout.forget_lab_devices(blueprints.graph)
         lab.up(blueprint_lab_topology(blueprints.graph, DEMO))
-    step("device agents register every switch (pristine config collected): OOS-QUARANTINED")
+    step(
+        "off-box agents (linuxfrr, one per switch) connect on the workers and register "
+        "every switch under its serial, pristine config collected: OOS-QUARANTINED"
+    )
     rollout.register_lab_agents(blueprints, lab, DEMO)
     started = time.perf_counter()
     rollout.deploy_all(blueprints, DEMO, report=step)

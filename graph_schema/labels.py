@@ -41,6 +41,7 @@ class Label(StrEnum):
     DEPLOYMENT = "Deployment"
     DEVICE_EVENT = "DeviceEvent"
     WORKER_POOL = "WorkerPool"
+    AGENT = "Agent"  # an off-box device agent: address, platform, credential reference
     # operational state
     OBSERVATION = "Observation"
     SAMPLE = "Sample"
@@ -75,6 +76,7 @@ class Rel(StrEnum):
     HAS_DEPLOYMENT = "HAS_DEPLOYMENT"  # Device -> Deployment
     HAD_EVENT = "HAD_EVENT"  # Device -> DeviceEvent (its lifecycle history)
     PLACED_ON = "PLACED_ON"  # Device -> WorkerPool (the pool whose workers serve it)
+    MANAGES = "MANAGES"  # Agent -> Device (the device the agent registered)
     OBSERVES = "OBSERVES"  # Observation -> intent node
     HAD = "HAD"  # Observation -> Sample (history, one per change)
     ON = "ON"  # Anomaly -> intent node

@@ -120,6 +120,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             _unique(Label.WORKER_POOL, "queue"),
         ),
     ),
+    Migration(
+        7,
+        "off-box agents: one per name; devices by agent and inventory",
+        (
+            _unique(Label.AGENT, "name"),
+            _index(Label.AGENT, "status"),
+        ),
+    ),
 )
 
 GRAPH_VERSION: int = MIGRATIONS[-1].number

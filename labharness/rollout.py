@@ -15,11 +15,14 @@ from typing import Any
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.design.model import Role
 from blueprint_engine.design.reader import read_cabling
+from blueprint_engine.devices.agent_spec import AgentSpec
+from blueprint_engine.devices.agents import AgentStatus
 from blueprint_engine.devices.lifecycle import Event, PushKind, Transition
 from blueprint_engine.devices.registry import Devices
 from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.errors import FabricError, ServiceUnavailableError
 from blueprint_engine.graph.db import Graph, Query
+from workers.agent_ops import AgentOps
 from workers.app import app
 from workers.drivers import open_driver
 from workers.outcome import Outcome
@@ -36,16 +39,28 @@ FORGET_LAB_DEVICES = Query(
     DETACH DELETE x, d
     """,
 )
+FORGET_LAB_AGENTS = Query(
+    "rollout.forget_lab_agents",
+    "MATCH (a:Agent) WHERE a.name IN $names "
+    "OR ($all AND a.created_by = 'rollout' AND a.name STARTS WITH 'lab-') DETACH DELETE a",
+)
+LAB_AGENT_WAIT_S = 120
 
 
 def forget_lab_devices(graph: Graph) -> None:
-    """Drop the lab's devices with their configs, deployments and history (the lab's
-    switches are rebuilt with every lab, so their serials are reused)."""
+    """Drop the lab's devices with their configs, deployments and history, and the lab's
+    agents (the lab's switches are rebuilt with every lab, so their serials are reused)."""
     graph.write(FORGET_LAB_DEVICES)
+    graph.write(FORGET_LAB_AGENTS, names=[], all=True)
 
 
 def lab_serial(system: str) -> str:
+    """The serial the lab's switch ``system`` reports (``get_facts``)."""
     return f"LAB-{system}"
+
+
+def lab_agent(system: str) -> str:
+    return f"lab-{system}"
 
 
 def switches(blueprints: Blueprints, bp: str) -> list[tuple[str, str]]:
@@ -54,33 +69,38 @@ def switches(blueprints: Blueprints, bp: str) -> list[tuple[str, str]]:
     return [(s.id, str(s.device_profile)) for s in design.systems if s.role != Role.SERVER]
 
 
-def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
-    """The lab's off-box agent: register each switch with its pristine (running) config."""
-    devices = Devices(blueprints.graph)
-    serials = []
-    for system, profile in switches(blueprints, bp):
-        serial = lab_serial(system)
-        args = lab.napalm_optional_args(system)
-        nos = str(blueprints.device_profile(profile).nos)
-        # register first so the driver can be opened from what the graph knows
-        devices.register(
-            serial,
-            hostname=system,
+def lab_agent_specs(lab: Any, pairs: list[tuple[str, str]]) -> list[AgentSpec]:
+    """One linuxfrr off-box agent per switch, reaching it in its namespace (no credential:
+    the netns transport needs none)."""
+    return [
+        AgentSpec(
+            name=lab_agent(system),
+            address=system,
+            platform="linuxfrr",
             profile=profile,
-            nos=nos,
-            driver="linuxfrr",
-            driver_args=args,
-            pristine="",
-            worker_queue=app.conf.task_default_queue,
+            options=lab.napalm_optional_args(system),
         )
-        driver = open_driver(devices.get(serial))
-        try:
-            pristine = driver.get_config(retrieve="running")["running"]
-        finally:
-            driver.close()
-        devices.store_config(serial, "pristine", pristine)
-        serials.append(serial)
-    return serials
+        for system, profile in pairs
+    ]
+
+
+def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
+    """The lab's switches as off-box agents (platform linuxfrr), connected on the workers
+    like any other: each device registers under the serial it reports, with its running
+    config as pristine (re-created agents of known serials keep their devices' state)."""
+    pairs = switches(blueprints, bp)
+    specs = lab_agent_specs(lab, pairs)
+    blueprints.graph.write(FORGET_LAB_AGENTS, names=[s.name for s in specs], all=False)
+    ops = AgentOps(blueprints.graph)
+    rows = ops.create_specs(specs, author="rollout", wait=LAB_AGENT_WAIT_S)
+    failed = [r for r in rows if r["status"] != AgentStatus.REGISTERED]
+    if failed:
+        raise FabricError(
+            "lab agents not registered: "
+            + "; ".join(f"{r['name']}: {r['status']} {r['reason']} {r['detail']}" for r in failed),
+            allowed="a running lab and worker (make worker, python -m lab up)",
+        )
+    return [str(r["serial"]) for r in rows]
 
 
 def push_for(

@@ -264,7 +264,9 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
             raise ConnectionException(f"FRR on {self.hostname} does not answer")
         uptime = device.must(["cat", "/proc/uptime"])
         if self.is_lab:
-            serial, model = f"LAB-{self.netns}", "Linux/FRR virtual switch (lab)"
+            # the lab's switch is named by its namespace without the lab's "fg-" prefix
+            serial = f"LAB-{self.netns.removeprefix('fg-')}"
+            model = "Linux/FRR virtual switch (lab)"
         else:
             serial = (device.read_file("/etc/machine-id") or "").strip()
             model = (device.read_file("/sys/class/dmi/id/product_name") or "Linux/FRR").strip()

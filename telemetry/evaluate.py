@@ -51,6 +51,8 @@ class AnomalyType(StrEnum):
     ROUTING_DAEMON_DOWN = "routing_daemon_down"
     # no worker of the pool the devices are placed on answers (telemetry.pool_down)
     POOL_DOWN = "pool_down"
+    # the NOS version the device reported lies outside its device profile's range
+    NOS_VERSION_MISMATCH = "nos_version_mismatch"
 
 
 # anomalies about one end of a two-ended subject carry the end in their uid
@@ -73,6 +75,11 @@ class Managed:
     device_obs: Value | None = None
     config_obs: Value | None = None
     daemons_obs: Value | None = None
+    # the assigned device's NOS version and whether its profile's range allows it
+    # (checked when its agent registered it); None: no device or no range known
+    os_version: str | None = None
+    nos_version_ok: bool | None = None
+    nos_version_allowed: str | None = None
 
     @property
     def deployed(self) -> bool:
@@ -113,9 +120,13 @@ def _unknown_unless(owner: Managed) -> bool:
 
 
 def evaluate_system(m: Managed) -> list[Verdict]:
-    """Reachable, hostname, config deviation, last deployment."""
+    """Reachable, hostname, config deviation, last deployment; the NOS version whatever
+    the deploy mode (an assigned device outside its profile's range)."""
     if not m.deployed:
-        return [Verdict(t, m.system, "System", m.system, False) for t in _SYSTEM_TYPES]
+        return [
+            *(Verdict(t, m.system, "System", m.system, False) for t in _SYSTEM_TYPES),
+            _nos_version(m),
+        ]
     dev, cfg = m.device_obs, m.config_obs
     reach = None if dev is None else not dev["reachable"]
     verdicts = [
@@ -144,6 +155,7 @@ def evaluate_system(m: Managed) -> list[Verdict]:
         )
     )
     verdicts.append(_daemons(m))
+    verdicts.append(_nos_version(m))
     deviated = None if cfg is None else bool(cfg["deviated"])
     verdicts.append(
         Verdict(
@@ -172,6 +184,20 @@ def evaluate_system(m: Managed) -> list[Verdict]:
         )
     )
     return verdicts
+
+
+def _nos_version(m: Managed) -> Verdict:
+    # no device, or a profile without a range: nothing to mismatch
+    return Verdict(
+        AnomalyType.NOS_VERSION_MISMATCH,
+        m.system,
+        "System",
+        m.system,
+        m.mode is not None and m.nos_version_ok is False,
+        {"os_version": m.nos_version_allowed},
+        {"os_version": m.os_version},
+        f"{m.system} runs NOS {m.os_version}, its device profile allows {m.nos_version_allowed}",
+    )
 
 
 def _daemons(m: Managed) -> Verdict:

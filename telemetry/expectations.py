@@ -25,7 +25,10 @@ from telemetry.evaluate import (
 )
 from telemetry.model import observation_uid
 
-DEVICE_OF = "head([(SYS)<-[:ASSIGNED_TO]-(d:Device) | d {.deploy_mode, .deviation}])"
+DEVICE_OF = (
+    "head([(SYS)<-[:ASSIGNED_TO]-(d:Device) | d {.deploy_mode, .deviation, .os_version, "
+    ".nos_version_ok, .nos_version_allowed}])"
+)
 
 
 def _device(system: str) -> str:
@@ -166,6 +169,9 @@ class _Observed:
             hostname=hostname,
             mode=device["deploy_mode"] if device else None,
             deviation=device["deviation"] if device else None,
+            os_version=device.get("os_version") if device else None,
+            nos_version_ok=device.get("nos_version_ok") if device else None,
+            nos_version_allowed=device.get("nos_version_allowed") if device else None,
             device_obs=self.value("device", system, system),
             config_obs=self.value("config", system, system),
             daemons_obs=self.value("daemons", system, system),

@@ -1,37 +1,75 @@
 """Device drivers: NAPALM, chosen by the driver name the device registered with.
 
-Credentials come from the worker's environment (FG_DEVICE_USERNAME /
-FG_DEVICE_PASSWORD), never from the graph, and never appear in logs or results.
+Credentials are resolved on the worker from the credential set the device's agent
+names (``workers.credentials``), never from the graph, and never appear in logs,
+results or errors (``scrub``). A device or agent whose ``recording`` option names a
+NAPALM mock recording (``fixtures/napalm_recordings/<name>/``) is driven by NAPALM's
+own ``mock`` driver over those recorded responses.
 """
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 from typing import Any
 
 from blueprint_engine.devices.registry import Device
-from blueprint_engine.errors import ServiceUnavailableError
+from blueprint_engine.errors import NotFoundError, ServiceUnavailableError
+from workers.credentials import Credential, resolve, scrub
+
+RECORDINGS = Path(__file__).resolve().parent.parent / "fixtures" / "napalm_recordings"
+# options that are the agent's, not the driver's
+AGENT_OPTIONS = ("timeout", "recording")
 
 
-def open_driver(device: Device) -> Any:
-    """An opened NAPALM driver for ``device``; ServiceUnavailableError when unreachable."""
+def recording_path(name: str) -> Path:
+    path = RECORDINGS / name
+    if not (path / "get_facts.1").is_file():
+        known = sorted(p.name for p in RECORDINGS.iterdir() if p.is_dir())
+        raise NotFoundError(f"no NAPALM recording named {name!r}", allowed=", ".join(known))
+    return path
+
+
+def build_driver(
+    platform: str, address: str, options: dict[str, Any], credential: Credential
+) -> Any:
+    """An unopened NAPALM driver for ``platform`` (or the mock over a recording)."""
     # imported on first use: NAPALM loads every vendor driver it ships (netmiko, junos,
     # ncclient: ~45 MB per process), which processes that never open a device (the
     # Celery main process, a pool child that only renders) need not hold
     import napalm
 
-    driver_class = napalm.get_network_driver(device.driver)
-    driver = driver_class(
-        hostname=device.driver_args.get("hostname", device.hostname),
-        username=os.environ.get("FG_DEVICE_USERNAME", ""),
-        password=os.environ.get("FG_DEVICE_PASSWORD", ""),
-        optional_args={k: v for k, v in device.driver_args.items() if k != "hostname"},
+    # the driver's own default unless the agent bounds it
+    bound: dict[str, Any] = {"timeout": int(options["timeout"])} if "timeout" in options else {}
+    if options.get("recording"):
+        driver_class = napalm.get_network_driver("mock")
+        optional: dict[str, Any] = {"path": str(recording_path(str(options["recording"])))}
+    else:
+        driver_class = napalm.get_network_driver(platform)
+        optional = {k: v for k, v in options.items() if k not in AGENT_OPTIONS}
+        if bound and platform in ("nxos_ssh", "junos"):
+            optional["conn_timeout"] = bound["timeout"]  # netmiko / junos-eznc connection
+    return driver_class(
+        hostname=address,
+        username=credential.username,
+        password=credential.password,
+        optional_args=optional,
+        **bound,
     )
+
+
+def open_driver(device: Device) -> Any:
+    """An opened NAPALM driver for ``device``; ServiceUnavailableError when unreachable."""
+    credential = resolve(device.credential)
+    args = dict(device.driver_args)
+    address = str(args.pop("hostname", device.hostname))
+    platform = str(args.pop("platform", device.driver))
+    driver = build_driver(platform, address, args, credential)
     try:
         driver.open()
     except Exception as exc:  # NAPALM drivers raise their own ConnectionException kinds
         raise ServiceUnavailableError(
-            f"device {device.record.device_id} ({device.hostname}) is unreachable: {exc}",
+            f"device {device.record.device_id} ({device.hostname}) is unreachable: "
+            + scrub(str(exc), credential.password),
             allowed="a running device agent (check the lab or the management network)",
-        ) from exc
+        ) from None
     return driver

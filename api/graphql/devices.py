@@ -89,6 +89,18 @@ class ManagedDevice:
     reconcile_reason: str | None
     system: str | None
     blueprint: str | None
+    vendor: str | None = strawberry.field(default=None, description="as the device reported it")
+    model: str | None = strawberry.field(default=None, description="as the device reported it")
+    os_version: str | None = strawberry.field(
+        default=None, description="the NOS version the device reported"
+    )
+    agent: str | None = strawberry.field(default=None, description="the off-box agent's name")
+    nos_version_ok: bool | None = strawberry.field(
+        default=None, description="whether its device profile's OS version range allows it"
+    )
+    nos_version_allowed: str | None = strawberry.field(
+        default=None, description="its device profile's OS version range, min..max"
+    )
 
     @strawberry.field(
         description=f"config stages: {', '.join(DEVICE_STAGES)} (running: last collected), "

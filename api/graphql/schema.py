@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
 from api.bodies import INT64_MAX, INT64_MIN
+from api.graphql.agents import AgentMutation, AgentQuery
 from api.graphql.blueprints import BlueprintMutation, BlueprintQuery
 from api.graphql.catalogue import CatalogueMutation, CatalogueQuery
 from api.graphql.collect import CollectMutation
@@ -47,6 +48,7 @@ class Health:
 
 @strawberry.type
 class Query(
+    AgentQuery,
     BlueprintQuery,
     CatalogueQuery,
     DeviceQuery,
@@ -69,6 +71,7 @@ class Query(
 
 @strawberry.type
 class Mutation(
+    AgentMutation,
     BlueprintMutation,
     CatalogueMutation,
     CollectMutation,

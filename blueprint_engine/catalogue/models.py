@@ -186,11 +186,22 @@ class PhysicalPort(Strict):
     breakouts: tuple[Breakout, ...] = ()
 
 
+class OsVersions(Strict):
+    """The NOS versions allowed on a device profile (inclusive; an open end allows any)."""
+
+    min: Text | None = None
+    max: Text | None = None
+
+
 class DeviceProfile(Entry):
-    """Hardware: model, NOS and the physical ports in port order."""
+    """Hardware: model, NOS and the physical ports in port order. ``models`` are other
+    model strings devices of this profile report (matched at registration, with
+    ``hardware_model``); ``os_versions`` the allowed NOS version range."""
 
     hardware_model: Text
     nos: Nos
+    models: Annotated[tuple[Text, ...], Field(max_length=32)] = ()
+    os_versions: OsVersions | None = None
     ports: Annotated[tuple[PortRange, ...], Field(min_length=1, max_length=256)]
 
     @model_validator(mode="after")

@@ -71,7 +71,9 @@ REGISTER = Query(
                   d.registered_at = datetime()
     SET d.hostname = $hostname, d.device_profile = $profile, d.nos = $nos,
         d.driver = $driver, d.driver_args = $driver_args, d.liveness = $connected,
-        d.last_seen = datetime()
+        d.last_seen = datetime(), d.vendor = $vendor, d.model = $model,
+        d.os_version = $os_version, d.credential = $credential, d.agent_stopped = false,
+        d.nos_version_ok = $nos_ok, d.nos_version_allowed = $nos_allowed
     RETURN d.serial AS serial
     """,
 )
@@ -227,6 +229,7 @@ UNJUDGED = Query(
     """
     MATCH (d:Device)
     WHERE d.state IS NOT NULL AND EXISTS { (d)-[:PLACED_ON]->(:WorkerPool {queue: $queue}) }
+      AND NOT coalesce(d.agent_stopped, false)
       AND NOT (d.deploy_mode IN $modes AND EXISTS { (d)-[:ASSIGNED_TO]->(:System) })
     RETURN d.serial AS serial ORDER BY serial
     """,
@@ -236,7 +239,8 @@ LIVENESS = Query(
     """
     UNWIND $rows AS r
     MATCH (d:Device {serial: r.serial})
-    SET d.liveness = r.liveness, d.last_collected_at = r.at,
+    SET d.liveness = CASE WHEN coalesce(d.agent_stopped, false) THEN $unavailable
+                          ELSE r.liveness END, d.last_collected_at = r.at,
         d.last_error = CASE WHEN r.error IS NULL THEN d.last_error ELSE r.error END
     FOREACH (_ IN CASE WHEN r.liveness = $connected THEN [1] ELSE [] END |
              SET d.last_seen = datetime())
@@ -267,7 +271,9 @@ LIST_MANY = Query(
                 AND ($serials IS NULL OR d.serial IN $serials)
     RETURN d {.serial, .hostname, .device_profile, .nos, .state, .deploy_mode, .liveness,
               .deviation, .deviation_reason, .last_deploy, .last_error, .reconcile_action,
-              .reconcile_reason, system: s.id, blueprint: s.blueprint} AS d
+              .reconcile_reason, .vendor, .model, .os_version, .agent, .nos_version_ok,
+              .nos_version_allowed,
+              system: s.id, blueprint: s.blueprint} AS d
     ORDER BY d.serial
     """,
 )
@@ -316,6 +322,7 @@ MANAGED = Query(
     """
     MATCH (d:Device)
     WHERE d.state IS NOT NULL AND EXISTS { (d)-[:PLACED_ON]->(:WorkerPool {queue: $queue}) }
+      AND NOT coalesce(d.agent_stopped, false)
     RETURN d.serial AS serial ORDER BY serial
     """,
 )
@@ -337,6 +344,7 @@ class Device:
     driver: str
     driver_args: dict[str, Any]
     blueprint: str | None
+    credential: str | None = None  # the credential set's name (resolved on the workers)
 
 
 def _record(row: dict[str, Any]) -> Device:
@@ -356,6 +364,7 @@ def _record(row: dict[str, Any]) -> Device:
         row["driver"],
         json.loads(row.get("driver_args") or "{}"),
         row.get("blueprint"),
+        row.get("credential"),
     )
 
 
@@ -385,8 +394,13 @@ class Devices:
         driver_args: dict[str, Any],
         pristine: str,
         worker_queue: str | None = None,
+        inventory: dict[str, Any] | None = None,
+        credential: str | None = None,
     ) -> Transition:
-        """The agent connects: the device appears OOS-QUARANTINED with its pristine config."""
+        """The agent connects: the device appears OOS-QUARANTINED with its pristine config.
+        ``inventory``: vendor, model and os_version as the device reported them, and
+        ``nos_ok``/``nos_allowed``: its profile's OS version range and the verdict."""
+        facts = inventory or {}
         self.graph.write(
             REGISTER,
             serial=serial,
@@ -398,6 +412,12 @@ class Devices:
             not_set=str(DeployMode.NOT_SET),
             no_deviation=str(DeviationStatus.NONE),
             connected=str(Liveness.CONNECTED),
+            vendor=facts.get("vendor"),
+            model=facts.get("model"),
+            os_version=facts.get("os_version"),
+            nos_ok=facts.get("nos_ok"),
+            nos_allowed=facts.get("nos_allowed"),
+            credential=credential,
         )
         WorkerPools(self.graph).place_new(serial, worker_queue)
         device = self.get(serial)
@@ -625,6 +645,7 @@ class Devices:
             LIVENESS,
             rows=[live_row(serial, Liveness.CONNECTED, now)],
             connected=str(Liveness.CONNECTED),
+            unavailable=str(Liveness.UNAVAILABLE),
         )
         return verdict
 
@@ -668,7 +689,13 @@ class Devices:
                 if judged
                 else []
             )
-            self.graph.run(tx, LIVENESS, rows=live, connected=str(Liveness.CONNECTED))
+            self.graph.run(
+                tx,
+                LIVENESS,
+                rows=live,
+                connected=str(Liveness.CONNECTED),
+                unavailable=str(Liveness.UNAVAILABLE),
+            )
             return {str(r["serial"]) for r in rows}
 
         return self.graph.write_tx(work)
@@ -679,6 +706,7 @@ class Devices:
             LIVENESS,
             rows=[live_row(serial, liveness, time.time(), error)],
             connected=str(Liveness.CONNECTED),
+            unavailable=str(Liveness.UNAVAILABLE),
         )
 
     def deviation_judged(self, serial: str, verdict: Verdict) -> None:

@@ -50,6 +50,7 @@ WORKER_ENTRY_POINTS: dict[str, frozenset[str]] = {
     "workers.app": frozenset({"create_celery"}),
     "workers.collect": frozenset({"request_round"}),
     "workers.device_ops": frozenset({"DeviceOps"}),
+    "workers.agent_ops": frozenset({"AgentOps"}),
     # the typed outcome of an enqueued task (data, no behaviour)
     "workers.outcome": frozenset({"Outcome", "Status"}),
 }

@@ -35,6 +35,7 @@ def json_routes(bp: str) -> list[tuple[str, str, dict[str, str]]]:
     return [
         ("POST", "/api/cypher", {**VIEWER, **JSON}),
         ("POST", "/api/catalogue/logical_devices", {**OPERATOR, **JSON}),
+        ("POST", "/api/agents", {**OPERATOR, **JSON}),
         ("PUT", f"/api/blueprints/{bp}/pools/asn-leaf", {**OPERATOR, **JSON}),
         ("POST", "/graphql", JSON),
     ]

@@ -195,3 +195,16 @@ def test_a_drain_makes_bgp_and_route_anomalies_expected_at_both_ends() -> None:
 def test_sessions_to_an_undeployed_peer_expect_nothing() -> None:
     verdicts = evaluate_session(session(SPINE, leaf(mode="ready"), a_up=False, b_up=False))
     assert {v.broken for v in verdicts} == {False}
+
+
+def test_a_device_outside_its_profiles_os_range_is_a_nos_version_mismatch() -> None:
+    outside = leaf(
+        os_version="4.20.15M", nos_version_ok=False, nos_version_allowed="4.28.0..4.33.99"
+    )
+    v = by_type(evaluate_system(outside))[AnomalyType.NOS_VERSION_MISMATCH]
+    assert v.broken is True and "4.20.15M" in v.summary and "4.28.0..4.33.99" in v.summary
+    undeployed = replace(outside, mode="ready")
+    assert by_type(evaluate_system(undeployed))[AnomalyType.NOS_VERSION_MISMATCH].broken is True
+    inside = by_type(evaluate_system(leaf(os_version="4.30.1F", nos_version_ok=True)))
+    assert inside[AnomalyType.NOS_VERSION_MISMATCH].broken is False
+    assert by_type(evaluate_system(leaf()))[AnomalyType.NOS_VERSION_MISMATCH].broken is False

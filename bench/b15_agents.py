@@ -1,0 +1,77 @@
+"""B15: off-box agents against a management network where nothing answers.
+
+Creates N agents (default 100) from one CSV text through the same entry point as the
+API (``AgentOps.create_from_file``), against loopback addresses 127.0.0.2.. on a port
+where nothing listens, and measures the seconds until every one is reported
+unreachable with its reason, on the workers of this checkout. Target: all N within
+60 s, none registered. Writes ``bench/results/B15-agents-unreachable.json``.
+
+    .venv/bin/python -m bench.b15_agents --count 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import time
+import uuid
+from collections import Counter
+
+from bench.common import engine, write_result
+from blueprint_engine.devices.agents import Agents
+from blueprint_engine.graph.db import Query
+from workers.agent_ops import AgentOps
+
+DROP = Query("bench.drop_agents", "MATCH (a:Agent) WHERE a.name IN $names DETACH DELETE a")
+TARGET_S = 60.0
+
+
+def refused_port(address: str) -> int:
+    for port in range(2, 400):
+        try:
+            socket.create_connection((address, port), timeout=1).close()
+        except ConnectionRefusedError:
+            return port
+    raise SystemExit(f"no closed port found on {address}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=100)
+    args = parser.parse_args()
+    bps = engine()
+    tag = uuid.uuid4().hex[:6]
+    port = refused_port("127.0.0.2")
+    names = [f"b15-{tag}-{n}" for n in range(args.count)]
+    lines = ["name,address,platform,credential,port,timeout"]
+    lines += [f"{n},127.0.0.{2 + i % 250},nxos_ssh,b15,{port},3" for i, n in enumerate(names)]
+    agents = Agents(bps.graph)
+    try:
+        started = time.perf_counter()
+        AgentOps(bps.graph).create_from_file("\n".join(lines), "csv", author="bench")
+        while True:
+            rows = agents.list(names)
+            if all(r["status"] != "pending" for r in rows):
+                break
+            if time.perf_counter() - started > 10 * TARGET_S:
+                break
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        outcomes = Counter(f"{r['status']}/{r['reason']}" for r in rows)
+        write_result(
+            "B15-agents-unreachable",
+            seconds,
+            "s",
+            f"all {args.count} reported unreachable with a reason within {TARGET_S:.0f} s",
+            "-",
+            count=args.count,
+            outcomes=dict(outcomes),
+            met=seconds <= TARGET_S and outcomes == {"unreachable/tcp_refused": args.count},
+        )
+    finally:
+        bps.graph.write(DROP, names=names)
+        bps.graph.close()
+
+
+if __name__ == "__main__":
+    main()
