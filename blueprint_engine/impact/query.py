@@ -6,6 +6,9 @@ the same for draining or undeploying a switch. Each runs ONE named Cypher statem
 that reads the element's neighbourhood (the links and switches it takes out, the
 sessions over or between them, the leafs and servers whose paths could change, the
 virtual networks bound to their racks); the pure rules in ``impact_model`` classify.
+5-stage, when a superspine is concerned: that statement again, in one read transaction
+with one statement per four spines below it (``BELOW``), whose leafs and servers are
+merged in, so no statement holds every server below a superspine.
 
 Semantics (the baseline is the intent: every element up, except switches whose
 deploy mode is ``drain`` or ``undeploy``, which already carry no traffic):
