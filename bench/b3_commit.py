@@ -2,10 +2,13 @@
 
 The change adds a virtual network bound to one leaf-pair rack (two leafs), so the
 commit renders and diffs exactly two switches. Target: <= 1 s on `large`, and
-`large` <= 2 x `medium`.
+`large` <= 2 x `medium`. ``compare`` serves B3x too (``bench/b3x_commit.py``).
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Sequence
 
 from bench.common import engine, ensure_blueprint, median, timed, write_result
 from blueprint_engine import reads
@@ -27,9 +30,11 @@ def leftovers(bps: Blueprints, name: str) -> list[str]:
     return [str(r["id"]) for r in rows if str(r["id"]).startswith("b3-")]
 
 
-def commit_times(bps: Blueprints, name: str) -> tuple[list[float], list[str]]:
-    """Each round: add a VN to rack2 (timed: stage + commit + incremental configs), then
-    remove it again (untimed) so the blueprint ends as it began."""
+def commit_times(
+    bps: Blueprints, name: str, racks: Sequence[str] = ("rack2",)
+) -> tuple[list[float], list[str]]:
+    """Each round: add a VN to ``racks`` (timed: stage + commit + incremental configs),
+    then remove it again (untimed) so the blueprint ends as it began."""
     if bps.staging.changes(name):  # from an interrupted earlier run
         bps.staging.discard(name, base_version=bps.staging.version(name))
     for vn in leftovers(bps, name):
@@ -37,7 +42,7 @@ def commit_times(bps: Blueprints, name: str) -> tuple[list[float], list[str]]:
     samples: list[float] = []
     devices: list[str] = []
     for n in range(ROUNDS):
-        params: dict[str, object] = {"name": f"b3-{n}", "racks": ["rack2"]}
+        params: dict[str, object] = {"name": f"b3-{n}", "racks": list(racks)}
 
         def add(params: dict[str, object] = params) -> list[str]:
             return _commit(bps, name, "add_virtual_network", params)
@@ -48,23 +53,33 @@ def commit_times(bps: Blueprints, name: str) -> tuple[list[float], list[str]]:
     return samples, devices
 
 
-def run() -> None:
+def compare(bench_id: str, small: str, big: str, racks: Sequence[str], target: str) -> None:
+    """The same change committed on ``small`` and on ``big``; the figure is ``big``'s
+    median, with its ratio to ``small``'s."""
     bps = engine()
     results = {}
-    for template in ("medium", "large"):
+    for template in (small, big):
         name = ensure_blueprint(bps, template)
-        samples, devices = commit_times(bps, name)
+        samples, devices = commit_times(bps, name, racks)
         results[template] = (median(samples), samples, devices)
-    large, medium = results["large"][0], results["medium"][0]
+    big_s, small_s = results[big][0], results[small][0]
+    figures: dict[str, object] = {
+        f"{small}_s": round(small_s, 4),
+        f"{big}_over_{small}": round(big_s / small_s, 2),
+        f"samples_{big}": [round(s, 4) for s in results[big][1]],
+        f"samples_{small}": [round(s, 4) for s in results[small][1]],
+    }
     write_result(
-        "B3",
-        large,
+        bench_id,
+        big_s,
         "s",
-        "<= 1 s on large and <= 2 x medium",
-        "large",
-        medium_s=round(medium, 4),
-        large_over_medium=round(large / medium, 2),
-        samples_large=[round(s, 4) for s in results["large"][1]],
-        samples_medium=[round(s, 4) for s in results["medium"][1]],
-        devices_touched=results["large"][2],
+        target,
+        big,
+        **figures,
+        devices_touched=results[big][2],
+        load_average=[round(x, 1) for x in os.getloadavg()],
     )
+
+
+def run() -> None:
+    compare("B3", "medium", "large", ["rack2"], "<= 1 s on large and <= 2 x medium")

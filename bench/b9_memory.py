@@ -1,17 +1,23 @@
 """B9: resident memory of the API and one worker while serving `large` (<= 600 MB together).
 
 The API answers B5's nested read and the worker renders every switch of `large`
-first, so both hold what serving that blueprint costs.
+first, so both hold what serving that blueprint costs. ``measure`` serves B9x too
+(``bench/b9x_memory.py``) with its own template and read.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from bench import b5_nested
-from bench.common import engine, ensure_blueprint, write_result
+from bench.common import engine, ensure_blueprint, timed, write_result
+from blueprint_engine.blueprints import Blueprints
 
 STATE = Path(__file__).resolve().parent.parent / ".state"
+RENDER_TIMEOUT_S = 900
+
+Read = Callable[[Blueprints, str], object]  # the API read that loads the blueprint
 
 
 def rss_kib(pid: int) -> int:
@@ -27,25 +33,34 @@ def family(pid: int) -> list[int]:
     return [pid, *(int(c) for c in children)]
 
 
-def run() -> None:
+def measure(bench_id: str, template: str, target: str, read: Read) -> None:
+    """RSS of the API after ``read`` and of the worker (with its pool processes) after
+    rendering every switch of ``bench-<template>``."""
     from workers.tasks import render_blueprint
 
-    name = ensure_blueprint(engine(), "large")
-    b5_nested.run()
-    rendered = render_blueprint.delay(name).get(timeout=300)
+    bps = engine()
+    name = ensure_blueprint(bps, template)
+    read_s, _ = timed(lambda: read(bps, name))
+    render_s, rendered = timed(lambda: render_blueprint.delay(name).get(timeout=RENDER_TIMEOUT_S))
     api = int((STATE / "api.pid").read_text())
     worker = int((STATE / "worker.pid").read_text())
     api_mb = rss_kib(api) / 1024
     worker_pids = family(worker)
     worker_mb = sum(rss_kib(p) for p in worker_pids) / 1024
     write_result(
-        "B9",
+        bench_id,
         api_mb + worker_mb,
         "MB",
-        "<= 600 MB (API + one worker)",
-        "large",
+        target,
+        template,
         api_mb=round(api_mb, 1),
         worker_mb=round(worker_mb, 1),
         worker_processes=len(worker_pids),
         switches_rendered_by_worker=rendered,
+        graphql_read_s=round(read_s, 2),
+        render_all_s=round(render_s, 2),
     )
+
+
+def run() -> None:
+    measure("B9", "large", "<= 600 MB (API + one worker)", lambda _bps, _name: b5_nested.run())

@@ -76,50 +76,50 @@ def _cursor(prop: str) -> str:
     return f"CASE WHEN {prop} IS :: STRING THEN {reads.natural_key(prop)} END"
 
 
+LeafExpr = tuple[Expr, bool]  # a leaf field's Cypher, and whether it is derived
+
+
+def _props(*names: str) -> dict[str, LeafExpr]:
+    """Leaves that are the object's own properties of the same names."""
+    return {name: (_prop(name), False) for name in names}
+
+
+def _prop(name: str) -> Expr:
+    return lambda v: f"{v}.{name}"
+
+
+def _neighbour(name: str, pattern: str, label: str) -> dict[str, LeafExpr]:
+    """A leaf that is the id of the one ``label`` node ``pattern`` leads to (or null)."""
+    return {name: (lambda v: f"head([({v}){pattern}({v}_{name}:{label}) | {v}_{name}.id])", False)}
+
+
+def _cursor_leaf(prop: str) -> dict[str, LeafExpr]:
+    return {"cursor": (lambda v: _cursor(f"{v}.{prop}"), True)}
+
+
 # leaf fields, and whether the value is derived (always of its type: never checked)
-LEAVES: dict[Kind, dict[str, tuple[Expr, bool]]] = {
+LEAVES: dict[Kind, dict[str, LeafExpr]] = {
     "System": {
-        "id": (lambda v: f"{v}.id", False),
-        "hostname": (lambda v: f"{v}.hostname", False),
-        "role": (lambda v: f"{v}.role", False),
-        "rack": (lambda v: f"head([({v})-[:IN_RACK]->({v}_k:Rack) | {v}_k.id])", False),
-        "asn": (lambda v: f"{v}.asn", False),
-        "loopback": (lambda v: f"{v}.loopback", False),
-        "device_profile": (lambda v: f"{v}.device_profile", False),
-        "logical_device": (lambda v: f"{v}.logical_device", False),
-        "deploy_mode": (lambda v: f"{v}.deploy_mode", False),
-        "cursor": (lambda v: _cursor(f"{v}.id"), True),
+        **_props("id", "hostname", "role", "asn", "loopback"),
+        **_props("device_profile", "logical_device", "deploy_mode"),
+        **_neighbour("rack", "-[:IN_RACK]->", "Rack"),
+        **_cursor_leaf("id"),
     },
     "Interface": {
-        "id": (lambda v: f"{v}.id", False),
-        "name": (lambda v: f"{v}.name", False),
-        "speed_mbps": (lambda v: f"{v}.speed_mbps", False),
-        "ipv4": (lambda v: f"{v}.ipv4", False),
-        "transceiver": (
-            lambda v: f"head([({v})-[:HAS_TRANSCEIVER]->({v}_x:Transceiver) | {v}_x.id])",
-            False,
-        ),
+        **_props("id", "name", "speed_mbps", "ipv4"),
+        **_neighbour("transceiver", "-[:HAS_TRANSCEIVER]->", "Transceiver"),
         "breakouts": (lambda v: f"coalesce({v}.breakouts, [])", False),
         # admin intent follows the cabling (blueprint_engine.design.ports)
         "cabled": (lambda v: f"{v}_cabled", True),
         "enabled": (lambda v: f"{v}_cabled", True),
         "intent": (lambda v: f"CASE WHEN {v}_cabled THEN $in_service ELSE $unused END", True),
-        "cursor": (lambda v: _cursor(f"{v}.name"), True),
+        **_cursor_leaf("name"),
     },
     "Link": {
-        "id": (lambda v: f"{v}.id", False),
-        "role": (lambda v: f"{v}.role", False),
-        "speed_mbps": (lambda v: f"{v}.speed_mbps", False),
-        "subnet": (lambda v: f"{v}.subnet", False),
-        "a": (
-            lambda v: f"head([({v})-[:ENDPOINT {{side: 'a'}}]->({v}_a:Interface) | {v}_a.id])",
-            False,
-        ),
-        "b": (
-            lambda v: f"head([({v})-[:ENDPOINT {{side: 'b'}}]->({v}_b:Interface) | {v}_b.id])",
-            False,
-        ),
-        "cursor": (lambda v: _cursor(f"{v}.id"), True),
+        **_props("id", "role", "speed_mbps", "subnet"),
+        **_neighbour("a", "-[:ENDPOINT {side: 'a'}]->", "Interface"),
+        **_neighbour("b", "-[:ENDPOINT {side: 'b'}]->", "Interface"),
+        **_cursor_leaf("id"),
     },
 }
 Pattern = Callable[[str, str], str]  # from the object's variable to the child's
@@ -334,13 +334,12 @@ def _interfaces_level(shape: Shape) -> Level:
     return Level(query, _builder(shape), (), name_at)
 
 
-@functools.lru_cache(maxsize=512)
-def systems_level(shape: Shape) -> Level:
-    """The page of systems (``reads.SYSTEMS``' filters, order and page) in ``shape``."""
+def _page_level(shape: Shape, page: str, name: str) -> Level:
+    """A page of objects (``page`` binds ``v0`` and its sort ``key``) in ``shape``."""
     c = _Compiler()
     row = c.row(shape, "v0", top=True)
     text = f"""
-    {reads.systems_page("v0")}
+    {page}
     {
         _tail(
             c,
@@ -349,25 +348,19 @@ def systems_level(shape: Shape) -> Level:
             "ORDER BY key RETURN collect([uid, row]) AS found, sum(bad) AS bad",
         )
     }"""
-    return Level(Query("reads.shaped.systems", text), _builder(shape), _levels(c))
+    return Level(Query(name, text), _builder(shape), _levels(c))
+
+
+@functools.lru_cache(maxsize=512)
+def systems_level(shape: Shape) -> Level:
+    """The page of systems (``reads.SYSTEMS``' filters, order and page) in ``shape``."""
+    return _page_level(shape, reads.systems_page("v0"), "reads.shaped.systems")
 
 
 @functools.lru_cache(maxsize=512)
 def links_level(shape: Shape) -> Level:
     """The page of links (``reads.LINKS``' filters, order and page) in ``shape``."""
-    c = _Compiler()
-    row = c.row(shape, "v0", top=True)
-    text = f"""
-    {reads.links_page("v0")}
-    {
-        _tail(
-            c,
-            row,
-            "key, v0.uid AS uid, ",
-            "ORDER BY key RETURN collect([uid, row]) AS found, sum(bad) AS bad",
-        )
-    }"""
-    return Level(Query("reads.shaped.links", text), _builder(shape), _levels(c))
+    return _page_level(shape, reads.links_page("v0"), "reads.shaped.links")
 
 
 def plan(shape: Shape, root: Kind) -> Level | None:

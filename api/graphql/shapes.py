@@ -30,7 +30,7 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.execution.values import get_argument_values
 
 from blueprint_engine import reads
-from blueprint_engine.shaped import Field, Kind, Leaf, LeafType, Shape
+from blueprint_engine.shaped import OBJECTS, Field, Kind, Leaf, LeafType, Shape
 
 DEFINITION = "strawberry-definition"
 KINDS: dict[str, Kind] = {"System": "System", "Interface": "Interface", "Link": "Link"}
@@ -40,9 +40,10 @@ SCALARS: dict[str, LeafType] = {
     GraphQLInt.name: "INTEGER",
     GraphQLBoolean.name: "BOOLEAN",
 }
-# fields with a resolver that the engine reads as a child (object or list level)
-CHILDREN = {("System", "interfaces"), ("Interface", "link"), ("Interface", "system")}
-CHILDREN |= {("Link", "a_end"), ("Link", "b_end")}
+# fields with a resolver that the engine reads as a child: its single objects below an
+# object, and the list level of a system's interfaces
+CHILDREN = {(kind, name) for kind, objects in OBJECTS.items() for name in objects}
+CHILDREN |= {("System", "interfaces")}
 
 
 class Unplanned(Exception):

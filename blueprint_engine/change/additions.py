@@ -51,6 +51,8 @@ SKELETON = Query(
     """
     MATCH (b:Blueprint {name: $bp})
     CALL (b) {
+      // only an addition that cables switches reads them (a virtual network reads none)
+      WITH b WHERE $with_spines OR $with_superspines
       MATCH (b)-[:HAS_SYSTEM]->(s:System)
       WHERE (s.role = 'spine' AND $with_spines AND ($pod IS NULL OR s.pod = $pod))
          OR (s.role = 'superspine' AND $with_superspines)

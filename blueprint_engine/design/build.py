@@ -53,13 +53,12 @@ from blueprint_engine.design.pods import (
     pod_plans_for,
     resolve,
     superspine_tier,
-    tier_pool,
+    switch_tier,
 )
 from blueprint_engine.design.ports import complete_ports
 from blueprint_engine.design.racks import (
     FabricBuilder,
     PortsExhaustedError,
-    profile_port_names,
     rack_demand,
 )
 from blueprint_engine.errors import ValidationError
@@ -89,26 +88,8 @@ def _spine_layer(
 ) -> list[System]:
     spec = template.spine_spec
     asn = int(allocator.allocate(PoolId.ASN_SPINE, blueprint_name).value)
-    ports = profile_port_names(catalogue, spec.device_profile)
-    pool = tier_pool(allocator, PoolId.LOOPBACK_SPINE, PoolId.LOOPBACK)
-    spines = []
-    for index in range(1, spec.count + 1):
-        spine_id = f"spine{index}"
-        loopback = allocator.allocate(pool, spine_id).value
-        spines.append(
-            System(
-                id=spine_id,
-                hostname=spine_id,
-                role=Role.SPINE,
-                rack=None,
-                logical_device=spec.logical_device,
-                device_profile=spec.device_profile,
-                asn=asn,
-                loopback=loopback,
-                ports=ports,
-            )
-        )
-    return spines
+    places = [(f"spine{index}", None) for index in range(1, spec.count + 1)]
+    return switch_tier(catalogue, spec, allocator, Role.SPINE, asn, places)
 
 
 def _three_stage(

@@ -42,8 +42,10 @@ from dataclasses import dataclass
 from blueprint_engine.catalogue.entries import Catalogue
 from blueprint_engine.catalogue.models import (
     AsnScheme,
+    PortRole,
     RackType,
     SuperspineSpec,
+    SwitchSpec,
     Template,
     TemplateType,
 )
@@ -145,30 +147,50 @@ def resolve(demand: Mapping[str, int], allocator: Allocator) -> dict[str, int]:
     return dict(total)
 
 
+def switch_tier(
+    catalogue: Catalogue,
+    spec: SwitchSpec,
+    allocator: Allocator,
+    role: Role,
+    asn: int,
+    places: Sequence[tuple[str, int | None]],
+    pod: str | None = None,
+) -> list[System]:
+    """A tier of switches of one spec sharing ``asn``, one per (id, plane) of ``places``
+    in order, each with a loopback of the tier's pool (allocated in that order)."""
+    pool = tier_pool(
+        allocator,
+        PoolId.LOOPBACK_SUPERSPINE if role == Role.SUPERSPINE else PoolId.LOOPBACK_SPINE,
+        PoolId.LOOPBACK,
+    )
+    ports = profile_port_names(catalogue, spec.device_profile)
+    return [
+        System(
+            id=system_id,
+            hostname=system_id,
+            role=role,
+            rack=None,
+            logical_device=spec.logical_device,
+            device_profile=spec.device_profile,
+            asn=asn,
+            loopback=allocator.allocate(pool, system_id).value,
+            ports=ports,
+            pod=pod,
+            plane=plane,
+        )
+        for system_id, plane in places
+    ]
+
+
 def superspine_tier(
     catalogue: Catalogue, spec: SuperspineSpec, blueprint_name: str, allocator: Allocator
 ) -> list[System]:
     asn = int(allocator.allocate(PoolId.ASN_SUPERSPINE, blueprint_name).value)
-    pool = tier_pool(allocator, PoolId.LOOPBACK_SUPERSPINE, PoolId.LOOPBACK)
-    ports = profile_port_names(catalogue, spec.device_profile)
-    tier = []
-    for index in range(1, spec.count + 1):
-        system_id = f"superspine{index}"
-        tier.append(
-            System(
-                id=system_id,
-                hostname=system_id,
-                role=Role.SUPERSPINE,
-                rack=None,
-                logical_device=spec.logical_device,
-                device_profile=spec.device_profile,
-                asn=asn,
-                loopback=allocator.allocate(pool, system_id).value,
-                ports=ports,
-                plane=(index - 1) // spec.per_plane + 1,
-            )
-        )
-    return tier
+    places = [
+        (f"superspine{index}", (index - 1) // spec.per_plane + 1)
+        for index in range(1, spec.count + 1)
+    ]
+    return switch_tier(catalogue, spec, allocator, Role.SUPERSPINE, asn, places)
 
 
 class PodBuilder:
@@ -190,28 +212,12 @@ class PodBuilder:
 
     def _spines(self, plan: PodPlan, asn: int) -> list[System]:
         spec = plan.template.spine_spec
+        places = [
+            (f"{plan.id}-spine{index}", (index - 1) % self.spec.planes + 1)
+            for index in range(1, spec.count + 1)
+        ]
         allocator = self.builder.allocator
-        pool = tier_pool(allocator, PoolId.LOOPBACK_SPINE, PoolId.LOOPBACK)
-        ports = profile_port_names(self.catalogue, spec.device_profile)
-        spines = []
-        for index in range(1, spec.count + 1):
-            system_id = f"{plan.id}-spine{index}"
-            spines.append(
-                System(
-                    id=system_id,
-                    hostname=system_id,
-                    role=Role.SPINE,
-                    rack=None,
-                    logical_device=spec.logical_device,
-                    device_profile=spec.device_profile,
-                    asn=asn,
-                    loopback=allocator.allocate(pool, system_id).value,
-                    ports=ports,
-                    pod=plan.id,
-                    plane=(index - 1) % self.spec.planes + 1,
-                )
-            )
-        return spines
+        return switch_tier(self.catalogue, spec, allocator, Role.SPINE, asn, places, plan.id)
 
     def pod(self, plan: PodPlan) -> DesignParts:
         """A pod's spines, their superspine links and sessions, and its racks."""
@@ -223,16 +229,13 @@ class PodBuilder:
         spines = self._spines(plan, asn)
         parts = DesignParts(systems=list(spines))
         for spine in spines:
-            spine_cursor = builder.cursor(spine)
+            builder.cursor(spine)  # kept: the racks' links take the spine's leaf ports
             for upper in self.superspines:
                 if upper.plane != spine.plane:
                     continue
-                upper_port = builder.cursor(upper).take("spine")
-                spine_port = spine_cursor.take("superspine")
                 role, pool = LinkRole.SUPERSPINE_SPINE, PoolId.SUPERSPINE_FABRIC
-                builder.cable(upper, upper_port, spine, spine_port, role, pool, parts)
-                if builder.overlay == Overlay.EVPN:
-                    parts.sessions.append(builder.evpn_session(upper, spine))
+                pair: Pair = (upper, "spine"), (spine, "superspine")
+                _peer(builder, pair, role, pool, parts)
         builder.spines = spines
         for offset, rack in enumerate(plan.racks):
             parts.extend(builder.rack(plan.first_rack + offset, rack, plan.id))
@@ -243,14 +246,30 @@ class PodBuilder:
         return parts
 
 
+Pair = tuple[tuple[System, PortRole], tuple[System, PortRole]]  # (switch, port role) a, b
+
+
+def _peer(
+    builder: FabricBuilder,
+    pair: Pair,
+    role: LinkRole,
+    pool: PoolId,
+    parts: DesignParts,
+) -> None:
+    """One cable between two switches (each end the next free port of its role, side a
+    first) with its eBGP session, and an EVPN session when the overlay is EVPN."""
+    (a, a_role), (b, b_role) = pair
+    a_port = builder.cursor(a).take(a_role)
+    b_port = builder.cursor(b).take(b_role)
+    builder.cable(a, a_port, b, b_port, role, pool, parts)
+    if builder.overlay == Overlay.EVPN:
+        parts.sessions.append(builder.evpn_session(a, b))
+
+
 def mesh(builder: FabricBuilder, leafs: Sequence[System], parts: DesignParts) -> None:
     """Collapsed: every pair of leafs cabled once (lower leaf on side a), eBGP on each."""
     for a, b in itertools.combinations(leafs, 2):
-        a_port = builder.cursor(a).take("leaf")
-        b_port = builder.cursor(b).take("leaf")
-        builder.cable(a, a_port, b, b_port, LinkRole.LEAF_LEAF, PoolId.FABRIC, parts)
-        if builder.overlay == Overlay.EVPN:
-            parts.sessions.append(builder.evpn_session(a, b))
+        _peer(builder, ((a, "leaf"), (b, "leaf")), LinkRole.LEAF_LEAF, PoolId.FABRIC, parts)
 
 
 def collapsed_demand(rack_types: Sequence[RackType]) -> dict[str, int]:

@@ -8,7 +8,7 @@ uniqueness constraint makes a double allocation impossible in the graph itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -310,11 +310,15 @@ def _allocation_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str
     return [(CREATE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
 
 
-# Designs with more nodes than this are written in several transactions (one per batch):
+# Designs with more nodes than this are written in several transactions (each of at most
+# ``TX_NODES`` nodes, in batches of ``BATCH`` rows):
 # `xlarge` (~440k nodes, a million relationships) does not fit one transaction in a 1 GB
 # Neo4j heap. The blueprint is marked `building` until its last batch is in, and a
 # failure deletes what was written, so the end state is still all or nothing.
 ONE_TX_NODES = 150_000
+# nodes per transaction of a chunked write: 150k interface or transceiver rows in one
+# transaction exceed the 1 GB heap's transaction memory (716 MiB); 25k stay well inside
+TX_NODES = 25_000
 
 MARK_BUILT = Query(
     "blueprint.mark_built", "MATCH (b:Blueprint {name: $bp}) REMOVE b.building RETURN b.name"
@@ -327,6 +331,26 @@ MARK_BUILDING = Query(
 def design_nodes(design: BlueprintDesign) -> int:
     """Intent nodes a design writes (each allocation is a Resource node)."""
     return sum(len(rows) for _, rows in design_rows(design))
+
+
+Batches = list[tuple[Query, Sequence[dict[str, Any]]]]
+
+
+def _transactions(rows: list[tuple[Query, list[dict[str, Any]]]], most: int) -> Iterator[Batches]:
+    """The batches of a chunked write grouped into transactions of at most ``most`` nodes
+    (at least one batch each), in order: a commit applies its nodes to the store and
+    every index, so fewer, larger commits cost less than one per batch."""
+    pending: Batches = []
+    size = 0
+    for query, all_rows in rows:
+        for batch in _batched(all_rows):
+            if pending and size + len(batch) > most:
+                yield pending
+                pending, size = [], 0
+            pending.append((query, batch))
+            size += len(batch)
+    if pending:
+        yield pending
 
 
 def write_design(
@@ -369,9 +393,13 @@ def write_design(
     if not chunked:
         return
     try:
-        for query, rows in design_rows(design):
-            for batch in _batched(rows):
-                graph.write(query, bp=design.name, rows=list(batch))
+        for batches in _transactions(design_rows(design), min(one_tx_nodes, TX_NODES)):
+
+            def chunk(tx: ManagedTransaction, batches: Batches = batches) -> None:
+                for query, batch in batches:
+                    graph.run(tx, query, bp=design.name, rows=list(batch))
+
+            graph.write_tx(chunk)
         graph.write(MARK_BUILT, bp=design.name)
     except BaseException:
         delete_blueprint(graph, design.name)

@@ -6,6 +6,9 @@ the same for draining or undeploying a switch. Each runs ONE named Cypher statem
 that reads the element's neighbourhood (the links and switches it takes out, the
 sessions over or between them, the leafs and servers whose paths could change, the
 virtual networks bound to their racks); the pure rules in ``impact_model`` classify.
+5-stage, when a superspine is concerned: that statement again, in one read transaction
+with one statement per four spines below it (``BELOW``), whose leafs and servers are
+merged in, so no statement holds every server below a superspine.
 
 Semantics (the baseline is the intent: every element up, except switches whose
 deploy mode is ``drain`` or ``undeploy``, which already carry no traffic):
@@ -91,7 +94,7 @@ from typing import Any
 
 from blueprint_engine.design import store
 from blueprint_engine.errors import NotFoundError, ValidationError
-from blueprint_engine.graph.db import Graph, Query, Row
+from blueprint_engine.graph.db import Graph, Query, Row, Tx
 from blueprint_engine.impact.model import (
     OUT_OF_SERVICE_MODES,
     Attachment,
@@ -155,9 +158,17 @@ _SEEDS = {
                    RETURN DISTINCT l } AS links
     """,
 }
-# servers and leafs whose paths may change, with what the rules read about them
+# servers and leafs whose paths may change, with what the rules read about them; only a
+# 5-stage pod spine has a plane (and superspine links): a 3-stage spine's ports are not
+# walked
 _PROJECT = """
-RETURN element, interfaces, network,
+WITH *, COLLECT { UNWIND leafs AS leaf
+                  MATCH (leaf)-[:HAS_INTERFACE]->(:Interface)
+                        <-[:ENDPOINT]-(:Link {role: 'spine_leaf'})-[:ENDPOINT]->
+                        (:Interface)<-[:HAS_INTERFACE]-(sp:System {role: 'spine'})
+                  WHERE sp.plane IS NOT NULL
+                  RETURN DISTINCT sp } AS tiered
+RETURN element, interfaces, network, below,
   [l IN links | l {.id, .role,
      a: [(l)-[:ENDPOINT {side: 'a'}]->(i:Interface) | i {.id, .system}][0],
      b: [(l)-[:ENDPOINT {side: 'b'}]->(i:Interface) | i {.id, .system}][0]}] AS links,
@@ -169,15 +180,14 @@ RETURN element, interfaces, network,
   [leaf IN leafs | leaf {.id, .deploy_mode, rack: [(leaf)-[:IN_RACK]->(k:Rack) | k.id][0],
      uplinks: [(leaf)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link {role: 'spine_leaf'})
                -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(sp:System {role: 'spine'})
-               | {link: l.id, spine: sp.id, spine_mode: sp.deploy_mode,
-                  // only a 5-stage pod spine has a plane (and superspine links): a
-                  // 3-stage spine's ports are not walked
-                  ups: CASE WHEN sp.plane IS NULL THEN [] ELSE
-                       [(sp)-[:HAS_INTERFACE]->(:Interface)
-                        <-[:ENDPOINT]-(u:Link {role: 'superspine_spine'})-[:ENDPOINT]->
-                        (:Interface)<-[:HAS_INTERFACE]-(ss:System {role: 'superspine'})
-                        | {link: u.id, superspine: ss.id, mode: ss.deploy_mode}] END}]}]
+               | {link: l.id, spine: sp.id, spine_mode: sp.deploy_mode}]}]
     AS leafs,
+  // 5-stage: each pod spine's superspine links once (not once per leaf below it)
+  [sp IN tiered | {spine: sp.id,
+     ups: [(sp)-[:HAS_INTERFACE]->(:Interface)
+           <-[:ENDPOINT]-(u:Link {role: 'superspine_spine'})-[:ENDPOINT]->
+           (:Interface)<-[:HAS_INTERFACE]-(ss:System {role: 'superspine'})
+           | {link: u.id, superspine: ss.id, mode: ss.deploy_mode}]}] AS spines,
   [e IN sessions | e {.id, .afi,
      a: [(e)-[:PEER {side: 'a'}]->(x:System) | x.id][0],
      b: [(e)-[:PEER {side: 'b'}]->(x:System) | x.id][0],
@@ -195,24 +205,24 @@ WITH element, interfaces, links, systems,
      COLLECT { UNWIND links AS l
                MATCH (l)-[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(x:System) RETURN x
                UNION UNWIND systems AS x RETURN x } AS near
-// 5-stage: what a superspine (or its link) carries reaches the leafs below its spines
-WITH element, interfaces, links, systems,
-     near + CASE WHEN any(x IN near WHERE x.role = 'superspine') THEN
-       COLLECT { UNWIND near AS sp WITH sp WHERE sp.role = 'spine'
-                 MATCH (sp)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(:Link {role: 'spine_leaf'})
-                       -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(leaf:System {role: 'leaf'})
-                 RETURN DISTINCT leaf }
-       ELSE [] END AS near
+// 5-stage: what a superspine (or its link) carries reaches the leafs below its spines;
+// those are read page by page (``BELOW``), not here
 WITH element, interfaces, links, systems, near,
+     CASE WHEN any(x IN near WHERE x.role = 'superspine')
+          THEN [x IN near WHERE x.role = 'spine' | x.id] ELSE [] END AS below
+"""
+# from the systems near the element: the servers, racks, leafs and sessions concerned
+_REST = """
+WITH element, interfaces, links, systems, near, below,
      COLLECT { UNWIND near AS leaf WITH leaf WHERE leaf.role = 'leaf'
                MATCH (leaf)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(:Link)
                      -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(srv:System {role: 'server'})
                RETURN srv
                UNION UNWIND near AS srv WITH srv WHERE srv.role = 'server' RETURN srv } AS servers
-WITH element, interfaces, links, systems, servers,
+WITH element, interfaces, links, systems, servers, below,
      COLLECT { UNWIND near + servers AS x MATCH (x)-[:IN_RACK]->(k:Rack) RETURN DISTINCT k }
        AS racks
-WITH element, interfaces, links, systems, servers, racks, null AS network,
+WITH element, interfaces, links, systems, servers, racks, below, null AS network,
      COLLECT { UNWIND racks AS k MATCH (k)<-[:IN_RACK]-(leaf:System {role: 'leaf'}) RETURN leaf
                UNION UNWIND servers AS srv
                MATCH (srv)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(:Link)
@@ -226,6 +236,16 @@ WITH element, interfaces, links, systems, servers, racks, null AS network,
                      -[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l)
                RETURN e } AS sessions
 """
+# 5-stage: the leafs below a page of the spines a superspine's failure concerns, as the
+# near systems of an element that takes nothing out itself
+_BELOW = """
+WITH $id AS element, [] AS interfaces, [] AS links, [] AS systems, [] AS below,
+     COLLECT { UNWIND $spines AS id
+               MATCH (:System {uid: $bp + '/' + id})-[:HAS_INTERFACE]->(:Interface)
+                     <-[:ENDPOINT]-(:Link {role: 'spine_leaf'})-[:ENDPOINT]->(:Interface)
+                     <-[:HAS_INTERFACE]-(leaf:System {role: 'leaf'})
+               RETURN DISTINCT leaf } AS near
+"""
 _NETWORK = """
 MATCH (v:VirtualNetwork {uid: $bp + '/' + $id})
 WITH v.id AS element, v {.id, .vlan, .vni} AS network,
@@ -234,7 +254,7 @@ WITH element, network, racks,
      COLLECT { UNWIND racks AS k MATCH (k)<-[:IN_RACK]-(srv:System {role: 'server'}) RETURN srv }
        AS servers
 WITH element, network, racks, servers, [] AS interfaces, [] AS links, [] AS systems,
-     [] AS sessions,
+     [] AS sessions, [] AS below,
      COLLECT { UNWIND racks AS k MATCH (k)<-[:IN_RACK]-(leaf:System {role: 'leaf'}) RETURN leaf
                UNION UNWIND servers AS srv
                MATCH (srv)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(:Link)
@@ -242,9 +262,18 @@ WITH element, network, racks, servers, [] AS interfaces, [] AS links, [] AS syst
                RETURN leaf } AS leafs
 """
 QUERIES = {
-    **{kind: Query(f"impact.{kind}", seed + _TAIL + _PROJECT) for kind, seed in _SEEDS.items()},
+    **{
+        kind: Query(f"impact.{kind}", seed + _TAIL + _REST + _PROJECT)
+        for kind, seed in _SEEDS.items()
+    },
     ElementKind.VIRTUAL_NETWORK: Query("impact.virtual_network", _NETWORK + _PROJECT),
 }
+BELOW = Query("impact.below_spines", _BELOW + _REST + _PROJECT)
+# spines per statement below a superspine: a pod's worth (xlarge: 64 leafs, 512 servers
+# each); all 36 of a superspine at once exceed a 1 GB Neo4j heap
+BELOW_PAGE = 4
+# the lists of a row that pages below spines add to (and the key of their items)
+MERGED = (("servers", "id"), ("leafs", "id"), ("racks", "id"), ("spines", "spine"))
 LOOKUP = Query(
     "impact.lookup",
     """
@@ -315,7 +344,38 @@ def _read(graph: Graph, bp: str, kind: ElementKind, element_id: str) -> Neighbou
     rows = graph.read_once(QUERIES[kind], bp=bp, id=element_id)
     if not rows:
         raise _not_found(graph, bp, kind, element_id)
+    if rows[0]["below"]:  # 5-stage: a superspine is concerned; one transaction for all
+        rows = graph.read_tx(lambda tx: _paged(graph, tx, bp, kind, element_id))
+        if not rows:
+            raise _not_found(graph, bp, kind, element_id)
     return neighbourhood(bp, kind, rows[0])
+
+
+def _paged(graph: Graph, tx: Tx, bp: str, kind: ElementKind, element_id: str) -> list[Row]:
+    """The element's row with what lies below the spines it concerns merged in, those
+    read ``BELOW_PAGE`` spines at a time (as one statement would give them)."""
+    rows = graph.run(tx, QUERIES[kind], bp=bp, id=element_id)
+    if not rows:
+        return []
+    row = dict(rows[0])
+    below = list(row["below"])
+    for start in range(0, len(below), BELOW_PAGE):
+        spines = below[start : start + BELOW_PAGE]
+        page = graph.run(tx, BELOW, bp=bp, id=element_id, spines=spines)[0]
+        for key, ident in MERGED:
+            row[key] = _union(row[key], page[key], ident)
+    return [row]
+
+
+def _union(first: list[Any], more: list[Any], key: str) -> list[Any]:
+    """``first`` then the items of ``more`` not in it (by ``key``)."""
+    seen = {item[key] for item in first}
+    out = list(first)
+    for item in more:
+        if item[key] not in seen:
+            seen.add(item[key])
+            out.append(item)
+    return out
 
 
 def _not_found(graph: Graph, bp: str, kind: ElementKind, element_id: str) -> NotFoundError:
@@ -336,6 +396,13 @@ def _not_found(graph: Graph, bp: str, kind: ElementKind, element_id: str) -> Not
 def neighbourhood(bp: str, kind: ElementKind, row: Row) -> Neighbourhood:
     """The statement's row as the plain data the rules read."""
     network = row.get("network")
+    ups = {
+        spine["spine"]: tuple(
+            SpineUplink(u["link"], u["superspine"], u.get("mode") not in OUT_OF_SERVICE_MODES)
+            for u in spine["ups"]
+        )
+        for spine in row.get("spines") or ()
+    }
     return Neighbourhood(
         blueprint=bp,
         kind=kind,
@@ -344,7 +411,7 @@ def neighbourhood(bp: str, kind: ElementKind, row: Row) -> Neighbourhood:
         links=tuple(_link(link) for link in row["links"]),
         systems=tuple((s["id"], s["role"]) for s in row["systems"]),
         sessions=tuple(_session(s) for s in row["sessions"]),
-        leafs={leaf["id"]: _leaf(leaf) for leaf in row["leafs"]},
+        leafs={leaf["id"]: _leaf(leaf, ups) for leaf in row["leafs"]},
         servers=tuple(_server(s) for s in row["servers"]),
         rack_networks={
             k["id"]: tuple(NetworkRef(v["id"], v.get("vlan"), v.get("vni")) for v in k["vns"])
@@ -368,16 +435,14 @@ def _session(row: dict[str, Any]) -> SessionNode:
     )
 
 
-def _leaf(row: dict[str, Any]) -> LeafNode:
+def _leaf(row: dict[str, Any], ups: dict[str, tuple[SpineUplink, ...]]) -> LeafNode:
+    """A leaf's uplinks, each with its spine's superspine links (``ups``, by spine)."""
     uplinks = tuple(
         Uplink(
             u["link"],
             u["spine"],
             u.get("spine_mode") not in OUT_OF_SERVICE_MODES,
-            tuple(
-                SpineUplink(s["link"], s["superspine"], s.get("mode") not in OUT_OF_SERVICE_MODES)
-                for s in u.get("ups") or ()
-            ),
+            ups.get(u["spine"], ()),
         )
         for u in row["uplinks"]
     )
