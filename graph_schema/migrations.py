@@ -46,6 +46,8 @@ _INTENT = (
     Label.PROPERTY_SET,
 )
 
+_VIRTUAL = (Label.HYPERVISOR, Label.VIRTUAL_SWITCH, Label.VM, Label.VNIC)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -118,6 +120,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             _unique(Label.WORKER_POOL, "name"),
             _unique(Label.WORKER_POOL, "queue"),
+        ),
+    ),
+    Migration(
+        8,
+        "virtual inventory: hypervisors, virtual switches, VMs, vNICs",
+        (
+            *(_unique(label, "uid") for label in _VIRTUAL),
+            *(_index(label, "blueprint", "source") for label in _VIRTUAL),
+            _index(Label.VNIC, "blueprint", "vlan"),
+            _index(Label.VIRTUAL_NETWORK, "blueprint", "vlan"),
         ),
     ),
 )
