@@ -51,6 +51,9 @@ class AnomalyType(StrEnum):
     ROUTING_DAEMON_DOWN = "routing_daemon_down"
     # no worker of the pool the devices are placed on answers (telemetry.pool_down)
     POOL_DOWN = "pool_down"
+    # the virtual layer against intent (telemetry.virtual_anomalies)
+    VM_NETWORK_MISSING = "vm_network_missing"  # a vNIC's VLAN not carried at its server
+    VM_NETWORK_UNBOUND_RACK = "vm_network_unbound_rack"  # a network's VMs in a rack not bound
 
 
 # anomalies about one end of a two-ended subject carry the end in their uid

@@ -213,6 +213,20 @@ class ImpactedNetwork:
 
 
 @dataclass(frozen=True)
+class ImpactedVm:
+    """A VM whose hypervisor's server loses connectivity or redundancy (a VM follows its
+    server: it has no path of its own into the fabric)."""
+
+    id: str  # <source>/<vm id>
+    name: str
+    hypervisor: str
+    server: str
+    rack: str | None
+    networks: tuple[str, ...]  # virtual networks of its vNICs
+    effect: str  # connectivity_lost | redundancy_lost
+
+
+@dataclass(frozen=True)
 class Impact:
     blueprint: str
     kind: ElementKind
@@ -225,6 +239,9 @@ class Impact:
     servers_losing_redundancy: tuple[ImpactedServer, ...]
     servers_losing_connectivity: tuple[ImpactedServer, ...]
     virtual_networks: tuple[ImpactedNetwork, ...]
+    # the virtual layer (blueprint_engine.virtual.impact): VMs on the servers above
+    vms_losing_connectivity: tuple[ImpactedVm, ...] = ()
+    vms_losing_redundancy: tuple[ImpactedVm, ...] = ()
 
 
 # --- the rules -------------------------------------------------------------------------

@@ -108,6 +108,8 @@ from blueprint_engine.impact.model import (
     Uplink,
     assess,
 )
+from blueprint_engine.virtual import impact as virtual_impact
+from blueprint_engine.virtual.reads import vms_on_servers
 
 __all__ = ["ElementKind", "Impact", "Scenario", "impact", "what_if"]
 
@@ -278,7 +280,16 @@ SWITCH_ROLES = ("superspine", "spine", "leaf")
 def impact(graph: Graph, bp: str, kind: str | ElementKind, element_id: str) -> Impact:
     """What fails with element ``element_id`` of ``kind`` in blueprint ``bp``."""
     parsed = kind if isinstance(kind, ElementKind) else ElementKind.parse(kind)
-    return assess(_read(graph, bp, parsed, element_id), Scenario.FAIL)
+    return with_vms(graph, assess(_read(graph, bp, parsed, element_id), Scenario.FAIL))
+
+
+def with_vms(graph: Graph, result: Impact) -> Impact:
+    """The VMs on the servers that lose connectivity or redundancy (one statement,
+    only when some server is affected)."""
+    servers = virtual_impact.affected_servers(result)
+    if not servers:
+        return result
+    return virtual_impact.with_vms(result, vms_on_servers(graph, result.blueprint, servers))
 
 
 def what_if(graph: Graph, bp: str, system: str, mode: str | Scenario) -> Impact:
@@ -292,7 +303,7 @@ def what_if(graph: Graph, bp: str, system: str, mode: str | Scenario) -> Impact:
         )
     group = _group_kind(system)
     if group is not None:  # 5-stage: a plane's superspines or a pod's switches at once
-        return assess(_read(graph, bp, group, system), scenario)
+        return with_vms(graph, assess(_read(graph, bp, group, system), scenario))
     hood = _read(graph, bp, ElementKind.SYSTEM, system)
     role = dict(hood.systems).get(system)
     if role not in SWITCH_ROLES:
@@ -300,7 +311,7 @@ def what_if(graph: Graph, bp: str, system: str, mode: str | Scenario) -> Impact:
             f"{system!r} is a {role}: drain and undeploy apply to switches",
             allowed=f"a superspine, spine or leaf of blueprint {bp!r}",
         )
-    return assess(hood, scenario)
+    return with_vms(graph, assess(hood, scenario))
 
 
 def _group_kind(element_id: str) -> ElementKind | None:

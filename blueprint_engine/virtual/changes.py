@@ -126,7 +126,9 @@ def apply_events(current: Inventory, events: object) -> Inventory:
     return nxt
 
 
-def _delete(op: str, ident: str, field_: str, hvs: dict[str, Hypervisor], vms: dict[str, Vm]) -> None:
+def _delete(
+    op: str, ident: str, field_: str, hvs: dict[str, Hypervisor], vms: dict[str, Vm]
+) -> None:
     known = vms if op == "vm_delete" else hvs
     if ident not in known:
         raise NotFoundError(

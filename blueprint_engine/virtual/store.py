@@ -283,7 +283,9 @@ def _current(graph: Graph, tx: Tx, bp: str, source: str) -> Inventory:
                 VirtualSwitch(w["name"], tuple(w["uplinks"]))
                 for w in sorted(row["switches"], key=lambda w: w["name"])
             )
-            hvs.append(Hypervisor(row["id"].removeprefix(prefix), row["name"], row["server"], switches))
+            hvs.append(
+                Hypervisor(row["id"].removeprefix(prefix), row["name"], row["server"], switches)
+            )
         else:
             vms.append(_vm(row, prefix))
     return Inventory(source, tuple(hvs), tuple(vms))
