@@ -26,6 +26,7 @@ from api.graphql.limits import QueryLimits
 from api.graphql.pools import PoolMutation, PoolQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
+from api.graphql.virtual import VirtualMutation, VirtualQuery
 from blueprint_engine.errors import FabricError
 from blueprint_engine.graph.migrate import graph_version
 
@@ -54,6 +55,7 @@ class Query(
     PoolQuery,
     TelemetryQuery,
     TopologyQuery,
+    VirtualQuery,
 ):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
@@ -75,6 +77,7 @@ class Mutation(
     CustomMutation,
     DeviceMutation,
     PoolMutation,
+    VirtualMutation,
 ):
     pass
 
