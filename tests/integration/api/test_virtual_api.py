@@ -48,16 +48,28 @@ query($bp: String!, $id: String!) { impact(blueprint: $bp, kind: SYSTEM, id: $id
 def snapshot(web_vlan: int, db_vlan: int) -> dict[str, Any]:
     return {
         "hypervisors": [
-            {"id": "h1", "server": "rack1-server1", "switches": [{"name": "br0", "uplinks": ["eth0"]}]},
+            {
+                "id": "h1",
+                "server": "rack1-server1",
+                "switches": [{"name": "br0", "uplinks": ["eth0"]}],
+            },
             {"id": "h3", "server": "rack3-server1"},
         ],
         "vms": [
-            {"id": "web1", "hypervisor": "h1",
-             "vnics": [{"id": "n0", "mac": "02:01:00:00:00:01", "vlan": web_vlan, "switch": "br0"}]},
-            {"id": "db1", "hypervisor": "h3",
-             "vnics": [{"id": "n0", "mac": "02:01:00:00:00:02", "vlan": db_vlan}]},
+            {
+                "id": "web1",
+                "hypervisor": "h1",
+                "vnics": [
+                    {"id": "n0", "mac": "02:01:00:00:00:01", "vlan": web_vlan, "switch": "br0"}
+                ],
+            },
+            {
+                "id": "db1",
+                "hypervisor": "h3",
+                "vnics": [{"id": "n0", "mac": "02:01:00:00:00:02", "vlan": db_vlan}],
+            },
         ],
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture(scope="module")
@@ -148,10 +160,20 @@ def test_rest_snapshot_events_and_vms_are_in_the_openapi_document(
 ) -> None:
     v = vlans(graph, bp)
     url = f"/api/blueprints/{bp}/virtual/rest-src"
-    got = client.put(f"{url}/snapshot", json={"hypervisors": [{"id": "h2", "server": "rack2-server1"}],
-                                               "vms": [{"id": "w2", "hypervisor": "h2", "vnics": [
-                                                   {"id": "n0", "mac": "02:02:00:00:00:01", "vlan": v["web"]}]}]},
-                     headers=OPERATOR)  # fmt: skip
+    got = client.put(
+        f"{url}/snapshot",
+        json={
+            "hypervisors": [{"id": "h2", "server": "rack2-server1"}],
+            "vms": [
+                {
+                    "id": "w2",
+                    "hypervisor": "h2",
+                    "vnics": [{"id": "n0", "mac": "02:02:00:00:00:01", "vlan": v["web"]}],
+                }
+            ],
+        },
+        headers=OPERATOR,
+    )
     assert got.status_code == 200, got.text
     assert got.json()["created"] == 3
     listed = client.get(f"/api/blueprints/{bp}/vms", params={"network": "web"}, headers=VIEWER)

@@ -75,14 +75,18 @@ def placement(
         ifnames = sorted(i.name for i in design.interfaces if i.system == server.id)
         hvs.append({"id": f"hv{n}", "server": server.id, "name": f"esx-{n}",
                     "switches": [{"name": "dvs0", "uplinks": ifnames}]})  # fmt: skip
-        plain = {"id": f"vm-{n}-plain", "hypervisor": f"hv{n}", "name": f"plain {n}"}
+        plain: dict[str, Any] = {
+            "id": f"vm-{n}-plain",
+            "hypervisor": f"hv{n}",
+            "name": f"plain {n}",
+        }
         vms.append(plain)
         vms_of[server.id] = {f"{SOURCE}/{plain['id']}"}
         network_of[f"{SOURCE}/{plain['id']}"] = set()
         for k, vn in enumerate(v for v in design.virtual_networks if server.rack in v.racks):
             vm_id = f"vm-{n}-{vn.id}"
             mac = f"02:00:00:00:{n:02x}:{k:02x}"
-            vnic = {"id": "nic0", "mac": mac, "vlan": vn.vlan, "port_group": vn.id,
+            vnic: dict[str, Any] = {"id": "nic0", "mac": mac, "vlan": vn.vlan, "port_group": vn.id,
                     "switch": "dvs0", "ips": [f"10.250.{n}.{k + 10}"]}  # fmt: skip
             vms.append({"id": vm_id, "hypervisor": f"hv{n}", "name": vm_id, "vnics": [vnic]})
             vms_of[server.id].add(f"{SOURCE}/{vm_id}")
@@ -147,7 +151,7 @@ def test_vms_are_listed_by_network_hypervisor_and_routing_zone(graph: Graph, lab
         assert got == lab.vms_of[hv["server"]]
     everything = reads.list_vms(graph, lab.bp, limit=1000)
     assert {r["id"] for r in everything} == set(lab.network_of)
-    with pytest.raises(NotFoundError, match="no network 'nope'.*allowed: 'db', 'web'"):
+    with pytest.raises(NotFoundError, match=r"no network 'nope'.*allowed: 'db', 'web'"):
         reads.list_vms(graph, lab.bp, network="nope")
     with pytest.raises(ValidationError, match="one filter"):
         reads.list_vms(graph, lab.bp, network="web", hypervisor="x")
@@ -302,7 +306,8 @@ def test_a_network_vm_in_a_rack_it_is_not_bound_to_raises_both_kinds_until_moved
     graph: Graph, lab: Lab
 ) -> None:
     web = next(vn for vn in lab.design.virtual_networks if vn.id == "web")
-    outside = sorted({s.rack for s in lab.design.systems if s.role == Role.SERVER} - set(web.racks))
+    racks = {str(s.rack) for s in lab.design.systems if s.role == Role.SERVER}
+    outside = sorted(racks - set(web.racks))
     rack = str(outside[0])
     host = next(h for h in lab.snapshot["hypervisors"] if h["server"].startswith(f"{rack}-"))
     vm = next(v for v in lab.snapshot["vms"] if lab.network_of[f"{SOURCE}/{v['id']}"] == {"web"})
