@@ -22,7 +22,13 @@ def create_celery(settings: Settings) -> Celery:
         result_extended=True,  # a result names the worker that ran it (which pool served)
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.celery_queue,
-        imports=("workers.tasks", "workers.reconciler", "workers.collect", "workers.pools"),
+        imports=(
+            "workers.tasks",
+            "workers.reconciler",
+            "workers.collect",
+            "workers.pools",
+            "workers.virtual",
+        ),
         # level-triggered: every managed device is reconciled and collected from (its
         # running config compared with golden in the same round as its telemetry) on a
         # fixed period, whatever happened to earlier messages
@@ -42,6 +48,11 @@ def create_celery(settings: Settings) -> Celery:
                 "task": "fabricgraph.pools_check",
                 "schedule": settings.pool_check_interval_s,
                 "options": {"expires": settings.pool_check_interval_s},
+            },
+            "virtual-sweep": {
+                "task": "fabricgraph.virtual_sweep",
+                "schedule": settings.telemetry_sweep_interval_s,
+                "options": {"expires": settings.telemetry_sweep_interval_s},
             },
             "telemetry-sweep": {
                 "task": "fabricgraph.telemetry_sweep",

@@ -168,6 +168,11 @@ RELINK = Query(
     """,
 )
 
+BLUEPRINTS = Query(
+    "virtual.blueprints",
+    "MATCH (h:Hypervisor) RETURN DISTINCT h.blueprint AS bp ORDER BY bp",
+)
+
 
 @dataclass(frozen=True)
 class SyncResult:
@@ -187,8 +192,11 @@ def _refs(graph: Graph, tx: Tx, bp: str, inventory: Inventory) -> None:
     taken by another source."""
     servers = sorted({h.server for h in inventory.hypervisors})
     rows = graph.run(tx, REFS, bp=bp, source=inventory.source, servers=servers)
-    if not rows or not rows[0]["blueprint"]:
-        raise _no_blueprint(graph, tx, bp)
+    if not rows:  # no server named (an empty snapshot), or no such blueprint
+        row = graph.run(tx, BLUEPRINT, bp=bp)[0]
+        if row["found"]:
+            return
+        raise NotFoundError(f"no blueprint named {bp!r}", allowed=row["known"] or "none exist yet")
     by_id = {r["sid"]: r for r in rows}
     for h in inventory.hypervisors:
         row = by_id[h.server]
@@ -211,11 +219,6 @@ def _refs(graph: Graph, tx: Tx, bp: str, inventory: Inventory) -> None:
                         f"interface of server {h.server}",
                         allowed=_some(sorted(row["ifnames"])),
                     )
-
-
-def _no_blueprint(graph: Graph, tx: Tx, bp: str) -> NotFoundError:
-    row = graph.run(tx, BLUEPRINT, bp=bp)[0]
-    return NotFoundError(f"no blueprint named {bp!r}", allowed=row["known"] or "none exist yet")
 
 
 def _stored(graph: Graph, tx: Tx, bp: str, source: str) -> dict[str, dict[str, str]]:
@@ -270,6 +273,17 @@ def sync_events(graph: Graph, bp: str, source: str, events: object) -> SyncResul
         return _sync(graph, tx, bp, changes.apply_events(current, events))
 
     return graph.write_tx(work)
+
+
+def virtual_blueprints(graph: Graph) -> list[str]:
+    """Blueprints with a virtual inventory."""
+    return [str(r["bp"]) for r in graph.read(BLUEPRINTS)]
+
+
+def relink(graph: Graph, bp: str) -> int:
+    """Re-link every vNIC of ``bp`` to the virtual network carrying its VLAN now; the
+    number of vNICs whose link changed."""
+    return int(graph.write(RELINK, bp=bp)[0]["relinked"])
 
 
 def _current(graph: Graph, tx: Tx, bp: str, source: str) -> Inventory:

@@ -30,6 +30,7 @@ from blueprint_engine.impact import query as impact
 from blueprint_engine.virtual import reads, store
 from telemetry.virtual_anomalies import check_blueprint
 from tests.integration.blueprint.impact_oracle import Oracle
+from workers.virtual import virtual_sweep
 
 pytestmark = pytest.mark.integration
 SOURCE = "vcenter-a"
@@ -51,6 +52,9 @@ ANOMALIES = Query(
     RETURN a.type AS type, a.subject AS subject, a.device AS device, a.summary AS summary,
            [(a)-[:ON]->(n) | n.uid] AS on
     """,
+)
+VLANS = Query(
+    "test.virtual.vlans", "MATCH (v:VirtualNetwork {blueprint: $bp}) RETURN v.vlan AS vlan"
 )
 
 
@@ -391,3 +395,52 @@ def test_what_if_a_leaf_is_drained_lists_its_vms(graph: Graph, lab: Lab) -> None
         }
         assert {v.id for v in got.vms_losing_connectivity} == _expected_vms(lab, lost)
         assert {v.id for v in got.vms_losing_redundancy} == _expected_vms(lab, degraded)
+
+
+def test_an_intent_fix_clears_vm_network_missing_on_the_next_sweep(
+    make_blueprint: Any, blueprints: Blueprints, graph: Graph
+) -> None:
+    """No new push: a committed network carrying the VM's VLAN on its rack is picked up
+    by the periodic sweep (re-link, re-check)."""
+    bp = make_blueprint("lab-evpn")
+    taken = {r["vlan"] for r in graph.read(VLANS, bp=bp)}
+    vlan = next(v for v in range(100, 200) if v not in taken)
+    body = {
+        "hypervisors": [{"id": "h1", "server": "rack1-server1"}],
+        "vms": [{"id": "v1", "hypervisor": "h1",
+                 "vnics": [{"id": "n0", "mac": "02:0f:00:00:00:01", "vlan": vlan}]}],
+    }  # fmt: skip
+    store.sync_snapshot(graph, bp, SOURCE, body)
+    uid = f"{bp}/vm_network_missing/{SOURCE}/v1/n0"
+    assert check_blueprint(graph, None, bp).raised == [uid]
+    edit = {"name": "fixed", "routing_zone": "blue", "vlan": vlan, "racks": ["rack1"]}
+    version = blueprints.staging.stage(
+        bp, {"kind": "add_virtual_network", "params": edit}, base_version=0, author="alice"
+    )
+    blueprints.commit(bp, base_version=version, author="alice", message="carry the VM's VLAN")
+    swept = virtual_sweep()
+    assert swept[bp] == {"relinked": 1, "raised": 0, "cleared": 1}
+    assert [r["id"] for r in reads.list_vms(graph, bp, network="fixed")] == [f"{SOURCE}/v1"]
+    assert raised(graph, bp) == {}
+
+
+def test_an_empty_snapshot_deletes_the_sources_inventory_and_nothing_else(
+    make_blueprint: Any, graph: Graph
+) -> None:
+    bp = make_blueprint("lab-evpn")
+    body = {"hypervisors": [{"id": "h1", "server": "rack1-server1"}],
+            "vms": [{"id": "v1", "hypervisor": "h1"}]}  # fmt: skip
+    store.sync_snapshot(graph, bp, SOURCE, body)
+    store.sync_snapshot(
+        graph, bp, "other", {**body, "hypervisors": [{"id": "h1", "server": "rack2-server1"}]}
+    )
+    gone = store.sync_snapshot(graph, bp, SOURCE, {})
+    assert (gone.created, gone.deleted) == (0, 2)
+    assert {r["uid"] for r in nodes(graph, bp)} == {f"{bp}/other/h1", f"{bp}/other/v1"}
+    with pytest.raises(ValidationError, match="another source"):
+        store.sync_snapshot(
+            graph,
+            bp,
+            SOURCE,
+            {**body, "hypervisors": [{"id": "h9", "server": "rack2-server1"}], "vms": []},
+        )
