@@ -3,21 +3,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from api.cli_blueprint import engine
-from api.virtual_sync import sync_inventory
-from blueprint_engine.errors import ValidationError
+from api.virtual_sync import JsonFileSource, sync_from, sync_inventory
 from blueprint_engine.settings import load_settings
 from blueprint_engine.virtual import reads
 
 console = Console()
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def vms(
@@ -50,28 +48,25 @@ def vms(
 
 def virtual_sync(
     blueprint: str,
-    source: str,
+    source_name: str,
     path: Path,
 ) -> None:
     """Push a source's full snapshot from a JSON file {hypervisors, vms} (or, with an
     `events` key, incremental events {events: [...]})."""
     with engine() as bps:
-        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
-            raise ValidationError(
-                f"{path} is not a readable file",
-                allowed=f"a JSON file of at most {MAX_FILE_BYTES} bytes",
-            )
-        try:
-            body = json.loads(path.read_text())
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"{path} is not JSON: {exc}", allowed="a JSON object") from exc
-        if not isinstance(body, dict):
-            raise ValidationError(f"{path} is not a JSON object", allowed="a JSON object")
+        source = JsonFileSource(source_name, path)
         settings = load_settings()
-        if "events" in body:
-            row = sync_inventory(bps.graph, settings, blueprint, source, events=body["events"])
+        if source.has_snapshot:
+            rows = sync_from(bps.graph, settings, blueprint, source)
         else:
-            row = sync_inventory(bps.graph, settings, blueprint, source, snapshot=body)
+            rows = [
+                sync_inventory(bps.graph, settings, blueprint, source_name, events=source.events())
+            ]
+    for row in rows:
+        _print(row)
+
+
+def _print(row: dict[str, Any]) -> None:
     console.print(
         f"{row['source']}: {row['hypervisors']} hypervisor(s), {row['vms']} VM(s), "
         f"{row['vnics']} vNIC(s); created {row['created']}, updated {row['updated']}, "

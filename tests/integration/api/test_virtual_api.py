@@ -6,13 +6,17 @@ web, one on rack3-server1 (dual-homed on rack3's pair) with a VM in db.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
+from api.cli import app
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.graph.db import Graph, Query
 from tests.integration.api_calls import OPERATOR, VIEWER, gql
@@ -195,3 +199,27 @@ def test_rest_snapshot_events_and_vms_are_in_the_openapi_document(
     assert "get" in paths["/api/blueprints/{bp}/vms"]
     doc = paths["/api/blueprints/{bp}/virtual/{source}/snapshot"]["put"]
     assert "400" in doc["responses"] and "requestBody" in doc
+
+
+def test_the_cli_pushes_a_file_through_the_adapter_and_lists_by_network(
+    graph: Graph, bp: str, tmp_path: Path
+) -> None:
+    v = vlans(graph, bp)
+    path = tmp_path / "inventory.json"
+    path.write_text(
+        json.dumps({**snapshot(v["web"], v["db"]), "events": [{"op": "vm_delete", "id": "db1"}]})
+    )
+    runner = CliRunner()
+    pushed = runner.invoke(app, ["virtual-sync", bp, "cli-src", str(path)])
+    assert pushed.exit_code == 0, pushed.output
+    assert "cli-src: 2 hypervisor(s), 2 VM(s)" in pushed.output  # the snapshot
+    assert "2 hypervisor(s), 1 VM(s)" in pushed.output  # then its event
+    listed = runner.invoke(app, ["vms", bp, "--network", "web"], env={"COLUMNS": "250"})
+    assert listed.exit_code == 0 and "cli-src/web1" in listed.output
+    assert (
+        "cli-src/db1"
+        not in runner.invoke(app, ["vms", bp, "--network", "db"], env={"COLUMNS": "250"}).output
+    )
+    path.write_text("[1, 2]")
+    refused = runner.invoke(app, ["virtual-sync", bp, "cli-src", str(path)])
+    assert refused.exit_code == 1 and "not a JSON object" in refused.output
