@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,11 +52,11 @@ def sync_inventory(
         result = store.sync_events(graph, bp, source, events)
     client = redis_client(settings.redis_url)
     try:
-        checked = check_blueprint(graph, client, bp)
+        checked = check_blueprint(graph, client, bp, known=result.inventory)
     finally:
         client.close()
     return {
-        **asdict(result),
+        **result.counts(),
         "vnics_checked": checked.vnics_checked,
         "anomalies_raised": checked.raised,
         "anomalies_cleared": checked.cleared,

@@ -27,6 +27,7 @@ from blueprint_engine.events import Publisher
 from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.virtual import checks, reads
 from blueprint_engine.virtual.checks import Findings
+from blueprint_engine.virtual.inventory import Inventory
 from telemetry import anomalies, causes
 from telemetry.evaluate import AnomalyType
 
@@ -137,11 +138,16 @@ def plan(bp: str, found: Findings, raised: Sequence[Mapping[str, Any]]) -> anoma
 
 
 def check_blueprint(
-    graph: Graph, redis: Publisher | None, bp: str, now: float | None = None
+    graph: Graph,
+    redis: Publisher | None,
+    bp: str,
+    now: float | None = None,
+    known: Inventory | None = None,
 ) -> CheckResult:
-    """Recompute the virtual layer's anomalies of ``bp``; regroup root causes on change."""
+    """Recompute the virtual layer's anomalies of ``bp``; regroup root causes on change.
+    ``known``: a source's inventory just synced (its facts are not read back)."""
     now = time.time() if now is None else now
-    facts = reads.check_facts(graph, bp)
+    facts = reads.check_facts(graph, bp, known)
     found = checks.check(facts.vnics, facts.server_racks, facts.networks)
     raised = graph.read(RAISED, bp=bp, types=list(TYPES))
     todo = plan(bp, found, raised)

@@ -9,6 +9,7 @@ batch into the next full inventory, so events and snapshots share one path.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,9 @@ def vm_uid(bp: str, source: str, vm_id: str) -> str:
 
 
 def _fp(row: Mapping[str, Any]) -> str:
-    return json.dumps(row, sort_keys=True, separators=(",", ":"))
+    """A short fingerprint of a node's properties (equal properties, equal text)."""
+    text = json.dumps(row, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def rows(bp: str, inventory: Inventory) -> dict[str, list[dict[str, Any]]]:

@@ -14,13 +14,15 @@ from typing import Any
 from blueprint_engine.errors import NotFoundError, ValidationError
 from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.virtual.checks import NetworkFacts, VnicFacts
+from blueprint_engine.virtual.inventory import Inventory
 
 MAX_PAGE = 1000
 
 VNIC_FACTS = Query(
     "virtual.check.vnics",
     """
-    MATCH (v:Vm {blueprint: $bp})-[:HOSTED_ON]->(h:Hypervisor)
+    MATCH (v:Vm {blueprint: $bp}) WHERE $skip IS NULL OR v.source <> $skip
+    MATCH (v)-[:HOSTED_ON]->(h:Hypervisor)
     MATCH (v)-[:HAS_VNIC]->(n:Vnic)
     RETURN n.id AS vnic, v.id AS vm, v.name AS name, h.server AS server, n.vlan AS vlan
     """,
@@ -49,7 +51,7 @@ VMS_ON_SERVERS = Query(
     UNWIND $servers AS sid
     MATCH (s:System {uid: $bp + '/' + sid})<-[:RUNS_ON]-(h:Hypervisor)<-[:HOSTED_ON]-(v:Vm)
     RETURN sid AS server, v.id AS id, v.name AS name, v.state AS state, h.id AS hypervisor,
-           [(v)-[:HAS_VNIC]->(:Vnic)-[:IN_NETWORK]->(n:VirtualNetwork) | n.id] AS networks
+           [(v)-[:HAS_VNIC]->(n:Vnic) WHERE n.network IS NOT NULL | n.network] AS networks
     """,
 )
 _VM = """
@@ -114,11 +116,15 @@ class CheckFacts:
     networks: list[NetworkFacts]
 
 
-def check_facts(graph: Graph, bp: str) -> CheckFacts:
+def check_facts(graph: Graph, bp: str, known: Inventory | None = None) -> CheckFacts:
+    """What the checks read; the vNICs of ``known`` (a source's inventory just written)
+    come from it rather than from the graph."""
     vnics = [
         VnicFacts(r["vnic"], r["vm"], r["name"], r["server"], r["vlan"])
-        for r in graph.read(VNIC_FACTS, bp=bp)
+        for r in graph.read(VNIC_FACTS, bp=bp, skip=None if known is None else known.source)
     ]
+    if known is not None:
+        vnics += vnic_facts(known)
     racks = {r["server"]: list(r["racks"]) for r in graph.read(SERVER_RACKS, bp=bp)}
     networks = [
         NetworkFacts(r["id"], int(r["vlan"]), tuple(sorted(r["racks"])))
@@ -126,6 +132,18 @@ def check_facts(graph: Graph, bp: str) -> CheckFacts:
         if r["vlan"] is not None
     ]
     return CheckFacts(vnics, racks, networks)
+
+
+def vnic_facts(inventory: Inventory) -> list[VnicFacts]:
+    src = inventory.source
+    servers = {h.id: h.server for h in inventory.hypervisors}
+    return [
+        VnicFacts(
+            f"{src}/{vm.id}/{n.id}", f"{src}/{vm.id}", vm.name, servers[vm.hypervisor], n.vlan
+        )
+        for vm in inventory.vms
+        for n in vm.vnics
+    ]
 
 
 def vms_on_servers(

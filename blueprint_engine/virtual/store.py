@@ -21,7 +21,7 @@ Every node carries ``uid`` = ``<bp>/<id>``, ``id`` = ``<source>/<source id>[/...
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.errors import NotFoundError, ValidationError
@@ -64,30 +64,31 @@ BLUEPRINT = Query(
            COLLECT { MATCH (k:Blueprint) RETURN k.name ORDER BY k.name LIMIT 10 } AS known
     """,
 )
+# per label one row of two parallel lists (far cheaper to ship than a row per node)
 STORED = Query(
     "virtual.stored",
     """
-    MATCH (n:Hypervisor {blueprint: $bp, source: $source}) RETURN 'hypervisor' AS kind,
-          n.uid AS uid, n.fp AS fp
+    MATCH (n:Hypervisor {blueprint: $bp, source: $source})
+    RETURN 'hypervisor' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps
     UNION ALL MATCH (n:VirtualSwitch {blueprint: $bp, source: $source})
-          RETURN 'switch' AS kind, n.uid AS uid, n.fp AS fp
-    UNION ALL MATCH (n:Vm {blueprint: $bp, source: $source}) RETURN 'vm' AS kind,
-          n.uid AS uid, n.fp AS fp
-    UNION ALL MATCH (n:Vnic {blueprint: $bp, source: $source}) RETURN 'vnic' AS kind,
-          n.uid AS uid, n.fp AS fp
+    RETURN 'switch' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps
+    UNION ALL MATCH (n:Vm {blueprint: $bp, source: $source})
+    RETURN 'vm' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps
+    UNION ALL MATCH (n:Vnic {blueprint: $bp, source: $source})
+    RETURN 'vnic' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps
     """,
 )
 CURRENT = Query(
     "virtual.current",
     """
-    MATCH (h:Hypervisor {blueprint: $bp, source: $source})
-    RETURN 'hypervisor' AS kind, h {.id, .name, .server,
-           switches: [(h)-[:HAS_VSWITCH]->(w:VirtualSwitch) | w {.name, .uplinks}]} AS row
-    UNION ALL
-    MATCH (v:Vm {blueprint: $bp, source: $source})
-    RETURN 'vm' AS kind, v {.id, .name, .hypervisor, .state,
-           vnics: [(v)-[:HAS_VNIC]->(n:Vnic) | n {.id, .mac, .ips, .vlan, .port_group,
-                                                   .switch}]} AS row
+    MATCH (n:Hypervisor {blueprint: $bp, source: $source})
+    RETURN 'hypervisor' AS kind, n {.id, .name, .server} AS row
+    UNION ALL MATCH (n:VirtualSwitch {blueprint: $bp, source: $source})
+    RETURN 'switch' AS kind, n {.id, .name, .hypervisor, .uplinks} AS row
+    UNION ALL MATCH (n:Vm {blueprint: $bp, source: $source})
+    RETURN 'vm' AS kind, n {.id, .name, .hypervisor, .state} AS row
+    UNION ALL MATCH (n:Vnic {blueprint: $bp, source: $source})
+    RETURN 'vnic' AS kind, n {.id, .vm, .mac, .ips, .vlan, .port_group, .switch} AS row
     """,
 )
 _SET = "n.id = r.id, n.blueprint = $bp, n.source = $source, n.fp = r.fp"
@@ -141,10 +142,15 @@ UPSERT = {
             n.port_group = r.port_group, n.switch = r.switch
         MERGE (v)-[:HAS_VNIC]->(n)
         WITH n, r
-        CALL {{ WITH n MATCH (n)-[old:ATTACHED_TO]->() DELETE old }}
+        CALL {{ WITH n MATCH (n)-[old:ATTACHED_TO|IN_NETWORK]->() DELETE old }}
         CALL {{ WITH n, r WITH n, r WHERE r.switch IS NOT NULL
                 MATCH (w:VirtualSwitch {{uid: $bp + '/' + r.switch}})
                 MERGE (n)-[:ATTACHED_TO]->(w) }}
+        WITH n
+        OPTIONAL MATCH (net:VirtualNetwork {{blueprint: $bp, vlan: n.vlan}})
+        SET n.network = net.id
+        FOREACH (_ IN CASE WHEN net IS NULL THEN [] ELSE [1] END |
+                 MERGE (n)-[:IN_NETWORK]->(net))
         """,
     ),
 }
@@ -155,19 +161,27 @@ DELETE = {
     )
     for kind, label in LABELS.items()
 }
+NETWORK_VLANS = Query(
+    "virtual.network_vlans",
+    "MATCH (v:VirtualNetwork {blueprint: $bp}) WHERE v.vlan IS NOT NULL "
+    "RETURN toString(v.vlan) AS vlan, v.id AS id",
+)
+# vNICs whose network (by VLAN, ``$networks``: {vlan text: network id}) is not the one
+# they are linked to: their IN_NETWORK edge and ``network`` are set again
 RELINK = Query(
     "virtual.relink",
     """
     MATCH (n:Vnic {blueprint: $bp})
-    OPTIONAL MATCH (v:VirtualNetwork {blueprint: $bp, vlan: n.vlan})
-    WITH n, v, [(n)-[:IN_NETWORK]->(x:VirtualNetwork) | x] AS linked
-    WHERE NOT (v IS NULL AND size(linked) = 0) AND NOT (size(linked) = 1 AND linked[0] = v)
+    WITH n, $networks[toString(n.vlan)] AS want
+    WHERE coalesce(n.network, '') <> coalesce(want, '')
     CALL { WITH n MATCH (n)-[old:IN_NETWORK]->() DELETE old }
-    FOREACH (_ IN CASE WHEN v IS NULL THEN [] ELSE [1] END | MERGE (n)-[:IN_NETWORK]->(v))
+    SET n.network = want
+    WITH n, want
+    OPTIONAL MATCH (net:VirtualNetwork {uid: $bp + '/' + want})
+    FOREACH (_ IN CASE WHEN net IS NULL THEN [] ELSE [1] END | MERGE (n)-[:IN_NETWORK]->(net))
     RETURN count(*) AS relinked
     """,
 )
-
 BLUEPRINTS = Query(
     "virtual.blueprints",
     "MATCH (h:Hypervisor) RETURN DISTINCT h.blueprint AS bp ORDER BY bp",
@@ -185,6 +199,11 @@ class SyncResult:
     updated: int
     deleted: int
     relinked: int
+    # what the source holds now (for the checks that follow, not to be serialised)
+    inventory: Inventory | None = field(default=None, repr=False, compare=False)
+
+    def counts(self) -> dict[str, Any]:
+        return {k: v for k, v in vars(self).items() if k != "inventory"}
 
 
 def _refs(graph: Graph, tx: Tx, bp: str, inventory: Inventory) -> None:
@@ -224,7 +243,7 @@ def _refs(graph: Graph, tx: Tx, bp: str, inventory: Inventory) -> None:
 def _stored(graph: Graph, tx: Tx, bp: str, source: str) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {kind: {} for kind in changes.KINDS}
     for r in graph.run(tx, STORED, bp=bp, source=source):
-        out[r["kind"]][r["uid"]] = r["fp"]
+        out[r["kind"]].update(zip(r["uids"], r["fps"], strict=True))
     return out
 
 
@@ -244,7 +263,7 @@ def _sync(graph: Graph, tx: Tx, bp: str, inventory: Inventory) -> SyncResult:
     wanted = changes.rows(bp, inventory)
     todo = changes.plan(wanted, _stored(graph, tx, bp, inventory.source))
     _write(graph, tx, bp, inventory.source, todo)
-    relinked = int(graph.run(tx, RELINK, bp=bp)[0]["relinked"])
+    relinked = _relink(graph, tx, bp)
     return SyncResult(
         bp,
         inventory.source,
@@ -255,6 +274,7 @@ def _sync(graph: Graph, tx: Tx, bp: str, inventory: Inventory) -> SyncResult:
         todo.updated,
         todo.deleted,
         relinked,
+        inventory,
     )
 
 
@@ -283,40 +303,39 @@ def virtual_blueprints(graph: Graph) -> list[str]:
 def relink(graph: Graph, bp: str) -> int:
     """Re-link every vNIC of ``bp`` to the virtual network carrying its VLAN now; the
     number of vNICs whose link changed."""
-    return int(graph.write(RELINK, bp=bp)[0]["relinked"])
+    return graph.write_tx(lambda tx: _relink(graph, tx, bp))
+
+
+def _relink(graph: Graph, tx: Tx, bp: str) -> int:
+    networks = {r["vlan"]: r["id"] for r in graph.run(tx, NETWORK_VLANS, bp=bp)}
+    return int(graph.run(tx, RELINK, bp=bp, networks=networks)[0]["relinked"])
 
 
 def _current(graph: Graph, tx: Tx, bp: str, source: str) -> Inventory:
     """What the graph holds for ``source`` as an inventory (ids without the prefix)."""
     prefix = f"{source}/"
-    hvs, vms = [], []
+    rows: dict[str, list[dict[str, Any]]] = {kind: [] for kind in changes.KINDS}
     for r in graph.run(tx, CURRENT, bp=bp, source=source):
-        row = r["row"]
-        if r["kind"] == "hypervisor":
-            switches = tuple(
-                VirtualSwitch(w["name"], tuple(w["uplinks"]))
-                for w in sorted(row["switches"], key=lambda w: w["name"])
-            )
-            hvs.append(
-                Hypervisor(row["id"].removeprefix(prefix), row["name"], row["server"], switches)
-            )
-        else:
-            vms.append(_vm(row, prefix))
-    return Inventory(source, tuple(hvs), tuple(vms))
-
-
-def _vm(row: dict[str, Any], prefix: str) -> Vm:
-    vm_id = row["id"].removeprefix(prefix)
-    hv = row["hypervisor"].removeprefix(prefix)
-    vnics = tuple(
-        Vnic(
-            n["id"].rsplit("/", 1)[1],
-            n["mac"],
-            tuple(n["ips"] or ()),
-            n["vlan"],
-            n["port_group"],
-            None if n["switch"] is None else n["switch"].rsplit("/", 1)[1],
+        rows[r["kind"]].append(r["row"])
+    switches: dict[str, list[VirtualSwitch]] = {}
+    for w in sorted(rows["switch"], key=lambda w: w["id"]):
+        switches.setdefault(w["hypervisor"], []).append(
+            VirtualSwitch(w["name"], tuple(w["uplinks"] or ()))
         )
-        for n in sorted(row["vnics"], key=lambda n: n["id"])
-    )
-    return Vm(vm_id, row["name"], hv, VmState(row["state"]), vnics)
+    vnics: dict[str, list[Vnic]] = {}
+    for n in sorted(rows["vnic"], key=lambda n: n["id"]):
+        switch = None if n["switch"] is None else n["switch"].rsplit("/", 1)[1]
+        nic = Vnic(n["id"].rsplit("/", 1)[1], n["mac"], tuple(n["ips"] or ()), n["vlan"],
+                   n["port_group"], switch)  # fmt: skip
+        vnics.setdefault(n["vm"], []).append(nic)
+    hvs = tuple(
+        Hypervisor(h["id"].removeprefix(prefix), h["name"], h["server"],
+                   tuple(switches.get(h["id"], ())))
+        for h in rows["hypervisor"]
+    )  # fmt: skip
+    vms = tuple(
+        Vm(v["id"].removeprefix(prefix), v["name"], v["hypervisor"].removeprefix(prefix),
+           VmState(v["state"]), tuple(vnics.get(v["id"], ())))
+        for v in rows["vm"]
+    )  # fmt: skip
+    return Inventory(source, hvs, vms)
