@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.virtual import store
 from tests.integration.api_calls import OPERATOR, VIEWER, gql
 
 pytestmark = pytest.mark.integration
@@ -204,6 +205,8 @@ def test_rest_snapshot_events_and_vms_are_in_the_openapi_document(
 def test_the_cli_pushes_a_file_through_the_adapter_and_lists_by_network(
     graph: Graph, bp: str, tmp_path: Path
 ) -> None:
+    for other in ("kvm", "rest-src"):  # the other tests' sources leave the servers free
+        store.sync_snapshot(graph, bp, other, {})
     v = vlans(graph, bp)
     path = tmp_path / "inventory.json"
     path.write_text(
