@@ -13,9 +13,11 @@ then the cross-layer checks):
 - an incremental batch of 10 events.
 
 The value is the slowest full re-sync. Then impact with VMs, in-process, on random
-leafs, leaf transceivers and servers: the VM part alone (the statement reading the VMs of
-the affected servers plus the pure rows) and the whole call; and over GraphQL/HTTP when
-the API is up (`make api`), with the VM fields in the selection.
+leafs, leaf transceivers and servers: the whole call (its one statement reads the VMs of
+the neighbourhood's servers too) and the VM part measured on its own (the VMs of the
+affected servers read by a statement of their own, as root causes do, plus the pure
+rows: an upper bound of what the VMs add); and over GraphQL/HTTP when the API is up
+(`make api`), with the VM fields in the selection.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from blueprint_engine.errors import ValidationError
 
@@ -147,6 +148,8 @@ class Neighbourhood:
     servers: tuple[ServerNode, ...] = ()
     rack_networks: Mapping[str, tuple[NetworkRef, ...]] = field(default_factory=dict)
     network: NetworkRef | None = None  # set when the element is a virtual network
+    # the virtual layer: per server, its VMs (id, name, hypervisor, networks)
+    server_vms: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
 
 
 # --- the answer ------------------------------------------------------------------------
