@@ -14,6 +14,7 @@ from api.cli_device import app as device_app
 from api.cli_impact import impact, what_if
 from api.cli_pool import app as pool_app
 from api.cli_telemetry import anomalies, root_causes
+from api.cli_virtual import virtual_sync, vms
 from api.health import health as service_health
 from api.tour import tour
 from blueprint_engine.errors import FabricError
@@ -77,6 +78,8 @@ app.command("what-if")(what_if)
 app.command()(collect)
 app.command("anomalies")(anomalies)
 app.command("root-causes")(root_causes)
+app.command()(vms)
+app.command("virtual-sync")(virtual_sync)
 
 
 @app.command("lab-up")

@@ -19,6 +19,8 @@ BENCHES = {
     "B12": "bench.b12_soak",
     "B13": "bench.b13_tenant_network",
     "B14": "bench.b14_collect",
+    "B15": "bench.b15_virtual",
+    "B16": "bench.b16_agents",
     "B1x": "bench.b1x_build",
     "B3x": "bench.b3x_commit",
     "B4x": "bench.b4x_impact",

@@ -47,6 +47,11 @@ class Label(StrEnum):
     SAMPLE = "Sample"
     ANOMALY = "Anomaly"
     ROOT_CAUSE = "RootCause"
+    # virtual inventory (reported by virtualization sources; blueprint_engine.virtual)
+    HYPERVISOR = "Hypervisor"
+    VIRTUAL_SWITCH = "VirtualSwitch"
+    VM = "Vm"
+    VNIC = "Vnic"
     # bookkeeping
     GRAPH_META = "GraphMeta"
 
@@ -82,3 +87,10 @@ class Rel(StrEnum):
     ON = "ON"  # Anomaly -> intent node
     EXPLAINS = "EXPLAINS"  # RootCause -> Anomaly
     CAUSED_AT = "CAUSED_AT"  # RootCause -> intent node at fault
+    RUNS_ON = "RUNS_ON"  # Hypervisor -> System (the blueprint server it runs on)
+    HAS_VSWITCH = "HAS_VSWITCH"  # Hypervisor -> VirtualSwitch
+    UPLINK = "UPLINK"  # VirtualSwitch -> Interface (a server interface it bridges to)
+    HOSTED_ON = "HOSTED_ON"  # Vm -> Hypervisor
+    HAS_VNIC = "HAS_VNIC"  # Vm -> Vnic
+    ATTACHED_TO = "ATTACHED_TO"  # Vnic -> VirtualSwitch
+    IN_NETWORK = "IN_NETWORK"  # Vnic -> VirtualNetwork (the one carrying its VLAN)

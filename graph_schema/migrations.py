@@ -46,6 +46,8 @@ _INTENT = (
     Label.PROPERTY_SET,
 )
 
+_VIRTUAL = (Label.HYPERVISOR, Label.VIRTUAL_SWITCH, Label.VM, Label.VNIC)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -126,6 +128,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             _unique(Label.AGENT, "name"),
             _index(Label.AGENT, "status"),
+        ),
+    ),
+    Migration(
+        8,
+        "virtual inventory: hypervisors, virtual switches, VMs, vNICs",
+        (
+            *(_unique(label, "uid") for label in _VIRTUAL),
+            *(_index(label, "blueprint", "source") for label in _VIRTUAL),
+            _index(Label.VNIC, "blueprint", "vlan"),
+            _index(Label.VIRTUAL_NETWORK, "blueprint", "vlan"),
         ),
     ),
 )

@@ -16,6 +16,8 @@ from typing import Any
 
 from blueprint_engine.events import EventKind, Publisher, publish
 from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.virtual.impact import impacted_vms
+from blueprint_engine.virtual.reads import vms_on_servers
 from telemetry.anomalies import node_by_label
 from telemetry.evaluate import AnomalyType
 from telemetry.rootcause import Cause, End, LinkTopo, SessionTopo, Symptom, Topology, group
@@ -273,6 +275,21 @@ def publish_events(redis: Publisher, bp: str, todo: CausePlan) -> None:
         )
 
 
+def with_vms(graph: Graph, bp: str, found: Sequence[Cause]) -> list[Cause]:
+    """Each cause with the VMs of its impacted servers in evidence (``impacted_vms``), when
+    it has any: one statement for every cause."""
+    servers = [str(row["server"]) for c in found for row in c.evidence.get("impacted_servers", ())]
+    by_server = vms_on_servers(graph, bp, servers)
+    out = []
+    for c in found:
+        vms = impacted_vms(c.evidence.get("impacted_servers", ()), by_server)
+        if vms:
+            c = Cause(c.kind, c.subject, c.at, c.symptoms, {**c.evidence, "impacted_vms": vms},
+                      c.summary)  # fmt: skip
+        out.append(c)
+    return out
+
+
 @dataclass
 class Regrouped:
     opened: list[dict[str, Any]] = field(default_factory=list)
@@ -282,7 +299,7 @@ class Regrouped:
 def regroup(graph: Graph, redis: Publisher, bp: str, now: float) -> Regrouped:
     """Recompute the blueprint's root causes from its raised anomalies."""
     found = symptoms(graph, bp)
-    causes = group(found, topology(graph, bp, found)) if found else []
+    causes = with_vms(graph, bp, group(found, topology(graph, bp, found)) if found else [])
     todo = plan(bp, causes, graph.read(OPEN, bp=bp))
     if todo.upsert or todo.clear:
         write(graph, bp, todo, now)

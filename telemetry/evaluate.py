@@ -53,6 +53,9 @@ class AnomalyType(StrEnum):
     POOL_DOWN = "pool_down"
     # the NOS version the device reported lies outside its device profile's range
     NOS_VERSION_MISMATCH = "nos_version_mismatch"
+    # the virtual layer against intent (telemetry.virtual_anomalies)
+    VM_NETWORK_MISSING = "vm_network_missing"  # a vNIC's VLAN not carried at its server
+    VM_NETWORK_UNBOUND_RACK = "vm_network_unbound_rack"  # a network's VMs in a rack not bound
 
 
 # anomalies about one end of a two-ended subject carry the end in their uid

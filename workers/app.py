@@ -28,6 +28,7 @@ def create_celery(settings: Settings) -> Celery:
             "workers.collect",
             "workers.pools",
             "workers.agents",
+            "workers.virtual",
         ),
         # level-triggered: every managed device is reconciled and collected from (its
         # running config compared with golden in the same round as its telemetry) on a
@@ -48,6 +49,11 @@ def create_celery(settings: Settings) -> Celery:
                 "task": "fabricgraph.pools_check",
                 "schedule": settings.pool_check_interval_s,
                 "options": {"expires": settings.pool_check_interval_s},
+            },
+            "virtual-sweep": {
+                "task": "fabricgraph.virtual_sweep",
+                "schedule": settings.telemetry_sweep_interval_s,
+                "options": {"expires": settings.telemetry_sweep_interval_s},
             },
             "telemetry-sweep": {
                 "task": "fabricgraph.telemetry_sweep",

@@ -14,6 +14,7 @@ import strawberry
 
 from api.graphql.common import call
 from api.graphql.context import Info
+from api.graphql.virtual import ImpactedVm
 from blueprint_engine.impact import model
 from blueprint_engine.impact import query as engine
 
@@ -119,6 +120,10 @@ class Impact:
     servers_losing_redundancy: list[ImpactedServer]
     servers_losing_connectivity: list[ImpactedServer]
     virtual_networks: list[ImpactedVirtualNetwork]
+    vms_losing_connectivity: list[ImpactedVm] = strawberry.field(
+        description="VMs on the servers losing all connectivity (a VN: only its VMs)"
+    )
+    vms_losing_redundancy: list[ImpactedVm]
 
     @staticmethod
     def of(result: model.Impact) -> Impact:
@@ -134,6 +139,8 @@ class Impact:
             servers_losing_redundancy=_rows(ImpactedServer, result.servers_losing_redundancy),
             servers_losing_connectivity=_rows(ImpactedServer, result.servers_losing_connectivity),
             virtual_networks=_rows(ImpactedVirtualNetwork, result.virtual_networks),
+            vms_losing_connectivity=ImpactedVm.rows(result.vms_losing_connectivity),
+            vms_losing_redundancy=ImpactedVm.rows(result.vms_losing_redundancy),
         )
 
 

@@ -27,6 +27,7 @@ from api.graphql.limits import QueryLimits
 from api.graphql.pools import PoolMutation, PoolQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
+from api.graphql.virtual import VirtualMutation, VirtualQuery
 from blueprint_engine.errors import FabricError
 from blueprint_engine.graph.migrate import graph_version
 
@@ -56,6 +57,7 @@ class Query(
     PoolQuery,
     TelemetryQuery,
     TopologyQuery,
+    VirtualQuery,
 ):
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
@@ -78,6 +80,7 @@ class Mutation(
     CustomMutation,
     DeviceMutation,
     PoolMutation,
+    VirtualMutation,
 ):
     pass
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from blueprint_engine.errors import ValidationError
 
@@ -147,6 +148,8 @@ class Neighbourhood:
     servers: tuple[ServerNode, ...] = ()
     rack_networks: Mapping[str, tuple[NetworkRef, ...]] = field(default_factory=dict)
     network: NetworkRef | None = None  # set when the element is a virtual network
+    # the virtual layer: per server, its VMs (id, name, hypervisor, networks)
+    server_vms: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
 
 
 # --- the answer ------------------------------------------------------------------------
@@ -213,6 +216,20 @@ class ImpactedNetwork:
 
 
 @dataclass(frozen=True)
+class ImpactedVm:
+    """A VM whose hypervisor's server loses connectivity or redundancy (a VM follows its
+    server: it has no path of its own into the fabric)."""
+
+    id: str  # <source>/<vm id>
+    name: str
+    hypervisor: str
+    server: str
+    rack: str | None
+    networks: tuple[str, ...]  # virtual networks of its vNICs
+    effect: str  # connectivity_lost | redundancy_lost
+
+
+@dataclass(frozen=True)
 class Impact:
     blueprint: str
     kind: ElementKind
@@ -225,6 +242,9 @@ class Impact:
     servers_losing_redundancy: tuple[ImpactedServer, ...]
     servers_losing_connectivity: tuple[ImpactedServer, ...]
     virtual_networks: tuple[ImpactedNetwork, ...]
+    # the virtual layer (blueprint_engine.virtual.impact): VMs on the servers above
+    vms_losing_connectivity: tuple[ImpactedVm, ...] = ()
+    vms_losing_redundancy: tuple[ImpactedVm, ...] = ()
 
 
 # --- the rules -------------------------------------------------------------------------

@@ -111,6 +111,7 @@ from blueprint_engine.impact.model import (
     Uplink,
     assess,
 )
+from blueprint_engine.virtual import impact as virtual_impact
 
 __all__ = ["ElementKind", "Impact", "Scenario", "impact", "what_if"]
 
@@ -176,7 +177,12 @@ RETURN element, interfaces, network, below,
   [srv IN servers | srv {.id, rack: [(srv)-[:IN_RACK]->(k:Rack) | k.id][0],
      links: [(srv)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link)
              -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(leaf:System {role: 'leaf'})
-             | {link: l.id, leaf: leaf.id}]}] AS servers,
+             | {link: l.id, leaf: leaf.id}],
+     // the virtual layer: the VMs of its hypervisor (blueprint_engine.virtual.impact)
+     vms: [(srv)<-[:RUNS_ON]-(h:Hypervisor)<-[:HOSTED_ON]-(v:Vm)
+           | {id: v.id, name: v.name, hypervisor: h.id,
+              networks: [(v)-[:HAS_VNIC]->(n:Vnic) WHERE n.network IS NOT NULL | n.network]}]}]
+    AS servers,
   [leaf IN leafs | leaf {.id, .deploy_mode, rack: [(leaf)-[:IN_RACK]->(k:Rack) | k.id][0],
      uplinks: [(leaf)-[:HAS_INTERFACE]->(:Interface)<-[:ENDPOINT]-(l:Link {role: 'spine_leaf'})
                -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-(sp:System {role: 'spine'})
@@ -307,7 +313,8 @@ SWITCH_ROLES = ("superspine", "spine", "leaf")
 def impact(graph: Graph, bp: str, kind: str | ElementKind, element_id: str) -> Impact:
     """What fails with element ``element_id`` of ``kind`` in blueprint ``bp``."""
     parsed = kind if isinstance(kind, ElementKind) else ElementKind.parse(kind)
-    return assess(_read(graph, bp, parsed, element_id), Scenario.FAIL)
+    hood = _read(graph, bp, parsed, element_id)
+    return virtual_impact.with_vms(assess(hood, Scenario.FAIL), hood.server_vms)
 
 
 def what_if(graph: Graph, bp: str, system: str, mode: str | Scenario) -> Impact:
@@ -321,7 +328,8 @@ def what_if(graph: Graph, bp: str, system: str, mode: str | Scenario) -> Impact:
         )
     group = _group_kind(system)
     if group is not None:  # 5-stage: a plane's superspines or a pod's switches at once
-        return assess(_read(graph, bp, group, system), scenario)
+        hood = _read(graph, bp, group, system)
+        return virtual_impact.with_vms(assess(hood, scenario), hood.server_vms)
     hood = _read(graph, bp, ElementKind.SYSTEM, system)
     role = dict(hood.systems).get(system)
     if role not in SWITCH_ROLES:
@@ -329,7 +337,7 @@ def what_if(graph: Graph, bp: str, system: str, mode: str | Scenario) -> Impact:
             f"{system!r} is a {role}: drain and undeploy apply to switches",
             allowed=f"a superspine, spine or leaf of blueprint {bp!r}",
         )
-    return assess(hood, scenario)
+    return virtual_impact.with_vms(assess(hood, scenario), hood.server_vms)
 
 
 def _group_kind(element_id: str) -> ElementKind | None:
@@ -413,6 +421,7 @@ def neighbourhood(bp: str, kind: ElementKind, row: Row) -> Neighbourhood:
         sessions=tuple(_session(s) for s in row["sessions"]),
         leafs={leaf["id"]: _leaf(leaf, ups) for leaf in row["leafs"]},
         servers=tuple(_server(s) for s in row["servers"]),
+        server_vms={s["id"]: tuple(s.get("vms") or ()) for s in row["servers"]},
         rack_networks={
             k["id"]: tuple(NetworkRef(v["id"], v.get("vlan"), v.get("vni")) for v in k["vns"])
             for k in row["racks"]

@@ -37,6 +37,8 @@ def json_routes(bp: str) -> list[tuple[str, str, dict[str, str]]]:
         ("POST", "/api/catalogue/logical_devices", {**OPERATOR, **JSON}),
         ("POST", "/api/agents", {**OPERATOR, **JSON}),
         ("PUT", f"/api/blueprints/{bp}/pools/asn-leaf", {**OPERATOR, **JSON}),
+        ("PUT", f"/api/blueprints/{bp}/virtual/src/snapshot", {**OPERATOR, **JSON}),
+        ("POST", f"/api/blueprints/{bp}/virtual/src/events", {**OPERATOR, **JSON}),
         ("POST", "/graphql", JSON),
     ]
 

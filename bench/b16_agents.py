@@ -1,12 +1,13 @@
-"""B15: off-box agents against a management network where nothing answers.
+"""B16: off-box agents against a management network where nothing answers.
 
 Creates N agents (default 100) from one CSV text through the same entry point as the
 API (``AgentOps.create_from_file``), against loopback addresses 127.0.0.2.. on a port
 where nothing listens, and measures the seconds until every one is reported
 unreachable with its reason, on the workers of this checkout. Target: all N within
-60 s, none registered. Writes ``bench/results/B15-agents-unreachable.json``.
+60 s, none registered. Writes ``bench/results/B16.json``.
 
-    .venv/bin/python -m bench.b15_agents --count 100
+    .venv/bin/python -m bench B16          (100 agents)
+    .venv/bin/python -m bench.b16_agents --count 500
 """
 
 from __future__ import annotations
@@ -35,16 +36,13 @@ def refused_port(address: str) -> int:
     raise SystemExit(f"no closed port found on {address}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--count", type=int, default=100)
-    args = parser.parse_args()
+def run(count: int = 100) -> None:
     bps = engine()
     tag = uuid.uuid4().hex[:6]
     port = refused_port("127.0.0.2")
-    names = [f"b15-{tag}-{n}" for n in range(args.count)]
+    names = [f"b16-{tag}-{n}" for n in range(count)]
     lines = ["name,address,platform,credential,port,timeout"]
-    lines += [f"{n},127.0.0.{2 + i % 250},nxos_ssh,b15,{port},3" for i, n in enumerate(names)]
+    lines += [f"{n},127.0.0.{2 + i % 250},nxos_ssh,b16,{port},3" for i, n in enumerate(names)]
     agents = Agents(bps.graph)
     try:
         started = time.perf_counter()
@@ -59,14 +57,14 @@ def main() -> None:
         seconds = time.perf_counter() - started
         outcomes = Counter(f"{r['status']}/{r['reason']}" for r in rows)
         write_result(
-            "B15-agents-unreachable",
+            "B16",
             seconds,
             "s",
-            f"all {args.count} reported unreachable with a reason within {TARGET_S:.0f} s",
+            f"all {count} reported unreachable with a reason within {TARGET_S:.0f} s",
             "-",
-            count=args.count,
+            count=count,
             outcomes=dict(outcomes),
-            met=seconds <= TARGET_S and outcomes == {"unreachable/tcp_refused": args.count},
+            met=seconds <= TARGET_S and outcomes == {"unreachable/tcp_refused": count},
         )
     finally:
         bps.graph.write(DROP, names=names)
@@ -74,4 +72,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=100)
+    run(parser.parse_args().count)

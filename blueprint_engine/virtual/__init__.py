@@ -1,0 +1,1 @@
+"""The virtual layer: hypervisors, VMs and vNICs reported by virtualization sources."""
