@@ -1,0 +1,81 @@
+"""Interface counters as rates: each ``counters`` observation carries the raw counters
+read this round and the rates per second since the previous sample of the same
+interface (the one the graph holds). Pure rate arithmetic, one read at the edge.
+
+A counter lower than the previous sample was reset (a reboot, a cleared counter, a
+32-bit wrap seen as a fall): the increment is then the new value itself (counted from
+zero), never negative. Rates are None on an interface's first sample, when either
+sample lacks the counter, or when the samples are not in time order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from blueprint_engine.graph.db import Graph, Query
+from telemetry.model import Observation, ObservationKind
+
+PREVIOUS = Query(
+    "telemetry.counters.previous",
+    """
+    UNWIND $uids AS uid
+    MATCH (o:Observation {uid: uid})
+    RETURN uid, o.value AS value
+    """,
+)
+
+
+def increase(before: int | None, now: int | None) -> int | None:
+    """How much a counter grew between two samples; a fall is a reset (counted from 0)."""
+    if before is None or now is None:
+        return None
+    return now if now < before else now - before
+
+
+def _per_s(amount: int | None, seconds: float, scale: float = 1.0) -> float | None:
+    return None if amount is None else round(amount * scale / seconds, 3)
+
+
+def _sum(*amounts: int | None) -> int | None:
+    known = [a for a in amounts if a is not None]
+    return sum(known) if known else None
+
+
+def rates(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dict[str, Any]:
+    """``current`` (a counters value) with its rates from ``previous`` (pure)."""
+    out = dict(current)
+    seconds = (
+        float(current["sampled_at"]) - float(previous["sampled_at"])
+        if previous is not None and previous.get("sampled_at") is not None
+        else 0.0
+    )
+    if previous is None or seconds <= 0:
+        out.update(rx_bps=None, tx_bps=None, errors_ps=None, discards_ps=None)
+        return out
+
+    def grew(key: str) -> int | None:
+        return increase(previous.get(key), current.get(key))
+
+    out["rx_bps"] = _per_s(grew("rx_octets"), seconds, 8.0)
+    out["tx_bps"] = _per_s(grew("tx_octets"), seconds, 8.0)
+    out["errors_ps"] = _per_s(_sum(grew("rx_errors"), grew("tx_errors")), seconds)
+    out["discards_ps"] = _per_s(_sum(grew("rx_discards"), grew("tx_discards")), seconds)
+    return out
+
+
+def with_rates(graph: Graph, bp: str, observations: Sequence[Observation]) -> list[Observation]:
+    """The observations, each ``counters`` one with its rates from the sample the graph
+    holds for it (one read for the whole batch)."""
+    uids = [o.uid for o in observations if o.kind is ObservationKind.COUNTERS]
+    if not uids:
+        return list(observations)
+    stored = {r["uid"]: json.loads(r["value"]) for r in graph.read(PREVIOUS, uids=uids)}
+    return [
+        replace(o, value=rates(stored.get(o.uid), o.value))
+        if o.kind is ObservationKind.COUNTERS
+        else o
+        for o in observations
+    ]
