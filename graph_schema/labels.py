@@ -46,6 +46,7 @@ class Label(StrEnum):
     SAMPLE = "Sample"
     ANOMALY = "Anomaly"
     ROOT_CAUSE = "RootCause"
+    PROBE = "Probe"  # a user-defined (or predefined) probe of a blueprint
     # bookkeeping
     GRAPH_META = "GraphMeta"
 
@@ -80,3 +81,4 @@ class Rel(StrEnum):
     ON = "ON"  # Anomaly -> intent node
     EXPLAINS = "EXPLAINS"  # RootCause -> Anomaly
     CAUSED_AT = "CAUSED_AT"  # RootCause -> intent node at fault
+    HAS_PROBE = "HAS_PROBE"  # Blueprint -> Probe

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from blueprint_engine.graph.db import Graph, Query
-from telemetry.model import Observation, ObservationKind
+from telemetry.model import RATE_KEYS, Observation, ObservationKind
 
 PREVIOUS = Query(
     "telemetry.counters.previous",
@@ -53,7 +53,7 @@ def rates(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dic
         else 0.0
     )
     if previous is None or seconds <= 0:
-        out.update(rx_bps=None, tx_bps=None, errors_ps=None, discards_ps=None)
+        out.update({key: None for key in RATE_KEYS})
         return out
 
     def grew(key: str) -> int | None:
@@ -62,7 +62,10 @@ def rates(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dic
     out["rx_bps"] = _per_s(grew("rx_octets"), seconds, 8.0)
     out["tx_bps"] = _per_s(grew("tx_octets"), seconds, 8.0)
     out["errors_ps"] = _per_s(_sum(grew("rx_errors"), grew("tx_errors")), seconds)
-    out["discards_ps"] = _per_s(_sum(grew("rx_discards"), grew("tx_discards")), seconds)
+    discards = _sum(grew("rx_discards"), grew("tx_discards"))
+    errors = _sum(grew("rx_errors"), grew("tx_errors"))
+    out["discards_ps"] = _per_s(discards, seconds)
+    out["errors_discards_ps"] = _per_s(_sum(errors, discards), seconds)
     return out
 
 

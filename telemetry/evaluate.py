@@ -51,6 +51,9 @@ class AnomalyType(StrEnum):
     ROUTING_DAEMON_DOWN = "routing_daemon_down"
     # no worker of the pool the devices are placed on answers (telemetry.pool_down)
     POOL_DOWN = "pool_down"
+    # a user-defined or predefined probe's anomaly (telemetry.probes): the anomaly node
+    # carries the probe's name, its anomaly type and severity
+    PROBE = "probe"
 
 
 # anomalies about one end of a two-ended subject carry the end in their uid
@@ -99,9 +102,19 @@ class Verdict:
     summary: str = ""
     expected: bool = False
     suppressed: bool = False
+    probe: str | None = None  # the probe raising it (type PROBE), with its anomaly type
+    probe_type: str | None = None
+    severity: str | None = None
 
     def uid(self, bp: str) -> str:
+        if self.probe is not None:
+            return probe_anomaly_uid(bp, self.probe, self.subject, self.device)
         return anomaly_uid(bp, self.type, self.subject, self.device)
+
+
+def probe_anomaly_uid(bp: str, probe: str, subject: str, device: str) -> str:
+    """One anomaly per probe, subject and observing switch."""
+    return f"{bp}/{AnomalyType.PROBE.value}/{probe}/{subject}@{device}"
 
 
 def _unknown_unless(owner: Managed) -> bool:

@@ -27,7 +27,8 @@ counters    Interface id                    the interface's counters (``rx_octet
                                             ``sampled_at`` (when they were read) and
                                             rates per second from the previous sample
                                             (``rx_bps``, ``tx_bps``, ``errors_ps``,
-                                            ``discards_ps``: float|None, None first)
+                                            ``discards_ps``, ``errors_discards_ps``:
+                                            float|None, None first)
 bgp_prefixes BgpSession id                  ``received``, ``accepted``: int|None (the
                                             prefixes the observer has from its peer)
 ==========  ==============================  ==========================================
@@ -85,7 +86,7 @@ _OPT_NUM: tuple[type, ...] = (int, float, type(None))
 _OPT_INT: tuple[type, ...] = (int, type(None))
 _NUM: tuple[type, ...] = (int, float)
 COUNTER_KEYS = ("rx_octets", "tx_octets", "rx_errors", "tx_errors", "rx_discards", "tx_discards")
-RATE_KEYS = ("rx_bps", "tx_bps", "errors_ps", "discards_ps")
+RATE_KEYS = ("rx_bps", "tx_bps", "errors_ps", "discards_ps", "errors_discards_ps")
 VALUE_KEYS: dict[ObservationKind, dict[str, tuple[type, ...]]] = {
     ObservationKind.DEVICE: {"reachable": _BOOL, "hostname": _OPT_STR},
     ObservationKind.INTERFACE: {"oper_up": _BOOL, "admin_up": _BOOL},

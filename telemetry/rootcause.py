@@ -216,6 +216,7 @@ def _link_symptoms(idx: _Index, topo: Topology, link: LinkTopo) -> list[Symptom]
     for end in link.ends:
         found += idx.get(T.INTERFACE_DOWN, end.interface)
         found += idx.get(T.CABLING, end.interface)
+        found += idx.get(T.PROBE, end.interface)  # a probe's anomaly on either end
     return found + _session_symptoms(idx, topo.sessions_over(link.id))
 
 
