@@ -1,4 +1,4 @@
-"""REST routes: resource pools, the design catalogue (OpenAPI documented).
+"""REST routes: resource pools, the design catalogue, probes (OpenAPI documented).
 
 The read-only Cypher route lives in ``api.cypher``."""
 
@@ -18,6 +18,7 @@ from api.auth import Caller, Role, caller_from_header
 from api.bodies import parse_json_object
 from api.health import WorkerPinger
 from api.rest_pools import worker_pool_routes
+from api.rest_probes import probe_routes
 from blueprint_engine import reads
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE
 from blueprint_engine.catalogue.entries import load_catalogue
@@ -169,6 +170,7 @@ def rest_routes(
         Route("/blueprints/{bp}/pools/{pool}/resources", pool_resources, methods=["GET"]),
         *catalogue_routes,
         *worker_pool_routes(graph, caller, json_body, pinger),
+        *probe_routes(graph, settings, caller, json_body),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
     ]
 

@@ -24,6 +24,7 @@ from api.graphql.execution import PlannedExecutionContext
 from api.graphql.impact import ImpactQuery
 from api.graphql.limits import QueryLimits
 from api.graphql.pools import PoolMutation, PoolQuery
+from api.graphql.probes import ProbeMutation, ProbeQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
 from blueprint_engine.errors import FabricError
@@ -52,6 +53,7 @@ class Query(
     DeviceQuery,
     ImpactQuery,
     PoolQuery,
+    ProbeQuery,
     TelemetryQuery,
     TopologyQuery,
 ):
@@ -75,6 +77,7 @@ class Mutation(
     CustomMutation,
     DeviceMutation,
     PoolMutation,
+    ProbeMutation,
 ):
     pass
 

@@ -314,3 +314,15 @@ def _save(graph: Graph, bp: str, rows: Sequence[Mapping[str, Any]]) -> None:
         graph.run(tx, SAVE_SUBJECTS, bp=bp, rows=list(rows))
 
     graph.write_tx(work)
+
+
+def as_dict(row: ProbeRow) -> dict[str, Any]:
+    """A probe as the API and CLI show it."""
+    return {
+        **row.probe.definition(),
+        "predefined": row.probe.predefined,
+        "subjects": row.subjects,
+        "raised": row.raised,
+        "created_by": row.created_by,
+        "created_at": row.created_at,
+    }
