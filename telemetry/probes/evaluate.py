@@ -168,11 +168,18 @@ def forget(graph: Graph, redis: Publisher, bp: str, probe: str, now: float) -> O
     if not raised:
         return outcome
     rows = [
-        {"uid": a["uid"], "type": AnomalyType.PROBE.value, "device": a["device"],
-         "subject": a["subject"], "expected": False, "suppressed": False,
-         "summary": f"probe {probe} deleted", "probe": probe}
+        {
+            "uid": a["uid"],
+            "type": AnomalyType.PROBE.value,
+            "device": a["device"],
+            "subject": a["subject"],
+            "expected": False,
+            "suppressed": False,
+            "summary": f"probe {probe} deleted",
+            "probe": probe,
+        }
         for a in raised
-    ]  # fmt: skip
+    ]
     plan = anomalies.Plan(clear=rows)
     anomalies.write(graph, bp, plan, now)
     anomalies.publish_events(redis, bp, plan)

@@ -146,8 +146,9 @@ def test_a_probe_is_created_with_its_scope_resolved_and_listed_after_the_predefi
     )
     assert list(probe.subjects) == leaf_uplinks
     rows = store.list_probes(graph, f.bp)
-    assert [r.probe.name for r in rows][:3] == sorted(NAMES, key=[
-        "interface-flapping", "bgp-prefixes-low", "interface-error-rate"].index)  # fmt: skip
+    assert [r.probe.name for r in rows][:3] == sorted(
+        NAMES, key=["interface-flapping", "bgp-prefixes-low", "interface-error-rate"].index
+    )
     mine = next(r for r in rows if r.probe.name == "leaf-uplinks")
     assert mine.subjects == len(leaf_uplinks) and mine.created_by == "tester"
     with pytest.raises(ConflictError, match="leaf-uplinks"):
@@ -281,13 +282,19 @@ def test_the_predefined_prefix_probe_compares_with_its_default(
     session = sorted(f.design.sessions, key=lambda s: s.id)[0]
     none = {"received": 0, "accepted": 0}
     some = {"received": 7, "accepted": 7}
-    ingest(graph, client, [Observation(f.bp, K.BGP_PREFIXES, session.a, session.id, none,
-                                       clock.tick(1))])  # fmt: skip
+    ingest(
+        graph,
+        client,
+        [Observation(f.bp, K.BGP_PREFIXES, session.a, session.id, none, clock.tick(1))],
+    )
     rows = [r for r in _probe_rows(graph, f.bp) if r["probe"] == "bgp-prefixes-low"]
     assert [(r["subject"], r["device"], r["state"]) for r in rows] == [
         (session.id, session.a, "raised")
     ]
-    ingest(graph, client, [Observation(f.bp, K.BGP_PREFIXES, session.a, session.id, some,
-                                       clock.tick(1))])  # fmt: skip
+    ingest(
+        graph,
+        client,
+        [Observation(f.bp, K.BGP_PREFIXES, session.a, session.id, some, clock.tick(1))],
+    )
     rows = [r for r in _probe_rows(graph, f.bp) if r["probe"] == "bgp-prefixes-low"]
     assert [r["state"] for r in rows] == ["cleared"]

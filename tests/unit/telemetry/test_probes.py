@@ -78,12 +78,25 @@ def test_chains_are_bounded_and_ordered() -> None:
 
 def test_a_field_that_is_not_a_number_is_counted_or_compared_for_equality_only() -> None:
     flag = {"kind": "interface", "field": "oper_up"}
-    _refused("needs a numeric field", processors=[{"type": "average", "window_s": 5},
-             {"type": "threshold", "op": "gt", "value": 1}], **flag)  # fmt: skip
-    _refused("orders values", processors=[{"type": "current"},
-             {"type": "threshold", "op": "gt", "value": 1}], **flag)  # fmt: skip
-    ok = parse(_definition(processors=[{"type": "current"},
-               {"type": "threshold", "op": "eq", "value": False}], **flag))  # fmt: skip
+    _refused(
+        "needs a numeric field",
+        processors=[
+            {"type": "average", "window_s": 5},
+            {"type": "threshold", "op": "gt", "value": 1},
+        ],
+        **flag,
+    )
+    _refused(
+        "orders values",
+        processors=[{"type": "current"}, {"type": "threshold", "op": "gt", "value": 1}],
+        **flag,
+    )
+    ok = parse(
+        _definition(
+            processors=[{"type": "current"}, {"type": "threshold", "op": "eq", "value": False}],
+            **flag,
+        )
+    )
     assert ok.comparisons[0].value is False
 
 
@@ -135,11 +148,13 @@ def _probe(name: str = "uplink-errors", **over: Any) -> Probe:
 
 
 def test_a_chain_holds_when_every_comparison_does() -> None:
-    probe = _probe(processors=[
-        {"type": "max", "window_s": 60},
-        {"type": "threshold", "op": "gt", "value": 1},
-        {"type": "property", "op": "lt", "property": "ceiling", "default": 100},
-    ])  # fmt: skip
+    probe = _probe(
+        processors=[
+            {"type": "max", "window_s": 60},
+            {"type": "threshold", "op": "gt", "value": 1},
+            {"type": "property", "op": "lt", "property": "ceiling", "default": 100},
+        ]
+    )
     assert run_chain(probe, SERIES, 100.0, {}).broken is True
     assert run_chain(probe, SERIES, 100.0, {"ceiling": "5"}).broken is False
     assert run_chain(probe, [], 100.0, {}).broken is None
@@ -148,7 +163,7 @@ def test_a_chain_holds_when_every_comparison_does() -> None:
 
 
 def test_predefined_probes_are_built_from_definitions_like_a_users() -> None:
-    assert NAMES == {"interface-flapping", "bgp-prefixes-low", "interface-error-rate"}
+    assert {"interface-flapping", "bgp-prefixes-low", "interface-error-rate"} == NAMES
     flapping = next(p for p in PREDEFINED if p.name == "interface-flapping")
     assert flapping.predefined and flapping.reducer.type is Step.STATE_CHANGES
     flaps = [(0.0, True), (10.0, False), (20.0, True), (30.0, False), (40.0, True)]
