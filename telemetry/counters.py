@@ -6,6 +6,11 @@ A counter lower than the previous sample was reset (a reboot, a cleared counter,
 32-bit wrap seen as a fall): the increment is then the new value itself (counted from
 zero), never negative. Rates are None on an interface's first sample, when either
 sample lacks the counter, or when the samples are not in time order.
+
+An idle interface (counters as before, rates already zero) keeps its previous value,
+time included, so it costs no write per round (samples are written on change): when
+traffic resumes, its first rate is averaged over the idle time, the next ones are
+exact again.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import replace
 from typing import Any
 
 from blueprint_engine.graph.db import Graph, Query
-from telemetry.model import RATE_KEYS, Observation, ObservationKind
+from telemetry.model import COUNTER_KEYS, RATE_KEYS, Observation, ObservationKind
 
 PREVIOUS = Query(
     "telemetry.counters.previous",
@@ -69,6 +74,24 @@ def rates(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dic
     return out
 
 
+def idle(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> bool:
+    """Counters unchanged since a sample whose rates are all zero (or unknown), with at
+    least one rate known: nothing new to keep."""
+    if previous is None or any(previous.get(k) != current.get(k) for k in COUNTER_KEYS):
+        return False
+    known = [previous.get(k) for k in RATE_KEYS if previous.get(k) is not None]
+    return bool(known) and all(v == 0 for v in known)
+
+
+def next_value(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dict[str, Any]:
+    """What to observe this round: the previous value while idle, else the rates."""
+    return (
+        dict(previous)
+        if previous is not None and idle(previous, current)
+        else rates(previous, current)
+    )
+
+
 def with_rates(graph: Graph, bp: str, observations: Sequence[Observation]) -> list[Observation]:
     """The observations, each ``counters`` one with its rates from the sample the graph
     holds for it (one read for the whole batch)."""
@@ -77,7 +100,7 @@ def with_rates(graph: Graph, bp: str, observations: Sequence[Observation]) -> li
         return list(observations)
     stored = {r["uid"]: json.loads(r["value"]) for r in graph.read(PREVIOUS, uids=uids)}
     return [
-        replace(o, value=rates(stored.get(o.uid), o.value))
+        replace(o, value=next_value(stored.get(o.uid), o.value))
         if o.kind is ObservationKind.COUNTERS
         else o
         for o in observations

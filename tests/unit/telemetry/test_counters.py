@@ -9,7 +9,7 @@ from typing import Any
 from napalm_linuxfrr.getters import interfaces_counters
 from simulator.model import counters_at
 from telemetry.collect_map import DeviceIntent, InterfaceIntent, observations
-from telemetry.counters import increase, rates
+from telemetry.counters import increase, next_value, rates
 from telemetry.model import RATE_KEYS, ObservationKind, check
 
 # the shape of `ip -s -j link show` (iproute2 6.1, Debian 12) for a veth
@@ -109,6 +109,18 @@ def test_the_first_sample_or_samples_out_of_order_have_no_rates() -> None:
     unknown = {**_value(sampled_at=1.0), "rx_octets": None}
     assert rates(unknown, now)["rx_bps"] is None
     assert rates(unknown, now)["tx_bps"] == 0.0
+
+
+def test_an_idle_interface_keeps_its_value_and_costs_no_write() -> None:
+    first = _value(rx_octets=100, sampled_at=0.0)
+    second = rates(first, _value(rx_octets=100, sampled_at=2.0))  # rates known: zero
+    assert second["rx_bps"] == 0.0
+    third = next_value(second, _value(rx_octets=100, sampled_at=4.0))
+    assert third == second  # same value, same time: nothing to write
+    moving = next_value(second, _value(rx_octets=600, sampled_at=12.0))
+    assert moving["rx_bps"] == 400.0  # averaged over the idle time since 2.0
+    # the first sample has no rate yet: the next one computes it even when idle
+    assert next_value(first, _value(rx_octets=100, sampled_at=2.0))["rx_bps"] == 0.0
 
 
 def test_simulated_counters_grow_with_time() -> None:
