@@ -7,8 +7,9 @@ the value the window starts with (the last sample before it) and the samples ins
 * ``current``: the latest value;
 * ``min`` / ``max``: over the value the window starts with and those inside it;
 * ``average``: time-weighted over the window (each value for as long as it held);
-* ``rate``: increase per second from the first to the last sample of the window (the
-  one it starts with included), a fall counted as a reset from zero;
+* ``rate``: increase per second over the window, from the value it starts with to the
+  one still held at ``now`` (a window without a change: 0), a fall counted as a reset
+  from zero;
 * ``state_changes``: how many samples inside the window differ from the one before.
 
 A reduction without data is None (unknown: the probe's anomaly keeps its state).
@@ -56,15 +57,20 @@ def _average(held: Point | None, inside: Sequence[Point], start: float, now: flo
     return round(total / weight, 6) if weight > 0 else float(series[-1][1])
 
 
-def _rate(held: Point | None, inside: Sequence[Point]) -> float | None:
-    series = [p for p in ([held] if held is not None else []) + list(inside) if p is not None]
+def _rate(held: Point | None, inside: Sequence[Point], start: float, now: float) -> float | None:
+    """Increase per second over the window: from the value it starts with (held since
+    ``start``) through the samples inside it to the value still held at ``now``."""
+    series = ([(start, held[1])] if held is not None else []) + list(inside)
     series = [p for p in series if type(p[1]) is int]
+    if not series:
+        return None
+    if now > series[-1][0]:
+        series.append((now, series[-1][1]))
     if len(series) < 2 or series[-1][0] <= series[0][0]:
         return None
     grown = 0
-    for (_, before), (_, now) in itertools.pairwise(series):
-        step = increase(before, now)
-        grown += step or 0
+    for (_, before), (_, after) in itertools.pairwise(series):
+        grown += increase(before, after) or 0
     return round(grown / (series[-1][0] - series[0][0]), 6)
 
 
@@ -85,7 +91,7 @@ def reduce(step: Processor, points: Sequence[Point], now: float) -> Any:
     if step.type is Step.AVERAGE:
         return _average(held, inside, start, now)
     if step.type is Step.RATE:
-        return _rate(held, inside)
+        return _rate(held, inside, start, now)
     values = [v for v in ([held[1]] if held is not None else []) + [p[1] for p in inside]]
     numbers = [float(v) for v in values if _is_number(v)]
     if not numbers:

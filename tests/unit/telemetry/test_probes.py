@@ -132,7 +132,11 @@ def test_rate_counts_a_fall_as_a_reset_from_zero() -> None:
     counter = [(0.0, 100), (10.0, 300), (20.0, 50), (30.0, 150)]
     # +200, reset to 50 (+50), +100 over 30 s
     assert reduce(Processor(Step.RATE, 60), counter, 30.0) == pytest.approx(350 / 30)
-    assert reduce(Processor(Step.RATE, 60), counter[:1], 30.0) is None
+    # the value held through a window without a change: no increase
+    assert reduce(Processor(Step.RATE, 10), counter, 100.0) == 0.0
+    assert reduce(Processor(Step.RATE, 10), [(0.0, "x")], 30.0) is None
+    # from the value held at the window's start (300 at 15) to 150 held at 40
+    assert reduce(Processor(Step.RATE, 25), counter, 40.0) == pytest.approx((50 + 100) / 25)
 
 
 def test_comparisons_are_unknown_when_a_side_is() -> None:
