@@ -25,6 +25,7 @@ from typing import Any
 from blueprint_engine.errors import ConflictError, NotFoundError, ValidationError
 from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.readonly import check_plan, check_text
+from telemetry.model import SUBJECT_LABEL
 from telemetry.probes.model import MAX_PROBES, MAX_SCOPE_CHARS, MAX_SUBJECTS, Probe, parse
 from telemetry.probes.predefined import NAMES, PREDEFINED
 
@@ -111,7 +112,7 @@ def _known_query(label: str) -> Query:
     )
 
 
-KNOWN = {label: _known_query(label) for label in ("System", "Interface", "BgpSession")}
+KNOWN = {label: _known_query(label) for label in sorted(set(SUBJECT_LABEL.values()))}
 
 
 @dataclass(frozen=True)

@@ -210,3 +210,10 @@ def test_sample_values_are_read_for_the_probes_field() -> None:
     samples = [[20.0, json.dumps({"oper_up": True})], [10.0, json.dumps({"oper_up": False})]]
     assert points(samples, "oper_up") == [(10.0, False), (20.0, True)]
     assert points([[1.0, "{}"]], "oper_up") == []
+
+
+def test_every_kind_has_a_subject_check() -> None:
+    from telemetry.model import SUBJECT_LABEL
+    from telemetry.probes.store import KNOWN
+
+    assert set(SUBJECT_LABEL.values()) == set(KNOWN)
