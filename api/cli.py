@@ -13,6 +13,7 @@ from api.cli_collect import collect
 from api.cli_device import app as device_app
 from api.cli_impact import impact, what_if
 from api.cli_pool import app as pool_app
+from api.cli_probe import app as probe_app
 from api.cli_telemetry import anomalies, root_causes
 from api.cli_virtual import virtual_sync, vms
 from api.health import health as service_health
@@ -30,6 +31,7 @@ app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(device_app, name="device")
 app.add_typer(lab_app, name="lab")
 app.add_typer(pool_app, name="pool")
+app.add_typer(probe_app, name="probe")
 console = Console()
 
 

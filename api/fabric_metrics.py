@@ -163,6 +163,17 @@ ELEMENT_OBSERVATIONS = Query(
            o.subject AS subject, o.value AS value
     """,
 )
+# each linked interface's latest counters (rates per second), with its link
+LINK_COUNTERS = Query(
+    "metrics.link_counters",
+    """
+    MATCH (o:Observation)
+    WHERE o.blueprint IN $blueprints AND o.kind = 'counters'
+    MATCH (o)-[:OBSERVES]->(:Interface)<-[:ENDPOINT]-(l:Link)
+    RETURN o.blueprint AS blueprint, o.observer AS observer, o.subject AS subject,
+           l.id AS link, o.value AS value
+    """,
+)
 ELEMENT_ANOMALIES = Query(
     "metrics.element_anomalies",
     """
@@ -322,6 +333,25 @@ def element_samples(rows: Iterable[dict[str, Any]]) -> list[Sample]:
     return out
 
 
+def link_throughput(rows: Iterable[dict[str, Any]]) -> list[Sample]:
+    """Bits per second each end of a link receives and sends (its last counters' rates;
+    none before an interface's second sample)."""
+    out: list[Sample] = []
+    for row in rows:
+        value = _parse(row["value"])
+        labels = {
+            "blueprint": str(row["blueprint"]),
+            "link": str(row["link"]),
+            "system": str(row["observer"]),
+            "interface": str(row["subject"]),
+        }
+        for direction in ("rx", "tx"):
+            bps = _number(value, f"{direction}_bps")
+            if bps is not None:
+                out.append(Sample("link_throughput_bps", {**labels, "direction": direction}, bps))
+    return out
+
+
 def detailed_blueprints(systems: Iterable[dict[str, Any]]) -> list[str]:
     """Blueprints small enough for per-element series (switch count from the system rows)."""
     switches: dict[str, int] = {}
@@ -362,6 +392,7 @@ def read_graph_facts(graph: Graph, now: float, vocabulary: Vocabulary) -> GraphF
         out = {key: graph.run(tx, q, **params) for key, (q, params) in queries.items()}
         small = detailed_blueprints(out["systems"])
         out["elements"] = graph.run(tx, ELEMENT_OBSERVATIONS, blueprints=small)
+        out["link_counters"] = graph.run(tx, LINK_COUNTERS, blueprints=small)
         return out
 
     rows = graph.read_tx(work)
@@ -426,6 +457,7 @@ def shape(rows: dict[str, list[dict[str, Any]]], now: float, vocabulary: Vocabul
         if newest is not None:
             add([Sample("observation_age_seconds", labels, max(0.0, now - newest))])
     add(element_samples(rows["elements"]))
+    add(link_throughput(rows.get("link_counters", [])))
     add(
         Sample(
             "device_anomalies",

@@ -64,6 +64,7 @@ HELP = {
     "optics_rx_power_dbm": "Last observed receive power of a transceiver",
     "device_anomalies": "Raised anomalies per system and type",
     "link_up": "Per observed link: 0 when an anomaly puts it down, 1 otherwise",
+    "link_throughput_bps": "Per link end: bits per second received (rx) and sent (tx)",
 }
 
 

@@ -1,4 +1,4 @@
-"""REST routes: resource pools, the design catalogue (OpenAPI documented).
+"""REST routes: resource pools, the design catalogue, probes (OpenAPI documented).
 
 The read-only Cypher route lives in ``api.cypher``."""
 
@@ -19,6 +19,7 @@ from api.bodies import parse_json_object
 from api.health import WorkerPinger
 from api.rest_agents import agent_routes
 from api.rest_pools import worker_pool_routes
+from api.rest_probes import probe_routes
 from api.rest_virtual import virtual_routes
 from blueprint_engine import reads
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE
@@ -173,6 +174,7 @@ def rest_routes(
         *worker_pool_routes(graph, caller, json_body, pinger),
         *agent_routes(graph, settings.celery_queue, caller, json_body),
         *virtual_routes(graph, settings, caller, json_body),
+        *probe_routes(graph, settings, caller, json_body),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
     ]
 

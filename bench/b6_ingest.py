@@ -13,6 +13,9 @@ Latency: for faults injected into a round (a spine-leaf port down), the time fro
 handing the round to ``ingest`` until a separate reader sees the Anomaly node
 raised in the graph (polling every 2 ms on its own connection).
 
+Probes: the three predefined ones and ``FG_B6_USER_PROBES`` (10) user probes on the
+kinds the rounds carry are evaluated on every ingest.
+
 Targets: >= 20,000 observations/s; anomaly visible <= 1 s after its observation.
 """
 
@@ -38,6 +41,7 @@ from blueprint_engine.devices.registry import Devices
 from blueprint_engine.graph.db import Graph, Query
 from telemetry.ingest import ingest
 from telemetry.model import Observation, ObservationKind
+from telemetry.probes import store as probes
 
 TEMPLATE = os.environ.get("FG_B6_TEMPLATE", "medium")
 ROUNDS = int(os.environ.get("FG_B6_ROUNDS", "60"))
@@ -48,6 +52,98 @@ MIXES = {
     "busy": {"flap_every": 1, "links_down": 2},  # 4 link state changes every round
 }
 LATENCY_SAMPLES = 20
+# user probes evaluated beside the three predefined ones (0: the predefined ones only)
+USER_PROBES = int(os.environ.get("FG_B6_USER_PROBES", "10"))
+_IFACES = (
+    "MATCH (:System {blueprint: $bp, role: '%s'})-[:HAS_INTERFACE]->(i:Interface)"
+    "<-[:ENDPOINT]-(:Link) RETURN i.id AS subject"
+)
+_SESSIONS = "MATCH (s:BgpSession {blueprint: $bp}) RETURN s.id AS subject"
+_XCVRS = "MATCH (x:Transceiver {blueprint: $bp}) RETURN x.id AS subject"
+_SWITCHES = "MATCH (s:System {blueprint: $bp}) WHERE s.role <> 'server' RETURN s.id AS subject"
+# (name, scope, kind, field, reducer, comparison): each on a kind the rounds carry
+PROBES: tuple[tuple[str, str, str, str, dict[str, Any], dict[str, Any]], ...] = (
+    (
+        "spine-flaps",
+        _IFACES % "spine",
+        "interface",
+        "oper_up",
+        {"type": "state_changes", "window_s": 60},
+        {"type": "threshold", "op": "ge", "value": 2},
+    ),
+    (
+        "leaf-ports-down",
+        _IFACES % "leaf",
+        "interface",
+        "oper_up",
+        {"type": "current"},
+        {"type": "threshold", "op": "eq", "value": False},
+    ),
+    (
+        "sessions-down",
+        _SESSIONS,
+        "bgp",
+        "established",
+        {"type": "current"},
+        {"type": "threshold", "op": "eq", "value": False},
+    ),
+    (
+        "session-flaps",
+        _SESSIONS,
+        "bgp",
+        "established",
+        {"type": "state_changes", "window_s": 120},
+        {"type": "threshold", "op": "ge", "value": 3},
+    ),
+    (
+        "rx-power-low",
+        _XCVRS,
+        "optics",
+        "rx_power_dbm",
+        {"type": "min", "window_s": 60},
+        {"type": "threshold", "op": "lt", "value": -8},
+    ),
+    (
+        "rx-power-high",
+        _XCVRS,
+        "optics",
+        "rx_power_dbm",
+        {"type": "average", "window_s": 60},
+        {"type": "threshold", "op": "gt", "value": 2},
+    ),
+    (
+        "lldp-changes",
+        _IFACES % "leaf",
+        "lldp",
+        "neighbor",
+        {"type": "state_changes", "window_s": 60},
+        {"type": "threshold", "op": "ge", "value": 2},
+    ),
+    (
+        "spine-lldp-changes",
+        _IFACES % "spine",
+        "lldp",
+        "port",
+        {"type": "state_changes", "window_s": 60},
+        {"type": "threshold", "op": "ge", "value": 2},
+    ),
+    (
+        "unreachable",
+        _SWITCHES,
+        "device",
+        "reachable",
+        {"type": "current"},
+        {"type": "threshold", "op": "eq", "value": False},
+    ),
+    (
+        "leaf-flap-limit",
+        _IFACES % "leaf",
+        "interface",
+        "oper_up",
+        {"type": "state_changes", "window_s": 30},
+        {"type": "property", "op": "gt", "property": "flap_limit", "default": 1},
+    ),
+)
 
 Facts = dict[tuple[str, str, str], dict[str, Any]]
 
@@ -223,6 +319,23 @@ def latency(
     return samples
 
 
+def add_probes(graph: Graph, bp: str, count: int) -> list[str]:
+    """``count`` user probes on ``bp`` (cycling over ``PROBES``, numbered)."""
+    names = []
+    for i in range(count):
+        name, scope, kind, field, reducer, comparison = PROBES[i % len(PROBES)]
+        definition = {
+            "name": f"{name}-{i}",
+            "scope": scope,
+            "kind": kind,
+            "field": field,
+            "processors": [reducer, comparison],
+            "anomaly": {"type": name.replace("-", "_"), "severity": "warning"},
+        }
+        names.append(probes.create(graph, bp, definition, "bench").name)
+    return names
+
+
 def _profile(graph: Graph, before: dict[str, float], top: int = 30) -> dict[str, float]:
     spent = {k: v - before.get(k, 0.0) for k, v in graph.stats.seconds.items()}
     ranked = sorted(spent.items(), key=lambda kv: -kv[1])[:top]
@@ -237,6 +350,8 @@ def run(template: str = TEMPLATE, bench_id: str | None = None) -> None:
     figures: dict[str, dict[str, Any]] = {}
     try:
         with deployed(bps, template) as design:
+            user_probes = add_probes(graph, design.name, USER_PROBES)
+            print(f"probes: 3 predefined + {len(user_probes)} user probes", flush=True)
             clock = Clock()
             for name, mix in MIXES.items():
                 before = dict(graph.stats.seconds)
@@ -265,5 +380,6 @@ def run(template: str = TEMPLATE, bench_id: str | None = None) -> None:
         latency_p95_s=round(p95(samples), 4),
         latency_max_s=round(max(samples), 4),
         latency_samples=len(samples),
+        probes={"predefined": 3, "user": USER_PROBES},
         load_average=[round(x, 2) for x in os.getloadavg()],
     )

@@ -52,6 +52,7 @@ class Label(StrEnum):
     VIRTUAL_SWITCH = "VirtualSwitch"
     VM = "Vm"
     VNIC = "Vnic"
+    PROBE = "Probe"  # a user-defined (or predefined) probe of a blueprint
     # bookkeeping
     GRAPH_META = "GraphMeta"
 
@@ -94,3 +95,4 @@ class Rel(StrEnum):
     HAS_VNIC = "HAS_VNIC"  # Vm -> Vnic
     ATTACHED_TO = "ATTACHED_TO"  # Vnic -> VirtualSwitch
     IN_NETWORK = "IN_NETWORK"  # Vnic -> VirtualNetwork (the one carrying its VLAN)
+    HAS_PROBE = "HAS_PROBE"  # Blueprint -> Probe

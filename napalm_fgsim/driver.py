@@ -103,6 +103,9 @@ class FgsimDriver(NetworkDriver):  # type: ignore[misc]
     def get_bgp_neighbors(self) -> Any:
         return self._get("get_bgp_neighbors")
 
+    def get_interfaces_counters(self) -> Any:
+        return self._get("get_interfaces_counters")
+
     def get_optics(self) -> Any:
         return self._get("get_optics")
 

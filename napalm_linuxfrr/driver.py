@@ -277,6 +277,10 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
     def get_interfaces(self) -> dict[str, Any]:
         return getters.interfaces(self.device.kernel(), self.device.record())
 
+    def get_interfaces_counters(self) -> dict[str, Any]:
+        """The kernel's counters of every interface (``ip -s -j link show``)."""
+        return getters.interfaces_counters(self.device.must(["ip", "-s", "-j", "link", "show"]))
+
     def get_interfaces_ip(self) -> dict[str, Any]:
         return getters.interfaces_ip(self.device.kernel())
 

@@ -105,3 +105,41 @@ def optics(transceivers_text: str) -> dict[str, Any]:
         ]
         result[port] = {"physical_channels": {"channel": channels}}
     return result
+
+
+def _count(block: Mapping[str, Any], key: str) -> int:
+    value = block.get(key)
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
+def interfaces_counters(ip_stats_text: str) -> dict[str, Any]:
+    """``ip -s -j link show`` → NAPALM's ``get_interfaces_counters``: the kernel's own
+    64-bit counters per interface (``stats64``). The kernel counts dropped packets as
+    discards; it splits neither unicast from broadcast nor sent multicast, so
+    ``rx_unicast_packets`` is received packets less multicast and the counters it does
+    not keep are -1."""
+    result: dict[str, Any] = {}
+    for link in json.loads(ip_stats_text or "[]"):
+        name = str(link.get("ifname", ""))
+        stats = link.get("stats64") or link.get("stats") or {}
+        rx, tx = stats.get("rx") or {}, stats.get("tx") or {}
+        if not name or not rx or not tx:
+            continue
+        rx_packets, rx_multicast = _count(rx, "packets"), _count(rx, "multicast")
+        result[name] = {
+            "rx_octets": _count(rx, "bytes"),
+            "tx_octets": _count(tx, "bytes"),
+            "rx_errors": _count(rx, "errors"),
+            "tx_errors": _count(tx, "errors"),
+            "rx_discards": _count(rx, "dropped"),
+            "tx_discards": _count(tx, "dropped"),
+            "rx_unicast_packets": (
+                rx_packets - rx_multicast if rx_packets >= 0 and rx_multicast >= 0 else -1
+            ),
+            "tx_unicast_packets": _count(tx, "packets"),
+            "rx_multicast_packets": rx_multicast,
+            "tx_multicast_packets": -1,
+            "rx_broadcast_packets": -1,
+            "tx_broadcast_packets": -1,
+        }
+    return dict(sorted(result.items(), key=lambda kv: natural_key(kv[0])))

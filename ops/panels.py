@@ -385,6 +385,20 @@ TELEMETRY: tuple[Panel, ...] = (
         "Link up ($link)",
         (_p(f'fabricgraph_link_up{{{BP}, link="$link"}}', "{{link}}", "telemetry"),),
     ),
+    PromPanel(
+        "Link throughput ($link)",
+        (
+            _p(
+                "sum by (interface, direction) "
+                f'(fabricgraph_link_throughput_bps{{{BP}, link="$link"}})',
+                "{{interface}} {{direction}}",
+                "telemetry",
+            ),
+        ),
+        unit="bps",
+        description="bits per second each end receives and sends, from the interface "
+        "counters' rates between consecutive collection rounds",
+    ),
     CypherPanel(
         "Latest observations of $system",
         DEVICE_OBSERVATIONS,

@@ -33,7 +33,10 @@ GETTERS = (
     "get_bgp_neighbors",
     "get_optics",
     "get_route_to",
+    "get_interfaces_counters",
 )
+# the simulated traffic of a linked port: octets per second, from this range by port
+OCTETS_PER_S = (1_000_000, 50_000_000)
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "telemetry" / "lab" / "healthy"
 
 
@@ -213,6 +216,42 @@ def _rib(f: _Fabric, system: str, samples: Samples) -> dict[str, Any]:
     return rib
 
 
+def _port_rates(f: _Fabric, system: str) -> dict[str, int]:
+    """Octets per second each linked port sends (its counters grow by that much a second)."""
+    low, high = OCTETS_PER_S
+    out: dict[str, int] = {}
+    for iface in f.on.get(system, []):
+        if f.peer_of.get(iface.id) is None:
+            continue
+        digest = hashlib.sha256(f"{f.design.name}/{iface.id}".encode()).digest()
+        out[iface.name] = low + int.from_bytes(digest[:4], "big") % (high - low)
+    return out
+
+
+def counters_at(rates: Mapping[str, int], elapsed_s: float) -> dict[str, Any]:
+    """``get_interfaces_counters`` of a simulated switch ``elapsed_s`` after it started:
+    each port's counters grew at its rate (packets of 1,000 octets), with no errors."""
+    out: dict[str, Any] = {}
+    for port, rate in rates.items():
+        octets = int(rate * max(0.0, elapsed_s))
+        packets = octets // 1000
+        out[port] = {
+            "rx_octets": octets,
+            "tx_octets": octets,
+            "rx_unicast_packets": packets,
+            "tx_unicast_packets": packets,
+            "rx_multicast_packets": 0,
+            "tx_multicast_packets": 0,
+            "rx_broadcast_packets": 0,
+            "tx_broadcast_packets": 0,
+            "rx_errors": 0,
+            "tx_errors": 0,
+            "rx_discards": 0,
+            "tx_discards": 0,
+        }
+    return out
+
+
 def simulated_switches(
     design: BlueprintDesign, intents: Iterable[DeviceIntent], samples: Samples
 ) -> dict[str, dict[str, Any]]:
@@ -237,6 +276,8 @@ def simulated_switches(
             "get_bgp_neighbors": _bgp(fabric, s.id, samples),
             "get_optics": _optics(fabric, s.id, samples),
             "get_route_to": _rib(fabric, s.id, samples),
+            # the ports' rates: the answer is ``counters_at`` the time asked
+            "get_interfaces_counters": _port_rates(fabric, s.id),
         }
     return out
 

@@ -22,12 +22,19 @@ import asyncio
 import difflib
 import json
 import random
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.design.reader import read_cabling
 from blueprint_engine.graph.db import Graph
-from simulator.model import GETTERS, Samples, initial_running_config, simulated_switches
+from simulator.model import (
+    GETTERS,
+    Samples,
+    counters_at,
+    initial_running_config,
+    simulated_switches,
+)
 from telemetry.collect_intent import read_intents
 
 MAX_LINE = 16 * 1024 * 1024  # a pushed config fits; anything longer is refused
@@ -53,6 +60,7 @@ class SimSwitch:
     running: str
     candidate: str | None = None
     encoded: dict[str, bytes] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
 
     def answer(self, getter: str, args: dict[str, Any]) -> bytes:
         if getter == "get_config":
@@ -68,6 +76,9 @@ class SimSwitch:
             rib = self.getters[getter]
             wanted = str(args["destination"])
             return _ok({k: v for k, v in rib.items() if k == wanted or k.split("/")[0] == wanted})
+        if getter == "get_interfaces_counters":  # counters grow with time
+            elapsed = time.monotonic() - self.started
+            return _ok(counters_at(self.getters[getter], elapsed))
         if getter not in self.encoded:
             self.encoded[getter] = _ok(self.getters[getter])
         return self.encoded[getter]

@@ -54,7 +54,8 @@ UPSERT = Query(
         a.state = 'raised', a.cleared_at = null, a.last_seen = $now,
         a.expected = r.expected, a.suppressed = r.suppressed,
         a.expected_value = r.expected_value, a.actual_value = r.actual_value,
-        a.summary = r.summary
+        a.summary = r.summary, a.probe = r.probe, a.probe_type = r.probe_type,
+        a.severity = r.severity
     MERGE (a)-[:ON]->(n)
     """,
 )
@@ -86,6 +87,13 @@ def _json(value: Mapping[str, Any] | None) -> str | None:
 
 
 def _row(bp: str, v: Verdict) -> dict[str, Any]:
+    row = _base_row(bp, v)
+    if v.probe is not None:  # a probe's anomaly: which probe, its type and severity
+        row.update(probe=v.probe, probe_type=v.probe_type, severity=v.severity)
+    return row
+
+
+def _base_row(bp: str, v: Verdict) -> dict[str, Any]:
     return {
         "uid": v.uid(bp),
         "type": v.type.value,
@@ -152,6 +160,7 @@ def event(bp: str, row: Mapping[str, Any], state: str) -> dict[str, Any]:
         "expected": row["expected"],
         "suppressed": row["suppressed"],
         "summary": row["summary"],
+        **{k: row[k] for k in ("probe", "probe_type", "severity") if row.get(k) is not None},
     }
 
 

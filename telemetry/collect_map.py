@@ -29,7 +29,7 @@ from typing import Any
 from blueprint_engine.devices.deviation import evaluate
 from blueprint_engine.devices.lifecycle import DeviationStatus
 from blueprint_engine.devices.records import LastDeploy
-from telemetry.model import Observation, ObservationKind
+from telemetry.model import COUNTER_KEYS, RATE_KEYS, Observation, ObservationKind
 
 UNREACHABLE = "unreachable"  # key of a getter result for a device that did not open
 DAEMONS_GETTER = "get_routing_daemons"
@@ -157,6 +157,47 @@ def _bgp(b: _Builder, neighbors: Mapping[str, Any]) -> None:
         )
 
 
+def _known(value: Any) -> int | None:
+    """A counter the device reports (NAPALM's -1 and anything not an int: unknown)."""
+    return value if type(value) is int and value >= 0 else None
+
+
+def _counters(b: _Builder, counters: Mapping[str, Any]) -> None:
+    """The raw counters of each intended interface; the rates are filled in from the
+    previous sample (``telemetry.counters.with_rates``)."""
+    for intent in b.intent.interfaces:
+        seen = counters.get(intent.name)
+        if not isinstance(seen, Mapping):
+            continue  # not reported: no counters this round (an absent port is down)
+        value: dict[str, Any] = {key: _known(seen.get(key)) for key in COUNTER_KEYS}
+        value["sampled_at"] = float(b.at)
+        value.update({key: None for key in RATE_KEYS})
+        b.add(ObservationKind.COUNTERS, intent.id, value)
+
+
+def _prefixes(peer: Mapping[str, Any] | None, key: str) -> int | None:
+    families = (peer or {}).get("address_family") or {}
+    counts = [_known(f.get(key)) for f in families.values() if isinstance(f, Mapping)]
+    known = [c for c in counts if c is not None]
+    return sum(known) if known else None
+
+
+def _bgp_prefixes(b: _Builder, neighbors: Mapping[str, Any]) -> None:
+    peers: dict[str, Any] = {}
+    for vrf in neighbors.values():
+        peers.update(vrf.get("peers") or {})
+    for session in b.intent.sessions:
+        peer = peers.get(session.peer_ip)
+        b.add(
+            ObservationKind.BGP_PREFIXES,
+            session.id,
+            {
+                "received": _prefixes(peer, "received_prefixes"),
+                "accepted": _prefixes(peer, "accepted_prefixes"),
+            },
+        )
+
+
 def weakest_rx_dbm(port: Mapping[str, Any]) -> float | None:
     """The lowest receive power over the module's lanes (dBm), None without lanes."""
     channels = (port.get("physical_channels") or {}).get("channel") or []
@@ -264,12 +305,15 @@ def observations(
         _daemons(b, down)
     if "get_bgp_neighbors" in ok:
         _bgp(b, ok["get_bgp_neighbors"])
+        _bgp_prefixes(b, ok["get_bgp_neighbors"])
     elif BGP_DAEMON in down:
         _bgp_daemon_down(b)
     if "get_optics" in ok:
         _optics(b, ok["get_optics"])
     if "get_route_to" in ok:
         _routes(b, ok["get_route_to"])
+    if "get_interfaces_counters" in ok:
+        _counters(b, ok["get_interfaces_counters"])
     if config is not None:
         _config(b, config)
     return b.out

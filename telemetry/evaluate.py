@@ -56,6 +56,9 @@ class AnomalyType(StrEnum):
     # the virtual layer against intent (telemetry.virtual_anomalies)
     VM_NETWORK_MISSING = "vm_network_missing"  # a vNIC's VLAN not carried at its server
     VM_NETWORK_UNBOUND_RACK = "vm_network_unbound_rack"  # a network's VMs in a rack not bound
+    # a user-defined or predefined probe's anomaly (telemetry.probes): the anomaly node
+    # carries the probe's name, its anomaly type and severity
+    PROBE = "probe"
 
 
 # anomalies about one end of a two-ended subject carry the end in their uid
@@ -109,9 +112,19 @@ class Verdict:
     summary: str = ""
     expected: bool = False
     suppressed: bool = False
+    probe: str | None = None  # the probe raising it (type PROBE), with its anomaly type
+    probe_type: str | None = None
+    severity: str | None = None
 
     def uid(self, bp: str) -> str:
+        if self.probe is not None:
+            return probe_anomaly_uid(bp, self.probe, self.subject, self.device)
         return anomaly_uid(bp, self.type, self.subject, self.device)
+
+
+def probe_anomaly_uid(bp: str, probe: str, subject: str, device: str) -> str:
+    """One anomaly per probe, subject and observing switch."""
+    return f"{bp}/{AnomalyType.PROBE.value}/{probe}/{subject}@{device}"
 
 
 def _unknown_unless(owner: Managed) -> bool:

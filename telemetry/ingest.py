@@ -266,6 +266,7 @@ def ingest(
 ) -> IngestResult:
     """Write ``observations``; evaluate the expectations their changes touch (see module doc)."""
     from telemetry import engine  # evaluation sits on top of ingestion
+    from telemetry.probes import evaluate as probes
 
     policy = policy or RetentionPolicy()
     result = IngestResult()
@@ -292,6 +293,16 @@ def ingest(
                 result.root_causes_opened += outcome.causes_opened
                 result.root_causes_cleared += outcome.causes_cleared
                 result.evaluate_seconds += time.perf_counter() - started
+        if evaluate:  # every ingest: probes' windows move on even without a change
+            started = time.perf_counter()
+            now = max(time.time(), latest)
+            ours = [c for c in result.changes if c.blueprint == bp]
+            outcome = probes.evaluate(graph, redis, bp, ours, now)
+            result.anomalies_raised += outcome.raised
+            result.anomalies_cleared += outcome.cleared
+            result.root_causes_opened += outcome.causes_opened
+            result.root_causes_cleared += outcome.causes_cleared
+            result.evaluate_seconds += time.perf_counter() - started
         result.observations += len(items)
         due = changed and redis.set(
             PRUNE_KEY + bp, "1", ex=max(1, int(policy.prune_every_s)), nx=True

@@ -21,6 +21,16 @@ config      the observer's own System id    ``deviated`` bool, ``last_deploy``
 daemons     the observer's own System id    ``running`` bool (every routing daemon the
                                             switch needs runs), ``down`` str|None (the
                                             ones not running, comma-separated)
+counters    Interface id                    the interface's counters (``rx_octets``,
+                                            ``tx_octets``, ``rx_errors``, ``tx_errors``,
+                                            ``rx_discards``, ``tx_discards``: int|None),
+                                            ``sampled_at`` (when they were read) and
+                                            rates per second from the previous sample
+                                            (``rx_bps``, ``tx_bps``, ``errors_ps``,
+                                            ``discards_ps``, ``errors_discards_ps``:
+                                            float|None, None first)
+bgp_prefixes BgpSession id                  ``received``, ``accepted``: int|None (the
+                                            prefixes the observer has from its peer)
 ==========  ==============================  ==========================================
 
 A device that cannot be reached is reported with one ``device`` observation
@@ -51,6 +61,8 @@ class ObservationKind(StrEnum):
     ROUTE = "route"
     CONFIG = "config"
     DAEMONS = "daemons"
+    COUNTERS = "counters"
+    BGP_PREFIXES = "bgp_prefixes"
 
 
 # the graph label of the intent node each kind observes
@@ -63,12 +75,18 @@ SUBJECT_LABEL: dict[ObservationKind, str] = {
     ObservationKind.ROUTE: "System",
     ObservationKind.CONFIG: "System",
     ObservationKind.DAEMONS: "System",
+    ObservationKind.COUNTERS: "Interface",
+    ObservationKind.BGP_PREFIXES: "BgpSession",
 }
 
 # required value keys and the types each accepts
 _BOOL: tuple[type, ...] = (bool,)
 _OPT_STR: tuple[type, ...] = (str, type(None))
 _OPT_NUM: tuple[type, ...] = (int, float, type(None))
+_OPT_INT: tuple[type, ...] = (int, type(None))
+_NUM: tuple[type, ...] = (int, float)
+COUNTER_KEYS = ("rx_octets", "tx_octets", "rx_errors", "tx_errors", "rx_discards", "tx_discards")
+RATE_KEYS = ("rx_bps", "tx_bps", "errors_ps", "discards_ps", "errors_discards_ps")
 VALUE_KEYS: dict[ObservationKind, dict[str, tuple[type, ...]]] = {
     ObservationKind.DEVICE: {"reachable": _BOOL, "hostname": _OPT_STR},
     ObservationKind.INTERFACE: {"oper_up": _BOOL, "admin_up": _BOOL},
@@ -78,6 +96,12 @@ VALUE_KEYS: dict[ObservationKind, dict[str, tuple[type, ...]]] = {
     ObservationKind.ROUTE: {"present": _BOOL, "prefix": _OPT_STR},
     ObservationKind.CONFIG: {"deviated": _BOOL, "last_deploy": _OPT_STR},
     ObservationKind.DAEMONS: {"running": _BOOL, "down": _OPT_STR},
+    ObservationKind.COUNTERS: {
+        **{key: _OPT_INT for key in COUNTER_KEYS},
+        "sampled_at": _NUM,
+        **{key: _OPT_NUM for key in RATE_KEYS},
+    },
+    ObservationKind.BGP_PREFIXES: {"received": _OPT_INT, "accepted": _OPT_INT},
 }
 # kinds whose subject is the observer itself
 SELF_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.CONFIG, ObservationKind.DAEMONS})

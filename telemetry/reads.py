@@ -22,7 +22,7 @@ from telemetry.model import parse_kind
 ANOMALY_FIELDS = """
     a {.uid, .blueprint, .type, .subject, .device, .state, .expected, .suppressed,
        .expected_value, .actual_value, .summary, .first_seen, .last_seen,
-       cleared_at: toString(a.cleared_at)}"""
+       .probe, .probe_type, .severity, cleared_at: toString(a.cleared_at)}"""
 
 
 def _cause_fields(at: str) -> str:

@@ -26,6 +26,9 @@ The rules, in the order they claim symptoms (a symptom belongs to one cause):
    administratively-down interfaces (and the far ends) and the BGP sessions and
    routes of that switch that no physical cause explains.
 
+A probe's anomaly (type ``probe``, ``telemetry.probes``) on an end of a link is one more
+symptom of whatever claims that link (a cut cable, a transceiver fault, ...).
+
 Expected (drain) and suppressed (accepted) anomalies are not faults: they are
 left out. Each cause names the intent nodes at fault, its symptoms, evidence
 (observed values) and the servers it impacts (losing redundancy or isolated).
@@ -216,6 +219,7 @@ def _link_symptoms(idx: _Index, topo: Topology, link: LinkTopo) -> list[Symptom]
     for end in link.ends:
         found += idx.get(T.INTERFACE_DOWN, end.interface)
         found += idx.get(T.CABLING, end.interface)
+        found += idx.get(T.PROBE, end.interface)  # a probe's anomaly on either end
     return found + _session_symptoms(idx, topo.sessions_over(link.id))
 
 

@@ -61,6 +61,7 @@ from telemetry.collect_map import (
     DeviceIntent,
     observations,
 )
+from telemetry.counters import with_rates
 from telemetry.engine import reevaluate
 from telemetry.ingest import IngestResult, ingest
 from telemetry.model import Observation, ObservationKind
@@ -75,6 +76,7 @@ GETTERS = (
     "get_lldp_neighbors_detail",
     "get_bgp_neighbors",
     "get_optics",
+    "get_interfaces_counters",
 )
 MAX_THREADS = 16
 # a round's lock is renewed while the round runs: a worker killed mid-round frees the
@@ -304,6 +306,7 @@ def collect_round(
         if reachable(r.getters):
             obs = observations(r.intent, r.getters, r.at, None)
             rest += [o for o in obs if o.kind not in FIRST_KINDS]
+    rest = with_rates(graph, bp, rest)  # counters: rates from the previous sample
     return _summary(bp, rounds, [first, ingest(graph, client, rest)], started, collected_s)
 
 

@@ -25,6 +25,7 @@ from api.graphql.execution import PlannedExecutionContext
 from api.graphql.impact import ImpactQuery
 from api.graphql.limits import QueryLimits
 from api.graphql.pools import PoolMutation, PoolQuery
+from api.graphql.probes import ProbeMutation, ProbeQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
 from api.graphql.virtual import VirtualMutation, VirtualQuery
@@ -55,6 +56,7 @@ class Query(
     DeviceQuery,
     ImpactQuery,
     PoolQuery,
+    ProbeQuery,
     TelemetryQuery,
     TopologyQuery,
     VirtualQuery,
@@ -81,6 +83,7 @@ class Mutation(
     DeviceMutation,
     PoolMutation,
     VirtualMutation,
+    ProbeMutation,
 ):
     pass
 

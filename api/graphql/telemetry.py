@@ -59,6 +59,15 @@ class Anomaly:
     first_seen: float
     last_seen: float
     cleared_at: str | None
+    probe: str | None = strawberry.field(
+        default=None, description="type probe: the probe that raised it"
+    )
+    probe_type: str | None = strawberry.field(
+        default=None, description="type probe: the probe's anomaly type"
+    )
+    severity: str | None = strawberry.field(
+        default=None, description="type probe: info, warning or critical"
+    )
 
     @strawberry.field(description="the root cause that explains this anomaly, if any")
     async def root_cause(self, info: Info) -> RootCause | None:
@@ -82,6 +91,9 @@ class Anomaly:
             first_seen=row["first_seen"],
             last_seen=row["last_seen"],
             cleared_at=row["cleared_at"],
+            probe=row.get("probe"),
+            probe_type=row.get("probe_type"),
+            severity=row.get("severity"),
         )
 
 

@@ -28,6 +28,7 @@ from neo4j import GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from blueprint_engine.errors import ConflictError, FabricError, ServiceUnavailableError
+from blueprint_engine.readonly import client_error
 from blueprint_engine.settings import Settings
 
 T = TypeVar("T")
@@ -210,8 +211,25 @@ class Graph:
             with self._session(neo4j.READ_ACCESS) as session:
                 tx_work = neo4j.unit_of_work(timeout=timeout_s)(work)
                 return session.execute_read(tx_work)
+        except neo4j_errors.ClientError as exc:  # the caller's statement: a refusal
+            raise client_error(exc, f"{timeout_s:g} seconds") from exc
         except DRIVER_ERRORS as exc:
             raise translate(exc) from exc
+
+    def explain(
+        self, text: str, params: Mapping[str, Any], *, timeout_s: float
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """Plan caller-supplied Cypher (``EXPLAIN``, nothing runs): its query type
+        (``r``, ``rw``, ``w``, ``s``) and plan, for the read-only gate."""
+        try:
+            with self._session(neo4j.READ_ACCESS) as session:
+                query = neo4j.Query("EXPLAIN " + text, timeout=timeout_s)
+                summary = session.run(query, dict(params)).consume()
+        except neo4j_errors.ClientError as exc:
+            raise client_error(exc, f"{timeout_s:g} seconds") from exc
+        except DRIVER_ERRORS as exc:
+            raise translate(exc) from exc
+        return summary.query_type, summary.plan
 
     @contextmanager
     def _session(self, access_mode: str) -> Iterator[neo4j.Session]:

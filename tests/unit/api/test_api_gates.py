@@ -9,9 +9,9 @@ from graphql import parse
 
 from api.auth import ANONYMOUS, UnauthenticatedError, caller_from_header, parse_tokens
 from api.bodies import MAX_DEPTH, parse_json, parse_json_object
-from api.cypher import check_plan, check_text
 from api.graphql.limits import ANONYMOUS_BUDGET, TOKEN_BUDGET, measure, over_budget
 from blueprint_engine.errors import AuthError, ValidationError
+from blueprint_engine.readonly import check_plan, check_text
 from blueprint_engine.reads import page
 
 RUNAWAY = "RETURN size(reduce(s='', x IN range(1,2000000) | s + 'xxxxxxxxxx'))"

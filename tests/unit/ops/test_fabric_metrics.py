@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from api import fabric_metrics as fm
 
 ANOMALY_TYPES = fm.ANOMALY_TYPES
@@ -161,3 +163,28 @@ def test_observation_times_are_read_as_epoch_floats_or_datetimes() -> None:
     assert fm.epoch(12.5) == 12.5
     assert fm.epoch(moment) == moment.timestamp()
     assert fm.epoch(None) is None
+
+
+def test_link_throughput_comes_from_each_ends_counter_rates() -> None:
+    rows = [
+        {
+            "blueprint": "bp",
+            "observer": "leaf1",
+            "subject": "leaf1:swp1",
+            "link": "l1",
+            "value": json.dumps({"rx_bps": 8000.0, "tx_bps": 1600.0}),
+        },
+        {  # the first sample of an interface has no rates yet
+            "blueprint": "bp",
+            "observer": "spine1",
+            "subject": "spine1:swp1",
+            "link": "l1",
+            "value": json.dumps({"rx_bps": None, "tx_bps": None}),
+        },
+    ]
+    samples = fm.link_throughput(rows)
+    assert {(s.labels["interface"], s.labels["direction"], s.value) for s in samples} == {
+        ("leaf1:swp1", "rx", 8000.0),
+        ("leaf1:swp1", "tx", 1600.0),
+    }
+    assert all(s.name == "link_throughput_bps" and s.labels["link"] == "l1" for s in samples)

@@ -10,7 +10,13 @@ from telemetry.model import ObservationKind as K
 from telemetry.rootcause import Cause, CauseKind
 
 
-def verdict(broken: bool | None, subject: str = "leaf1:swp1", **kw: bool) -> Verdict:
+def verdict(
+    broken: bool | None,
+    subject: str = "leaf1:swp1",
+    *,
+    expected: bool = False,
+    suppressed: bool = False,
+) -> Verdict:
     return Verdict(
         AnomalyType.INTERFACE_DOWN,
         subject,
@@ -20,7 +26,8 @@ def verdict(broken: bool | None, subject: str = "leaf1:swp1", **kw: bool) -> Ver
         {"oper_up": True},
         {"oper_up": False, "admin_up": True},
         "down",
-        **kw,
+        expected=expected,
+        suppressed=suppressed,
     )
 
 

@@ -1,0 +1,135 @@
+"""Interface counters: the driver's reading of the kernel's stats, the collector's
+mapping, and rates per second from consecutive samples (resets counted from zero)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from napalm_linuxfrr.getters import interfaces_counters
+from simulator.model import counters_at
+from telemetry.collect_map import DeviceIntent, InterfaceIntent, observations
+from telemetry.counters import increase, next_value, rates
+from telemetry.model import RATE_KEYS, ObservationKind, check
+
+# the shape of `ip -s -j link show` (iproute2 6.1, Debian 12) for a veth
+IP_STATS = [
+    {
+        "ifindex": 2,
+        "ifname": "swp1",
+        "flags": ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"],
+        "mtu": 9000,
+        "link_index": 2,
+        "stats64": {
+            "rx": {
+                "bytes": 5000,
+                "packets": 40,
+                "errors": 1,
+                "dropped": 3,
+                "over_errors": 0,
+                "multicast": 4,
+            },
+            "tx": {
+                "bytes": 7000,
+                "packets": 50,
+                "errors": 0,
+                "dropped": 2,
+                "carrier_errors": 0,
+                "collisions": 0,
+            },
+        },
+    },
+    {"ifindex": 3, "ifname": "swp2", "flags": ["BROADCAST"], "mtu": 1500},
+]
+
+
+def _value(**raw: Any) -> dict[str, Any]:
+    keys = ("rx_octets", "tx_octets", "rx_errors", "tx_errors", "rx_discards", "tx_discards")
+    value: dict[str, Any] = {k: raw.get(k, 0) for k in keys}
+    value["sampled_at"] = raw.get("sampled_at", 0.0)
+    value.update({key: None for key in RATE_KEYS})
+    return value
+
+
+def test_the_driver_reads_the_kernels_counters_and_marks_what_it_does_not_keep() -> None:
+    found = interfaces_counters(json.dumps(IP_STATS))
+    assert list(found) == ["swp1"]  # an interface without stats is left out
+    swp1 = found["swp1"]
+    assert (swp1["rx_octets"], swp1["tx_octets"]) == (5000, 7000)
+    assert (swp1["rx_errors"], swp1["tx_errors"]) == (1, 0)
+    assert (swp1["rx_discards"], swp1["tx_discards"]) == (3, 2)
+    assert swp1["rx_unicast_packets"] == 36  # received less multicast
+    assert swp1["tx_unicast_packets"] == 50
+    assert swp1["rx_broadcast_packets"] == -1
+
+
+def test_the_collector_maps_the_intended_interfaces_counters_with_rates_left_open() -> None:
+    intent = DeviceIntent(
+        "bp", "leaf1", "leaf1", interfaces=(InterfaceIntent("leaf1:swp1", "swp1"),)
+    )
+    getters = {
+        "errors": {},
+        "get_facts": {"hostname": "leaf1"},
+        "get_interfaces_counters": interfaces_counters(json.dumps(IP_STATS)),
+    }
+    found = [o for o in observations(intent, getters, 12.5) if o.kind is ObservationKind.COUNTERS]
+    assert len(found) == 1
+    obs = check(found[0])
+    assert obs.subject == "leaf1:swp1"
+    assert obs.value["rx_errors"] == 1 and obs.value["sampled_at"] == 12.5
+    assert obs.value["rx_bps"] is None and obs.value["errors_ps"] is None
+
+
+def test_rates_per_second_come_from_the_previous_sample() -> None:
+    before = _value(rx_octets=1000, tx_octets=0, rx_errors=2, rx_discards=0, sampled_at=10.0)
+    now = _value(rx_octets=3000, tx_octets=500, rx_errors=6, rx_discards=10, sampled_at=12.0)
+    out = rates(before, now)
+    assert out["rx_bps"] == 8000.0  # 2000 octets in 2 s
+    assert out["tx_bps"] == 2000.0
+    assert out["errors_ps"] == 2.0
+    assert out["discards_ps"] == 5.0
+    assert out["errors_discards_ps"] == 7.0
+    check_value_shape(out)
+
+
+def test_a_counter_that_fell_was_reset_and_counts_from_zero() -> None:
+    assert increase(1000, 200) == 200
+    assert increase(200, 1000) == 800
+    assert increase(None, 5) is None
+    before = _value(rx_octets=10_000, sampled_at=0.0)
+    after = _value(rx_octets=400, sampled_at=4.0)
+    assert rates(before, after)["rx_bps"] == 800.0
+
+
+def test_the_first_sample_or_samples_out_of_order_have_no_rates() -> None:
+    now = _value(rx_octets=5, sampled_at=5.0)
+    assert rates(None, now)["rx_bps"] is None
+    later = _value(rx_octets=1, sampled_at=9.0)
+    assert rates(later, now)["rx_bps"] is None
+    unknown = {**_value(sampled_at=1.0), "rx_octets": None}
+    assert rates(unknown, now)["rx_bps"] is None
+    assert rates(unknown, now)["tx_bps"] == 0.0
+
+
+def test_an_idle_interface_keeps_its_value_and_costs_no_write() -> None:
+    first = _value(rx_octets=100, sampled_at=0.0)
+    second = rates(first, _value(rx_octets=100, sampled_at=2.0))  # rates known: zero
+    assert second["rx_bps"] == 0.0
+    third = next_value(second, _value(rx_octets=100, sampled_at=4.0))
+    assert third == second  # same value, same time: nothing to write
+    moving = next_value(second, _value(rx_octets=600, sampled_at=12.0))
+    assert moving["rx_bps"] == 400.0  # averaged over the idle time since 2.0
+    # the first sample has no rate yet: the next one computes it even when idle
+    assert next_value(first, _value(rx_octets=100, sampled_at=2.0))["rx_bps"] == 0.0
+
+
+def test_simulated_counters_grow_with_time() -> None:
+    early, late = counters_at({"swp1": 1000}, 2.0), counters_at({"swp1": 1000}, 5.0)
+    assert late["swp1"]["rx_octets"] - early["swp1"]["rx_octets"] == 3000
+    assert late["swp1"]["rx_errors"] == 0
+
+
+def check_value_shape(value: dict[str, Any]) -> None:
+    from telemetry.model import check_value
+
+    check_value(ObservationKind.COUNTERS, value)
