@@ -26,6 +26,7 @@ from api.graphql.limits import QueryLimits
 from api.graphql.pools import PoolMutation, PoolQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
+from api.health import ANSWER_S
 from blueprint_engine.errors import FabricError
 from blueprint_engine.graph.migrate import graph_version
 
@@ -58,7 +59,7 @@ class Query(
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
-        report = await ctx.health.areport()
+        report = await ctx.health.areport(wait_s=ANSWER_S)
         checks = [ServiceCheck(**c) for c in report["checks"]]  # type: ignore[attr-defined]
         return Health(ok=bool(report["ok"]), checks=checks)
 
