@@ -350,7 +350,7 @@ def test_a_tick_that_finds_its_round_running_gets_another_round_right_after_it(
     periodic tick that comes meanwhile is a no-op (busy) that asks the running round
     for one more, which it runs as soon as it ends, instead of idling until the next
     tick (out-of-band changes are seen a round sooner)."""
-    blueprints, name = bp
+    _, name = bp
     devices = Devices(graph)
     silent = SilentDevice()
     serial = prefix + "rack1-leaf1"
