@@ -53,7 +53,8 @@ status:
 	@$(SERVICES) status
 
 stop: ## stops exactly what the project started, by pid
-	@-$(PY) -m lab down 2>/dev/null || true
+	@# the lab only when no run holds it (lab down removes every lab namespace on the machine)
+	@-flock -n $${FG_LAB_LOCK:-/tmp/fabricgraph-lab.lock} $(PY) -m lab down 2>/dev/null || true
 	@deploy/replicas.sh stop
 	@$(SERVICES) stop
 

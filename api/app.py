@@ -19,7 +19,7 @@ from api.auth import parse_tokens
 from api.bodies import BodyLimit
 from api.cypher import Explorer, cypher_route
 from api.graphql.view import FabricGraphQL
-from api.health import HealthMonitor, liveness
+from api.health import ANSWER_S, HealthMonitor, liveness
 from api.metrics import EventCounts, listen_events, make_registry, metrics_endpoint
 from api.rest import rest_routes
 from blueprint_engine.blueprints import Blueprints
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     explorer = Explorer(settings)
 
     async def readiness(request: Request) -> Response:
-        report = await monitor.areport()
+        report = await monitor.areport(wait_s=ANSWER_S)
         return JSONResponse(report, status_code=200 if report["ok"] else 503)
 
     async def live(request: Request) -> Response:
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         with contextlib.suppress(FabricError):  # served anyway: /health names what is down
             await run_in_threadpool(migrate, graph)
         listener = asyncio.create_task(listen_events(settings, events))
+        monitor.start()
         yield
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -9,7 +9,10 @@ the API:
   down, and is not started again until it returns (at most one thread per check);
 - one refresh at a time: concurrent callers share the refresh in flight; a report is
   reused for ``CACHE_S``, then refreshed in the background while callers still get it
-  (for up to ``STALE_S``), so only a caller with no recent report waits;
+  (for up to ``STALE_S``), so only a caller with no recent report waits; a server's
+  monitor (``start``) refreshes every ``CACHE_S`` on its own, and its ``/health`` waits
+  at most ``ANSWER_S`` (then: every check down, saying the checks did not finish), or
+  up to ``WAIT_S`` for the first report of a process just started;
 - the workers are pinged over one long-lived broker connection with socket timeouts,
   through a pidbox mailbox without a producer pool (nothing to acquire, nothing to
   exhaust); the connection is re-opened after an error.
@@ -40,6 +43,8 @@ CACHE_S = 1.5  # a report is reused this long; then refreshed, while callers get
 STALE_S = 10.0  # previous report for up to this long (only the first caller waits)
 WAIT_S = CHECK_DEADLINE_S + 3.0  # the longest a caller waits for a refresh (thread start
 # and scheduling on a loaded machine come on top of the checks' own deadline)
+ANSWER_S = 0.5  # the longest a server's /health waits: its monitor refreshes in the
+# background (``start``), so a report is there unless the checks are stuck or starting
 PING_TIMEOUT_S = 1.0  # workers have this long to answer a ping
 SOCKET_TIMEOUT_S = 1.0  # every socket a check opens
 
@@ -175,6 +180,18 @@ class HealthMonitor:
         self._running: dict[str, tuple[float, Future[Check]]] = {}
         self._cached: tuple[float, dict[str, object]] | None = None
         self._refresh: Future[dict[str, object]] | None = None
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        """Keep the report fresh in the background (a server's monitor: probes then
+        never wait for the checks); ``close`` stops it."""
+        threading.Thread(target=self._keep_fresh, name="health-refresh", daemon=True).start()
+
+    def _keep_fresh(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(FutureTimeout, Exception):  # a failed refresh: retried
+                self._refreshing().result(timeout=WAIT_S)
+            self._stop.wait(CACHE_S)
 
     def _start(self, name: str, fn: Callable[[], Check]) -> tuple[float, Future[Check]]:
         """The check's future in flight, or a new one (never two of one check at once)."""
@@ -237,34 +254,47 @@ class HealthMonitor:
             self._refreshing()
         return cached[1] if age < STALE_S else None
 
-    def _late(self) -> dict[str, object]:
-        """What a caller gets when even the refresh did not finish in time (an
-        overloaded machine): every check down, saying so."""
-        waited = f"the checks did not finish within {WAIT_S:g} s (the API is overloaded)"
+    def _late(self, waited_s: float) -> dict[str, object]:
+        """What a caller gets when no recent report is there and the refresh did not
+        finish in time (starting, or an overloaded machine): every check down, saying so."""
+        waited = (
+            f"no recent report and the checks did not finish within {waited_s:g} s "
+            "(starting, or overloaded)"
+        )
         return report_of([Check(name, False, waited) for name in ("neo4j", "redis", "workers")])
 
-    def report(self) -> dict[str, object]:
-        """The current report (blocking, at most ``WAIT_S``)."""
+    def _patience(self, wait_s: float) -> float:
+        """How long a caller waits: ``wait_s``, or up to ``WAIT_S`` for the very first
+        report (a process starting has nothing better to answer with)."""
+        with self._lock:
+            first = self._cached is None
+        return max(wait_s, WAIT_S) if first else wait_s
+
+    def report(self, wait_s: float = WAIT_S) -> dict[str, object]:
+        """The current report (blocking, at most ``wait_s``; see ``_patience``)."""
         fresh = self._fresh()
         if fresh is not None:
             return fresh
+        wait_s = self._patience(wait_s)
         try:
-            return self._refreshing().result(timeout=WAIT_S)
+            return self._refreshing().result(timeout=wait_s)
         except FutureTimeout:
-            return self._late()
+            return self._late(wait_s)
 
-    async def areport(self) -> dict[str, object]:
+    async def areport(self, wait_s: float = WAIT_S) -> dict[str, object]:
         """``report`` without holding a thread of the request pool while it waits."""
         fresh = self._fresh()
         if fresh is not None:
             return fresh
+        wait_s = self._patience(wait_s)
         future = asyncio.wrap_future(self._refreshing())
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout=WAIT_S)
+            return await asyncio.wait_for(asyncio.shield(future), timeout=wait_s)
         except TimeoutError:
-            return self._late()
+            return self._late(wait_s)
 
     def close(self) -> None:
+        self._stop.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.pinger.close_connection()
 

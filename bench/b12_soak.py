@@ -10,8 +10,12 @@ Each client loops over a weighted mix of operations, one request at a time:
 * ``live``: ``GET /health/live`` (liveness: touches no dependency);
 * ``stage``: GraphQL ``setProperty`` of a leaf's hostname on the staged version just
   read (operator token). Two clients staging on one version is the documented conflict
-  naming the current version: counted as ``conflicts`` and retried on that version, not
-  an error. Every 25 staged versions the staged log is discarded, so it stays short.
+  naming the current version (``current_version``): counted as ``conflicts`` and retried
+  on that version, not an error; so is ``busy`` (the edit waited too long behind the
+  blueprint's others), counted as ``busy``. A client retries its edit until it is
+  staged, as an operator would; an edit not staged within the request timeout (60 s) is
+  an error. ``stage`` times the whole edit, ``stage_try`` each ``setProperty`` request
+  (staged or refused). Every 25 staged versions the staged log is discarded.
 
 Meanwhile the ``lab`` blueprint is deployed into the lab (the machine's lab lock) and
 the workers collect it every 2 s (Celery beat), so the graph takes telemetry writes
@@ -89,6 +93,7 @@ class Tally:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     samples: list[str] = field(default_factory=list)
     conflicts: int = 0
+    busy: int = 0
 
     def error(self, op: str, what: str) -> None:
         self.errors[op] += 1
@@ -104,10 +109,16 @@ class Target:
     leafs: list[str]
 
 
-def _conflict(body: dict[str, Any]) -> bool:
-    """Whether the only error is the documented staging conflict (a stale base version)."""
+def _refusal(body: dict[str, Any]) -> str | None:
+    """The code of the only error when it is a documented staging refusal to retry: the
+    conflict (a stale base version) or busy (other edits kept this one waiting too long)."""
     errors = body.get("errors") or []
-    return len(errors) == 1 and (errors[0].get("extensions") or {}).get("code") == "conflict"
+    code = (errors[0].get("extensions") or {}).get("code") if len(errors) == 1 else None
+    return code if code in ("conflict", "busy") else None
+
+
+def _conflict(body: dict[str, Any]) -> bool:
+    return _refusal(body) == "conflict"
 
 
 async def _version(http: httpx.AsyncClient, t: Target) -> int:
@@ -128,18 +139,32 @@ async def _graphql(
 
 
 async def _stage(http: httpx.AsyncClient, t: Target, rng: random.Random, tally: Tally) -> None:
+    """One staged edit, retried as a refusal says (re-read the version, try again) until
+    it is staged; an edit not staged within ``TIMEOUT_S`` is an error."""
     leaf = rng.choice(t.leafs)
-    for _ in range(5):  # a conflict: re-read the staged version and retry on it
+    deadline = time.monotonic() + TIMEOUT_S
+    version: int | None = None  # a conflict names the version to retry on
+    while True:
         variables = {
             "bp": t.bp,
-            "v": await _version(http, t),
+            "v": await _version(http, t) if version is None else version,
             "id": leaf,
             "name": f"{leaf}-b{rng.randrange(1000)}",
         }
+        started = time.perf_counter()
         body = await _graphql(http, t, STAGE, variables, headers=OPERATOR)
-        if not _conflict(body):
+        tally.latencies["stage_try"].append(time.perf_counter() - started)
+        refusal = _refusal(body)
+        if refusal is None:
             break
-        tally.conflicts += 1
+        if refusal == "busy":
+            tally.busy += 1
+            version = None
+        else:
+            tally.conflicts += 1
+            version = (body["errors"][0].get("extensions") or {}).get("current_version")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"edit not staged within {TIMEOUT_S:g} s: {body['errors']}")
     if "errors" in body:
         raise RuntimeError(f"GraphQL: {body['errors']}")
     staged = int(body["data"]["setProperty"]["stagedVersion"])
@@ -280,8 +305,8 @@ def run() -> None:
                 headers=OPERATOR,
                 json={"query": DISCARD, "variables": {"bp": bp, "v": version["stagedVersion"]}},
             )
-    per_op = {op: figures(tally.latencies[op], seconds) for op in WEIGHTS}
-    total = sum(len(v) for v in tally.latencies.values())
+    per_op = {op: figures(tally.latencies[op], seconds) for op in [*WEIGHTS, "stage_try"]}
+    total = sum(len(v) for op, v in tally.latencies.items() if op != "stage_try")
     errors = sum(tally.errors.values())
     live, health = per_op["live"], per_op["health"]
     print(
@@ -303,6 +328,7 @@ def run() -> None:
         seconds=round(seconds, 1),
         clients=CLIENTS,
         staging_conflicts=tally.conflicts,
+        staging_busy=tally.busy,
         operations=per_op,
         health_live=live,
         health_max_ms=health.get("max_ms"),

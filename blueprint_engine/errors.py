@@ -48,10 +48,37 @@ class NotFoundError(FabricError):
 
 
 class ConflictError(FabricError):
-    """A stale edit, a duplicate name, or a second deployment on one device."""
+    """A stale edit, a duplicate name, or a second deployment on one device.
+
+    A stale edit carries ``current_version``, the staged version to retry on (so a
+    client need not read it again)."""
 
     code = "conflict"
     http_status = 409
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        allowed: str | Sequence[str] = "",
+        current_version: int | None = None,
+    ) -> None:
+        super().__init__(message, allowed=allowed)
+        self.current_version = current_version
+
+    def as_dict(self) -> dict[str, Any]:
+        out = super().as_dict()
+        if self.current_version is not None:
+            out["current_version"] = self.current_version
+        return out
+
+
+class BusyError(FabricError):
+    """Too many concurrent requests for one thing (a blueprint's staged log): refused at
+    once instead of queueing without bound; the caller retries."""
+
+    code = "busy"
+    http_status = 429
 
 
 class TransitionError(FabricError):

@@ -82,6 +82,10 @@ MAX_THREADS = 16
 # a round's lock is renewed while the round runs: a worker killed mid-round frees the
 # blueprint for the next round within this long
 ROUND_LOCK_TTL_S = 10.0
+# a periodic tick that finds its blueprint's round still running asks that round for one
+# more right after it (no idle gap until the next tick when a round outlasts the
+# interval); one task runs at most this many rounds back to back
+ROUNDS_BACK_TO_BACK = 5
 RUNNING_ROUND_LOCK = "fabricgraph:collect:running-config"
 
 BLUEPRINTS_TO_COLLECT = Query(
@@ -396,17 +400,28 @@ def collect_blueprint(
 ) -> dict[str, Any]:
     """One collection round of a blueprint (with ``queue``: of its devices on that
     queue's pool). A round already running makes this a no-op (``busy``), unless
-    ``wait_s``: then it waits that long for it to finish first."""
+    ``wait_s``: then it waits that long for it to finish first. A periodic tick
+    (``deployed_only``) that finds the round running asks it for another: the round
+    then runs again as soon as it ends (``rounds``: how many this task ran)."""
     client = _client(self)
     key = f"fabricgraph:collect:{blueprint}" + (f"@{queue}" if queue else "")
+    again = f"{key}:again"
     with Lease(client, blueprint, key=key, wait_s=wait_s, ttl_s=ROUND_LOCK_TTL_S) as held:
         if not held:
+            if deployed_only:
+                client.set(again, 1, ex=max(1, round(ROUND_LOCK_TTL_S)))
             return Outcome(
                 Status.BUSY,
                 blueprint=blueprint,
                 reason="a collection round of this blueprint is running",
             ).as_dict()
-        return _round(self, client, blueprint, systems, deployed_only, queue)
+        rounds = 0
+        while True:
+            client.delete(again)  # this round answers every tick that came before it
+            result = _round(self, client, blueprint, systems, deployed_only, queue)
+            rounds += 1
+            if rounds >= ROUNDS_BACK_TO_BACK or not client.exists(again):
+                return {**result, "rounds": rounds}
 
 
 def _round(

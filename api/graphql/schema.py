@@ -29,6 +29,7 @@ from api.graphql.probes import ProbeMutation, ProbeQuery
 from api.graphql.telemetry import TelemetryQuery, TelemetrySubscription
 from api.graphql.topology import TopologyQuery
 from api.graphql.virtual import VirtualMutation, VirtualQuery
+from api.health import ANSWER_S
 from blueprint_engine.errors import FabricError
 from blueprint_engine.graph.migrate import graph_version
 
@@ -64,7 +65,7 @@ class Query(
     @strawberry.field(description="Health of Neo4j, Redis and the Celery workers.")
     async def health(self, info: Info) -> Health:
         ctx = info.context
-        report = await ctx.health.areport()
+        report = await ctx.health.areport(wait_s=ANSWER_S)
         checks = [ServiceCheck(**c) for c in report["checks"]]  # type: ignore[attr-defined]
         return Health(ok=bool(report["ok"]), checks=checks)
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import neo4j
 
 from blueprint_engine.change.edits import ApplyEdits
+from blueprint_engine.change.gate import ChangeGate, StaleBase
 from blueprint_engine.change.kinds import PUBLIC_KINDS, REGISTRY
 from blueprint_engine.change.model import (
     Applied,
@@ -35,6 +36,9 @@ from blueprint_engine.errors import BuildError, ConflictError, NotFoundError, Va
 from blueprint_engine.graph.db import Graph, Query, Row, Tx
 
 T = TypeVar("T")
+# the longest a change of a blueprint's staged log (stage, discard, commit) waits in this
+# process for the blueprint's other changes before it is refused as busy
+GATE_WAIT_S = 5.0
 # build errors found by rendering (configlets): (tx, blueprint, diff or None for all) -> problems
 RenderChecks = Callable[[Tx, str, list[DiffEntry] | None], list[str]]
 
@@ -132,18 +136,39 @@ class Staging:
         catalogue: CatalogueSource | None = None,
         registry: Mapping[str, EditKind[Any]] = REGISTRY,
         render_checks: RenderChecks | None = None,
+        gate_wait_s: float = GATE_WAIT_S,
     ) -> None:
         self.graph = graph
         self.catalogue = catalogue  # where additions find rack types
         self.registry = registry
         self.render_checks = render_checks  # configlets that fail to render are build errors
+        self._gate = ChangeGate(gate_wait_s)  # one change of a blueprint at a time
+
+    @contextmanager
+    def _changing(self, bp: str, base_version: int) -> Iterator[Callable[[int], None]]:
+        """``bp``'s change gate (``blueprint_engine.change.gate``): a stale base version
+        is refused at once with the conflict naming the current version, a wait behind
+        the blueprint's other changes is bounded (``BusyError``). Yields ``wrote``."""
+        for _ in range(2):
+            self._check_version(bp, self.version(bp), base_version)
+            try:
+                with self._gate.enter(bp, base_version) as wrote:
+                    yield wrote
+                return
+            except StaleBase:
+                # the graph names the current version; when it says the base is current
+                # after all (the blueprint was built again), version() corrected the gate
+                self._check_version(bp, self.version(bp), base_version)
+        raise AssertionError("unreachable: the gate believes the graph's version")
 
     def version(self, bp: str) -> int:
         """The staged version an edit must be based on."""
         rows = self.graph.read(VERSION, bp=bp)
         if not rows:
             raise NotFoundError(f"no blueprint named {bp!r}")
-        return int(rows[0]["version"])
+        version = int(rows[0]["version"])
+        self._gate.saw(bp, version)
+        return version
 
     # -- reading the log ------------------------------------------------------------------
     def changes(self, bp: str, tx: Tx | None = None) -> list[StagedChange]:
@@ -196,6 +221,14 @@ class Staging:
         return self._stage(bp, edit, base_version=base_version, author=author)
 
     def _stage(self, bp: str, edit: Mapping[str, Any], *, base_version: int, author: str) -> int:
+        with self._changing(bp, base_version) as wrote:
+            version = self._stage_gated(bp, edit, base_version=base_version, author=author)
+            wrote(version)
+            return version
+
+    def _stage_gated(
+        self, bp: str, edit: Mapping[str, Any], *, base_version: int, author: str
+    ) -> int:
         try:
             params_json = json.dumps(edit.get("params") or {}, sort_keys=True)
         except (TypeError, ValueError) as exc:
@@ -249,6 +282,7 @@ class Staging:
                 f"blueprint {bp!r} was changed by someone else: your edit is based on staged "
                 f"version {base}, the staged blueprint is now at version {current}",
                 allowed=f"re-read the staged blueprint and retry with base_version={current}",
+                current_version=current,
             )
 
     def discard(self, bp: str, *, base_version: int) -> None:
@@ -256,7 +290,8 @@ class Staging:
             self._check_version(bp, self._lock(tx, bp)["version"], base_version)
             self.graph.run(tx, CLEAR_CHANGES, bp=bp)
 
-        self.graph.write_tx(work)
+        with self._changing(bp, base_version):
+            self.graph.write_tx(work)
 
     @contextmanager
     def staged_view(self, bp: str, version: int | None = None) -> Iterator[tuple[Tx, Applied]]:
@@ -326,9 +361,11 @@ class Staging:
         A transient error (concurrent commits deadlocking) re-runs the commit, so a
         loser of a race gets the conflict naming the current version.
         """
-        number = self.graph.retrying(
-            lambda: self._commit_once(bp, base_version, author, message, before_commit)
-        )
+        with self._changing(bp, base_version) as wrote:
+            number = self.graph.retrying(
+                lambda: self._commit_once(bp, base_version, author, message, before_commit)
+            )
+            wrote(base_version + 1)  # a commit leaves the staged version one higher
         return self.revisions(bp, number, number)[0]
 
     def _commit_once(

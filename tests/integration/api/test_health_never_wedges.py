@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from api.graphql.limits import TOKEN_BUDGET
-from api.health import CHECK_DEADLINE_S
+from api.health import ANSWER_S, CHECK_DEADLINE_S
 
 pytestmark = pytest.mark.integration
 
@@ -127,3 +127,51 @@ def test_a_check_that_hangs_is_reported_down_within_the_deadline(
         graph.close()
         silent.close()
     assert http.get("/health/live").status_code == 200
+
+
+def test_a_probe_with_only_an_old_report_waits_at_most_the_answer_bound(
+    http: httpx.Client,
+) -> None:
+    """Once a report exists, a probe never waits for checks that hang (a broker that
+    accepts and never answers: each refresh takes at least its 1 s socket timeout):
+    with only a report older than ``STALE_S`` it gets, after ``ANSWER_S``, every check
+    down saying the checks did not finish; the background refresh then brings the
+    current report (Redis named down)."""
+    import asyncio
+    import socket
+
+    from api.health import STALE_S, HealthMonitor
+    from blueprint_engine.graph.db import Graph
+    from blueprint_engine.settings import load_settings
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections, never answers
+    port = silent.getsockname()[1]
+    settings = load_settings().model_copy(update={"redis_url": f"redis://127.0.0.1:{port}/0"})
+    graph = Graph(settings)
+    skew = [0.0]  # the monitor's clock, moved forward to age its report
+    monitor = HealthMonitor(graph, settings, clock=lambda: time.monotonic() + skew[0])
+    try:
+        first = monitor.report()  # the first report: waited for, whole
+        assert {c["name"]: c["up"] for c in first["checks"]} == {  # type: ignore[attr-defined]
+            "neo4j": True,
+            "redis": False,
+            "workers": False,
+        }
+        skew[0] += STALE_S + 1
+        old = asyncio.run(monitor.areport(wait_s=ANSWER_S))
+        assert old["ok"] is False
+        details = [c["detail"] for c in old["checks"]]  # type: ignore[attr-defined]
+        assert all(f"did not finish within {ANSWER_S:g} s" in d for d in details), details
+        deadline = time.monotonic() + 60  # the refresh it started ends (bounded)
+        while "did not finish" in str(monitor.report(wait_s=ANSWER_S)):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        checks = {c["name"]: c for c in monitor.report()["checks"]}  # type: ignore[attr-defined]
+        assert checks["neo4j"]["up"] is True and checks["redis"]["up"] is False
+    finally:
+        monitor.close()
+        graph.close()
+        silent.close()
+    assert http.get("/health").status_code == 200  # the server's own monitor: all up

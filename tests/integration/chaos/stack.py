@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SERVICES = ROOT / "deploy" / "services.sh"
 STATE = Path(os.environ.get("FG_STATE_DIR", ROOT / ".state"))
 CONVERGE_TIMEOUT_S = 240.0
-SERVICE_TIMEOUT_S = 180.0
+SERVICE_TIMEOUT_S = 360.0  # a service start, bounded: Neo4j recovering waits up to 300 s
 T = TypeVar("T")
 
 

@@ -10,6 +10,7 @@ to one device at once.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -340,3 +341,42 @@ def test_each_pool_collects_only_its_own_devices_of_a_blueprint(
             assert sorted(done[a]["unreachable"] + done[b]["unreachable"]) == sorted(serials)
             merged = request_round(graph, name, timeout_s=120)
             assert merged["devices"] == len(serials)
+
+
+def test_a_tick_that_finds_its_round_running_gets_another_round_right_after_it(
+    graph: Graph, settings: Settings, prefix: str, bp: tuple[Blueprints, str]
+) -> None:
+    """A round held up by a switch that does not answer (accepts, sends nothing): the
+    periodic tick that comes meanwhile is a no-op (busy) that asks the running round
+    for one more, which it runs as soon as it ends, instead of idling until the next
+    tick (out-of-band changes are seen a round sooner)."""
+    _, name = bp
+    devices = Devices(graph)
+    silent = SilentDevice()
+    serial = prefix + "rack1-leaf1"
+    try:
+        with made_pools(graph, "a") as made:
+            [queue] = made.values()
+            _register(devices, serial, queue, hostname="127.0.0.1", port=silent.port)
+            devices.event(serial, Event.ACKNOWLEDGE)
+            devices.event(serial, Event.ASSIGN, blueprint=name, system="rack1-leaf1")
+            devices.event(serial, Event.DEPLOY)
+            tick = {"deployed_only": True, "queue": queue}
+            outcome: list[dict[str, Any]] = []
+            running = threading.Thread(
+                target=lambda: outcome.append(collect_blueprint.apply((name,), tick).get())
+            )
+            running.start()
+            wait_for(lambda: silent.accepted >= 1, 60, "the round reaching the switch")
+            busy = collect_blueprint.apply((name,), tick).get()
+            assert busy["status"] == "busy", busy
+            silent.release()  # the switch fails at once now: the rounds end
+            running.join(timeout=120)
+            assert not running.is_alive()
+            [done] = outcome
+            assert done["rounds"] == 2, done
+            assert done["unreachable"] == ["rack1-leaf1"]
+            alone = collect_blueprint.apply((name,), tick).get()  # no tick came meanwhile
+            assert alone["rounds"] == 1, alone
+    finally:
+        silent.close()
