@@ -162,14 +162,18 @@ def _known(value: Any) -> int | None:
     return value if type(value) is int and value >= 0 else None
 
 
-def _counters(b: _Builder, counters: Mapping[str, Any]) -> None:
-    """The raw counters of each intended interface; the rates are filled in from the
-    previous sample (``telemetry.counters.with_rates``)."""
+def _counters(b: _Builder, counters: Mapping[str, Any], interfaces: Mapping[str, Any]) -> None:
+    """The raw counters of each intended interface, with its oper state as
+    ``get_interfaces`` reported it (a port that is down has no rates); the rates are
+    filled in from the previous sample (``telemetry.counters.with_rates``)."""
     for intent in b.intent.interfaces:
         seen = counters.get(intent.name)
         if not isinstance(seen, Mapping):
             continue  # not reported: no counters this round (an absent port is down)
         value: dict[str, Any] = {key: _known(seen.get(key)) for key in COUNTER_KEYS}
+        state = interfaces.get(intent.name)
+        up = state.get("is_up") if isinstance(state, Mapping) else None
+        value["oper_up"] = up if isinstance(up, bool) else None
         value["sampled_at"] = float(b.at)
         value.update({key: None for key in RATE_KEYS})
         b.add(ObservationKind.COUNTERS, intent.id, value)
@@ -183,11 +187,16 @@ def _prefixes(peer: Mapping[str, Any] | None, key: str) -> int | None:
 
 
 def _bgp_prefixes(b: _Builder, neighbors: Mapping[str, Any]) -> None:
+    """Prefixes received and accepted on each session end; unknown (None) while the
+    session is not established: a session that is down is its own anomaly, and has no
+    prefix count to judge."""
     peers: dict[str, Any] = {}
     for vrf in neighbors.values():
         peers.update(vrf.get("peers") or {})
     for session in b.intent.sessions:
         peer = peers.get(session.peer_ip)
+        if not isinstance(peer, Mapping) or peer.get("is_up") is not True:
+            peer = None
         b.add(
             ObservationKind.BGP_PREFIXES,
             session.id,
@@ -313,7 +322,7 @@ def observations(
     if "get_route_to" in ok:
         _routes(b, ok["get_route_to"])
     if "get_interfaces_counters" in ok:
-        _counters(b, ok["get_interfaces_counters"])
+        _counters(b, ok["get_interfaces_counters"], ok.get("get_interfaces") or {})
     if config is not None:
         _config(b, config)
     return b.out

@@ -11,6 +11,11 @@ An idle interface (counters as before, rates already zero) keeps its previous va
 time included, so it costs no write per round (samples are written on change): when
 traffic resumes, its first rate is averaged over the idle time, the next ones are
 exact again.
+
+An interface that is down has no rates (None): what the kernel drops on a port without
+carrier is the port being down, which is the interface's own anomaly, not an error
+rate; the sample still carries the raw counters, so the first rate after the port comes
+back covers only the time it was up.
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ def rates(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> dic
         if previous is not None and previous.get("sampled_at") is not None
         else 0.0
     )
-    if previous is None or seconds <= 0:
+    if previous is None or seconds <= 0 or current.get("oper_up") is False:
         out.update({key: None for key in RATE_KEYS})
         return out
 

@@ -82,6 +82,7 @@ SUBJECT_LABEL: dict[ObservationKind, str] = {
 # required value keys and the types each accepts
 _BOOL: tuple[type, ...] = (bool,)
 _OPT_STR: tuple[type, ...] = (str, type(None))
+_OPT_BOOL: tuple[type, ...] = (bool, type(None))
 _OPT_NUM: tuple[type, ...] = (int, float, type(None))
 _OPT_INT: tuple[type, ...] = (int, type(None))
 _NUM: tuple[type, ...] = (int, float)
@@ -99,6 +100,7 @@ VALUE_KEYS: dict[ObservationKind, dict[str, tuple[type, ...]]] = {
     ObservationKind.COUNTERS: {
         **{key: _OPT_INT for key in COUNTER_KEYS},
         "sampled_at": _NUM,
+        "oper_up": _OPT_BOOL,  # False: the port was down when read (no rates then)
         **{key: _OPT_NUM for key in RATE_KEYS},
     },
     ObservationKind.BGP_PREFIXES: {"received": _OPT_INT, "accepted": _OPT_INT},

@@ -97,7 +97,7 @@ def _leaf_uplink(f: fs.Fabric) -> tuple[str, str, str]:
 
 def _counters(bp: str, leaf: str, iface: str, errors: int, at: float) -> Observation:
     value: dict[str, Any] = {k: 0 for k in COUNTER_KEYS}
-    value.update(rx_octets=int(at * 1000), rx_errors=errors, sampled_at=at)
+    value.update(rx_octets=int(at * 1000), rx_errors=errors, sampled_at=at, oper_up=True)
     value.update({k: None for k in RATE_KEYS})
     return Observation(bp, K.COUNTERS, leaf, iface, value, at)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from napalm_linuxfrr.getters import interfaces_counters
 from simulator.model import counters_at
-from telemetry.collect_map import DeviceIntent, InterfaceIntent, observations
+from telemetry.collect_map import DeviceIntent, InterfaceIntent, SessionIntent, observations
 from telemetry.counters import increase, next_value, rates
 from telemetry.model import RATE_KEYS, ObservationKind, check
 
@@ -47,6 +47,7 @@ def _value(**raw: Any) -> dict[str, Any]:
     keys = ("rx_octets", "tx_octets", "rx_errors", "tx_errors", "rx_discards", "tx_discards")
     value: dict[str, Any] = {k: raw.get(k, 0) for k in keys}
     value["sampled_at"] = raw.get("sampled_at", 0.0)
+    value["oper_up"] = raw.get("oper_up", True)
     value.update({key: None for key in RATE_KEYS})
     return value
 
@@ -133,3 +134,52 @@ def check_value_shape(value: dict[str, Any]) -> None:
     from telemetry.model import check_value
 
     check_value(ObservationKind.COUNTERS, value)
+
+
+def test_a_port_that_is_down_has_no_rates_and_its_next_rate_covers_only_the_time_up() -> None:
+    up = rates(None, _value(rx_discards=0, sampled_at=0.0))
+    down = rates(up, _value(rx_discards=500, sampled_at=10.0, oper_up=False))
+    assert all(down[key] is None for key in RATE_KEYS)  # drops of a port without carrier
+    back = rates(down, _value(rx_discards=502, sampled_at=12.0))
+    assert back["discards_ps"] == 1.0
+
+
+def test_a_port_reported_down_is_sampled_as_down() -> None:
+    intent = DeviceIntent(
+        "bp", "leaf1", "leaf1", interfaces=(InterfaceIntent("leaf1:swp1", "swp1"),)
+    )
+    getters = {
+        "errors": {},
+        "get_facts": {"hostname": "leaf1"},
+        "get_interfaces": {"swp1": {"is_up": False, "is_enabled": True}},
+        "get_interfaces_counters": interfaces_counters(json.dumps(IP_STATS)),
+    }
+    found = [o for o in observations(intent, getters, 3.0) if o.kind is ObservationKind.COUNTERS]
+    assert check(found[0]).value["oper_up"] is False
+
+
+def _peer(up: bool, accepted: int) -> dict[str, Any]:
+    family = {"received_prefixes": accepted, "accepted_prefixes": accepted, "sent_prefixes": 1}
+    return {"is_up": up, "address_family": {"ipv4": family}}
+
+
+def test_prefix_counts_are_known_only_on_an_established_session() -> None:
+    sessions = (
+        SessionIntent("s-up", "10.0.0.1", "spine1", None),
+        SessionIntent("s-down", "10.0.0.2", "spine2", None),
+    )
+    intent = DeviceIntent("bp", "leaf1", "leaf1", sessions=sessions)
+    peers = {"10.0.0.1": _peer(True, 5), "10.0.0.2": _peer(False, 0)}
+    getters = {
+        "errors": {},
+        "get_facts": {"hostname": "leaf1"},
+        "get_bgp_neighbors": {"global": {"peers": peers}},
+    }
+    found = {
+        o.subject: o.value
+        for o in observations(intent, getters, 1.0)
+        if o.kind is ObservationKind.BGP_PREFIXES
+    }
+    assert found["s-up"] == {"received": 5, "accepted": 5}
+    # a session that is down is its own anomaly: no prefix count to judge
+    assert found["s-down"] == {"received": None, "accepted": None}
