@@ -238,6 +238,22 @@ def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabr
     assert result["changed"] <= counters(f.cabling)
 
 
+LEASE_WAIT_S = 30.0
+
+
+@contextlib.contextmanager
+def _taken(lease: Lease, wait_s: float) -> Iterator[None]:
+    """Hold ``lease``, taken as soon as its current holder lets go (bounded)."""
+    deadline = time.monotonic() + wait_s
+    while not lease.__enter__():
+        assert time.monotonic() < deadline, f"lease not free within {wait_s:.0f} s"
+        time.sleep(0.1)
+    try:
+        yield
+    finally:
+        lease.__exit__(None, None, None)
+
+
 def test_a_job_holding_a_lease_without_pushing_does_not_hide_a_config(f: LabFabric) -> None:
     """A reconcile sweep holds each device's lease while it decides there is nothing to
     do: the device's running config is still judged and observed in that round."""
@@ -245,8 +261,8 @@ def test_a_job_holding_a_lease_without_pushing_does_not_hide_a_config(f: LabFabr
     client = redis.Redis.from_url(f.graph.settings.redis_url)
     before = time.time()
     with contextlib.ExitStack() as held:
-        for serial in serials:
-            assert held.enter_context(Lease(client, serial))
+        for serial in serials:  # the workers' own sweeps take these leases too: wait
+            held.enter_context(_taken(Lease(client, serial), LEASE_WAIT_S))
         result = request_round(f.graph, f.bp)
     assert result["observations"] == _implied_observations(f.cabling)
     checked = {s: r["checked"] or 0.0 for s, r in f.collections().items()}
