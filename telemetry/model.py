@@ -24,13 +24,15 @@ daemons     the observer's own System id    ``running`` bool (every routing daem
 counters    Interface id                    the interface's counters (``rx_octets``,
                                             ``tx_octets``, ``rx_errors``, ``tx_errors``,
                                             ``rx_discards``, ``tx_discards``: int|None),
-                                            ``sampled_at`` (when they were read) and
-                                            rates per second from the previous sample
-                                            (``rx_bps``, ``tx_bps``, ``errors_ps``,
-                                            ``discards_ps``, ``errors_discards_ps``:
-                                            float|None, None first)
+                                            ``sampled_at`` (when they were read),
+                                            ``oper_up`` bool|None and rates per second
+                                            from the previous sample (``rx_bps``,
+                                            ``tx_bps``, ``errors_ps``, ``discards_ps``,
+                                            ``errors_discards_ps``: float|None, None
+                                            first and while the port is down)
 bgp_prefixes BgpSession id                  ``received``, ``accepted``: int|None (the
-                                            prefixes the observer has from its peer)
+                                            prefixes the observer has from its peer;
+                                            None while the session is not established)
 ==========  ==============================  ==========================================
 
 A device that cannot be reached is reported with one ``device`` observation
