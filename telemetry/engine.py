@@ -103,9 +103,24 @@ def evaluate_scope(
     graph: Graph, redis: Publisher, bp: str, scope: Scope, now: float | None = None
 ) -> Outcome:
     now = time.time() if now is None else now
-    found = verdicts(graph, bp, scope, now)
+    return apply_verdicts(graph, redis, bp, verdicts(graph, bp, scope, now), now)
+
+
+def apply_verdicts(
+    graph: Graph, redis: Publisher, bp: str, found: Sequence[Verdict], now: float
+) -> Outcome:
+    """Raise, refresh and clear the anomalies ``found`` says (against what is stored)."""
     uids = sorted({v.uid(bp) for v in found})
-    todo = anomalies.plan(bp, found, anomalies.current_states(graph, uids))
+    return apply_plan(
+        graph, redis, bp, anomalies.plan(bp, found, anomalies.current_states(graph, uids)), now
+    )
+
+
+def apply_plan(
+    graph: Graph, redis: Publisher, bp: str, todo: anomalies.Plan, now: float
+) -> Outcome:
+    """Write ``todo``, publish its events and regroup root causes when anomalies were
+    raised or cleared."""
     outcome = Outcome()
     if not todo:
         return outcome

@@ -126,6 +126,14 @@ class VirtualQuery:
         return [VirtualMachine.of(r) for r in rows]
 
 
+async def _sync(info: Info, blueprint: str, source: str, **body: object) -> VirtualSync:
+    """One sync of ``source`` (``snapshot=`` or ``events=``), for operators."""
+    require(info, Role.OPERATOR, "sync a virtual inventory")
+    ctx = info.context
+    row = await call(lambda: sync_inventory(ctx.graph, ctx.settings, blueprint, source, **body))
+    return VirtualSync(**row)
+
+
 @strawberry.type
 class VirtualMutation:
     @strawberry.mutation(
@@ -135,12 +143,7 @@ class VirtualMutation:
     async def sync_virtual_inventory(
         self, info: Info, blueprint: str, source: str, snapshot: JSON
     ) -> VirtualSync:
-        require(info, Role.OPERATOR, "sync a virtual inventory")
-        ctx = info.context
-        row = await call(
-            lambda: sync_inventory(ctx.graph, ctx.settings, blueprint, source, snapshot=snapshot)
-        )
-        return VirtualSync(**row)
+        return await _sync(info, blueprint, source, snapshot=snapshot)
 
     @strawberry.mutation(
         description="apply incremental events of a source (vm_upsert, vm_delete, "
@@ -149,9 +152,4 @@ class VirtualMutation:
     async def virtual_inventory_events(
         self, info: Info, blueprint: str, source: str, events: JSON
     ) -> VirtualSync:
-        require(info, Role.OPERATOR, "sync a virtual inventory")
-        ctx = info.context
-        row = await call(
-            lambda: sync_inventory(ctx.graph, ctx.settings, blueprint, source, events=events)
-        )
-        return VirtualSync(**row)
+        return await _sync(info, blueprint, source, events=events)

@@ -67,44 +67,50 @@ BLUEPRINT = Query(
 # per label one row of two parallel lists (far cheaper to ship than a row per node)
 STORED = Query(
     "virtual.stored",
-    """
-    MATCH (n:Hypervisor {blueprint: $bp, source: $source})
-    RETURN 'hypervisor' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps
-    UNION ALL MATCH (n:VirtualSwitch {blueprint: $bp, source: $source})
-    RETURN 'switch' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps
-    UNION ALL MATCH (n:Vm {blueprint: $bp, source: $source})
-    RETURN 'vm' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps
-    UNION ALL MATCH (n:Vnic {blueprint: $bp, source: $source})
-    RETURN 'vnic' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps
-    """,
+    "\nUNION ALL ".join(
+        f"MATCH (n:{label} {{blueprint: $bp, source: $source}}) "
+        f"RETURN '{kind}' AS kind, collect(n.uid) AS uids, collect(n.fp) AS fps"
+        for kind, label in LABELS.items()
+    ),
 )
+# the properties a source reports, per label (what ``_current`` turns back into an inventory)
+FIELDS = {
+    "hypervisor": ("id", "name", "server"),
+    "switch": ("id", "name", "hypervisor", "uplinks"),
+    "vm": ("id", "name", "hypervisor", "state"),
+    "vnic": ("id", "vm", "mac", "ips", "vlan", "port_group", "switch"),
+}
 CURRENT = Query(
     "virtual.current",
-    """
-    MATCH (n:Hypervisor {blueprint: $bp, source: $source})
-    RETURN 'hypervisor' AS kind, n {.id, .name, .server} AS row
-    UNION ALL MATCH (n:VirtualSwitch {blueprint: $bp, source: $source})
-    RETURN 'switch' AS kind, n {.id, .name, .hypervisor, .uplinks} AS row
-    UNION ALL MATCH (n:Vm {blueprint: $bp, source: $source})
-    RETURN 'vm' AS kind, n {.id, .name, .hypervisor, .state} AS row
-    UNION ALL MATCH (n:Vnic {blueprint: $bp, source: $source})
-    RETURN 'vnic' AS kind, n {.id, .vm, .mac, .ips, .vlan, .port_group, .switch} AS row
-    """,
+    "\nUNION ALL ".join(
+        f"MATCH (n:{LABELS[kind]} {{blueprint: $bp, source: $source}}) "
+        f"RETURN '{kind}' AS kind, n {{{', '.join('.' + f for f in fields)}}} AS row"
+        for kind, fields in FIELDS.items()
+    ),
 )
 _SET = "n.id = r.id, n.blueprint = $bp, n.source = $source, n.fp = r.fp"
-UPSERT = {
-    "hypervisor": Query(
-        "virtual.upsert.hypervisor",
+
+
+def _owned(kind: str, parent: str, key: str, rel: str, props: tuple[str, ...]) -> Query:
+    """The upsert of a node that points at its one parent (``r.<key>``) by ``rel``: a
+    move to another parent drops the old edge."""
+    sets = ", ".join(f"n.{p} = r.{p}" for p in props)
+    return Query(
+        f"virtual.upsert.{kind}",
         f"""
         UNWIND $rows AS r
-        MATCH (s:System {{uid: $bp + '/' + r.server}})
-        MERGE (n:Hypervisor {{uid: r.uid}})
-        SET {_SET}, n.name = r.name, n.server = r.server
-        WITH n, s
-        CALL {{ WITH n, s MATCH (n)-[old:RUNS_ON]->(o) WHERE o <> s DELETE old }}
-        MERGE (n)-[:RUNS_ON]->(s)
+        MATCH (p:{parent} {{uid: $bp + '/' + r.{key}}})
+        MERGE (n:{LABELS[kind]} {{uid: r.uid}})
+        SET {_SET}, {sets}
+        WITH n, p
+        CALL {{ WITH n, p MATCH (n)-[old:{rel}]->(o) WHERE o <> p DELETE old }}
+        MERGE (n)-[:{rel}]->(p)
         """,
-    ),
+    )
+
+
+UPSERT = {
+    "hypervisor": _owned("hypervisor", "System", "server", "RUNS_ON", ("name", "server")),
     "switch": Query(
         "virtual.upsert.switch",
         f"""
@@ -120,18 +126,7 @@ UPSERT = {
                 MERGE (n)-[:UPLINK]->(i) }}
         """,
     ),
-    "vm": Query(
-        "virtual.upsert.vm",
-        f"""
-        UNWIND $rows AS r
-        MATCH (h:Hypervisor {{uid: $bp + '/' + r.hypervisor}})
-        MERGE (n:Vm {{uid: r.uid}})
-        SET {_SET}, n.name = r.name, n.hypervisor = r.hypervisor, n.state = r.state
-        WITH n, h
-        CALL {{ WITH n, h MATCH (n)-[old:HOSTED_ON]->(o) WHERE o <> h DELETE old }}
-        MERGE (n)-[:HOSTED_ON]->(h)
-        """,
-    ),
+    "vm": _owned("vm", "Hypervisor", "hypervisor", "HOSTED_ON", ("name", "hypervisor", "state")),
     "vnic": Query(
         "virtual.upsert.vnic",
         f"""

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from blueprint_engine.events import Publisher
 from blueprint_engine.graph.db import Graph, Query
-from telemetry import anomalies, causes
-from telemetry.engine import Outcome
+from telemetry import anomalies
+from telemetry.engine import Outcome, apply_plan, apply_verdicts
 from telemetry.evaluate import AnomalyType, Verdict
 from telemetry.model import observation_uid
 from telemetry.probes import store
@@ -142,31 +142,18 @@ def evaluate(
 ) -> Outcome:
     """Evaluate the blueprint's probes on ``changes`` and on their raised anomalies."""
     found = store.state(graph, bp)
-    outcome = Outcome()
     todo = targets(found.probes, changes, found.raised) if found.found else []
     if not todo:
-        return outcome
+        return Outcome()
     verdicts = [verdict(p, o, s, r) for (p, o, s), r in readings(graph, bp, todo, now)]
-    uids = sorted({v.uid(bp) for v in verdicts})
-    plan = anomalies.plan(bp, verdicts, anomalies.current_states(graph, uids))
-    if not plan:
-        return outcome
-    anomalies.write(graph, bp, plan, now)
-    anomalies.publish_events(redis, bp, plan)
-    outcome.raised = [anomalies.event(bp, r, "raised") for r in plan.raised]
-    outcome.cleared = [anomalies.event(bp, r, "cleared") for r in plan.clear]
-    if plan.raised or plan.clear:
-        regrouped = causes.regroup(graph, redis, bp, now)
-        outcome.causes_opened, outcome.causes_cleared = regrouped.opened, regrouped.cleared
-    return outcome
+    return apply_verdicts(graph, redis, bp, verdicts, now)
 
 
 def forget(graph: Graph, redis: Publisher, bp: str, probe: str, now: float) -> Outcome:
     """Clear the raised anomalies of a deleted probe and regroup root causes."""
     raised = [a for a in store.state(graph, bp).raised if a["probe"] == probe]
-    outcome = Outcome()
     if not raised:
-        return outcome
+        return Outcome()
     rows = [
         {
             "uid": a["uid"],
@@ -180,10 +167,4 @@ def forget(graph: Graph, redis: Publisher, bp: str, probe: str, now: float) -> O
         }
         for a in raised
     ]
-    plan = anomalies.Plan(clear=rows)
-    anomalies.write(graph, bp, plan, now)
-    anomalies.publish_events(redis, bp, plan)
-    outcome.cleared = [anomalies.event(bp, r, "cleared") for r in rows]
-    regrouped = causes.regroup(graph, redis, bp, now)
-    outcome.causes_opened, outcome.causes_cleared = regrouped.opened, regrouped.cleared
-    return outcome
+    return apply_plan(graph, redis, bp, anomalies.Plan(clear=rows), now)
