@@ -136,6 +136,24 @@ LINK_OBSERVATIONS = Query(
     ORDER BY interface, kind
     """,
 )
+# every VM of the blueprint with its networks, the raised anomalies on its vNICs or its
+# server, and the open root causes whose impact reaches it (their ``impacted_vms``)
+VMS = Query(
+    "panels.vms",
+    """
+    MATCH (vm:Vm {blueprint: '${blueprint}'})-[:HOSTED_ON]->(h:Hypervisor)-[:RUNS_ON]->(s:System)
+    WITH vm, h, s, [(vm)-[:HAS_VNIC]->(n:Vnic) | n] AS nics
+    RETURN vm.id AS vm, vm.name AS name, vm.state AS state, h.id AS hypervisor,
+           s.id AS server, [n IN nics WHERE n.network IS NOT NULL | n.network] AS networks,
+           COLLECT { MATCH (a:Anomaly {state: 'raised'})-[:ON]->(x)
+                     WHERE x IN nics OR x = s
+                     RETURN DISTINCT a.type + ' ' + a.subject } AS anomalies,
+           COLLECT { MATCH (r:RootCause {blueprint: vm.blueprint, state: 'open'})
+                     WHERE r.evidence CONTAINS ('"vm": "' + vm.id + '"')
+                     RETURN r.kind + ' ' + r.subject } AS root_causes
+    ORDER BY vm LIMIT 1000
+    """,
+)
 # what depends on one element (system, link, interface or transceiver id): the same
 # traversal as the topology page's impact (api.topology.DEPENDENTS_BODY)
 IMPACT = Query(
@@ -272,6 +290,13 @@ ANOMALIES: tuple[Panel, ...] = (
         "Impact of the selected element (variable: element)",
         IMPACT,
         ("dependent_kind", "dependent", "via"),
+    ),
+    CypherPanel(
+        "Virtual machines and their anomalies",
+        VMS,
+        ("vm", "name", "state", "hypervisor", "server", "networks", "anomalies", "root_causes"),
+        "raised anomalies on a VM's vNICs or its server, and open root causes whose impact "
+        "reaches it (from the virtual inventory synced into the graph)",
     ),
 )
 

@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 
+from api.virtual_sync import sync_inventory
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.design.build import build_design
 from blueprint_engine.design.model import LinkRole, Role
 from blueprint_engine.design.reader import read_cabling
 from blueprint_engine.graph.db import Graph
+from blueprint_engine.settings import Settings
 from ops import schema_check
 from ops.dashboards import NEO4J_TYPE
 from ops.panels import substitute
@@ -80,7 +82,7 @@ def test_every_cypher_panel_returns_the_columns_it_declares(graph: Graph, lab_bp
     link = next(lk.id for lk in design.links if lk.role == LinkRole.SPINE_LEAF)
     values = {"blueprint": lab_bp, "system": "spine1", "link": link, "element": "rack3-leaf1"}
     panels = cypher_panels(schema_check.provisioned())
-    assert len(panels) == 7
+    assert len(panels) == 8
     for title, text, columns in panels:
         keys, _, _ = graph.run_readonly(substitute(text, values), {}, max_rows=1000, timeout_s=10)
         assert keys == columns, title
@@ -162,3 +164,33 @@ def test_impact_of_an_uplink_reaches_the_servers_behind_its_leaf(graph: Graph, l
     )
     assert {r[1] for r in rows if r[0] == "server"} == servers and servers
     assert {r[1] for r in rows if r[0] == "link"} == {uplink.id}
+
+
+def test_the_vm_table_shows_each_vm_with_the_anomalies_on_its_vnics_and_server(
+    graph: Graph, settings: Settings, lab_bp: str
+) -> None:
+    """Two VMs on two servers of `lab` (no virtual network at all): the untagged one is
+    carried, the one tagged VLAN 100 is not (``vm_network_missing``)."""
+    servers = sorted(s.id for s in read_cabling(graph, lab_bp).systems if s.role == Role.SERVER)[:2]
+    snapshot = {
+        "hypervisors": [{"id": "h1", "server": servers[0]}, {"id": "h2", "server": servers[1]}],
+        "vms": [
+            {"id": "plain", "hypervisor": "h1",
+             "vnics": [{"id": "n0", "mac": "02:01:00:00:00:01"}]},
+            {"id": "tagged", "hypervisor": "h2",
+             "vnics": [{"id": "n0", "mac": "02:01:00:00:00:02", "vlan": 100}]},
+        ],
+    }  # fmt: skip
+    sync_inventory(graph, settings, lab_bp, "dash", snapshot=snapshot)
+    panels = {title: text for title, text, _ in cypher_panels(schema_check.provisioned())}
+    _, rows, _ = graph.run_readonly(
+        substitute(panels["Virtual machines and their anomalies"], {"blueprint": lab_bp}),
+        {},
+        max_rows=1000,
+        timeout_s=10,
+    )
+    table = {r[0]: r for r in rows}
+    assert sorted(table) == ["dash/plain", "dash/tagged"]
+    assert table["dash/plain"][4] == servers[0] and table["dash/plain"][6] == []
+    assert table["dash/tagged"][4] == servers[1]
+    assert table["dash/tagged"][6] == ["vm_network_missing dash/tagged/n0"]
