@@ -7,7 +7,8 @@ functions: a link is
 it, its interfaces or their transceivers (or a root cause is at one of them),
 ``degraded`` when another raised anomaly touches it (a BGP session over it),
 ``up`` when telemetry has observed it, ``unknown`` otherwise. Servers that an open
-root cause's element costs connectivity or redundancy are ``impacted``. The Grafana
+root cause's element costs connectivity or redundancy are ``impacted``, and so are the
+VMs on them (``impacted_vms``); each server lists the VMs its hypervisor runs. The Grafana
 impact panel, which can only run Cypher, lists the structural dependents
 (``DEPENDENTS_BODY``) instead.
 """
@@ -30,7 +31,9 @@ SYSTEMS = Query(
     OPTIONAL MATCH (s)-[:IN_RACK]->(k:Rack)
     OPTIONAL MATCH (d:Device)-[:ASSIGNED_TO]->(s)
     RETURN s {.id, .role, .hostname, .deploy_mode, rack: k.id, serial: d.serial,
-              device_state: d.state, liveness: d.liveness} AS row
+              device_state: d.state, liveness: d.liveness,
+              vms: COLLECT { MATCH (s)<-[:RUNS_ON]-(:Hypervisor)<-[:HOSTED_ON]-(v:Vm)
+                             RETURN v.id ORDER BY v.id }} AS row
     ORDER BY s.id
     """,
 )
@@ -201,6 +204,7 @@ class Topology:
     anomalies: list[Row]
     root_causes: list[Row]
     impacted: list[str] = field(default_factory=list)
+    impacted_vms: list[str] = field(default_factory=list)
 
 
 def link_states(
@@ -225,19 +229,23 @@ def link_states(
     return states
 
 
-def impacted_servers(causes: list[Row], dependents: dict[str, list[Row]]) -> list[str]:
-    """Pure: servers an open root cause's element costs connectivity or redundancy."""
+def impacted(
+    causes: list[Row], dependents: dict[str, list[Row]], kinds: tuple[str, ...]
+) -> list[str]:
+    """Pure: the ids of ``kinds`` (servers, VMs) an open root cause's element costs
+    connectivity or redundancy."""
     found = {
         d["id"]
         for c in causes
         if c.get("at")
         for d in dependents.get(c["at"], [])
-        if d["kind"] in ("server", *SERVER_EFFECTS)
+        if d["kind"] in kinds
     }
     return sorted(found)
 
 
 SERVER_EFFECTS = ("server_losing_connectivity", "server_losing_redundancy")
+VM_EFFECTS = ("vm_losing_connectivity", "vm_losing_redundancy")
 ELEMENT_KINDS = {
     "Transceiver": "transceiver",
     "Interface": "interface",
@@ -255,6 +263,8 @@ def impact_rows(graph: Graph, bp: str, label: str, element_id: str) -> list[Row]
     rows += [{"kind": SERVER_EFFECTS[0], "id": x.id} for x in result.servers_losing_connectivity]
     rows += [{"kind": SERVER_EFFECTS[1], "id": x.id} for x in result.servers_losing_redundancy]
     rows += [{"kind": "virtual_network", "id": x.id} for x in result.virtual_networks]
+    rows += [{"kind": VM_EFFECTS[0], "id": v.id} for v in result.vms_losing_connectivity]
+    rows += [{"kind": VM_EFFECTS[1], "id": v.id} for v in result.vms_losing_redundancy]
     return rows
 
 
@@ -286,7 +296,10 @@ def read_topology(graph: Graph, bp: str) -> Topology:
         for c in causes
         if c.get("at_kind") in ELEMENT_KINDS
     }
-    return Topology(bp, systems, links, anomalies, causes, impacted_servers(causes, deps))
+    servers = impacted(causes, deps, ("server", *SERVER_EFFECTS))
+    return Topology(
+        bp, systems, links, anomalies, causes, servers, impacted(causes, deps, VM_EFFECTS)
+    )
 
 
 @dataclass
@@ -321,4 +334,5 @@ def as_dict(topology: Topology) -> dict[str, Any]:
         "anomalies": topology.anomalies,
         "root_causes": topology.root_causes,
         "impacted": topology.impacted,
+        "impacted_vms": topology.impacted_vms,
     }

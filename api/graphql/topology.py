@@ -25,6 +25,9 @@ class TopoSystem:
     serial: str | None
     device_state: str | None
     liveness: str | None
+    vms: list[str] = strawberry.field(
+        default_factory=list, description="VMs on the hypervisor of a server (by id)"
+    )
 
 
 @strawberry.type
@@ -89,6 +92,10 @@ class FabricTopology:
     impacted: list[str] = strawberry.field(
         description="servers that depend on an open root cause's element"
     )
+    impacted_vms: list[str] = strawberry.field(
+        default_factory=list,
+        description="VMs on servers an open root cause costs connectivity or redundancy",
+    )
 
 
 @strawberry.type
@@ -112,6 +119,7 @@ class TopologyQuery:
             anomalies=[_pick(TopoAnomaly, r) for r in t.anomalies],
             root_causes=[_pick(TopoRootCause, r) for r in t.root_causes],
             impacted=t.impacted,
+            impacted_vms=t.impacted_vms,
         )
 
     @strawberry.field(description="config stages, anomalies and impact of a system or link")

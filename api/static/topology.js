@@ -6,8 +6,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const TIERS = ["superspine", "spine", "leaf", "server"];  // superspines: 5-stage only
 const NODE_W = 96, NODE_H = 28, GAP = 18, TIER_TOP = 40, TIER_STEP = 180;
 const TOPOLOGY = `query($bp: String!) { topology(blueprint: $bp) {
-  blueprint impacted
-  systems { id role hostname rack deployMode serial deviceState liveness }
+  blueprint impacted impactedVms
+  systems { id role hostname rack deployMode serial deviceState liveness vms }
   links { id role a b aInterface bInterface state }
   anomalies { uid type subject device summary expected suppressed on link rootCause }
   rootCauses { uid kind subject summary at atKind link system symptoms } } }`;
@@ -17,7 +17,8 @@ const ELEMENT = `query($bp: String!, $id: String!) { topologyElement(blueprint: 
   impact { kind id } } }`;
 const EVENTS = `subscription($bp: String) { events(blueprint: $bp) { kind } }`;
 
-const state = { bp: null, selected: null, refreshTimer: null, poller: null, ws: null };
+const state = { bp: null, selected: null, refreshTimer: null, poller: null, ws: null,
+  systems: [], impactedVms: [] };
 
 async function gql(query, variables) {
   const res = await fetch("/graphql", {
@@ -92,7 +93,8 @@ function draw(topo) {
     const t = el("text", { x: NODE_W / 2, y: 18, "text-anchor": "middle" }, g);
     t.textContent = s.id;
     const title = el("title", {}, g);
-    title.textContent = `${s.id} ${s.role}${s.deviceState ? " " + s.deviceState : ""}`;
+    title.textContent = `${s.id} ${s.role}${s.deviceState ? " " + s.deviceState : ""}`
+      + (s.vms.length ? `, ${s.vms.length} VM(s)` : "");
     g.addEventListener("click", () => select(s.id));
   }
   summary(topo);
@@ -135,6 +137,10 @@ function summary(topo) {
     box.appendChild(text("h2", "Impacted servers"));
     box.appendChild(text("p", topo.impacted.join(", ")));
   }
+  if (topo.impactedVms.length) {
+    box.appendChild(text("h2", `Impacted VMs (${topo.impactedVms.length})`));
+    box.appendChild(text("p", topo.impactedVms.join(", "), "impacted-vms"));
+  }
 }
 
 function mark(id, impact) {
@@ -145,7 +151,9 @@ function mark(id, impact) {
     || document.querySelector(`line[data-link="${CSS.escape(id)}"]`);
   if (own) own.classList.add("selected");
   for (const d of impact) {
-    if (d.kind === "bgp_session" || d.kind === "virtual_network") continue;
+    if (d.kind === "bgp_session" || d.kind === "virtual_network" || d.kind.startsWith("vm_")) {
+      continue;
+    }
     const sel = d.kind === "link" ? `line[data-link="${CSS.escape(d.id)}"]`
       : `[data-node="${CSS.escape(d.id)}"]`;
     const node = document.querySelector(sel);
@@ -169,6 +177,13 @@ async function select(id) {
   box.replaceChildren(text("h2", `${data.kind} ${data.id}`));
   box.appendChild(text("h2", `Anomalies (${data.anomalies.length})`));
   box.appendChild(list(data.anomalies, anomalyItem));
+  const vms = (state.systems.find((s) => s.id === data.id) || { vms: [] }).vms;
+  if (vms.length) {
+    const hurt = new Set(state.impactedVms);
+    box.appendChild(text("h2", `VMs (${vms.length})`));
+    box.appendChild(list(vms, (v) => text("li", v + (hurt.has(v) ? " (impacted)" : ""),
+      hurt.has(v) ? "anomaly" : "")));
+  }
   box.appendChild(text("h2", `Impact if it fails (${data.impact.length})`));
   box.appendChild(list(data.impact, (d) => text("li", `${d.kind.replaceAll("_", " ")} ${d.id}`)));
   box.appendChild(text("h2", `Config stages (${data.configs.length})`));
@@ -183,6 +198,8 @@ async function select(id) {
 
 async function refresh() {
   const data = await gql(TOPOLOGY, { bp: state.bp });
+  state.systems = data.topology.systems;
+  state.impactedVms = data.topology.impactedVms;
   draw(data.topology);
   document.body.dataset.loaded = String(Date.now());
 }

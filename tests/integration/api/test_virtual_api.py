@@ -49,6 +49,12 @@ query($bp: String!, $id: String!) { impact(blueprint: $bp, kind: SYSTEM, id: $id
   vmsLosingRedundancy { id } } }
 """
 
+TOPOLOGY = "query($bp: String!) { topology(blueprint: $bp) { impactedVms systems { id vms } } }"
+ELEMENT = """
+query($bp: String!, $id: String!) {
+  topologyElement(blueprint: $bp, id: $id) { impact { kind id } } }
+"""
+
 
 def snapshot(web_vlan: int, db_vlan: int) -> dict[str, Any]:
     return {
@@ -123,6 +129,13 @@ def test_graphql_sync_lists_and_impact(client: TestClient, graph: Graph, bp: str
     ]
     pair = gql(client, IMPACT, VIEWER, bp=bp, id="rack3-leaf2")["data"]["impact"]
     assert pair["vmsLosingRedundancy"] == [{"id": "kvm/db1"}]
+    # the topology page's read: each server with the VMs of its hypervisor
+    topo = gql(client, TOPOLOGY, VIEWER, bp=bp)["data"]["topology"]
+    hosting = {s["id"]: s["vms"] for s in topo["systems"] if s["vms"]}
+    assert hosting == {"rack1-server1": ["kvm/web1"], "rack3-server1": ["kvm/db1"]}
+    assert topo["impactedVms"] == []  # nothing has failed
+    element = gql(client, ELEMENT, VIEWER, bp=bp, id="rack1-leaf1")["data"]["topologyElement"]
+    assert {"kind": "vm_losing_connectivity", "id": "kvm/web1"} in element["impact"]
 
 
 def test_graphql_events_raise_and_clear_vm_network_missing(

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import redis
 
+from api.topology import read_topology
 from blueprint_engine.design.model import Role
 from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
@@ -98,6 +99,10 @@ def test_a_leaf_offline_cause_lists_the_vms_of_its_servers(
             for vm in placed[server]
         }
         assert want and got == want
+        # the topology page: each server lists its VMs, and those the cause hurts
+        topo = read_topology(graph, fab.bp)
+        assert {s["id"]: set(s["vms"]) for s in topo.systems if s["role"] == "server"} == placed
+        assert topo.impacted_vms == sorted(vm for vm, _, _ in want)
     finally:
         ingest(graph, client, fs.observations(fab, fs.changed(faulty, healthy), time.time()))
     assert graph.read(OPEN, bp=fab.bp) == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.topology import impacted_servers, link_states
+from api.topology import SERVER_EFFECTS, VM_EFFECTS, impacted, link_states
 
 LINKS = [
     {"id": "spine1:swp1--leaf1:swp1"},
@@ -36,13 +36,18 @@ def test_expected_anomalies_do_not_colour_links_and_root_causes_do() -> None:
     assert states["leaf2:swp3--server2:eth0"] == "down"
 
 
-def test_impacted_servers_are_the_servers_depending_on_open_root_cause_elements() -> None:
+def test_impacted_servers_and_vms_are_those_depending_on_open_root_cause_elements() -> None:
     causes: list[dict[str, Any]] = [{"at": "dc/leaf1:swp3:xcvr"}, {"at": None}]
     deps = {
         "dc/leaf1:swp3:xcvr": [
             {"kind": "link", "id": "leaf1:swp3--server1:eth0"},
             {"kind": "server_losing_connectivity", "id": "server1"},
+            {"kind": "vm_losing_connectivity", "id": "kvm/web1"},
         ],
-        "dc/other": [{"kind": "server", "id": "server9"}],
+        "dc/other": [
+            {"kind": "server", "id": "server9"},
+            {"kind": "vm_losing_redundancy", "id": "x"},
+        ],
     }
-    assert impacted_servers(causes, deps) == ["server1"]
+    assert impacted(causes, deps, ("server", *SERVER_EFFECTS)) == ["server1"]
+    assert impacted(causes, deps, VM_EFFECTS) == ["kvm/web1"]
