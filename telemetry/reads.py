@@ -11,7 +11,7 @@ import base64
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.errors import NotFoundError, ValidationError
@@ -195,9 +195,19 @@ AROUND_CHANGE = Query(
     WITH r, t, a,
          a.first_seen <= t AND (cleared IS NULL OR cleared > t) AS open_before,
          a.first_seen <= t + $window AND (cleared IS NULL OR cleared > t + $window) AS open_after
-    RETURN r.number AS revision, toString(r.at) AS at, t AS at_epoch,
-           collect(CASE WHEN open_before THEN {ANOMALY_FIELDS} END) AS before,
-           collect(CASE WHEN open_after THEN {ANOMALY_FIELDS} END) AS after
+    WITH r, t, collect(CASE WHEN open_before THEN {ANOMALY_FIELDS} END) AS before,
+         collect(CASE WHEN open_after THEN {ANOMALY_FIELDS} END) AS after
+    CALL {{
+      WITH t
+      OPTIONAL MATCH (c:RootCause {{blueprint: $bp}})
+      WITH t, c, c.cleared_at.epochMillis / 1000.0 AS cleared
+      WITH c, c.first_seen <= t AND (cleared IS NULL OR cleared > t) AS open_before,
+           c.first_seen <= t + $window AND (cleared IS NULL OR cleared > t + $window) AS open_after
+      RETURN collect(CASE WHEN open_before THEN c {{.uid, .evidence}} END) AS causes_before,
+             collect(CASE WHEN open_after THEN c {{.uid, .evidence}} END) AS causes_after
+    }}
+    RETURN r.number AS revision, toString(r.at) AS at, t AS at_epoch, before, after,
+           causes_before, causes_after
     """,
 )
 
@@ -210,6 +220,49 @@ class ChangeWindow:
     window_s: float
     before: list[Row]  # anomalies open when the revision was committed
     after: list[Row]  # anomalies open window_s later
+    vms: list[Row] = field(default_factory=list)  # VMs hurt or restored in between
+
+
+def vms_affected(
+    before: Sequence[Row],
+    after: Sequence[Row],
+    causes_before: Sequence[Row],
+    causes_after: Sequence[Row],
+) -> list[Row]:
+    """Pure: the VMs the window changed for: those in the ``impacted_vms`` of a root cause
+    open after but not before (``hurt``) or before but not after (``restored``), and the
+    VMs of ``vm_network_missing`` anomalies raised or cleared in between."""
+    out: dict[str, Row] = {}
+    for change, now, then in (("hurt", causes_after, causes_before),
+                              ("restored", causes_before, causes_after)):  # fmt: skip
+        for c in _only_in(now, then):
+            for v in (as_json(c.get("evidence")) or {}).get("impacted_vms", ()):
+                out.setdefault(
+                    v["vm"], _vm(v["vm"], v["server"], v["networks"], v["status"], change)
+                )
+    for change, now, then in (("hurt", after, before), ("restored", before, after)):
+        for a in _only_in(now, then):
+            vm = (
+                (as_json(a.get("actual_value")) or {}).get("vm")
+                if a.get("type") == _MISSING
+                else None
+            )
+            if vm:
+                out.setdefault(vm, _vm(vm, a.get("device"), [], _MISSING, change))
+    return sorted(out.values(), key=lambda v: str(v["id"]))
+
+
+_MISSING = AnomalyType.VM_NETWORK_MISSING.value
+
+
+def _only_in(rows: Sequence[Row], others: Sequence[Row]) -> list[Row]:
+    other = {r["uid"] for r in others}
+    return [r for r in rows if r["uid"] not in other]
+
+
+def _vm(vm: str, server: Any, networks: Sequence[str], effect: str, change: str) -> Row:
+    return {"id": vm, "server": server, "networks": sorted(networks), "effect": effect,
+            "change": change}  # fmt: skip
 
 
 def around_change(graph: Graph, bp: str, revision: int, window_s: float = 300.0) -> ChangeWindow:
@@ -227,6 +280,7 @@ def around_change(graph: Graph, bp: str, revision: int, window_s: float = 300.0)
             f"blueprint {bp!r} has no revision {revision}", allowed="a committed revision number"
         )
     row = rows[0]
+    vms = vms_affected(row["before"], row["after"], row["causes_before"], row["causes_after"])
     return ChangeWindow(
-        row["revision"], row["at"], row["at_epoch"], window_s, row["before"], row["after"]
+        row["revision"], row["at"], row["at_epoch"], window_s, row["before"], row["after"], vms
     )

@@ -161,6 +161,17 @@ class Event:
     payload: JSON
 
 
+@strawberry.type(description="a VM whose connectivity the window around a change altered")
+class AffectedVm:
+    id: str
+    server: str | None
+    networks: list[str]
+    effect: str = strawberry.field(
+        description="connectivity_lost | redundancy_lost (from a root cause) | vm_network_missing"
+    )
+    change: str = strawberry.field(description="hurt | restored")
+
+
 @strawberry.type
 class ChangeWindow:
     revision: int
@@ -168,6 +179,10 @@ class ChangeWindow:
     window_s: float
     open_before: list[Anomaly] = strawberry.field(description="open when it was committed")
     open_after: list[Anomaly] = strawberry.field(description="open window_s seconds later")
+    vms_affected: list[AffectedVm] = strawberry.field(
+        description="VMs a root cause opened or cleared in the window hurts or no longer "
+        "hurts, and VMs of vm_network_missing anomalies raised or cleared in it"
+    )
 
     @strawberry.field(description="raised by or after the change (open after, not before)")
     def raised(self) -> list[Anomaly]:
@@ -193,6 +208,7 @@ class TelemetryQuery:
             window_s=w.window_s,
             open_before=[Anomaly.of(r) for r in w.before],
             open_after=[Anomaly.of(r) for r in w.after],
+            vms_affected=[AffectedVm(**v) for v in w.vms],
         )
 
     @strawberry.field(description="Anomalies of a blueprint, filtered, paged by cursor.")
