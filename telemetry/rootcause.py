@@ -55,6 +55,7 @@ class CauseKind(StrEnum):
     SERVER_DOWN = "server_down"
     ROUTING_DAEMON_DOWN = "routing_daemon_down"
     POOL_DOWN = "pool_down"
+    VNIC_VLAN_NOT_CARRIED = "vnic_vlan_not_carried"
 
 
 @dataclass(frozen=True)
@@ -519,6 +520,33 @@ def _config_causes(idx: _Index, topo: Topology) -> list[Cause]:
     return causes
 
 
+def _vnic_vlans_not_carried(idx: _Index, topo: Topology) -> list[Cause]:
+    """The virtual layer's own cause: a vNIC tagged with a VLAN that the fabric does not
+    carry at its server (wrong VLAN on the vNIC, or its network not bound to the rack)."""
+    causes = []
+    for symptom in idx.of_type(T.VM_NETWORK_MISSING):
+        seen = dict(symptom.actual or {})
+        vnic, vlan, network = symptom.subject, seen.get("vlan"), seen.get("network")
+        where = f"VLAN {vlan} of vNIC {vnic} (VM {seen.get('vm')} on {symptom.device})"
+        racks = ", ".join(seen.get("server_racks") or ()) or "none"
+        summary = (
+            f"{where}: its network {network} is not bound to the server's rack(s) {racks}"
+            if network
+            else f"{where}: no virtual network carries it (wrong VLAN on the vNIC?)"
+        )
+        causes.append(
+            Cause(
+                CauseKind.VNIC_VLAN_NOT_CARRIED,
+                vnic,
+                (("Vnic", vnic),),
+                idx.claim([symptom]),
+                {"server": symptom.device, **seen},
+                summary,
+            )
+        )
+    return causes
+
+
 RULES = (
     _pools_down,
     _device_offline,
@@ -528,6 +556,7 @@ RULES = (
     _cabling_mistakes,
     _routing_daemons_down,
     _config_causes,
+    _vnic_vlans_not_carried,
 )
 
 

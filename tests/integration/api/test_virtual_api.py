@@ -28,6 +28,14 @@ NODES = Query(
     "test.virtual.api.nodes",
     "MATCH (n:Vm {blueprint: $bp}) RETURN n.uid AS uid, n.fp AS fp ORDER BY uid",
 )
+CAUSES = Query(
+    "test.virtual.api.causes",
+    """
+    MATCH (c:RootCause {blueprint: $bp, state: 'open'})
+    RETURN c.kind AS kind, c.subject AS subject, c.summary AS summary,
+           [(c)-[:CAUSED_AT]->(x) | x.uid] AS at, [(c)-[:EXPLAINS]->(a) | a.uid] AS symptoms
+    """,
+)
 SYNC = """
 mutation($bp: String!, $src: String!, $snap: JSON!) {
   syncVirtualInventory(blueprint: $bp, source: $src, snapshot: $snap) {
@@ -152,10 +160,20 @@ def test_graphql_events_raise_and_clear_vm_network_missing(
     assert row["updated"] == 1 and row["anomaliesRaised"] == [
         f"{bp}/vm_network_missing/kvm/web1/n0"
     ]
+    # explained by the virtual layer's own root cause, at the vNIC
+    [cause] = graph.read(CAUSES, bp=bp)
+    assert (cause["kind"], cause["subject"], cause["at"]) == (
+        "vnic_vlan_not_carried",
+        "kvm/web1/n0",
+        [f"{bp}/kvm/web1/n0"],
+    )
+    assert cause["symptoms"] == [f"{bp}/vm_network_missing/kvm/web1/n0"]
+    assert "VLAN 3999" in cause["summary"] and "no virtual network carries it" in cause["summary"]
     body = gql(client, EVENTS, OPERATOR, bp=bp, src="kvm", events=[{"op": "vm_upsert", "vm": vm}])
     row = body["data"]["virtualInventoryEvents"]
     assert row["anomaliesCleared"] == [f"{bp}/vm_network_missing/kvm/web1/n0"]
     assert row["anomaliesOpen"] == 0
+    assert graph.read(CAUSES, bp=bp) == []
 
 
 def test_graphql_refuses_viewers_and_bad_values_naming_them(
