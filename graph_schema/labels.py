@@ -52,6 +52,7 @@ class Label(StrEnum):
     VIRTUAL_SWITCH = "VirtualSwitch"
     VM = "Vm"
     VNIC = "Vnic"
+    VIRTUAL_SOURCE = "VirtualSource"  # one per (blueprint, source): its syncs take turns on it
     PROBE = "Probe"  # a user-defined (or predefined) probe of a blueprint
     # bookkeeping
     GRAPH_META = "GraphMeta"

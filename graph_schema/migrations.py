@@ -140,6 +140,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             _index(Label.VIRTUAL_NETWORK, "blueprint", "vlan"),
         ),
     ),
+    Migration(
+        9,
+        "virtual sources: one per blueprint and source, locked by each sync",
+        (_unique(Label.VIRTUAL_SOURCE, "uid"),),
+    ),
 )
 
 GRAPH_VERSION: int = MIGRATIONS[-1].number

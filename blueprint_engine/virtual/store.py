@@ -177,6 +177,16 @@ RELINK = Query(
     RETURN count(*) AS relinked
     """,
 )
+# the first write of every sync: two syncs of one source take turns here (Neo4j's own
+# lock on the node, held to the commit), so each reads what the one before it wrote
+TURN = Query(
+    "virtual.turn",
+    """
+    MERGE (s:VirtualSource {uid: $bp + '/' + $source})
+    ON CREATE SET s.blueprint = $bp, s.source = $source, s.syncs = 0
+    SET s.syncs = s.syncs + 1, s.synced_at = datetime()
+    """,
+)
 BLUEPRINTS = Query(
     "virtual.blueprints",
     "MATCH (h:Hypervisor) RETURN DISTINCT h.blueprint AS bp ORDER BY bp",
@@ -254,6 +264,7 @@ def _write(graph: Graph, tx: Tx, bp: str, source: str, todo: changes.Plan) -> No
 
 
 def _sync(graph: Graph, tx: Tx, bp: str, inventory: Inventory) -> SyncResult:
+    graph.run(tx, TURN, bp=bp, source=inventory.source)
     _refs(graph, tx, bp, inventory)
     wanted = changes.rows(bp, inventory)
     todo = changes.plan(wanted, _stored(graph, tx, bp, inventory.source))
@@ -284,6 +295,7 @@ def sync_events(graph: Graph, bp: str, source: str, events: object) -> SyncResul
     parse_source(source)
 
     def work(tx: Tx) -> SyncResult:
+        graph.run(tx, TURN, bp=bp, source=source)  # before reading what the source holds
         current = _current(graph, tx, bp, source)
         return _sync(graph, tx, bp, changes.apply_events(current, events))
 
