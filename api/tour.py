@@ -6,21 +6,25 @@ import functools
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 
 from api.health import health as service_health
+from api.virtual_sync import sync_inventory
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.design.model import LinkRole, Role
 from blueprint_engine.design.reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.errors import FabricError
 from blueprint_engine.graph.db import Graph
+from blueprint_engine.impact import query as impact
 from blueprint_engine.settings import Settings, load_settings
 from lab.errors import LabError
 
 console = Console()
 DEMO = "demo"
+TOUR_SOURCE = "tour"
 
 
 def step(text: str) -> None:
@@ -55,6 +59,41 @@ def deploy_demo(blueprints: Blueprints) -> None:
     servers = [s.id for s in design.systems if s.role == Role.SERVER]
     reachable = all(lab.ping(a, b) for a in servers for b in servers if a != b)
     step(f"every server reaches every other server: {'yes' if reachable else 'NO'}")
+    place_vms(blueprints, servers)
+
+
+def demo_vms(servers: list[str], per_server: int = 2) -> dict[str, Any]:
+    """A virtual inventory for the demo: a hypervisor on each server, ``per_server``
+    untagged VMs on each (the demo's servers are routed, so their VMs are untagged)."""
+    return {
+        "hypervisors": [{"id": f"hv-{s}", "server": s} for s in servers],
+        "vms": [
+            {
+                "id": f"{s}-vm{k}",
+                "name": f"{s}-vm{k}",
+                "hypervisor": f"hv-{s}",
+                "vnics": [{"id": "nic0", "mac": f"02:fb:00:{n:02x}:00:{k:02x}"}],
+            }
+            for n, s in enumerate(servers)
+            for k in range(1, per_server + 1)
+        ],
+    }
+
+
+def place_vms(blueprints: Blueprints, servers: list[str]) -> None:
+    """Push the demo's VMs through the push API's entry point, and show what one leaf's
+    failure would cost them (the impact engine, before anything fails)."""
+    graph, settings = blueprints.graph, load_settings()
+    done = sync_inventory(graph, settings, DEMO, TOUR_SOURCE, snapshot=demo_vms(servers))
+    step(
+        f"virtual inventory (source {TOUR_SOURCE!r}, the push API): {done['vms']} VMs on "
+        f"{done['hypervisors']} hypervisors, {done['anomalies_open']} cross-layer anomalies"
+    )
+    leaf = sorted(s.id for s in read_cabling(graph, DEMO).systems if s.role == Role.LEAF)[0]
+    hurt = impact.impact(graph, DEMO, "system", leaf)
+    lost = ", ".join(v.id for v in hurt.vms_losing_connectivity) or "none"
+    degraded = ", ".join(v.id for v in hurt.vms_losing_redundancy) or "none"
+    step(f"if {leaf} failed: VMs cut off: {lost}; VMs left without redundancy: {degraded}")
 
 
 EXAMPLE_CYPHER = (
@@ -103,9 +142,11 @@ def where_to_look(settings: Settings) -> None:
     for title, text in EXAMPLE_CYPHER:
         out(f"    // {title}\n    {text}", highlight=False)
     out("  devices           .venv/bin/fabricgraph device list")
+    out(f"  VMs               .venv/bin/fabricgraph vms {DEMO}   (pushed by the tour, source "
+        f"{TOUR_SOURCE!r})")  # fmt: skip
     out(
         "[bold]Inject a fault and watch it[/bold] (the topology page turns the link red and "
-        "marks the servers that lose a path):"
+        "marks the servers that lose a path and names their VMs):"
     )
     out("                    .venv/bin/python -m lab fault transceiver-fail rack1-leaf1:swp3")
     out("                    .venv/bin/python -m lab fault cable-cut spine1:swp1")
