@@ -6,9 +6,6 @@ not live devices). The mock keeps what was loaded until the commit."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from blueprint_engine.devices.lifecycle import ConfigStage
@@ -16,20 +13,17 @@ from blueprint_engine.devices.reconcile import ActionKind
 from renderers import remediation, render
 from renderers.context import Nos, Stage
 from renderers.remediation import parse
+from tests.integration.agents.helpers import recorded_running
 from tests.unit.renderers.render_examples import load_example
 from workers.credentials import Credential
 from workers.deploy import Push, load_candidate
-from workers.drivers import RECORDINGS, build_driver
+from workers.drivers import build_driver
 
 VENDORS = [
     (Nos.EOS, "eos", "eos-dcs7060cx-recording"),
     (Nos.NXOS, "nxos_ssh", "nxos-n9k-c9336c-recording"),
     (Nos.JUNOS, "junos", "junos-qfx5120-recording"),
 ]
-
-
-def _running(recording: str) -> str:
-    return str(json.loads(Path(RECORDINGS / recording / "get_config.1").read_text())["running"])
 
 
 def _intended(nos: Nos, running: str) -> str:
@@ -49,7 +43,7 @@ def _push(text: str, kind: ActionKind) -> Push:
 def test_incremental_push_loads_the_remediation_as_a_merge(
     nos: Nos, platform: str, recording: str
 ) -> None:
-    golden = _running(recording)
+    golden = recorded_running(recording)
     intended = _intended(nos, golden)
     driver = build_driver(
         platform, "sw.mgmt.example.net", {"recording": recording}, Credential("u", "p")
@@ -67,7 +61,7 @@ def test_incremental_push_loads_the_remediation_as_a_merge(
 
 
 def test_remediation_of_the_recorded_eos_running_config_keeps_the_pristine_lines() -> None:
-    golden = _running("eos-dcs7060cx-recording")
+    golden = recorded_running("eos-dcs7060cx-recording")
     loaded = remediation(Nos.EOS, golden, _intended(Nos.EOS, golden)).splitlines()
     # the device's own lines are in the intended config: nothing of them is negated
     assert not [x for x in loaded if x.startswith("no ") and ("MGMT" in x or "username" in x)]
@@ -78,9 +72,9 @@ def test_remediation_of_the_recorded_eos_running_config_keeps_the_pristine_lines
 def test_a_full_push_or_one_without_golden_loads_the_intended_config_as_a_replace(
     nos: Nos, platform: str, recording: str
 ) -> None:
-    intended = _intended(nos, _running(recording))
+    intended = _intended(nos, recorded_running(recording))
     for kind, golden in (
-        (ActionKind.PUSH_FULL, _running(recording)),
+        (ActionKind.PUSH_FULL, recorded_running(recording)),
         (ActionKind.PUSH_INCREMENTAL, None),
     ):
         driver = build_driver(platform, "sw", {"recording": recording}, Credential("u", "p"))
