@@ -122,11 +122,19 @@ def _sections(nos: Nos, text: str) -> Iterator[str]:
         yield "\n".join(current)
 
 
+def _junos_statements(text: str) -> str:
+    """Junos config text without its comment lines (``## Last commit: ...``, ``/* ... */``),
+    which hier_config would take for statements."""
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith(("#", "/*")))
+
+
 def parse(nos: Nos | str, text: str, what: str = "config") -> HConfig:
     """``text`` as hier_config's tree for ``nos``; a section given twice is merged."""
     checked = _checked(nos)
     platform_driver = driver(checked)
     root = HConfig(platform_driver)
+    if checked == Nos.JUNOS:
+        text = _junos_statements(text)
     try:
         for section in _sections(checked, text):
             if _banner(section):  # one statement, as hier_config keeps a banner
@@ -140,6 +148,16 @@ def parse(nos: Nos | str, text: str, what: str = "config") -> HConfig:
             + (" (set commands or the curly-brace format)" if checked == Nos.JUNOS else ""),
         ) from exc
     return root
+
+
+def junos_set_commands(text: str) -> str:
+    """A Junos config (curly-brace format or ``set`` commands) as ``set`` commands."""
+    return _text(parse(Nos.JUNOS, text, "Junos config"))
+
+
+def is_curly_brace(text: str) -> bool:
+    """Whether a Junos config is in the curly-brace format (as a device shows it)."""
+    return any(line.rstrip().endswith("{") for line in text.splitlines())
 
 
 def _text(config: HConfig) -> str:

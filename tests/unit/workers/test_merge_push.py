@@ -12,7 +12,6 @@ from blueprint_engine.devices.lifecycle import ConfigStage
 from blueprint_engine.devices.reconcile import ActionKind
 from renderers import remediation, render
 from renderers.context import Nos, Stage
-from renderers.remediation import parse
 from tests.integration.agents.helpers import recorded_running
 from tests.unit.renderers.render_examples import load_example
 from workers.credentials import Credential
@@ -28,10 +27,9 @@ VENDORS = [
 
 def _intended(nos: Nos, running: str) -> str:
     """leaf2's service config on a switch whose pristine config is the recorded running
-    one (Junos' curly-brace running config as the set commands the renderer takes)."""
+    one (on Junos in the curly-brace format, which the renderer turns into set commands)."""
     context = load_example("leaf2", nos)
-    pristine = running if nos != Nos.JUNOS else "\n".join(parse(nos, running).dump_simple())
-    context["pristine"] = pristine
+    context["pristine"] = running
     return render(context, Stage.SERVICE)
 
 
@@ -54,6 +52,8 @@ def test_incremental_push_loads_the_remediation_as_a_merge(
         assert (driver.merge, driver.config) == (True, loaded)
         assert loaded == remediation(nos, golden, intended)
         assert "router bgp 65102" in loaded or "set protocols bgp group UNDERLAY" in loaded
+        if nos == Nos.JUNOS:  # set/delete commands only: no comment, no curly brace
+            assert all(x.startswith(("set ", "delete ")) for x in loaded.splitlines())
         assert "+hostname" in driver.compare_config()  # the recorded session diff
         driver.commit_config()
     finally:
@@ -66,6 +66,15 @@ def test_remediation_of_the_recorded_eos_running_config_keeps_the_pristine_lines
     # the device's own lines are in the intended config: nothing of them is negated
     assert not [x for x in loaded if x.startswith("no ") and ("MGMT" in x or "username" in x)]
     assert "no hostname sw-eos-1" not in loaded and "hostname leaf2" in loaded
+
+
+def test_a_junos_device_s_curly_brace_running_config_renders_as_set_commands() -> None:
+    running = recorded_running("junos-qfx5120-recording")
+    assert running.startswith("## Last commit") and "system {" in running
+    intended = _intended(Nos.JUNOS, running).splitlines()
+    assert all(line.startswith("set ") for line in intended if line)
+    assert "set interfaces em0 unit 0 family inet address 192.0.2.31/24" in intended
+    assert "set system host-name leaf2" in intended and "sw-junos-1" not in str(intended)
 
 
 @pytest.mark.parametrize(("nos", "platform", "recording"), VENDORS)
