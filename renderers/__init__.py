@@ -4,6 +4,8 @@ Public API:
 
 - ``render(context, stage)``: a device's full configuration text at a lifecycle stage.
 - ``incremental(nos, old_config, new_config)``: the per-device delta a commit applies.
+- ``remediation(nos, running, intended)`` / ``rollback(...)``: hier_config's commands
+  from one eos/nxos/junos config to the other and back.
 - ``render_configlet(configlet, context)``: one configlet, rendered in the sandbox;
   ``render_negation`` its negation; ``configlet_syntax_problem(source)`` checks a template.
 - ``RendererError``, the root of ``RenderError`` / ``ConfigletError``: the renderers' own
@@ -14,6 +16,7 @@ from renderers.configlets import render_configlet, render_negation
 from renderers.configlets import syntax_problem as configlet_syntax_problem
 from renderers.errors import ConfigletError, RendererError, RenderError
 from renderers.incremental import incremental
+from renderers.remediation import remediation, rollback
 from renderers.render import render
 
 __all__ = [
@@ -22,7 +25,9 @@ __all__ = [
     "RendererError",
     "configlet_syntax_problem",
     "incremental",
+    "remediation",
     "render",
     "render_configlet",
     "render_negation",
+    "rollback",
 ]

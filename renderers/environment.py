@@ -8,13 +8,18 @@ import ipaddress
 import jinja2
 
 _EOS_SPEEDS = {1000: "1000full", 10000: "10000full", 100: "100full"}
+# above 100G EOS has no `forced ...full` form: `speed 400g` (AVD's schema lists the forms)
+_EOS_LANE_SPEEDS = {800_000: "800g-8"}
 
 
 def eos_speed(mbps: int) -> str:
-    """EOS ``speed forced`` keyword: 100000 -> ``100gfull``, 10000 -> ``10000full``."""
+    """EOS ``speed`` argument: 100000 -> ``forced 100gfull``, 10000 -> ``forced 10000full``,
+    400000 -> ``400g``."""
+    if mbps > 100_000:
+        return _EOS_LANE_SPEEDS.get(mbps, f"{mbps // 1000}g")
     if mbps in _EOS_SPEEDS:
-        return _EOS_SPEEDS[mbps]
-    return f"{mbps // 1000}gfull"
+        return f"forced {_EOS_SPEEDS[mbps]}"
+    return f"forced {mbps // 1000}gfull"
 
 
 def junos_speed(mbps: int) -> str:

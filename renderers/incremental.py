@@ -1,17 +1,18 @@
-"""The incremental config: what a commit changes on one device, as a readable delta.
+"""The incremental config: what a commit changes on one device; empty when nothing changed.
 
-Both NOS families get unified diffs (``-`` lines to remove, ``+`` lines to add),
-and the result is empty when nothing changed. Hunk headers name the enclosing
-top-level statement (``@@ -12,2 +12,3 @@ interface Ethernet1``), like ``git diff``,
-so a changed sub-command shows which block it belongs to.
-
-- linux_frr: one diff per changed file of the document, ``--- a/<path>`` /
-  ``+++ b/<path>``; on the device FRR's own ``frr-reload.py`` computes the real
-  frr.conf delta, so this is the preview.
-- eos, nxos, junos: one diff of the whole configuration, ``--- running`` /
-  ``+++ rendered``; then, for each configlet removed with a negation, a block
-  ``@@ negation of configlet '<name>' @@`` whose ``+`` lines are the negation's commands
-  (what a device that merges deltas needs to drop the configlet's lines).
+- linux_frr: unified diffs (``-`` lines to remove, ``+`` lines to add), one per changed
+  file of the document, ``--- a/<path>`` / ``+++ b/<path>``; hunk headers name the
+  enclosing top-level statement (``@@ -12,2 +12,3 @@ router bgp 65101``), like ``git
+  diff``. On the device FRR's own ``frr-reload.py`` computes the real frr.conf delta, so
+  this is the preview.
+- eos, nxos, junos: the **remediation** (``renderers.remediation``, hier_config): the
+  commands that take the old config to the new one, negations included, which is what
+  the workers load as a merge candidate. Before it, for each configlet removed (or
+  changed) with a negation, its negation's commands (on EOS/NX-OS after a comment line
+  ``! negation of configlet '<name>'``, which NAPALM's drivers and the CLI skip; on Junos
+  without one, so the text stays ``set``/``delete`` commands): first the operator's own
+  way of removing the old lines, then the remediation, which re-adds a changed
+  configlet's new lines and leaves out a single command the negation already gave.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from renderers import frr_document
 from renderers.context import Nos
 from renderers.errors import RenderError
+from renderers.remediation import remediation
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? ")
 CONTEXT_LINES = 2
@@ -49,6 +51,30 @@ def _diff(old: list[str], new: list[str], old_name: str, new_name: str) -> list[
     return out
 
 
+def _negations(nos: Nos, negations: Sequence[tuple[str, str]]) -> list[str]:
+    """The removed configlets' negations, each block named on the NOSes with comments."""
+    out: list[str] = []
+    for name, text in negations:
+        lines = [x.rstrip() for x in text.splitlines() if x.strip()]
+        if lines and nos != Nos.JUNOS:
+            out.append(f"! negation of configlet {name!r}")
+        out += lines
+    return out
+
+
+def _without(commands: str, done: list[str]) -> list[str]:
+    """``commands`` less the top-level single commands ``done`` already holds."""
+    lines = commands.splitlines()
+    held = {line.strip() for line in done}
+    kept = []
+    for i, line in enumerate(lines):
+        following = lines[i + 1] if i + 1 < len(lines) else ""
+        if line in held and not following[:1].isspace():  # held lines are unindented
+            continue
+        kept.append(line)
+    return kept
+
+
 def incremental(
     nos: Nos | str,
     old_config: str,
@@ -61,21 +87,16 @@ def incremental(
         checked = Nos(nos)
     except ValueError:
         raise RenderError(f"unknown NOS {nos!r}", allowed=[n.value for n in Nos]) from None
-    blocks = [
-        line
-        for name, text in negations
-        if text.strip() and checked != Nos.LINUX_FRR
-        for line in [f"@@ negation of configlet {name!r} @@", *(f"+{x}" for x in text.splitlines())]
-    ]
+    if checked != Nos.LINUX_FRR:
+        first = _negations(checked, negations)
+        commands = "" if old_config == new_config else remediation(checked, old_config, new_config)
+        lines = first + _without(commands, first)
+        return "\n".join(lines) + "\n" if lines else ""
     if old_config == new_config:
-        return "\n".join(blocks) + "\n" if blocks else ""
-    if checked == Nos.LINUX_FRR:
-        old = frr_document.parse_document(old_config, what="old config")
-        new = frr_document.parse_document(new_config, what="new config")
-        lines: list[str] = []
-        for path in frr_document.SECTIONS:
-            lines += _diff(old[path], new[path], f"a{path}", f"b{path}")
-    else:
-        lines = _diff(old_config.splitlines(), new_config.splitlines(), "running", "rendered")
-        lines += blocks
+        return ""
+    old = frr_document.parse_document(old_config, what="old config")
+    new = frr_document.parse_document(new_config, what="new config")
+    lines = []
+    for path in frr_document.SECTIONS:
+        lines += _diff(old[path], new[path], f"a{path}", f"b{path}")
     return "\n".join(lines) + "\n" if lines else ""

@@ -12,6 +12,7 @@ from renderers.context import DeviceContext, Nos, Stage
 from renderers.environment import build_environment
 from renderers.errors import RenderError
 from renderers.plan import at_least, stage_variables
+from renderers.remediation import is_curly_brace, junos_set_commands
 
 _CLI_HOSTNAME = {
     Nos.EOS: re.compile(r"^hostname\s+(\S+)[ \t]*$", re.MULTILINE),
@@ -86,6 +87,8 @@ def _render_linux_frr(context: DeviceContext, stage: Stage) -> str:
 
 def _render_cli(context: DeviceContext, nos: Nos, stage: Stage) -> str:
     pristine = context["pristine"]
+    if nos == Nos.JUNOS and is_curly_brace(pristine):  # as a device shows its config
+        pristine = junos_set_commands(pristine)
     match = _CLI_HOSTNAME[nos].search(pristine)
     own = match.group(1) if match else context["hostname"]
     if at_least(stage, Stage.DISCOVERY2):  # the blueprint's hostname replaces the device's own

@@ -9,7 +9,8 @@ device is known to be good any more. Progress is published on Redis.
 Incremental pushes: on Linux/FRR the intended config is loaded as a replace
 candidate and ``frr-reload`` applies only the delta between running and intended
 (the same delta as the preview); daemons keep running and sessions stay up. On
-NOSes with a merge model the delta itself is loaded as a merge candidate.
+NOSes with a merge model (eos, nxos, junos) hier_config's remediation from the golden
+config to the intended one (negations included) is loaded as a merge candidate.
 """
 
 from __future__ import annotations
@@ -62,11 +63,17 @@ def _push_name(push: Push) -> str:
     return "incremental" if push.kind is ActionKind.PUSH_INCREMENTAL else "full"
 
 
-def _load(driver: Any, nos: str, push: Push, golden: str | None) -> None:
+def load_candidate(driver: Any, nos: str, push: Push, golden: str | None) -> str:
+    """Load ``push`` as the device's candidate; returns the text loaded. An incremental
+    push to a NOS that merges loads the remediation from the golden (last collected
+    running) config to the intended one (``renderers.remediation``, hier_config's
+    commands with their negations); anything else is the intended config as a replace."""
     if push.kind is ActionKind.PUSH_INCREMENTAL and nos != "linux_frr" and golden is not None:
-        driver.load_merge_candidate(config=incremental(nos, golden, push.text))
-    else:
-        driver.load_replace_candidate(config=push.text)
+        commands = incremental(nos, golden, push.text)
+        driver.load_merge_candidate(config=commands)
+        return commands
+    driver.load_replace_candidate(config=push.text)
+    return push.text
 
 
 def execute(devices: Devices, client: redis.Redis, push: Push) -> Outcome:
@@ -83,7 +90,7 @@ def execute(devices: Devices, client: redis.Redis, push: Push) -> Outcome:
     except Exception as exc:
         return _failed(devices, client, push, system, bp, exc, started)
     try:
-        _load(driver, device.nos, push, golden)
+        load_candidate(driver, device.nos, push, golden)
         diff = driver.compare_config()
         driver.commit_config()
         running = driver.get_config(retrieve="running")["running"]

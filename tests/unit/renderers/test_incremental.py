@@ -1,11 +1,12 @@
-"""The incremental config: empty when nothing changed, lines to remove/add otherwise."""
+"""The incremental config: empty when nothing changed; a unified diff on linux_frr, the
+remediation (tests/unit/renderers/test_remediation.py) on the NOSes that merge."""
 
 from __future__ import annotations
 
 import pytest
 from render_examples import load_example
 
-from renderers import RenderError, incremental, render
+from renderers import RenderError, incremental, remediation, render
 from renderers.context import Nos, Stage
 
 
@@ -28,17 +29,14 @@ def test_linux_frr_incremental_lists_removed_and_added_lines_per_file() -> None:
     assert not [line for line in delta.splitlines() if line.startswith("+") and "+++" not in line]
 
 
-def test_cli_incremental_names_the_block_a_change_belongs_to() -> None:
+def test_cli_incremental_is_the_remediation_the_workers_load() -> None:
     context = load_example("spine1", Nos.EOS)
     old = render(context, Stage.SERVICE)
     context["fabric_mtu"] = 9100
-    delta = incremental(Nos.EOS, old, render(context, Stage.SERVICE))
-    fabric = [p["name"] for p in context["interfaces"] if p["role"] == "fabric"]
-    hunks = [line for line in delta.splitlines() if line.startswith("@@")]
-    assert len(hunks) == len(fabric)
-    for name, hunk in zip(fabric, hunks, strict=True):
-        assert hunk.endswith(f"interface {name}")
-    assert "+   mtu 9100" in delta.splitlines()
+    new = render(context, Stage.SERVICE)
+    delta = incremental(Nos.EOS, old, new)
+    assert delta == remediation(Nos.EOS, old, new)
+    assert "interface Ethernet1" in delta.splitlines() and "  mtu 9100" in delta.splitlines()
 
 
 def test_drain_delta_adds_the_route_maps() -> None:
@@ -61,11 +59,7 @@ def test_removed_configlets_bring_their_negation_on_nos_that_merge_deltas() -> N
     old = "hostname a\nntp server 192.0.2.1\n"
     new = "hostname a\n"
     delta = incremental("eos", old, new, [("ntp", "no ntp server 192.0.2.1")])
-    assert delta.splitlines()[-3:] == [
-        "-ntp server 192.0.2.1",
-        "@@ negation of configlet 'ntp' @@",
-        "+no ntp server 192.0.2.1",
-    ]
+    assert delta.splitlines() == ["! negation of configlet 'ntp'", "no ntp server 192.0.2.1"]
     frr = "### /etc/frr/frr.conf\nlog facility local4\n"
     frr_delta = incremental("linux_frr", frr, "### /etc/frr/frr.conf\n", [("log", "no log")])
     assert "negation" not in frr_delta  # frr-reload removes the lines by the config diff

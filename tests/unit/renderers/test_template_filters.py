@@ -11,11 +11,12 @@ from renderers.environment import build_environment, eos_speed, junos_speed, sor
 @pytest.mark.parametrize(
     ("mbps", "eos", "junos"),
     [
-        (1000, "1000full", "1g"),
-        (10000, "10000full", "10g"),
-        (25000, "25gfull", "25g"),
-        (100000, "100gfull", "100g"),
-        (400000, "400gfull", "400g"),
+        (1000, "forced 1000full", "1g"),
+        (10000, "forced 10000full", "10g"),
+        (25000, "forced 25gfull", "25g"),
+        (100000, "forced 100gfull", "100g"),
+        (400000, "400g", "400g"),  # EOS has no `forced 400gfull` (AVD's schema refuses it)
+        (800000, "800g-8", "800g"),
     ],
 )
 def test_speeds_are_spelled_the_way_each_nos_expects(mbps: int, eos: str, junos: str) -> None:
