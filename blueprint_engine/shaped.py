@@ -34,6 +34,7 @@ from blueprint_engine import reads
 from blueprint_engine.design.ports import PortIntent
 from blueprint_engine.graph import collector
 from blueprint_engine.graph.db import Graph, Query, Tx
+from graph_schema.natural import natural_key
 
 Kind = Literal["System", "Interface", "Link"]
 LeafType = Literal["STRING", "INTEGER", "BOOLEAN"]
@@ -79,7 +80,7 @@ SORTED_BY: dict[Kind, str] = {"System": "id", "Interface": "name", "Link": "id"}
 
 
 def _cursor(prop: str) -> str:
-    return f"CASE WHEN {prop} IS :: STRING THEN {reads.natural_key(prop)} END"
+    return f"CASE WHEN {prop} IS :: STRING THEN {natural_key(prop)} END"
 
 
 # a leaf field's Cypher, whether it is derived (never checked), and the Python
