@@ -19,30 +19,18 @@ from blueprint_engine.graph.db import Graph, Query, Row, Tx
 MAX_PAGE = 10_000  # the largest page a list returns (limit / first are capped to it)
 
 
-def natural_key(expr: str) -> str:
-    """Cypher for the natural sort key of string ``expr``: every run of digits padded
-    to 12 characters, so ``leaf2`` sorts before ``leaf10`` (``expr`` is a fixed
-    property reference of a query below, never a value)."""
-    pad = "CASE WHEN k.run = '' THEN '' ELSE substring('000000000000', size(k.run)) + k.run END"
-    step = (
-        f"CASE WHEN c >= '0' AND c <= '9' THEN {{key: k.key, run: k.run + c}} "
-        f"ELSE {{key: k.key + {pad} + c, run: ''}} END"
-    )
-    folded = f"reduce(k = {{key: '', run: ''}}, c IN split({expr}, '') | {step})"
-    return f"[k IN [{folded}] | k.key + {pad}][0]"
-
-
 def systems_page(s: str) -> str:
     """Cypher binding ``s`` to each system of the page ``$bp``, ``$role``, ``$rack``,
     ``$name``, ``$tag``, ``$after``, ``$offset``, ``$limit`` ask for, with its natural ``key``
-    (``s`` is a variable name of a query of ours, never a value)."""
+    (its stored ``sort_key``, indexed with its blueprint: the page is read in the index's
+    order; ``s`` is a variable name of a query of ours, never a value)."""
     return f"""
-    MATCH (:Blueprint {{name: $bp}})-[:HAS_SYSTEM]->({s}:System)
-    WHERE ($role IS NULL OR {s}.role = $role) AND ($rack IS NULL OR EXISTS {{
+    MATCH ({s}:System {{blueprint: $bp}})
+    WHERE {s}.sort_key >= '' AND ($role IS NULL OR {s}.role = $role) AND ($rack IS NULL OR EXISTS {{
             MATCH ({s})-[:IN_RACK]->(:Rack {{id: $rack}}) }})
       AND ($name IS NULL OR {s}.hostname CONTAINS $name)
       AND ($tag IS NULL OR $tag IN coalesce({s}.tags, []))
-    WITH {s}, {natural_key(f"{s}.id")} AS key
+    WITH {s}, {s}.sort_key AS key
     WHERE $after IS NULL OR key > $after
     WITH {s}, key ORDER BY key SKIP $offset LIMIT $limit
     """
@@ -53,11 +41,11 @@ def links_page(link: str) -> str:
     ``$role``, ``$tag``, ``$after``, ``$offset``, ``$limit`` ask for, with its natural ``key``."""
     return f"""
     MATCH ({link}:Link {{blueprint: $bp}})
-    WHERE ($role IS NULL OR {link}.role = $role)
+    WHERE {link}.sort_key >= '' AND ($role IS NULL OR {link}.role = $role)
       AND ($tag IS NULL OR $tag IN coalesce({link}.tags, []))
       AND EXISTS {{ ({link})-[:ENDPOINT {{side: 'a'}}]->(:Interface) }}
       AND EXISTS {{ ({link})-[:ENDPOINT {{side: 'b'}}]->(:Interface) }}
-    WITH {link}, {natural_key(f"{link}.id")} AS key
+    WITH {link}, {link}.sort_key AS key
     WHERE $after IS NULL OR key > $after
     WITH {link}, key ORDER BY key SKIP $offset LIMIT $limit
     """

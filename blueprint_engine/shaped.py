@@ -3,15 +3,20 @@
 A caller (the GraphQL API) describes what it wants of each object as a ``Shape``: the
 fields in response order, each with its response key, its output type (``Leaf``) or
 the shape of the object below it. Each *list* level (the systems or links of a page,
-the interfaces of those systems) is one Cypher statement whose rows are lists in
-exactly that field order, with the single objects below a row (an interface's link,
-the link's two ends, an end's system) nested in the same row. The rows become the
-response's maps by zipping them with the keys: no object per row, no per-field call.
+the interfaces of those systems) is one Cypher statement whose rows are flat lists:
+the object's values in field order, and for each single object below it (an
+interface's link, the link's two ends, an end's system) a presence flag followed by
+that object's values, in the same row. A row becomes the response's nested maps by one
+dict display per object, compiled once per shape: no object per row, no per-field call.
+Nested lists cost the server and the driver a list per object; a flat row one value.
 
-Values are only checked, never coerced: each statement also counts the rows in which
-a value does not fit its output type (a null where the type is non-null, an integer
-outside 32 bits, a value of another type). Any such row makes the read answer
+Values are only checked, never coerced, and the checks run on the decoded rows a
+column at a time (``fits``): a null where the type is non-null, a value of another
+type, a missing object the schema says is non-null. Any misfit makes the read answer
 ``None``, and the caller runs its general path, which reports each misfit its own way.
+(Checked in Cypher, the same predicates cost the server more than reading the rows.)
+Values derived from one another (a port's admin intent from its cabling) are read once
+and derived in the builder.
 
 The Cypher is built from the fixed field tables below, never from the caller's text:
 a response key (an alias) only ever names a key of the maps built in Python.
@@ -21,13 +26,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from blueprint_engine import reads
 from blueprint_engine.design.ports import PortIntent
+from blueprint_engine.graph import collector
 from blueprint_engine.graph.db import Graph, Query, Tx
+from graph_schema.natural import natural_key
 
 Kind = Literal["System", "Interface", "Link"]
 LeafType = Literal["STRING", "INTEGER", "BOOLEAN"]
@@ -73,15 +80,17 @@ SORTED_BY: dict[Kind, str] = {"System": "id", "Interface": "name", "Link": "id"}
 
 
 def _cursor(prop: str) -> str:
-    return f"CASE WHEN {prop} IS :: STRING THEN {reads.natural_key(prop)} END"
+    return f"CASE WHEN {prop} IS :: STRING THEN {natural_key(prop)} END"
 
 
-LeafExpr = tuple[Expr, bool]  # a leaf field's Cypher, and whether it is derived
+# a leaf field's Cypher, whether it is derived (never checked), and the Python
+# expression its response value is (``{}``: the row's value) when it is not the value
+LeafExpr = tuple[Expr, bool, str]
 
 
 def _props(*names: str) -> dict[str, LeafExpr]:
     """Leaves that are the object's own properties of the same names."""
-    return {name: (_prop(name), False) for name in names}
+    return {name: (_prop(name), False, "{}") for name in names}
 
 
 def _prop(name: str) -> Expr:
@@ -90,14 +99,19 @@ def _prop(name: str) -> Expr:
 
 def _neighbour(name: str, pattern: str, label: str) -> dict[str, LeafExpr]:
     """A leaf that is the id of the one ``label`` node ``pattern`` leads to (or null)."""
-    return {name: (lambda v: f"head([({v}){pattern}({v}_{name}:{label}) | {v}_{name}.id])", False)}
+    return {
+        name: (lambda v: f"head([({v}){pattern}({v}_{name}:{label}) | {v}_{name}.id])", False, "{}")
+    }
 
 
 def _cursor_leaf(prop: str) -> dict[str, LeafExpr]:
-    return {"cursor": (lambda v: _cursor(f"{v}.{prop}"), True)}
+    # checked as a non-null string: null when the property it is computed from is not one
+    return {"cursor": (lambda v: _cursor(f"{v}.{prop}"), False, "{}")}
 
 
-# leaf fields, and whether the value is derived (always of its type: never checked)
+CURSOR = Leaf("STRING", nullable=False)
+# the cabling of a port (a boolean, read once per port) and what is derived from it
+_CABLED: LeafExpr = (lambda v: f"{v}_cabled", True, "{}")
 LEAVES: dict[Kind, dict[str, LeafExpr]] = {
     "System": {
         **_props("id", "hostname", "role", "asn", "loopback"),
@@ -108,11 +122,11 @@ LEAVES: dict[Kind, dict[str, LeafExpr]] = {
     "Interface": {
         **_props("id", "name", "speed_mbps", "ipv4"),
         **_neighbour("transceiver", "-[:HAS_TRANSCEIVER]->", "Transceiver"),
-        "breakouts": (lambda v: f"coalesce({v}.breakouts, [])", False),
+        "breakouts": (lambda v: f"coalesce({v}.breakouts, [])", False, "{}"),
         # admin intent follows the cabling (blueprint_engine.design.ports)
-        "cabled": (lambda v: f"{v}_cabled", True),
-        "enabled": (lambda v: f"{v}_cabled", True),
-        "intent": (lambda v: f"CASE WHEN {v}_cabled THEN $in_service ELSE $unused END", True),
+        "cabled": _CABLED,
+        "enabled": _CABLED,
+        "intent": (_CABLED[0], True, "(IN_SERVICE if {} else UNUSED)"),
         **_cursor_leaf("name"),
     },
     "Link": {
@@ -122,6 +136,7 @@ LEAVES: dict[Kind, dict[str, LeafExpr]] = {
         **_cursor_leaf("id"),
     },
 }
+CONSTANTS = {"IN_SERVICE": PortIntent.IN_SERVICE.value, "UNUSED": PortIntent.UNUSED.value}
 Pattern = Callable[[str, str], str]  # from the object's variable to the child's
 # single objects below an object
 OBJECTS: dict[Kind, dict[str, tuple[Kind, Pattern]]] = {
@@ -143,24 +158,62 @@ USES: dict[tuple[Kind, str], str] = {
 }
 
 
-def _fits(expr: str, leaf: Leaf) -> str:
-    """Cypher that is true when ``expr`` can be returned as is for ``leaf``."""
-    if leaf.list_of:
-        item = f"{leaf.type}{'' if leaf.item_nullable else ' NOT NULL'}"
-        return f"{expr} IS :: LIST<{item}>{'' if leaf.nullable else ' NOT NULL'}"
-    # an integer of any width is returned as it is, as the planned completion of
-    # api.graphql.execution does (4-byte ASNs exceed GraphQL's 32-bit Int)
-    fits = f"{expr} IS :: {leaf.type} NOT NULL"
-    return f"({expr} IS NULL OR {fits})" if leaf.nullable else fits
+@dataclass(frozen=True)
+class Column:
+    """What one value of a flat row must be for the row to be returned as it is.
+
+    A row holds its object's values and, for each single object below it, a presence
+    flag (``x IS NOT NULL``) followed by that object's values (all null when absent).
+    """
+
+    leaf: Leaf | None  # None: derived (never checked), or a presence flag
+    present: int | None  # the flag of the object holding the value (None: the row's own)
+    required: bool = False  # a presence flag that must be true when its holder is present
+
+
+PY_TYPES: dict[LeafType, type] = {"STRING": str, "INTEGER": int, "BOOLEAN": bool}
+
+
+def fits(rows: list[list[Any]], columns: tuple[Column, ...]) -> bool:
+    """True when every value of ``rows`` can be returned as is: checked a column at a time
+    (types by ``set(map(type, ...))``, nulls by counting), never a call per value."""
+    if not rows:
+        return True
+    values = list(zip(*rows, strict=True))
+    total = len(rows)
+    for column, spec in zip(values, columns, strict=True):
+        present = total if spec.present is None else values[spec.present].count(True)
+        if spec.leaf is None:
+            if spec.required and column.count(True) != present:
+                return False
+            continue
+        leaf = spec.leaf
+        if not leaf.nullable and column.count(None) != total - present:
+            return False
+        types = set(map(type, column))
+        types.discard(type(None))
+        if not types <= {list if leaf.list_of else PY_TYPES[leaf.type]}:
+            return False
+        if leaf.list_of and not all(_items_fit(v, leaf) for v in column if v is not None):
+            return False
+    return True
+
+
+def _items_fit(items: list[Any], leaf: Leaf) -> bool:
+    allowed = {PY_TYPES[leaf.type], *((type(None),) if leaf.item_nullable else ())}
+    return set(map(type, items)) <= allowed
 
 
 @dataclass
 class _Compiler:
     """Cypher for the objects of one row: their variables, the OPTIONAL MATCHes that
-    bind them and the checks of their values."""
+    bind them, the row's flat values and what each must be."""
 
     matches: list[str] = field(default_factory=list)
-    checks: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)  # Cypher of each value of the row
+    columns: list[Column] = field(default_factory=list)
+    derived: dict[str, int] = field(default_factory=dict)  # Cypher -> its position
+    keys: list[str] = field(default_factory=list)  # response keys that are not names
     levels: list[Field] = field(default_factory=list)  # list fields of the row's object
     count: int = 0
 
@@ -176,40 +229,53 @@ class _Compiler:
         bound = ", ".join(f"{expr} AS {name}" for name, expr in self.bound.items())
         return "\n".join([*self.matches, *([f"WITH *, {bound}"] if bound else [])])
 
-    def sorted_by(self, kind: Kind, var: str) -> None:
-        """``var``'s sort property must be a string (as ordering and cursors need)."""
-        self.checks.append(f"({var} IS NULL OR {var}.{SORTED_BY[kind]} IS :: STRING NOT NULL)")
+    def row(self) -> str:
+        return "[" + ", ".join(self.values) + "]"
 
-    def row(self, shape: Shape, var: str, top: bool = False) -> str:
-        """The list expression of ``shape``'s fields on ``var``."""
-        values = []
-        for f in shape.fields:
-            values.append(self._value(shape.kind, f, var, top))
-        return "[" + ", ".join(values) + "]"
+    def value(self, cypher: str, column: Column) -> int:
+        """The position of ``cypher`` in the row (a derived value is read once)."""
+        if column.leaf is None and not column.required and cypher in self.derived:
+            return self.derived[cypher]
+        self.values.append(cypher)
+        self.columns.append(column)
+        if column.leaf is None and not column.required:
+            self.derived[cypher] = len(self.values) - 1
+        return len(self.values) - 1
 
-    def _value(self, kind: Kind, f: Field, var: str, top: bool) -> str:
+    def obj(self, shape: Shape, var: str, present: int | None, top: bool = False) -> str:
+        """The Python expression building ``shape``'s map from the flat row ``v``."""
+        items = [
+            f"{self._key(f.key)}: {self._value(shape.kind, f, var, present, top)}"
+            for f in shape.fields
+        ]
+        return "{" + ", ".join(items) + "}"
+
+    def _key(self, key: str) -> str:
+        if NAME.match(key):
+            return repr(key)  # a GraphQL name, written as a literal
+        self.keys.append(key)
+        return f"KEYS[{len(self.keys) - 1}]"
+
+    def _value(self, kind: Kind, f: Field, var: str, present: int | None, top: bool) -> str:
         if f.name == "__typename":
-            return "'" + kind + "'"
+            return repr(kind)
         if f.leaf is not None:
             found = LEAVES[kind].get(f.name)
             if found is None:
                 raise Unsupported(f"{kind}.{f.name}")
-            expr, derived = found[0](var), found[1]
+            expr, derived, python = found
             uses = USES.get((kind, f.name))
             if uses is not None:
                 self.bound[f"{var}_{uses}"] = BOUND[uses](var)
-            if not derived:
-                self.checks.append(f"({var} IS NULL OR {_fits(expr, f.leaf)})")
-            if f.name == "cursor":
-                self.sorted_by(kind, var)
-            return expr
+            leaf = None if derived else (CURSOR if f.name == "cursor" else f.leaf)
+            return python.format(f"v[{self.value(expr(var), Column(leaf, present))}]")
         if f.child is None:
             raise Unsupported(f"{kind}.{f.name}")
         if kind == "System" and f.name == "interfaces" and f.child.kind == "Interface":
             if not top:
                 raise Unsupported("interfaces below a single object")
             self.levels.append(f)
-            return "null"  # filled by the level below
+            return "None"  # filled by the level below
         target = OBJECTS.get(kind, {}).get(f.name)
         if target is None or target[0] != f.child.kind:
             raise Unsupported(f"{kind}.{f.name}")
@@ -218,10 +284,16 @@ class _Compiler:
         self.matches.append("OPTIONAL MATCH " + target[1](var, child))
         if kind == "Interface" and f.name == "link":
             self.links[var] = child
-        if not f.nullable:
-            self.checks.append(f"({var} IS NULL OR {child} IS NOT NULL)")
-        inner = self.row(f.child, child)
-        return f"CASE WHEN {child} IS NULL THEN null ELSE {inner} END"
+        flag = self.value(f"{child} IS NOT NULL", Column(None, present, not f.nullable))
+        return f"({self.obj(f.child, child, flag)} if v[{flag}] else None)"
+
+    def builder(self, expression: str) -> Callable[[list[Any]], dict[str, Any]]:
+        """Row -> the response map, nested objects included: one dict display per
+        object, compiled once per shape; the code holds only positions, GraphQL names
+        (as literals) and the names of ``CONSTANTS`` and ``KEYS`` (other response keys)."""
+        scope = {"__builtins__": {}, **CONSTANTS, "KEYS": tuple(self.keys)}
+        build: Callable[[list[Any]], dict[str, Any]] = eval(f"lambda v: {expression}", scope)
+        return build
 
 
 @dataclass(frozen=True)
@@ -230,76 +302,13 @@ class Level:
 
     query: Query
     build: Callable[[list[Any]], dict[str, Any]]
+    columns: tuple[Column, ...]  # what each value of a row must be
     levels: tuple[tuple[Field, Level], ...]  # the list fields of each item, and their level
     name_at: int | None = None  # where a port row holds its name (else sent beside it)
 
 
-def _is_level(shape: Shape, f: Field) -> bool:
-    return shape.kind == "System" and f.name == "interfaces"
-
-
-# a response key as GraphQL spells names: the only keys a generated builder holds
+# a response key as GraphQL spells names: the only keys written into a builder's code
 NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")
-
-
-def _keys(shape: Shape) -> Iterator[str]:
-    for f in shape.fields:
-        yield f.key
-        if f.child is not None:
-            yield from _keys(f.child)
-
-
-def _expression(shape: Shape, row: str) -> str:
-    """A Python expression building the map of ``shape`` from the list ``row``."""
-    items = []
-    for n, f in enumerate(shape.fields):
-        value = f"{row}[{n}]"
-        if f.child is not None and not _is_level(shape, f):
-            value = f"(None if {value} is None else {_expression(f.child, value)})"
-        items.append(f"{f.key!r}: {value}")
-    return "{" + ", ".join(items) + "}"
-
-
-def _builder(shape: Shape) -> Callable[[list[Any]], dict[str, Any]]:
-    """Row (a list in field order) -> the response map, nested objects included: one
-    dict display per object, compiled once per shape from its keys (GraphQL names,
-    written as literals) and positions; no call per field or per nested object."""
-    if not all(NAME.match(key) for key in _keys(shape)):
-        return _zipper(shape)
-    # the text holds only repr() of GraphQL names, indices and None
-    build: Callable[[list[Any]], dict[str, Any]] = eval(
-        f"lambda v: {_expression(shape, 'v')}", {"__builtins__": {}}
-    )
-    return build
-
-
-def _zipper(shape: Shape) -> Callable[[list[Any]], dict[str, Any]]:
-    keys = [f.key for f in shape.fields]
-    nested = [
-        (f.key, _zipper(f.child))
-        for f in shape.fields
-        if f.child is not None and not _is_level(shape, f)
-    ]
-
-    def build(values: list[Any]) -> dict[str, Any]:
-        out = dict(zip(keys, values, strict=True))
-        for key, sub in nested:
-            value = out[key]
-            if value is not None:
-                out[key] = sub(value)
-        return out
-
-    return build
-
-
-def _tail(c: _Compiler, row: str, order: str, collect: str) -> str:
-    matches = c.clauses()
-    valid = " AND ".join(c.checks) or "true"
-    return f"""
-    {matches}
-    WITH {order}{row} AS row, CASE WHEN {valid} THEN 0 ELSE 1 END AS bad
-    {collect}
-    """
 
 
 def _levels(c: _Compiler) -> tuple[tuple[Field, Level], ...]:
@@ -309,46 +318,36 @@ def _levels(c: _Compiler) -> tuple[tuple[Field, Level], ...]:
 @functools.lru_cache(maxsize=512)
 def _interfaces_level(shape: Shape) -> Level:
     c = _Compiler()
-    c.sorted_by("Interface", "v0")  # a page of ports is in natural order of names
-    row = c.row(shape, "v0", top=True)
+    expression = c.obj(shape, "v0", None, top=True)
     # the names that order a page: from the rows when they hold them, else beside them
-    name_at = next((n for n, f in enumerate(shape.fields) if f.name == "name" and f.leaf), None)
-    names = "[]" if name_at is not None else "collect(name)"
+    name_at = next(
+        (n for n, v in enumerate(c.values) if v == "v0.name" and c.columns[n].leaf), None
+    )
+    names = "[]" if name_at is not None else "collect(v0.name)"
     # a record per system, each as soon as its ports are read (the driver decodes one
     # while the server reads the next)
     text = f"""
     UNWIND $uids AS uid
     CALL (uid) {{
       MATCH (:System {{uid: uid}})-[:HAS_INTERFACE]->(v0:Interface)
-      {
-        _tail(
-            c,
-            row,
-            "v0.name AS name, ",
-            f"RETURN {names} AS names, collect(row) AS rows, sum(bad) AS bad",
-        )
-    }
+      {c.clauses()}
+      RETURN {names} AS names, collect({c.row()}) AS rows
     }}
-    RETURN uid, names, rows, bad"""
+    RETURN uid, names, rows"""
     query = Query("reads.shaped.interfaces_of_systems", text)
-    return Level(query, _builder(shape), (), name_at)
+    return Level(query, c.builder(expression), tuple(c.columns), (), name_at)
 
 
 def _page_level(shape: Shape, page: str, name: str) -> Level:
     """A page of objects (``page`` binds ``v0`` and its sort ``key``) in ``shape``."""
     c = _Compiler()
-    row = c.row(shape, "v0", top=True)
+    expression = c.obj(shape, "v0", None, top=True)
     text = f"""
     {page}
-    {
-        _tail(
-            c,
-            row,
-            "key, v0.uid AS uid, ",
-            "ORDER BY key RETURN collect([uid, row]) AS found, sum(bad) AS bad",
-        )
-    }"""
-    return Level(Query(name, text), _builder(shape), _levels(c))
+    {c.clauses()}
+    WITH key, v0.uid AS uid, {c.row()} AS row
+    ORDER BY key RETURN collect([uid, row]) AS found"""
+    return Level(Query(name, text), c.builder(expression), tuple(c.columns), _levels(c))
 
 
 @functools.lru_cache(maxsize=512)
@@ -372,35 +371,33 @@ def plan(shape: Shape, root: Kind) -> Level | None:
         return None
 
 
-INTENT = {"in_service": PortIntent.IN_SERVICE.value, "unused": PortIntent.UNUSED.value}
-
-
-def _found(graph: Graph, tx: Tx, query: Query, **params: Any) -> tuple[list[Any], bool]:
-    rows = graph.run(tx, query, **INTENT, **params)
-    if not rows:
-        return [], True
-    return rows[0]["found"] or [], not rows[0]["bad"]
-
-
 def read(graph: Graph, tx: Tx, level: Level, params: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The page ``params`` asks for, each item a response map; None when a value does not
-    fit its output type (the caller's general path reports it)."""
-    found, ok = _found(graph, tx, level.query, **params)
-    if not ok:
+    fit its output type (the caller's general path reports it). The rows and maps hold no
+    cycles: the garbage collector waits until they are built (``collector``)."""
+    with collector.paused():
+        return _read(graph, tx, level, params)
+
+
+def _read(
+    graph: Graph, tx: Tx, level: Level, params: dict[str, Any]
+) -> list[dict[str, Any]] | None:
+    found = graph.run(tx, level.query, **params)
+    pairs = (found[0]["found"] or []) if found else []
+    if not fits([row for _, row in pairs], level.columns):
         return None
-    items = [(uid, level.build(row)) for uid, row in found]
+    items = [(uid, level.build(row)) for uid, row in pairs]
     for f, below in level.levels:
-        pages = graph.run(tx, below.query, uids=[uid for uid, _ in items], **INTENT)
-        if any(page["bad"] for page in pages):
-            return None
+        pages = graph.run(tx, below.query, uids=[uid for uid, _ in items])
         at = below.name_at
-        by_uid = {
-            page["uid"]: (
-                page["names"] if at is None else [r[at] for r in page["rows"]],
-                page["rows"],
-            )
-            for page in pages
-        }
+        by_uid = {}
+        for page in pages:
+            rows = page["rows"]
+            names = page["names"] if at is None else [r[at] for r in rows]
+            # ports sort by name: a name that is not a string is a misfit
+            if not fits(rows, below.columns) or not set(map(type, names)) <= {str}:
+                return None
+            by_uid[page["uid"]] = (names, rows)
         first, after, key, build = reads.clamp(f.first), f.after, f.key, below.build
         for uid, item in items:
             names, rows = by_uid.get(uid, ((), ()))

@@ -1,8 +1,9 @@
 """Numbered graph migrations, applied in this explicit order, each exactly once.
 
-A migration is a tuple of idempotent Cypher statements (``IF NOT EXISTS``); the
-applied numbers are recorded on the single ``GraphMeta`` node, so applying the
-list twice changes nothing. Append new migrations; never edit an applied one.
+A migration is a tuple of idempotent Cypher statements (``IF NOT EXISTS``, or a
+backfill that sets a property only where it is null); the applied numbers are recorded
+on the single ``GraphMeta`` node, so applying the list twice changes nothing. Append new
+migrations; never edit an applied one.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from graph_schema.labels import Label
+from graph_schema.natural import SORT_KEY, natural_key
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ _INTENT = (
     Label.CONFIGLET,
     Label.PROPERTY_SET,
 )
+
+
+def _backfill_sort_key(label: Label, prop: str) -> str:
+    """The natural key of ``prop`` on every ``label`` node created before it was stored."""
+    return (
+        f"MATCH (n:{label.value}) WHERE n.{SORT_KEY} IS NULL AND n.{prop} IS :: STRING "
+        f"SET n.{SORT_KEY} = {natural_key(f'n.{prop}')}"
+    )
+
 
 _VIRTUAL = (Label.HYPERVISOR, Label.VIRTUAL_SWITCH, Label.VM, Label.VNIC)
 
@@ -144,6 +155,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         9,
         "virtual sources: one per blueprint and source, locked by each sync",
         (_unique(Label.VIRTUAL_SOURCE, "uid"),),
+    ),
+    Migration(
+        10,
+        "natural order stored: pages of systems and links read in an index's order",
+        (
+            _index(Label.SYSTEM, "blueprint", SORT_KEY),
+            _index(Label.LINK, "blueprint", SORT_KEY),
+            _backfill_sort_key(Label.SYSTEM, "id"),
+            _backfill_sort_key(Label.LINK, "id"),
+            _backfill_sort_key(Label.INTERFACE, "name"),
+        ),
     ),
 )
 

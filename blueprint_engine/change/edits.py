@@ -37,6 +37,7 @@ from blueprint_engine.devices.lifecycle import DeployMode
 from blueprint_engine.errors import ConflictError, NotFoundError, ValidationError
 from blueprint_engine.grammar import HOSTNAME, MAX_EDITS_PER_BATCH, SPEED, SUBNET, Grammar
 from blueprint_engine.graph.db import Query, Row
+from blueprint_engine.reads import sort_key
 
 __all__ = ["Applied", "DiffEntry", "Edit", "EditContext", "apply_edit"]
 
@@ -90,7 +91,7 @@ NEW_INTERFACE = Query(
     """
     MATCH (s:System {uid: $bp + '/' + $system})
     CREATE (s)-[:HAS_INTERFACE]->(:Interface {uid: $bp + '/' + $id, blueprint: $bp, id: $id,
-            system: $system, name: $name, speed_mbps: $speed, ipv4: NULL})
+            system: $system, name: $name, speed_mbps: $speed, ipv4: NULL, sort_key: $sort_key})
     """,
 )
 MOVE_LINK_END = Query(
@@ -283,6 +284,7 @@ def _new_interface(ctx: EditContext, edit: RecableLink, row: Row) -> None:
         id=edit.interface,
         name=port,
         speed=row["speed"],
+        sort_key=sort_key(port),
     )
 
 

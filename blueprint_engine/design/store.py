@@ -17,6 +17,7 @@ from neo4j import ManagedTransaction
 from blueprint_engine.design.model import BlueprintDesign
 from blueprint_engine.errors import ConflictError, NotFoundError
 from blueprint_engine.graph.db import Graph, Query, Row, Tx
+from blueprint_engine.reads import sort_key
 
 BATCH = 5000
 
@@ -65,7 +66,8 @@ CREATE_SYSTEMS = Query(
     CREATE (s:System {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, hostname: r.hostname,
                       role: r.role, logical_device: r.logical_device,
                       device_profile: r.device_profile, asn: r.asn, loopback: r.loopback,
-                      ports: r.ports, pod: r.pod, plane: r.plane, deploy_mode: 'not_set'})
+                      ports: r.ports, pod: r.pod, plane: r.plane, deploy_mode: 'not_set',
+                      sort_key: r.sort_key})
     CREATE (b)-[:HAS_SYSTEM]->(s)
     WITH s, r WHERE r.rack IS NOT NULL
     MATCH (k:Rack {uid: $bp + '/' + r.rack})
@@ -79,7 +81,7 @@ CREATE_INTERFACES = Query(
     MATCH (s:System {uid: $bp + '/' + r.system})
     CREATE (i:Interface {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, system: r.system,
                          name: r.name, speed_mbps: r.speed_mbps, ipv4: r.ipv4,
-                         breakouts: r.breakouts})
+                         breakouts: r.breakouts, sort_key: r.sort_key})
     CREATE (s)-[:HAS_INTERFACE]->(i)
     """,
 )
@@ -109,7 +111,7 @@ CREATE_LINKS = Query(
     UNWIND $rows AS r
     MATCH (a:Interface {uid: $bp + '/' + r.a}), (z:Interface {uid: $bp + '/' + r.b})
     CREATE (l:Link {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, role: r.role,
-                    speed_mbps: r.speed_mbps, subnet: r.subnet})
+                    speed_mbps: r.speed_mbps, subnet: r.subnet, sort_key: r.sort_key})
     CREATE (l)-[:ENDPOINT {side: 'a'}]->(a), (l)-[:ENDPOINT {side: 'b'}]->(z)
     """,
 )
@@ -256,11 +258,30 @@ def design_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any
         (CREATE_RACKS, _rows(design.racks)),
         (
             CREATE_SYSTEMS,
-            _rows(design.systems, role=lambda s: str(s.role), ports=lambda s: list(s.ports)),
+            _rows(
+                design.systems,
+                role=lambda s: str(s.role),
+                ports=lambda s: list(s.ports),
+                sort_key=lambda s: sort_key(s.id),
+            ),
         ),
-        (CREATE_INTERFACES, _rows(design.interfaces, breakouts=lambda i: list(i.breakouts))),
+        (
+            CREATE_INTERFACES,
+            _rows(
+                design.interfaces,
+                breakouts=lambda i: list(i.breakouts),
+                sort_key=lambda i: sort_key(i.name),
+            ),
+        ),
         (MERGE_TRANSCEIVERS, _rows(design.transceivers)),
-        (CREATE_LINKS, _rows(design.links, role=lambda link: str(link.role))),
+        (
+            CREATE_LINKS,
+            _rows(
+                design.links,
+                role=lambda link: str(link.role),
+                sort_key=lambda link: sort_key(link.id),
+            ),
+        ),
         (CREATE_SESSIONS, _rows(design.sessions)),
         (CREATE_ZONES, _rows(design.routing_zones)),
         (

@@ -8,14 +8,25 @@ def test_migrations_are_numbered_one_to_n_in_order() -> None:
     assert len(MIGRATIONS) == GRAPH_VERSION
 
 
+SCHEMA = [s for m in MIGRATIONS for s in m.statements if s.startswith("CREATE ")]
+DATA = [s for m in MIGRATIONS for s in m.statements if not s.startswith("CREATE ")]
+
+
 def test_every_schema_statement_is_idempotent() -> None:
-    statements = [s for m in MIGRATIONS for s in m.statements]
-    assert statements
-    assert all("IF NOT EXISTS" in s for s in statements)
+    assert SCHEMA
+    assert all("IF NOT EXISTS" in s for s in SCHEMA)
+
+
+def test_every_data_statement_only_fills_in_what_is_missing() -> None:
+    # a backfill sets a property only where it is null: applied twice, it changes nothing
+    for statement in DATA:
+        assert statement.startswith("MATCH ("), statement
+        prop = statement.split(" SET ", 1)[1].split(" = ", 1)[0]
+        assert f"WHERE {prop} IS NULL" in statement, statement
 
 
 def test_schema_object_names_are_unique() -> None:
-    names = [s.split()[2] for m in MIGRATIONS for s in m.statements]
+    names = [s.split()[2] for s in SCHEMA]
     assert len(names) == len(set(names))
 
 

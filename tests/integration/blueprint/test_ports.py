@@ -24,6 +24,7 @@ from starlette.testclient import TestClient
 
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE, Blueprints
 from blueprint_engine.graph.db import Graph, Query
+from graph_schema.migrations import MIGRATIONS
 from tests.integration.api_calls import ADMIN, OPERATOR, gql
 
 pytestmark = pytest.mark.integration
@@ -101,6 +102,47 @@ def test_removing_and_adding_a_rack_keeps_every_spine_port(
     spines = [r for r in after if r["system"].startswith("spine")]
     assert {(r["system"], r["name"]) for r in spines} == set(spine_ports)
     assert all((r["ipv4"] is not None) == r["cabled"] for r in after)
+    assert_natural_keys_stored(graph, bp)  # the added rack's systems, ports and links too
+
+
+KEYS = Query(
+    "test.sort_keys",
+    """
+    MATCH (n {blueprint: $bp}) WHERE n:System OR n:Link OR n:Interface
+    RETURN labels(n)[0] AS label, n.id AS id, n.name AS name, n.sort_key AS key
+    """,
+)
+
+
+def natural(name: str) -> str:
+    """leaf2 -> leaf000000000002: digit runs padded to 12 (spelled out here, not imported)."""
+    return re.sub(r"\d+", lambda m: m.group().rjust(12, "0"), name)
+
+
+def assert_natural_keys_stored(graph: Graph, bp: str) -> None:
+    rows = graph.read(KEYS, bp=bp)
+    assert {r["label"] for r in rows} == {"System", "Link", "Interface"}
+    for r in rows:
+        of = r["name"] if r["label"] == "Interface" else r["id"]
+        assert r["key"] == natural(of), r
+
+
+def test_a_built_blueprint_stores_the_natural_key_of_every_system_port_and_link(
+    graph: Graph, make_blueprint: Callable[[str], str]
+) -> None:
+    assert_natural_keys_stored(graph, make_blueprint("lab"))
+
+
+def test_the_migration_fills_in_the_keys_of_nodes_built_before_it(
+    graph: Graph, make_blueprint: Callable[[str], str]
+) -> None:
+    bp = make_blueprint("lab")
+    graph.write(Query("test.drop_keys", "MATCH (n {blueprint: $bp}) REMOVE n.sort_key"), bp=bp)
+    [backfill] = [m for m in MIGRATIONS if m.number == 9]
+    for statement in backfill.statements:
+        if statement.startswith("MATCH "):
+            graph.write(Query("test.backfill", statement))
+    assert_natural_keys_stored(graph, bp)
 
 
 @pytest.fixture
