@@ -42,10 +42,13 @@ from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings, load_settings
 from workers.collect import collect_round
 from workers.drivers import open_driver
-from workers.event_batch import Key, Pending, backoff_s
+from workers.event_batch import LINK_GETTERS, Batch, Key, Pending, backoff_s
 
 log = logging.getLogger("fabricgraph.listener")
 
+# the event stream a driver offers (``open_event_stream()``: ``read(timeout_s)`` returns
+# events with ``kind`` "link" or "bgp", ``subject`` and ``up``; ``close()``)
+LINK = "link"
 REFRESH_S = 5.0  # how often the set of streamed devices is re-read
 READ_S = 0.5  # a watcher's longest wait for events (how fast it notices it must stop)
 STABLE_S = 30.0  # a stream open this long before it failed was not failing
@@ -94,9 +97,9 @@ class Listener:
         self.watchers: dict[Streamed, tuple[threading.Event, threading.Thread]] = {}
 
     # -- events -> pending ------------------------------------------------------------
-    def report(self, key: Key, why: str) -> None:
+    def report(self, key: Key, why: str, lean: bool = False) -> None:
         with self.cond:
-            self.pending.add(key, time.monotonic())
+            self.pending.add(key, time.monotonic(), lean)
             self.cond.notify()
         log.info("event on %s/%s: %s", key[0], key[1], why)
 
@@ -153,7 +156,7 @@ class Listener:
         events = stream.read(READ_S)
         if events:
             why = ", ".join(f"{e.kind} {e.subject} {'up' if e.up else 'down'}" for e in events)
-            self.report(device.key, why)
+            self.report(device.key, why, lean=all(str(e.kind) == LINK for e in events))
 
     # -- pending -> rounds ------------------------------------------------------------
     def collector(self) -> None:
@@ -164,23 +167,33 @@ class Listener:
                     self.cond.wait(timeout=wait if wait is not None else READ_S)
                     continue
                 due = self.pending.take(time.monotonic())
-            for bp, systems in due.items():
-                self.collect(bp, systems)
+            for batch in due:
+                self.collect(batch)
 
-    def collect(self, bp: str, systems: list[str]) -> None:
+    def collect(self, batch: Batch) -> None:
         started = time.perf_counter()
         try:
             out = collect_round(
-                self.graph, self.client, bp, systems=systems, deployed_only=True, queue=self.queue
+                self.graph,
+                self.client,
+                batch.blueprint,
+                systems=list(batch.systems),
+                deployed_only=True,
+                queue=self.queue,
+                only=LINK_GETTERS if batch.lean else None,
             )
+        except FabricError as exc:  # e.g. the blueprint was deleted meanwhile
+            log.warning("event round of %s %s: %s", batch.blueprint, batch.systems, exc.message)
+            return
         except Exception:  # the listener outlives any one round; the beat's round follows
-            log.exception("event round of %s %s failed", bp, systems)
+            log.exception("event round of %s %s failed", batch.blueprint, batch.systems)
             return
         details = out.get("details") or out
         log.info(
-            "event round of %s %s: %.3f s, %s changed, %s raised, %s cleared",
-            bp,
-            systems,
+            "%s event round of %s %s: %.3f s, %s changed, %s raised, %s cleared",
+            "lean" if batch.lean else "whole",
+            batch.blueprint,
+            list(batch.systems),
             time.perf_counter() - started,
             details.get("changed"),
             details.get("anomalies_raised"),

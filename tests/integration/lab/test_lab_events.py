@@ -70,6 +70,7 @@ def _explained(graph: Graph, bp: str, link: str, symptoms: set[tuple[str, str, s
     return False
 
 
+@pytest.mark.timeout(1200)  # deploys the whole lab first (minutes on a loaded machine)
 def test_a_cut_cable_reaches_the_graph_through_the_event_streams_alone(graph: Graph) -> None:
     with (
         deployed_lab(graph, "events") as (blueprints, lab, bp),

@@ -1,15 +1,17 @@
 """Event-driven rounds: a burst of events from switches becomes one round of those
-switches once the first one's settle window has passed; pending work is bounded."""
+switches once the first one's settle window has passed, lean when they reported link
+changes only; every switch a round took from a report is collected once more later;
+pending work is bounded."""
 
 from __future__ import annotations
 
-from workers.event_batch import Pending, backoff_s
+from workers.event_batch import Batch, Pending, backoff_s
 
 
 def test_nothing_pending_means_no_round() -> None:
     pending = Pending(settle_s=0.05)
     assert pending.wait_s(10.0) is None
-    assert pending.take(10.0) == {}
+    assert pending.take(10.0) == []
 
 
 def test_a_burst_within_the_settle_window_is_one_round_per_blueprint() -> None:
@@ -18,41 +20,42 @@ def test_a_burst_within_the_settle_window_is_one_round_per_blueprint() -> None:
     pending.add(("bp", "spine1"), 10.02)
     pending.add(("bp", "leaf1"), 10.03)  # the same switch again: still one entry
     pending.add(("other", "leaf9"), 10.04)
-    assert pending.take(10.04) == {}  # the window of the first report is open
+    assert pending.take(10.04) == []  # the window of the first report is open
     wait = pending.wait_s(10.04)
     assert wait is not None and abs(wait - 0.01) < 1e-9
-    assert pending.take(10.05) == {"bp": ["leaf1", "spine1"], "other": ["leaf9"]}
-    assert pending.take(10.10) == {}  # taken once
+    assert pending.take(10.05) == [
+        Batch("bp", ("leaf1", "spine1"), lean=False),
+        Batch("other", ("leaf9",), lean=False),
+    ]
+    assert pending.take(10.10) == []  # taken once
+
+
+def test_link_changes_only_make_a_lean_round_and_anything_else_a_whole_one() -> None:
+    pending = Pending(settle_s=0.0)
+    pending.add(("bp", "leaf1"), 1.0, lean=True)
+    pending.add(("bp", "spine1"), 1.0, lean=True)
+    pending.add(("bp", "spine1"), 1.0, lean=False)  # and a session change: whole
+    assert pending.take(1.0) == [  # lean first: it is the faster to reach the graph
+        Batch("bp", ("leaf1",), lean=True),
+        Batch("bp", ("spine1",), lean=False),
+    ]
 
 
 def test_reports_after_a_round_was_taken_are_the_next_round() -> None:
     pending = Pending(settle_s=0.0)
-    pending.add(("bp", "leaf1"), 1.0)
-    assert pending.take(1.0) == {"bp": ["leaf1"]}
-    pending.add(("bp", "leaf1"), 1.5)
-    assert pending.take(1.5) == {"bp": ["leaf1"]}
+    pending.add(("bp", "leaf1"), 1.0, lean=True)
+    assert pending.take(1.0) == [Batch("bp", ("leaf1",), lean=True)]
+    pending.add(("bp", "leaf1"), 1.5, lean=True)
+    assert pending.take(1.5) == [Batch("bp", ("leaf1",), lean=True)]
 
 
-def test_pending_switches_are_bounded() -> None:
-    pending = Pending(settle_s=0.0, limit=2)
-    assert pending.add(("bp", "a"), 0.0) and pending.add(("bp", "b"), 0.0)
-    assert pending.add(("bp", "a"), 0.0)  # already pending
-    assert not pending.add(("bp", "c"), 0.0)  # refused: the periodic round has it
-    assert pending.take(0.0) == {"bp": ["a", "b"]}
-
-
-def test_reconnect_backoff_doubles_up_to_its_cap() -> None:
-    assert [backoff_s(n) for n in (0, 1, 2, 3, 4)] == [1.0, 1.0, 2.0, 4.0, 8.0]
-    assert backoff_s(20) == 30.0
-
-
-def test_a_switch_a_round_took_is_collected_once_more_after_the_follow_up() -> None:
+def test_a_switch_a_round_took_is_collected_whole_once_more_after_the_follow_up() -> None:
     pending = Pending(settle_s=0.0, follow_up_s=2.0)
-    pending.add(("bp", "leaf1"), 1.0)
-    assert pending.take(1.0) == {"bp": ["leaf1"]}
+    pending.add(("bp", "leaf1"), 1.0, lean=True)
+    assert pending.take(1.0) == [Batch("bp", ("leaf1",), lean=True)]
     assert pending.wait_s(1.5) == 1.5
-    assert pending.take(2.9) == {}
-    assert pending.take(3.0) == {"bp": ["leaf1"]}
+    assert pending.take(2.9) == []
+    assert pending.take(3.0) == [Batch("bp", ("leaf1",), lean=False)]
     assert pending.wait_s(3.0) is None  # a follow-up has no follow-up of its own
 
 
@@ -62,6 +65,19 @@ def test_a_new_report_replaces_the_pending_follow_up() -> None:
     pending.take(1.0)
     pending.add(("bp", "leaf1"), 2.0)
     pending.add(("bp", "spine1"), 2.0)
-    assert pending.take(2.0) == {"bp": ["leaf1", "spine1"]}
-    assert pending.take(3.5) == {}  # leaf1's first follow-up (due 3.0) was replaced
-    assert pending.take(4.0) == {"bp": ["leaf1", "spine1"]}
+    assert pending.take(2.0) == [Batch("bp", ("leaf1", "spine1"), lean=False)]
+    assert pending.take(3.5) == []  # leaf1's first follow-up (due 3.0) was replaced
+    assert pending.take(4.0) == [Batch("bp", ("leaf1", "spine1"), lean=False)]
+
+
+def test_pending_switches_are_bounded() -> None:
+    pending = Pending(settle_s=0.0, limit=2)
+    assert pending.add(("bp", "a"), 0.0) and pending.add(("bp", "b"), 0.0)
+    assert pending.add(("bp", "a"), 0.0)  # already pending
+    assert not pending.add(("bp", "c"), 0.0)  # refused: the periodic round has it
+    assert pending.take(0.0) == [Batch("bp", ("a", "b"), lean=False)]
+
+
+def test_reconnect_backoff_doubles_up_to_its_cap() -> None:
+    assert [backoff_s(n) for n in (0, 1, 2, 3, 4)] == [1.0, 1.0, 2.0, 4.0, 8.0]
+    assert backoff_s(20) == 30.0
