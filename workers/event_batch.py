@@ -1,4 +1,5 @@
-"""Which switches an event-driven collection round takes, and when. Pure.
+"""Which switches an event-driven collection round takes, what it collects, and when.
+Pure.
 
 Device events (``napalm_linuxfrr.events``) say that a switch changed, not what it is
 now; the listener (``workers.listener``) answers each by collecting the switch. A
@@ -7,51 +8,72 @@ becomes one round: the first event of a switch opens a short settle window, ever
 switch that reports something within it joins the same round, and events that come
 while a round runs are the next round's. An event says that a switch changed, and
 some of what follows settles later (routes after a session comes up), so a switch a
-round took is collected once more ``follow_up_s`` later unless it reports again
-before. What is pending is one entry per switch (plus at most one follow-up), so it
-is bounded by the switches the listener streams from, whatever the event rate.
+round took is collected once more, whole, ``follow_up_s`` later unless it reports
+again before. What is pending is one entry per switch (plus at most one follow-up),
+so it is bounded by the switches the listener streams from, whatever the event rate.
+
+What a round collects follows what was reported (``Scope``): a link change needs the
+getters a port going down changes at once (interfaces, sessions, routes, optics), a
+session change those and the running config (an out-of-band change takes a session
+down), anything else (a stream reopened, a follow-up) every getter; the fault thus
+does not wait for the getters it cannot have changed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 Key = tuple[str, str]  # (blueprint, system)
-# the getters a link change affects at once (with get_facts, always run)
+
+
+class Scope(IntEnum):
+    """What a round of a switch collects; a larger scope includes the smaller."""
+
+    LINK = 1
+    BGP = 2
+    WHOLE = 3
+
+
+# the getters of each scope (``get_facts``, the liveness probe, always runs); None: all
 LINK_GETTERS = frozenset({"get_interfaces", "get_bgp_neighbors", "get_route_to", "get_optics"})
+SCOPE_GETTERS: dict[Scope, frozenset[str] | None] = {
+    Scope.LINK: LINK_GETTERS,
+    Scope.BGP: LINK_GETTERS | {"running_config"},
+    Scope.WHOLE: None,
+}
 
 
 @dataclass(frozen=True)
 class Batch:
-    """One round: ``systems`` of ``blueprint``; ``lean`` when all they reported was link
-    changes (the round then runs only the getters a link changes, ``LINK_GETTERS``)."""
+    """One round: ``systems`` of ``blueprint``, collecting ``scope``."""
 
     blueprint: str
     systems: tuple[str, ...]
-    lean: bool
+    scope: Scope
 
 
 @dataclass
 class Pending:
-    """Switches waiting for a round: ``{(blueprint, system): (when first reported, whether
-    only link changes were reported)}``, and the follow-ups due."""
+    """Switches waiting for a round: ``{(blueprint, system): (when first reported, the
+    scope of what was reported)}``, and the follow-ups due."""
 
     settle_s: float
     follow_up_s: float = 2.0
     limit: int = 10_000
-    first: dict[Key, tuple[float, bool]] = field(default_factory=dict)
+    first: dict[Key, tuple[float, Scope]] = field(default_factory=dict)
     later: dict[Key, float] = field(default_factory=dict)  # follow-ups: when due
 
-    def add(self, key: Key, now: float, lean: bool = False) -> bool:
-        """Record that ``key`` reported at ``now`` (``lean``: a link change only); False
-        when the limit refuses a new one (the periodic round still collects it)."""
+    def add(self, key: Key, now: float, scope: Scope = Scope.WHOLE) -> bool:
+        """Record that ``key`` reported at ``now`` what needs ``scope``; False when the
+        limit refuses a new one (the periodic round still collects it)."""
         if key in self.first:
-            at, was_lean = self.first[key]
-            self.first[key] = (at, was_lean and lean)
+            at, was = self.first[key]
+            self.first[key] = (at, max(was, scope))
             return True
         if len(self.first) >= self.limit:
             return False
-        self.first[key] = (now, lean)
+        self.first[key] = (now, scope)
         return True
 
     def _due(self) -> float | None:
@@ -64,27 +86,25 @@ class Pending:
         return None if due is None else max(0.0, due - now)
 
     def take(self, now: float) -> list[Batch]:
-        """The rounds due at ``now`` (emptied from pending; lean ones first, one per
-        blueprint and kind), or ``[]`` while nothing is due. They take every switch that
-        reported and every follow-up due; each switch that reported gets a follow-up (a
-        whole round: what a link change implies beyond the lean getters, LLDP, settles
-        later)."""
+        """The rounds due at ``now`` (emptied from pending; one per blueprint and scope,
+        the smallest scope first: it reaches the graph soonest), or ``[]`` while nothing
+        is due. They take every switch that reported and every follow-up due; each
+        switch that reported gets a follow-up."""
         if self.wait_s(now) != 0.0:
             return []
-        reported = dict(self.first)
-        followed = {k for k, t in self.later.items() if t <= now} - set(reported)
-        for key in set(reported) | followed:
+        scopes = {k: scope for k, (_, scope) in self.first.items()}
+        for key, due in list(self.later.items()):
+            if due <= now and key not in scopes:
+                scopes[key] = Scope.WHOLE
+        for key in scopes:
             self.later.pop(key, None)
-        for key in reported:
+        for key in self.first:
             self.later[key] = now + self.follow_up_s
-        lean = {k for k, (_, only_links) in reported.items() if only_links}
-        groups: dict[tuple[bool, str], list[str]] = {}
-        for bp, system in sorted(set(reported) | followed):
-            groups.setdefault(((bp, system) not in lean, bp), []).append(system)
+        groups: dict[tuple[Scope, str], list[str]] = {}
+        for (bp, system), scope in sorted(scopes.items()):
+            groups.setdefault((scope, bp), []).append(system)
         self.first.clear()
-        return [
-            Batch(bp, tuple(systems), not full) for (full, bp), systems in sorted(groups.items())
-        ]
+        return [Batch(bp, tuple(systems), scope) for (scope, bp), systems in sorted(groups.items())]
 
 
 def backoff_s(failures: int, base_s: float = 1.0, cap_s: float = 30.0) -> float:

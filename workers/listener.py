@@ -42,7 +42,7 @@ from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings, load_settings
 from workers.collect import collect_round
 from workers.drivers import open_driver
-from workers.event_batch import LINK_GETTERS, Batch, Key, Pending, backoff_s
+from workers.event_batch import SCOPE_GETTERS, Batch, Key, Pending, Scope, backoff_s
 
 log = logging.getLogger("fabricgraph.listener")
 
@@ -97,9 +97,9 @@ class Listener:
         self.watchers: dict[Streamed, tuple[threading.Event, threading.Thread]] = {}
 
     # -- events -> pending ------------------------------------------------------------
-    def report(self, key: Key, why: str, lean: bool = False) -> None:
+    def report(self, key: Key, why: str, scope: Scope = Scope.WHOLE) -> None:
         with self.cond:
-            self.pending.add(key, time.monotonic(), lean)
+            self.pending.add(key, time.monotonic(), scope)
             self.cond.notify()
         log.info("event on %s/%s: %s", key[0], key[1], why)
 
@@ -156,7 +156,8 @@ class Listener:
         events = stream.read(READ_S)
         if events:
             why = ", ".join(f"{e.kind} {e.subject} {'up' if e.up else 'down'}" for e in events)
-            self.report(device.key, why, lean=all(str(e.kind) == LINK for e in events))
+            links = all(str(e.kind) == LINK for e in events)
+            self.report(device.key, why, Scope.LINK if links else Scope.BGP)
 
     # -- pending -> rounds ------------------------------------------------------------
     def collector(self) -> None:
@@ -180,7 +181,7 @@ class Listener:
                 systems=list(batch.systems),
                 deployed_only=True,
                 queue=self.queue,
-                only=LINK_GETTERS if batch.lean else None,
+                only=SCOPE_GETTERS[batch.scope],
             )
         except FabricError as exc:  # e.g. the blueprint was deleted meanwhile
             log.warning("event round of %s %s: %s", batch.blueprint, batch.systems, exc.message)
@@ -190,8 +191,8 @@ class Listener:
             return
         details = out.get("details") or out
         log.info(
-            "%s event round of %s %s: %.3f s, %s changed, %s raised, %s cleared",
-            "lean" if batch.lean else "whole",
+            "event round (%s) of %s %s: %.3f s, %s changed, %s raised, %s cleared",
+            batch.scope.name.lower(),
             batch.blueprint,
             list(batch.systems),
             time.perf_counter() - started,
