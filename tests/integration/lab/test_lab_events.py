@@ -81,7 +81,7 @@ def test_a_cut_cable_reaches_the_graph_through_the_event_streams_alone(graph: Gr
         link = next(lk for lk in design.links if lk.role == LinkRole.SPINE_LEAF)
         serials = [rollout.lab_serial(s) for s, _ in rollout.switches(blueprints, bp)]
         eventually(lambda: _clear(graph, bp), CLEAR_TIMEOUT_S)  # convergence settled
-        _unpolled(blueprints, pool, serials)
+        _unpolled(blueprints, bp, pool, serials)
         client = _client()
         with listener(queue):
             eventually(lambda: all(client.exists(stream_key(s)) for s in serials), 60.0)
@@ -93,12 +93,12 @@ def test_a_cut_cable_reaches_the_graph_through_the_event_streams_alone(graph: Gr
             eventually(lambda: _clear(graph, bp), CLEAR_TIMEOUT_S)
 
 
-def _unpolled(blueprints: Blueprints, pool: str, serials: list[str]) -> None:
-    """Move the switches to ``pool`` (no worker, no beat) and wait until no round of the
-    checkout's own pool that may still have them runs."""
+def _unpolled(blueprints: Blueprints, bp: str, pool: str, serials: list[str]) -> None:
+    """Move the switches to ``pool`` (no worker, no beat) and wait until no round of
+    ``bp`` by the checkout's own pool (that may still have them) runs."""
     pools = WorkerPools(blueprints.graph)
     home = os.environ.get("FG_CELERY_QUEUE", "fabricgraph")
     for serial in serials:
         pools.move(serial, pool)
-    client, bp_keys = _client(), f"fabricgraph:collect:*@{home}"
-    eventually(lambda: not list(client.scan_iter(bp_keys)), ROUND_GONE_TIMEOUT_S, 0.1)
+    client, round_key = _client(), f"fabricgraph:collect:{bp}@{home}"
+    eventually(lambda: not client.exists(round_key), ROUND_GONE_TIMEOUT_S, 0.1)
