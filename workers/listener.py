@@ -119,8 +119,9 @@ class Listener:
                 stream = driver.open_event_stream()
             except (NotImplementedError, AttributeError):
                 driver.close()
+                # the thread ends; its entry stays, so the device is not tried again
+                # until it leaves the pool and comes back
                 log.info("%s: its driver has no event stream; polling only", device.serial)
-                gone.wait()  # until it leaves the pool
                 return
             except OSError as exc:
                 driver.close()
