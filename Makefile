@@ -28,8 +28,8 @@ services: venv neo4j-fetch ## Neo4j and Redis
 	@$(SERVICES) start neo4j redis
 	@$(PY) -m api migrate
 
-worker: services ## Celery worker and its beat (reconciler, telemetry and running-config collection)
-	@$(SERVICES) start worker beat
+worker: services ## Celery worker, its beat (reconciler, telemetry and running-config collection) and the pool's event listener
+	@$(SERVICES) start worker beat listener
 
 api: services graphiql
 	@$(SERVICES) start api

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     # between level-triggered re-evaluations of everything they observe
     collect_interval_s: float = 2.0
     telemetry_sweep_interval_s: float = 10.0
+    # event-driven collection (workers.listener): a switch's first event waits this long
+    # for the rest of its burst before the round that answers them
+    event_settle_s: float = 0.05
+    # ... and a switch it collected is collected once more this much later (what settles
+    # after the event: routes once a session is up)
+    event_follow_up_s: float = 2.0
     # worker pools: devices a pool takes when a worker creates it (B14: one worker
     # process keeps 265-316 switches in a 10 s round), seconds between pool checks
     pool_capacity: int = 300

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start/stop the project's own services, each recorded by pid under .state/.
-# Usage: deploy/services.sh start|stop|status [neo4j|redis|worker|beat|api|worker@QUEUE|beat@QUEUE ...]
+# Usage: deploy/services.sh start|stop|status [neo4j|redis|worker|beat|listener|api|worker@QUEUE|beat@QUEUE|listener@QUEUE ...]
 # Starting what already runs is harmless; a port taken by another program is an error.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -76,6 +76,19 @@ start_beat() {
   echo "$name: up (queue $queue, pid $(cat "$pidfile"))"
 }
 
+start_listener() {
+  # the pool's event listener (workers/listener.py): device event streams -> collection
+  local queue name pidfile
+  queue=$(queue_of "$1"); name=$(pid_name "$1"); pidfile="$state/$name.pid"
+  check_queue "$queue"
+  if alive "$pidfile"; then echo "$name: already running (pid $(cat "$pidfile"))"; return; fi
+  FG_CELERY_QUEUE="$queue" setsid "$py" -m workers.listener > "$state/logs/$name.log" 2>&1 &
+  echo $! > "$pidfile"
+  sleep 0.5
+  alive "$pidfile" || { echo "$name: exited during start; see $state/logs/$name.log" >&2; tail -20 "$state/logs/$name.log" >&2; exit 1; }
+  echo "$name: up (queue $queue, pid $(cat "$pidfile"))"
+}
+
 start_api() {
   local pidfile="$state/api.pid"
   if alive "$pidfile"; then echo "api: already running (pid $(cat "$pidfile"))"; return; fi
@@ -88,7 +101,7 @@ start_api() {
 }
 
 cmd=${1:-}; shift || true
-targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(neo4j redis worker beat api)
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(neo4j redis worker beat listener api)
 case "$cmd" in
   start)
     for t in "${targets[@]}"; do
@@ -97,19 +110,20 @@ case "$cmd" in
         redis) start_redis ;;
         worker|worker@*) start_worker "$t" ;;
         beat|beat@*) start_beat "$t" ;;
+        listener|listener@*) start_listener "$t" ;;
         api) start_api ;;
-        *) echo "unknown service: $t (allowed: neo4j redis worker beat api worker@QUEUE beat@QUEUE)" >&2; exit 2 ;;
+        *) echo "unknown service: $t (allowed: neo4j redis worker beat listener api worker@QUEUE beat@QUEUE listener@QUEUE)" >&2; exit 2 ;;
       esac
     done ;;
   stop)
-    # a named pool's worker or beat (worker@QUEUE, beat@QUEUE): by its own pid file
+    # a named pool's worker, beat or listener (worker@QUEUE...): by its own pid file
     for t in "${targets[@]}"; do
       case "$t" in
-        worker@*|beat@*) check_queue "$(queue_of "$t")"; stop_pid "$(pid_name "$t")" "$state/$(pid_name "$t").pid" ;;
+        worker@*|beat@*|listener@*) check_queue "$(queue_of "$t")"; stop_pid "$(pid_name "$t")" "$state/$(pid_name "$t").pid" ;;
       esac
     done
     # reverse order: api and workers before the stores they use
-    for t in api beat worker redis neo4j; do
+    for t in api listener beat worker redis neo4j; do
       [[ " ${targets[*]} " == *" $t "* ]] || continue
       case "$t" in
         neo4j) external_neo4j || "$here/neo4j/neo4j.sh" stop ;;
@@ -123,5 +137,5 @@ case "$cmd" in
         *) n=$(pid_name "$t"); if alive "$state/$n.pid"; then echo "$t: running (pid $(cat "$state/$n.pid"))"; else echo "$t: stopped"; fi ;;
       esac
     done ;;
-  *) echo "usage: $0 start|stop|status [neo4j|redis|worker|beat|api|worker@QUEUE|beat@QUEUE ...]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status [neo4j|redis|worker|beat|listener|api|worker@QUEUE|beat@QUEUE|listener@QUEUE ...]" >&2; exit 2 ;;
 esac

@@ -61,6 +61,10 @@ def daemon_script(netns: str, layout: DeviceLayout) -> str:
     start = (
         f'{FRR_BIN}/"$2" -d -N {q(netns)} -z {q(run_dir)}/zserv.api -i {q(run_dir)}/"$2".pid '
         f"--vty_socket {q(run_dir)} -P 0 -f {q(layout.frr_conf_file)}"
+        # besides the configured syslog, each daemon logs to <run>/<daemon>.log (bgpd's
+        # neighbour state changes feed the switch's event stream, as syslog does on a
+        # real switch); a start-up target, so not part of the running config
+        f' --log file:{q(run_dir)}/"$2".log --log-level info'
     )
     stop = f'[ -f {q(run_dir)}/"$2".pid ] && kill "$(cat {q(run_dir)}/"$2".pid)" 2>/dev/null'
     return (

@@ -80,8 +80,14 @@ def reconnect(state: LabState, a: Endpoint, b: Endpoint) -> None:
 
 
 def transceiver_fail(state: LabState, state_dir: str, end: Endpoint) -> dict[str, Any]:
-    fault = cable_cut(state, end)
+    """The module fails, then its link goes down (as on a switch: the link-down event
+    finds the optic already failed)."""
+    if _pair_of(state, end)[1] is None:
+        raise UnknownLabObjectError(
+            f"the cable at {end} is already cut", allowed="a connected port"
+        )
     _rewrite_optic(state_dir, end, failed=True)
+    fault = cable_cut(state, end)
     return {**fault, "kind": "transceiver_fail", "port": str(end)}
 
 

@@ -34,6 +34,7 @@ from napalm_linuxfrr.candidate import (
     static_diff,
 )
 from napalm_linuxfrr.device import Device, DeviceCommandError
+from napalm_linuxfrr.events import EventStream, stream_command
 from napalm_linuxfrr.kernel import device_ports
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR, host_layout, lab_layout
 from napalm_linuxfrr.transport import (
@@ -123,6 +124,17 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         if isinstance(runner, SshTransport) and not runner.is_active():
             return {"is_alive": False}
         return {"is_alive": self._device.vtysh("show version").ok}
+
+    def open_event_stream(self) -> EventStream:
+        """Beyond NAPALM: the device's own events (kernel link changes, bgpd's neighbour
+        state changes; ``napalm_linuxfrr.events``) as a long-lived stream. Only a lab
+        switch (the netns transport) has one here; elsewhere NotImplementedError."""
+        if self.transport_name != "netns" or "runner" in self.optional_args:
+            raise NotImplementedError(
+                f"{self.hostname}: event streams need the netns transport (allowed: netns)"
+            )
+        argv = ["ip", "netns", "exec", self.netns, *stream_command(self.layout.bgp_log_file)]
+        return EventStream(argv)
 
     @property
     def device(self) -> Device:

@@ -25,6 +25,8 @@ class DeviceLayout:
     lldpd_socket: str | None
     transceivers_file: str
     driver_dir: str
+    # bgpd's log, which the event stream follows (its neighbour state changes)
+    bgp_log_file: str = "/var/log/frr/bgpd.log"
 
     @property
     def frr_conf_file(self) -> str:
@@ -80,4 +82,5 @@ def lab_layout(state_dir: str, netns: str) -> DeviceLayout:
         lldpd_socket=f"{base}/run/lldpd.socket",
         transceivers_file=f"{base}/transceivers.json",
         driver_dir=f"{base}/var/lib/fabricgraph",
+        bgp_log_file=f"{base}/run/frr/bgpd.log",
     )

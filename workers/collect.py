@@ -188,9 +188,16 @@ class Opened:
     driver: Any | None  # None: it did not open
 
 
-def collect_first(devices: Devices, intent: DeviceIntent) -> Opened:
+def _only(names: tuple[str, ...], only: frozenset[str] | None) -> tuple[str, ...]:
+    return names if only is None else tuple(n for n in names if n in only or n == "get_facts")
+
+
+def collect_first(
+    devices: Devices, intent: DeviceIntent, only: frozenset[str] | None = None
+) -> Opened:
     """Open the device assigned to ``intent``'s system; its liveness probe and running
-    config first (the round judges the config before the slower getters run)."""
+    config first (the round judges the config before the slower getters run). With
+    ``only``: of these getters just those named (``get_facts`` always)."""
     assert intent.serial is not None
     started, at = time.perf_counter(), time.time()
     try:
@@ -198,7 +205,7 @@ def collect_first(devices: Devices, intent: DeviceIntent) -> Opened:
     except FabricError as exc:
         return Opened(DeviceRound(intent, {UNREACHABLE: exc.message}, at, 0.0), None)
     try:
-        getters = _run(driver, FIRST)
+        getters = _run(driver, _only(FIRST, only))
         settle_daemons(driver, getters)
     except BaseException:
         driver.close()
@@ -206,14 +213,14 @@ def collect_first(devices: Devices, intent: DeviceIntent) -> Opened:
     return Opened(DeviceRound(intent, getters, at, time.perf_counter() - started), driver)
 
 
-def collect_rest(opened: Opened) -> DeviceRound:
-    """The other getters of an opened device, then close it."""
+def collect_rest(opened: Opened, only: frozenset[str] | None = None) -> DeviceRound:
+    """The other getters of an opened device (with ``only``: those named), then close it."""
     first, driver = opened.round, opened.driver
     if driver is None:
         return first
     started = time.perf_counter()
     try:
-        rest = _run(driver, tuple(n for n in _calls(driver) if n not in FIRST))
+        rest = _run(driver, _only(tuple(n for n in _calls(driver) if n not in FIRST), only))
     finally:
         driver.close()
     getters = {**first.getters, **rest, "errors": {**first.getters["errors"], **rest["errors"]}}
@@ -271,9 +278,12 @@ def collect_round(
     systems: list[str] | None = None,
     deployed_only: bool = False,
     queue: str | None = None,
+    only: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """One collection round of ``bp`` (or of its ``systems``; with ``queue``, of its
-    devices placed on that queue's worker pool only); a JSON-able summary.
+    devices placed on that queue's worker pool only; with ``only``, of those getters
+    and ``get_facts``: what is not collected keeps what the graph holds); a JSON-able
+    summary.
 
     First every device's liveness probe and running config (concurrently): the round's
     running-config verdicts and liveness are recorded on the devices in one transaction
@@ -295,7 +305,7 @@ def collect_round(
     if not intents:
         return _summary(bp, [], [], started, 0.0)
     with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(intents))) as pool:
-        opened = list(pool.map(lambda i: collect_first(devices, i), intents))
+        opened = list(pool.map(lambda i: collect_first(devices, i, only), intents))
         try:
             first = judge_round(devices, client, bp, [o.round for o in opened])
         except BaseException:
@@ -303,7 +313,7 @@ def collect_round(
                 if o.driver is not None:
                     o.driver.close()
             raise
-        rounds = list(pool.map(collect_rest, opened))
+        rounds = list(pool.map(lambda o: collect_rest(o, only), opened))
     collected_s = time.perf_counter() - started
     rest: list[Observation] = []
     for r in rounds:  # the device and daemon facts (and an unreachable device's) came first

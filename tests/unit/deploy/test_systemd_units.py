@@ -31,12 +31,14 @@ def test_each_role_gets_its_unit_reading_the_machine_file() -> None:
         "fabricgraph-api@.service",
         "fabricgraph-worker.service",
         "fabricgraph-beat.service",
+        "fabricgraph-listener.service",
         "fabricgraph.target",
     }
     worker = made["fabricgraph-worker.service"]
     assert "--queues=pool-b" in _exec(worker) and "--concurrency=6" in _exec(worker)
     assert _exec(worker).startswith("ExecStart=/opt/fabricgraph/.venv/bin/python -m celery")
     assert "--port %i" in _exec(made["fabricgraph-api@.service"])
+    assert _exec(made["fabricgraph-listener.service"]).endswith(" -m workers.listener")
     assert (
         "After=network-online.target fabricgraph-worker.service" in made["fabricgraph-beat.service"]
     )
@@ -47,6 +49,7 @@ def test_each_role_gets_its_unit_reading_the_machine_file() -> None:
         "fabricgraph-api@8003.service",
         "fabricgraph-worker.service",
         "fabricgraph-beat.service",
+        "fabricgraph-listener.service",
     ]
     for name, text in made.items():
         if name.endswith(".service"):
