@@ -138,7 +138,7 @@ def test_the_migration_fills_in_the_keys_of_nodes_built_before_it(
 ) -> None:
     bp = make_blueprint("lab")
     graph.write(Query("test.drop_keys", "MATCH (n {blueprint: $bp}) REMOVE n.sort_key"), bp=bp)
-    [backfill] = [m for m in MIGRATIONS if m.number == 9]
+    [backfill] = [m for m in MIGRATIONS if m.number == 10]
     for statement in backfill.statements:
         if statement.startswith("MATCH "):
             graph.write(Query("test.backfill", statement))
