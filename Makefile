@@ -6,7 +6,7 @@ SERVICES := deploy/services.sh
 BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10 B12 B13 B14 B14P B1x B3x B4x B6x B9x B10x
 
 .PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
-        unit integration bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \
+        unit integration listener bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \
         dashboards dashboards-check replicas replicas-stop systemd-units graphiql
 
 run: deps venv services worker api demo ## services up, demo blueprint deployed, API served
@@ -28,8 +28,11 @@ services: venv neo4j-fetch ## Neo4j and Redis
 	@$(SERVICES) start neo4j redis
 	@$(PY) -m api migrate
 
-worker: services ## Celery worker, its beat (reconciler, telemetry and running-config collection) and the pool's event listener
-	@$(SERVICES) start worker beat listener
+worker: services ## Celery worker and its beat (reconciler, telemetry and running-config collection)
+	@$(SERVICES) start worker beat
+
+listener: worker ## the pool's event listener (event-driven detection beside polling; not yet on by default)
+	@$(SERVICES) start listener
 
 api: services graphiql
 	@$(SERVICES) start api
