@@ -8,8 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.catalogue.entries import load_catalogue
+from blueprint_engine.errors import ValidationError
+from blueprint_engine.graph.db import Query
 from renderers import render
 from renderers.context import DeviceContext, Stage
 
@@ -78,3 +82,42 @@ def test_a_committed_network_reaches_only_the_server_ports_of_its_racks(
     assert 300 not in next(iter(_server_ports(contexts["rack2-leaf1"]).values()))
     assert "app" in _gateways(contexts["rack1-leaf1"])
     assert "app" not in _gateways(contexts["rack2-leaf1"])
+
+
+SET_ATTACHMENT = Query(
+    "test.set_server_attachment",
+    "MATCH (k:Rack {uid: $bp + '/' + $rack}) SET k.server_attachment = $attachment",
+)
+
+
+def test_an_access_rack_renders_its_one_network_untagged(
+    make_blueprint: Any, blueprints: Blueprints
+) -> None:
+    bp = make_blueprint(TEMPLATE)
+    # rack1 of lab-tenants has web only: its servers may as well be on access ports
+    blueprints.graph.write(SET_ATTACHMENT, bp=bp, rack="rack1", attachment="access")
+    context = blueprints.configs.contexts(bp, ["rack1-leaf1"])["rack1-leaf1"]
+    (port,) = (p for p in context["interfaces"] if p["role"] == "server")
+    assert port.get("untagged") is True and len(port["vlans"]) == 1
+    stanza = render(context, Stage.SERVICE).split(f"iface {port['name']}\n")[1].split("\n\n")[0]
+    assert f"    bridge-access {port['vlans'][0]}" in stanza and "bridge-vids" not in stanza
+
+
+def test_a_second_network_on_an_access_rack_is_refused_when_staged_and_at_commit(
+    make_blueprint: Any, blueprints: Blueprints
+) -> None:
+    bp = make_blueprint(TEMPLATE)
+    blueprints.graph.write(SET_ATTACHMENT, bp=bp, rack="rack1", attachment="access")
+    edit = {
+        "kind": "add_virtual_network",
+        "params": {"name": "app", "routing_zone": "blue", "racks": ["rack1"]},
+    }
+    with pytest.raises(ValidationError) as caught:
+        blueprints.staging.stage(bp, edit, base_version=0, author="alice")
+    assert "rack rack1 attaches its servers on access ports" in caught.value.message
+    assert blueprints.staging.version(bp) == 0  # nothing was staged
+    # rack2 (web and db) turned access behind staging's back: the commit's build check
+    blueprints.graph.write(SET_ATTACHMENT, bp=bp, rack="rack2", attachment="access")
+    problems = blueprints.staging.build_errors(bp)
+    ours = [p for p in problems if p.startswith("rack rack2 attaches its servers on access")]
+    assert len(ours) == 1 and "db, web" in ours[0], problems
