@@ -16,7 +16,7 @@ import pytest
 
 from blueprint_engine.catalogue.entries import Catalogue
 from blueprint_engine.catalogue.models import RackType
-from blueprint_engine.design.build import add_virtual_network, build_design
+from blueprint_engine.design.build import add_rack, add_virtual_network, build_design
 from blueprint_engine.design.model import LinkRole, Role
 from blueprint_engine.errors import ValidationError
 from blueprint_engine.resources.allocation import PoolId
@@ -134,3 +134,16 @@ def test_layer2_servers_are_single_homed_with_one_link(
     with pytest.raises(pydantic.ValidationError) as caught:
         RackType.model_validate(base)
     assert reason in str(caught.value)
+
+
+def test_a_layer2_rack_added_later_takes_no_server_addresses(catalogue: Catalogue) -> None:
+    design = build_design(catalogue, "lab", "t")  # routed racks, server pools in use
+    rack_type = catalogue.rack_types["lab-l2-leaf"]
+    parts = add_rack(design, catalogue, "lab-l2-leaf")
+    (rack,) = parts.racks
+    assert rack.server_attachment == rack_type.servers.attachment
+    links = [link for link in parts.links if link.role == LinkRole.LEAF_SERVER]
+    assert len(links) == rack_type.servers.count
+    assert all(link.layer == 2 and link.subnet is None for link in links)
+    pools = {a.pool for a in parts.allocations}
+    assert not pools & {PoolId.SERVER_LINK, PoolId.SERVER_HOST}
