@@ -1,248 +1,263 @@
-"""The tenant lab's fabric and job: the smallest EVPN fabric that shows virtual networks
-across racks, its switches' documents rendered by ``renderers`` from device contexts, and
-what the guest of ``lab.uml.tenants`` does with them (lab/README.md, "The tenant lab").
+"""The tenant lab's fabric and job, from a committed blueprint (lab/README.md, "The
+tenant lab"): template ``lab-tenants`` built in the graph, every switch's document the
+engine's own rendering of it, and what the guest of ``lab.uml.tenants`` does with them.
 
-    spine1            AS 65000, EVPN route server (next hop unchanged)
-     |    \\
-    leaf1  leaf2      rack1 AS 65101, rack2 AS 65102; VTEPs 10.0.0.11 / 10.0.0.12
-     |        |
-    server1  server2  802.1Q trunks: web (VLAN 100, L2 VNI 10100) on both,
-                      db (VLAN 200, L2 VNI 10200) on server2 only
+    spine1                 EVPN route server (next hop unchanged)
+     |     \\
+    rack1-leaf1  rack2-leaf1     one VTEP each (their loopbacks)
+     |             |
+    rack1-server1  rack2-server1  802.1Q trunks (rack type lab-l2-leaf, attachment trunk):
+                                  web stretched over both racks, db in rack2 only
 
-Zone ``blue`` (VRF blue, L3 VNI 10001) holds both networks: web is stretched (one
-subnet, the same anycast gateway 10.100.0.1 on both leafs), db lives in rack2. The
-contexts are built here by hand: the blueprint's server links are routed /31s, so a
-blueprint's networks never reach a server port yet.
+Zone ``blue`` (its VRF with the L3 VNI allocated from pool ``vni``) holds both networks.
+Everything a check needs (VNIs, VLANs, subnets, VTEPs, leaf names) is read back from the
+blueprint, not written here. Adding and removing a network (``app``, stretched) are staged
+and committed on the blueprint; each step's documents are the engine's rendering after
+that commit, and the guest pushes only the documents that changed.
+
+Servers' side: the blueprint does not allocate a server's address inside a network yet, so
+the lab gives ``rackN-serverM`` host ``10 * N + M`` of each network's subnet (web on
+rack1-server1: 10.100.0.11) and its default route through the first network's anycast
+gateway.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import ipaddress
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from renderers import render
-from renderers.context import (
-    BgpNeighborContext,
-    DeviceContext,
-    InterfaceContext,
-    Stage,
-    VirtualNetworkContext,
-)
+from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.design.lab_topology import lab_topology
+from blueprint_engine.design.model import Role
+from blueprint_engine.design.reader import read_cabling
+from renderers.context import DeviceContext
 
-SPINE = "spine1"
-# leaf: (rack, ASN, loopback = VTEP, the spine's side of their /31)
-LEAFS = {
-    "leaf1": ("rack1", 65101, "10.0.0.11", "10.1.0.0"),
-    "leaf2": ("rack2", 65102, "10.0.0.12", "10.1.0.2"),
-}
-SPINE_ASN, SPINE_LOOPBACK = 65000, "10.0.0.1"
-ZONE, L3VNI = "blue", 10001
-WEB = {"name": "web", "vlan": 100, "vni": 10100, "gateway": "10.100.0.1/16"}
-APP = {"name": "app", "vlan": 300, "vni": 10300, "gateway": "10.30.0.1/16"}
-DB = {"name": "db", "vlan": 200, "vni": 10200, "gateway": "10.200.2.1/24"}
-SERVER_PORT = "swp3"
-ADDRESSES = {
-    "server1": {100: "10.100.0.11/16"},
-    "server2": {100: "10.100.0.12/16", 200: "10.200.2.12/24"},
-}
+TEMPLATE = "lab-tenants"
+STRETCHED, LOCAL, ZONE = "web", "db", "blue"  # the template's networks and routing zone
+ADDED = {"name": "app", "routing_zone": ZONE, "vlan": 300}  # staged later, on every rack
+AUTHOR = "tenant-lab"
 
 
-def topology() -> dict[str, Any]:
-    ports = ["swp1", "swp2", "swp3"]
-    servers = [
-        {
-            "name": s,
-            "kind": "server",
-            "host_address": f"{_host(a[100])}/32",
-            "interfaces": [{"name": "eth0", "address": a[100], "gateway": "10.100.0.1"}],
-        }
-        for s, a in ADDRESSES.items()
-    ]
-    return {
-        "name": "tenant-lab",
-        "nodes": [
-            {"name": SPINE, "kind": "switch", "ports": ports},
-            *({"name": leaf, "kind": "switch", "ports": ports} for leaf in LEAFS),
-            *servers,
-        ],
-        "links": [
-            {"a": f"{SPINE}:swp1", "b": "leaf1:swp1"},
-            {"a": f"{SPINE}:swp2", "b": "leaf2:swp1"},
-            {"a": f"leaf1:{SERVER_PORT}", "b": "server1:eth0"},
-            {"a": f"leaf2:{SERVER_PORT}", "b": "server2:eth0"},
-        ],
-    }
+@dataclass(frozen=True)
+class Network:
+    name: str
+    vlan: int
+    vni: int
+    subnet: str  # "10.100.0.0/16"
+    gateway: str  # the anycast gateway, "10.100.0.1/16"
+    leafs: tuple[str, ...]  # the leafs serving it (in id order)
 
 
-def _host(address: str) -> str:
+@dataclass(frozen=True)
+class Fabric:
+    """What the blueprint says, as of one commit: documents and the facts checks read."""
+
+    documents: dict[str, str]
+    networks: dict[str, Network]
+    l3vni: int  # the zone's
+    vteps: dict[str, str]  # leaf -> its loopback address
+    servers: dict[str, tuple[str, str, str]]  # server -> (its leaf, its rack, its port)
+    spines: tuple[str, ...] = field(default=())
+
+    @property
+    def leafs(self) -> list[str]:
+        return sorted(self.vteps)
+
+    def address(self, server: str, network: str) -> str:
+        """The lab's address of ``server`` in ``network`` (see the module's docstring)."""
+        _, rack, _ = self.servers[server]
+        index = 10 * int(rack.removeprefix("rack")) + int(server.rsplit("server", 1)[1])
+        subnet = ipaddress.IPv4Network(self.networks[network].subnet)
+        return f"{subnet[index]}/{subnet.prefixlen}"
+
+    def server_of(self, leaf: str) -> str:
+        return next(s for s, (at, _, _) in sorted(self.servers.items()) if at == leaf)
+
+    def vlans_of(self, server: str, only: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """``server``'s VLAN subinterfaces: one per network its leaf serves (or of ``only``)."""
+        leaf, _, _ = self.servers[server]
+        mine = [n for n in self.networks.values() if leaf in n.leafs]
+        mine = [n for n in mine if only is None or n.name in only]
+        first = min((n.vlan for n in mine), default=None)
+        return [
+            {
+                "parent": "eth0",
+                "vlan": n.vlan,
+                "address": self.address(server, n.name),
+                "gateway": _bare(n.gateway) if n.vlan == first and only is None else None,
+            }
+            for n in sorted(mine, key=lambda n: n.vlan)
+        ]
+
+
+def _bare(address: str) -> str:
     return address.split("/")[0]
 
 
-def _port(
-    name: str,
-    role: Literal["fabric", "server", "unused"],
-    description: str = "",
-    ipv4: str | None = None,
-    peer: tuple[str, str] | None = None,
-    vlans: list[int] | None = None,
-) -> InterfaceContext:
-    return InterfaceContext(
-        name=name,
-        speed_mbps=10000,
-        role=role,
-        description=description,
-        ipv4=ipv4,
-        peer_system=peer[0] if peer else None,
-        peer_interface=peer[1] if peer else None,
-        vlans=vlans or [],
+def read_fabric(blueprints: Blueprints, bp: str) -> Fabric:
+    """The blueprint's active state: each switch's rendered document and the tenant facts."""
+    design = read_cabling(blueprints.graph, bp)
+    switches = sorted(s.id for s in design.systems if s.role != Role.SERVER)
+    contexts = blueprints.configs.contexts(bp, switches)
+    documents = blueprints.configs.render(bp, switches)
+    leafs = {sid: c for sid, c in contexts.items() if c["role"] == "leaf"}
+    servers = {}
+    for leaf, context in leafs.items():
+        for port in context["interfaces"]:
+            if port["role"] == "server" and port["peer_system"]:
+                if port.get("untagged"):
+                    raise ValueError(f"{leaf}:{port['name']}: the lab attaches trunks only")
+                rack = next(s.rack for s in design.systems if s.id == leaf)
+                servers[port["peer_system"]] = (leaf, str(rack), port["name"])
+    return Fabric(
+        documents=documents,
+        networks=_networks(leafs),
+        l3vni=_zone_vni(leafs),
+        vteps={leaf: str(c["router_id"]) for leaf, c in leafs.items()},
+        servers=servers,
+        spines=tuple(sid for sid, c in sorted(contexts.items()) if c["role"] != "leaf"),
     )
 
 
-def _neighbor(
-    ip: str, asn: int, name: str, afi: Literal["ipv4", "evpn"], iface: str | None
-) -> BgpNeighborContext:
-    return BgpNeighborContext(ip=ip, asn=asn, description=name, interface=iface, afi=afi)
+def _networks(leafs: Mapping[str, DeviceContext]) -> dict[str, Network]:
+    found: dict[str, Network] = {}
+    for leaf, context in sorted(leafs.items()):
+        for vn in context.get("virtual_networks", []):
+            gateway, vni = vn["gateway"], vn["vni"]
+            if gateway is None or vni is None:
+                raise ValueError(f"{leaf}: network {vn['name']} has no gateway or VNI")
+            known = found.get(vn["name"])
+            if known is not None and (known.gateway, known.vni) != (gateway, vni):
+                raise ValueError(f"{vn['name']} differs between leafs: not one network")
+            served = (known.leafs if known else ()) + (leaf,)
+            subnet = str(ipaddress.ip_interface(gateway).network)
+            found[vn["name"]] = Network(vn["name"], vn["vlan"], vni, subnet, gateway, served)
+    return found
 
 
-def _link_ips(spine_side: str) -> tuple[str, str]:
-    """The spine's and the leaf's address of a /31 whose spine side is ``spine_side``."""
-    last = int(spine_side.rsplit(".", 1)[1])
-    return spine_side, f"{spine_side.rsplit('.', 1)[0]}.{last + 1}"
-
-
-def spine_context() -> DeviceContext:
-    ports, neighbors = [], []
-    for index, (leaf, (_, asn, loopback, spine_ip)) in enumerate(LEAFS.items(), start=1):
-        mine, theirs = _link_ips(spine_ip)
-        port = f"swp{index}"
-        ports.append(_port(port, "fabric", f"to {leaf}:swp1", f"{mine}/31", (leaf, "swp1")))
-        neighbors.append(_neighbor(theirs, asn, leaf, "ipv4", port))
-        neighbors.append(_neighbor(loopback, asn, leaf, "evpn", None))
-    ports.append(_port("swp3", "unused"))
-    return _context(SPINE, "spine", SPINE_ASN, SPINE_LOOPBACK, ports, neighbors, [])
-
-
-def leaf_context(leaf: str, networks: list[dict[str, Any]]) -> DeviceContext:
-    rack, asn, loopback, spine_ip = LEAFS[leaf]
-    server = f"server{leaf[-1]}"
-    mine, theirs = _link_ips(spine_ip)
-    here = [vn for vn in networks if rack in vn["racks"]]
-    vlans = sorted(vn["vlan"] for vn in here)
-    ports = [
-        _port("swp1", "fabric", f"to {SPINE}:swp{int(leaf[-1])}", f"{theirs}/31", (SPINE, "swp1")),
-        _port("swp2", "unused"),
-        _port(SERVER_PORT, "server", f"to {server}:eth0", None, (server, "eth0"), vlans),
-    ]
-    neighbors = [
-        _neighbor(mine, SPINE_ASN, SPINE, "ipv4", "swp1"),
-        _neighbor(SPINE_LOOPBACK, SPINE_ASN, SPINE, "evpn", None),
-    ]
-    vns = [
-        VirtualNetworkContext(
-            name=vn["name"],
-            vlan=vn["vlan"],
-            vni=vn["vni"],
-            vrf=ZONE,
-            gateway=vn["gateway"],
-            ports=[SERVER_PORT],
-            l3vni=L3VNI,
-        )
-        for vn in here
-    ]
-    return _context(leaf, "leaf", asn, loopback, ports, neighbors, vns)
-
-
-def _context(
-    hostname: str,
-    role: Literal["spine", "leaf"],
-    asn: int,
-    loopback: str,
-    ports: list[InterfaceContext],
-    neighbors: list[BgpNeighborContext],
-    vns: list[VirtualNetworkContext],
-) -> DeviceContext:
-    return DeviceContext(
-        hostname=hostname,
-        nos="linux_frr",
-        role=role,
-        pristine="",
-        interfaces=ports,
-        fabric_mtu=9050,
-        asn=asn,
-        loopback=f"{loopback}/32",
-        router_id=loopback,
-        bgp_neighbors=neighbors,
-        overlay="evpn",
-        virtual_networks=vns,
-        static_routes=[],
-    )
-
-
-NETWORKS = [{**WEB, "racks": ["rack1", "rack2"]}, {**DB, "racks": ["rack2"]}]
-
-
-def documents(networks: list[dict[str, Any]] | None = None) -> dict[str, str]:
-    """Every switch's service document, rendered as the engine's renderer renders it."""
-    nets = NETWORKS if networks is None else networks
-    docs = {SPINE: render(spine_context(), Stage.SERVICE)}
-    docs.update({leaf: render(leaf_context(leaf, nets), Stage.SERVICE) for leaf in LEAFS})
-    return docs
-
-
-def job(wait_s: float = 120.0) -> dict[str, Any]:
-    """What the guest does: build, push, attach the servers, ping, collect evidence."""
-    servers = {
-        name: [
-            {
-                "parent": "eth0",
-                "vlan": vlan,
-                "address": address,
-                "gateway": "10.100.0.1" if vlan == 100 else None,
-            }
-            for vlan, address in sorted(addresses.items())
-        ]
-        for name, addresses in ADDRESSES.items()
+def _zone_vni(leafs: Mapping[str, DeviceContext]) -> int:
+    vnis = {
+        vn.get("l3vni")
+        for c in leafs.values()
+        for vn in c.get("virtual_networks", [])
+        if vn["vrf"] == ZONE
     }
+    if len(vnis) != 1 or None in vnis:
+        raise ValueError(f"zone {ZONE} has L3 VNIs {vnis}: expected one")
+    return int(next(iter(vnis)) or 0)
+
+
+def _commit(blueprints: Blueprints, bp: str, edit: dict[str, Any], message: str) -> float:
+    """Stage ``edit`` and commit it; the seconds the stage and commit took."""
+    started = time.monotonic()
+    version = blueprints.staging.version(bp)
+    version = blueprints.staging.stage(bp, edit, base_version=version, author=AUTHOR)
+    blueprints.commit(bp, base_version=version, author=AUTHOR, message=message)
+    return round(time.monotonic() - started, 3)
+
+
+@dataclass(frozen=True)
+class TenantLab:
+    """The job for the guest and the blueprint's facts at each of its steps."""
+
+    job: dict[str, Any]
+    base: Fabric
+    with_added: Fabric
+    after_removal: Fabric
+    added_commit_s: float  # staging and committing the added network in the graph
+
+
+def build(blueprints: Blueprints, bp: str, wait_s: float = 120.0) -> TenantLab:
+    """Create ``bp`` from ``lab-tenants``, then commit the added network and its removal;
+    the job pushes each state's documents in turn."""
+    blueprints.create(bp, TEMPLATE)
+    base = read_fabric(blueprints, bp)
+    racks = sorted({rack for _, rack, _ in base.servers.values()})
+    add = {"kind": "add_virtual_network", "params": {**ADDED, "racks": racks}}
+    commit_s = _commit(blueprints, bp, add, f"{ADDED['name']} stretched over {', '.join(racks)}")
+    with_added = read_fabric(blueprints, bp)
+    remove = {"kind": "remove_virtual_network", "params": {"name": ADDED["name"]}}
+    _commit(blueprints, bp, remove, f"{ADDED['name']} removed")
+    after = read_fabric(blueprints, bp)
+    topology = _topology(bp, blueprints, base)
+    job = _job(topology, base, with_added, after, wait_s)
+    return TenantLab(job, base, with_added, after, commit_s)
+
+
+def _topology(bp: str, blueprints: Blueprints, base: Fabric) -> dict[str, Any]:
+    """The blueprint's cabling; servers get their first network's address to start with
+    (the guest moves it onto the VLAN subinterfaces)."""
+    topology = lab_topology(read_cabling(blueprints.graph, bp))
+    for node in topology["nodes"]:
+        if node["kind"] == "server":
+            (first, *_) = base.vlans_of(node["name"])
+            node["host_address"] = f"{_bare(first['address'])}/32"
+            node["interfaces"] = [
+                {"name": first["parent"], "address": first["address"], "gateway": first["gateway"]}
+            ]
+    return topology
+
+
+def _untouched(base: Fabric) -> list[str]:
+    web = base.networks[STRETCHED]
+    return [f"vni{web.vni}", f"vni{base.l3vni}", f"vlan{web.vlan}", "bridge"]
+
+
+# the pings of the job, by name (the lab test reads them back by these names)
+WEB, DB, GATEWAY = "web across racks (L2 VNI)", "web to db across racks (L3 VNI)", "anycast gateway"
+ADDED_PING = "app across racks (new L2 VNI)"
+
+
+def _job(
+    topology: dict[str, Any], base: Fabric, with_added: Fabric, after: Fabric, wait_s: float
+) -> dict[str, Any]:
+    """What the guest does: build, push, attach the servers, ping, collect evidence, then
+    push the committed addition and removal (only the documents that changed)."""
+    web, db = base.networks[STRETCHED], base.networks[LOCAL]
+    first, other = web.leafs[0], web.leafs[-1]
+    source, far = base.server_of(first), base.server_of(other)
+    db_server = base.server_of(db.leafs[0])
+    vxlan = f"vni{web.vni}"
     return {
-        "topology": topology(),
-        "documents": documents(),
-        "servers": servers,
+        "topology": topology,
+        "documents": base.documents,
+        "servers": {server: base.vlans_of(server) for server in sorted(base.servers)},
         "pings": [
-            {"name": "web across racks (L2 VNI)", "from": "server1", "to": "10.100.0.12"},
-            {"name": "web to db across racks (L3 VNI)", "from": "server1", "to": "10.200.2.12"},
-            {"name": "anycast gateway of web on leaf1", "from": "server1", "to": "10.100.0.1"},
+            {"name": WEB, "from": source, "to": _bare(base.address(far, STRETCHED))},
+            {"name": DB, "from": source, "to": _bare(base.address(db_server, LOCAL))},
+            {"name": GATEWAY, "from": source, "to": _bare(web.gateway)},
         ],
-        "burst": {"from": "server1", "to": "10.100.0.12", "count": 10},
-        "vxlan_devices": {"leaf1": ["vni10100"], "leaf2": ["vni10100"]},
-        "evidence_from": list(LEAFS),
+        "burst": {"from": source, "to": _bare(base.address(far, STRETCHED)), "count": 10},
+        "vxlan_devices": {leaf: [vxlan] for leaf in web.leafs},
+        "evidence_from": base.leafs,
         "wait_s": wait_s,
-        "steps": [_add_app(wait_s), _remove_app()],
-    }
-
-
-WITH_APP = [*NETWORKS, {**APP, "racks": ["rack1", "rack2"]}]
-
-
-def _add_app(wait_s: float) -> dict[str, Any]:
-    """Stage a network stretched across both racks on the running fabric, then commit it."""
-    servers = {
-        "server1": [{"parent": "eth0", "vlan": 300, "address": "10.30.0.11/16"}],
-        "server2": [{"parent": "eth0", "vlan": 300, "address": "10.30.0.12/16"}],
-    }
-    return {
-        "name": "add app",
-        "documents": documents(WITH_APP),
-        "servers": servers,
-        "pings": [{"name": "app across racks (new L2 VNI)", "from": "server1", "to": "10.30.0.12"}],
-        "watch": list(LEAFS),
-        "untouched_devices": ["vni10100", "vni10001", "vlan100", "bridge"],
-        "wait_s": wait_s,
-    }
-
-
-def _remove_app() -> dict[str, Any]:
-    return {
-        "name": "remove app",
-        "documents": documents(NETWORKS),
-        "watch": list(LEAFS),
-        "untouched_devices": ["vni10100", "vni10001", "vlan100", "bridge"],
+        "steps": [
+            {
+                "name": "add app",
+                "documents": with_added.documents,
+                "servers": {
+                    server: with_added.vlans_of(server, only=[str(ADDED["name"])])
+                    for server in sorted(with_added.servers)
+                },
+                "pings": [
+                    {
+                        "name": ADDED_PING,
+                        "from": source,
+                        "to": _bare(with_added.address(far, str(ADDED["name"]))),
+                    }
+                ],
+                "watch": base.leafs,
+                "untouched_devices": _untouched(base),
+                "wait_s": wait_s,
+            },
+            {
+                "name": "remove app",
+                "documents": after.documents,
+                "watch": base.leafs,
+                "untouched_devices": _untouched(base),
+            },
+        ],
     }

@@ -34,6 +34,8 @@ class InterfaceContext(TypedDict):
     peer_system: str | None
     peer_interface: str | None
     vlans: list[int]  # VLANs (virtual networks) carried to a server on this port
+    # an access port: its one VLAN untagged (absent/False: the VLANs are 802.1Q tagged)
+    untagged: NotRequired[bool]
     # Optional: the device profile's default speed, used by discovery1 (which
     # renders profile speeds); discovery2 on use the blueprint's ``speed_mbps``.
     profile_speed_mbps: NotRequired[int]
@@ -56,7 +58,7 @@ class VirtualNetworkContext(TypedDict):
     vni: int | None  # EVPN/VXLAN only
     vrf: str
     gateway: str | None  # "10.100.1.1/24": this rack's anycast gateway on the SVI
-    ports: list[str]  # server-facing interfaces carrying the VLAN
+    ports: list[str]  # server-facing interfaces carrying the VLAN (layer-2 server ports)
     # EVPN only: the L3 VNI of the network's routing zone (symmetric IRB); None or absent
     # in the default zone
     l3vni: NotRequired[int | None]

@@ -12,6 +12,9 @@ spell them in a NOS's syntax:
   the sessions stay up, nothing is advertised or accepted, traffic leaves the switch);
   L2 server ports shut and out of the bridge.
 
+A layer-2 server port is an access port (``untagged``: its one VLAN untagged) or an 802.1Q
+trunk (its VLANs tagged).
+
 Required service fields (``asn``, ``loopback``, ``router_id``...) are *not* read
 here: templates read them, so a missing one raises through ``StrictUndefined``.
 """
@@ -66,6 +69,12 @@ def interface_plan(iface: InterfaceContext, context: DeviceContext, stage: Stage
             f"and VLANs {vlans}",
             allowed="a server port is either routed (ipv4) or carries VLANs, not both",
         )
+    untagged = bool(iface.get("untagged")) and service
+    if untagged and len(vlans) != 1:
+        raise RenderError(
+            f"{context['hostname']}: access port {iface['name']} has VLANs {vlans}",
+            allowed="an access (untagged) port carries exactly one VLAN; a trunk carries many",
+        )
     drained = stage == Stage.DRAIN and iface["role"] == "server" and bool(vlans)
     return {
         "name": iface["name"],
@@ -75,6 +84,7 @@ def interface_plan(iface: InterfaceContext, context: DeviceContext, stage: Stage
         "mtu": mtu,
         "ipv4": ipv4,
         "vlans": vlans,
+        "access_vlan": vlans[0] if untagged else None,
         "drained": drained,
         "shutdown": (service and iface["role"] == "unused") or drained,
     }

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from blueprint_engine import grammar as limits
 from blueprint_engine.catalogue.models import InterfaceMap, RackType, Template, TemplateType
 from blueprint_engine.catalogue.yaml_lines import CatalogueProblem, YamlPath
+from blueprint_engine.design.model import Overlay
 from blueprint_engine.resources.allocation import PoolId
 
 if TYPE_CHECKING:
@@ -406,7 +407,8 @@ def _check_virtual_networks(template: Template, report: Report) -> None:
                     f"rack type {rack_type!r} is not used by "
                     f"this template (allowed: {', '.join(sorted(rack_types))})",
                 )
-        if vn_pool is not None:
+        # with EVPN a network is one stretched subnet: there are no rack slices to fit
+        if vn_pool is not None and template.overlay != Overlay.EVPN:
             _check_slices(template, index, vn_pool.prefix_len or 32, report)
 
 

@@ -60,6 +60,7 @@ Speed = Annotated[int, AfterValidator(_speed)]
 Text = Annotated[str, AfterValidator(_text)]
 PortCount = Annotated[int, Field(gt=0, le=limits.MAX_PORTS_PER_DEVICE)]
 PortRole = Literal["superspine", "spine", "leaf", "server"]
+ServerAttachment = Literal["routed", "access", "trunk"]
 Nos = Literal["linux_frr", "eos", "nxos", "junos"]
 
 MEDIA_BY_SPEED: dict[int, str] = {
@@ -253,6 +254,10 @@ class ServerSpec(Strict):
     logical_device: Name
     homing: Literal["single", "dual"]  # dual: one set of links to each leaf of the pair
     links_per_leaf: Annotated[int, Field(gt=0, le=limits.MAX_LINKS_PER_LEAF)] = 1
+    # routed: a /31 per link and a host address (no virtual network reaches the port);
+    # access: the port is in the one virtual network bound to the rack, untagged;
+    # trunk: the port carries every virtual network bound to the rack, 802.1Q tagged
+    attachment: ServerAttachment = "routed"
 
 
 class RackType(Entry):
@@ -262,10 +267,23 @@ class RackType(Entry):
     uplinks_per_spine: Literal[1] = 1
 
     @model_validator(mode="after")
-    def _dual_homing_needs_pair(self) -> RackType:
+    def _homing_fits(self) -> RackType:
         if self.servers.homing == "dual" and self.leafs != "pair":
             raise PydanticCustomError(
                 "homing", "dual-homed servers need leafs: pair (allowed with single: homing single)"
+            )
+        if self.servers.homing == "dual" and self.servers.attachment != "routed":
+            raise PydanticCustomError(
+                "attachment",
+                "layer-2 servers are single-homed for now: a dual-homed one needs a bond "
+                "across the leaf pair with EVPN multihoming, not built yet (allowed: "
+                "homing single with attachment access/trunk, or attachment routed)",
+            )
+        if self.servers.attachment != "routed" and self.servers.links_per_leaf != 1:
+            raise PydanticCustomError(
+                "attachment",
+                "a layer-2 server has one link to its leaf (several would need a bond; "
+                "allowed: links_per_leaf 1)",
             )
         return self
 

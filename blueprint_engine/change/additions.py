@@ -65,7 +65,7 @@ SKELETON = Query(
     }
     CALL (b) {
       MATCH (b)-[:HAS_RACK]->(k:Rack)
-      RETURN collect(k {.id, .rack_type, .redundancy}) AS racks
+      RETURN collect(k {.id, .rack_type, .redundancy, .server_attachment}) AS racks
     }
     CALL (b) {
       MATCH (b)-[:HAS_POOL]->(p:Pool)
@@ -86,7 +86,7 @@ SKELETON = Query(
     }
     CALL (b) {
       OPTIONAL MATCH (v:VirtualNetwork {blueprint: $bp})
-      RETURN collect(v.id) AS networks
+      RETURN collect([v.id, [(v)-[:BOUND_TO]->(k:Rack) | k.id]]) AS networks
     }
     RETURN b.overlay AS overlay, b.stages AS stages, b.planes AS planes,
            b.asn_scheme AS asn_scheme, spines, racks, pods, pools, resources, zones, networks
@@ -157,7 +157,15 @@ def _skeleton(
             Link(ident, a, b, LinkRole(role), speed) for ident, a, b, role, speed in s["links"]
         )
     skeleton.racks = [
-        Rack(k["id"], k["rack_type"], (), (), k["redundancy"])  # members are not needed
+        # members are not needed
+        Rack(
+            k["id"],
+            k["rack_type"],
+            (),
+            (),
+            k["redundancy"],
+            server_attachment=k.get("server_attachment") or "routed",
+        )
         for k in row["racks"]
     ]
     skeleton.pools = [
@@ -169,7 +177,9 @@ def _skeleton(
     ]
     skeleton.routing_zones = [RoutingZone(z["id"], z["vrf"], z.get("vni")) for z in row["zones"]]
     skeleton.virtual_networks = [
-        VirtualNetwork(name, 0, "", "default", ()) for name in row["networks"]
+        VirtualNetwork(name, 0, "", "default", tuple(racks))
+        for name, racks in row["networks"]
+        if name
     ]
     last = {str(p["id"]): str(p["last"]) for p in row["pools"] if p.get("last") is not None}
     return skeleton, PoolState(last=last)

@@ -81,7 +81,7 @@ CHECKS: tuple[Check, ...] = (
         "Link",
         "links",
         """
-        WITH n WHERE n.subnet IS NULL
+        WITH n WHERE n.subnet IS NULL AND coalesce(n.layer, 3) = 3
         RETURN 'unallocated resource on link ' + n.id + ': no IPv4 subnet' AS problem
     """,
     ),
@@ -127,6 +127,22 @@ CHECKS: tuple[Check, ...] = (
         """
         WITH n WHERE NOT (n)-[:BOUND_TO]->(:Rack)
         RETURN 'virtual network ' + n.id + ' is bound to no rack' AS problem
+    """,
+    ),
+    Check(
+        "access_rack_networks",
+        "VirtualNetwork",
+        "networks",
+        """
+        MATCH (n)-[:BOUND_TO]->(k:Rack {server_attachment: 'access'})
+        MATCH (v:VirtualNetwork)-[:BOUND_TO]->(k)
+        WITH k, v ORDER BY v.id
+        WITH k, collect(DISTINCT v.id) AS vns WHERE size(vns) > 1
+        RETURN DISTINCT 'rack ' + k.id + ' attaches its servers on access ports (one ' +
+               'untagged network) but virtual networks ' +
+               reduce(t = head(vns), x IN tail(vns) | t + ', ' + x) + ' are bound to it ' +
+               '(allowed: one network per access rack, or a rack type with attachment trunk)'
+               AS problem
     """,
     ),
 )

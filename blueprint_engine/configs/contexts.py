@@ -58,7 +58,8 @@ DEVICE_ROWS = Query(
     MATCH (bp:Blueprint {name: $bp})
     RETURN s.id AS id, s.hostname AS hostname, s.role AS role, s.asn AS asn,
            s.loopback AS loopback, s.ports AS ports, s.device_profile AS profile,
-           rack.id AS rack, bp.overlay AS overlay, bp.asn_scheme AS asn_scheme,
+           rack.id AS rack, rack.server_attachment AS server_attachment,
+           bp.overlay AS overlay, bp.asn_scheme AS asn_scheme,
            interfaces, sessions, vns,
            pristine.text AS pristine, s.tags AS tags, s.property_set AS properties,
            bp.property_set AS bp_properties
@@ -108,7 +109,7 @@ S_AFI, S_PEER_IP, S_PEER_ASN, S_PEER, S_INTERFACE, S_PEER_ROLE = range(6)
 
 
 def _interface(
-    port: str, speed: int, cabled: list[Any] | None, vlans: list[int]
+    port: str, speed: int, cabled: list[Any] | None, vlans: list[int], attachment: str
 ) -> InterfaceContext:
     if cabled is None:
         return InterfaceContext(
@@ -123,7 +124,10 @@ def _interface(
             profile_speed_mbps=speed,
         )
     server = cabled[IF_PEER_ROLE] == "server"
-    return InterfaceContext(
+    # a layer-2 server link has no address: its leaf port carries the rack's networks (a
+    # routed /31 server link gets none: there a network is the rack's SVI gateway only)
+    carried = list(vlans) if server and not cabled[IF_IPV4] else []
+    interface = InterfaceContext(
         name=port,
         speed_mbps=int(cabled[IF_SPEED]),
         role="server" if server else "fabric",
@@ -131,11 +135,12 @@ def _interface(
         ipv4=cabled[IF_IPV4],
         peer_system=cabled[IF_PEER],
         peer_interface=cabled[IF_PEER_IF],
-        # server links are routed /31s in this reference design: a virtual network is the
-        # rack's SVI gateway (and VXLAN with EVPN), not a VLAN tagged on a routed port
-        vlans=list(vlans) if server and not cabled[IF_IPV4] else [],
+        vlans=carried,
         profile_speed_mbps=speed,
     )
+    if carried and attachment == "access":
+        interface["untagged"] = True
+    return interface
 
 
 def _neighbor(session: list[Any], allowas_in_from: str | None) -> BgpNeighborContext:
@@ -177,11 +182,14 @@ def assemble(
     by_name = {i[IF_NAME]: i for i in row["interfaces"]}
     vns = [v for v in row["vns"] if v.get("name") is not None]
     vlans = sorted(int(v["vlan"]) for v in vns)
+    attachment = str(row.get("server_attachment") or "routed")
     interfaces = [
-        _interface(port, port_speed(str(row["profile"]), port), by_name.get(port), vlans)
+        _interface(
+            port, port_speed(str(row["profile"]), port), by_name.get(port), vlans, attachment
+        )
         for port in row["ports"]
     ]
-    server_ports = [i["name"] for i in interfaces if i["role"] == "server"]
+    server_ports = [i["name"] for i in interfaces if i["vlans"]]
     routes = [
         StaticRouteContext(
             prefix=str(i[IF_PEER_LO]),

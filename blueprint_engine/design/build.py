@@ -36,6 +36,7 @@ from blueprint_engine.catalogue.models import (
 from blueprint_engine.design.model import BlueprintDesign, Role, System
 from blueprint_engine.design.networks import (
     DEFAULT_ZONE,
+    check_access_racks,
     check_new_network,
     network_demand,
     rack_number,
@@ -186,6 +187,7 @@ def build_design(
         virtual_network(spec, parts.racks, template.overlay, allocator)
         for spec in template.virtual_networks
     ]
+    check_access_racks(parts.racks, parts.virtual_networks)
     parts.allocations = allocator.allocations
     parts.interfaces = complete_ports(catalogue, parts.systems, parts.interfaces)
     design = BlueprintDesign(
@@ -343,4 +345,5 @@ def add_virtual_network(
     allocator = Allocator(design.pools, _state(design, pool_state))
     allocator.ensure(network_demand((), [spec], design.overlay))
     network = virtual_network(spec, design.racks, design.overlay, allocator)
+    check_access_racks(design.racks, [*design.virtual_networks, network])
     return DesignParts(virtual_networks=[network], allocations=allocator.allocations)

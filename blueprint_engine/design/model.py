@@ -72,6 +72,7 @@ class Link:
     role: LinkRole
     speed_mbps: int
     subnet: str | None = None  # "10.1.0.0/31"
+    layer: int = 3  # 2: a layer-2 server link (no subnet; the leaf port is in the networks)
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,14 @@ class RoutingZone:
 class VirtualNetwork:
     id: str  # name
     vlan: int
-    subnet: str  # "10.100.0.0/16"; each bound rack gets a slice
+    # "10.100.0.0/16"; with EVPN stretched over the bound racks (one anycast gateway), on
+    # an IP fabric each bound rack gets a slice
+    subnet: str
     routing_zone: str
     racks: tuple[str, ...]
     vni: int | None = None  # with the EVPN overlay
-    rack_gateways: tuple[tuple[str, str], ...] = ()  # (rack, "10.100.1.1/24")
+    # (rack, "10.100.1.1/24"); with EVPN every rack has the same (the anycast gateway)
+    rack_gateways: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ class Rack:
     servers: tuple[str, ...]
     redundancy: str  # "single" | "pair"
     pod: str | None = None  # 5-stage: the pod the rack belongs to
+    # the rack type's servers: "routed" (/31s), "access" (one network untagged) or "trunk"
+    server_attachment: str = "routed"
 
 
 @dataclass(frozen=True)

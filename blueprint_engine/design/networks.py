@@ -3,9 +3,13 @@
 The ``default`` routing zone (VRF ``default``) always exists. With the EVPN
 overlay every other routing zone gets an L3 VNI and every virtual network an
 L2 VNI from pool ``vni``. A virtual network gets a VLAN from pool ``vlan``
-(or its explicit one), a subnet from pool ``ipv4-vn``, and each bound rack,
-in rack order, the next ``/rack_prefix_len`` slice of that subnet; the rack's
-gateway is the slice's first usable address.
+(or its explicit one) and a subnet from pool ``ipv4-vn``.
+
+With EVPN the network is stretched: one subnet over every bound rack, its VXLAN carrying
+the layer 2 between them, and one anycast gateway (the subnet's first usable address, the
+same address and MAC on every leaf serving it). On an IP fabric (no overlay, so no layer 2
+between racks) each bound rack, in rack order, gets the next ``/rack_prefix_len`` slice of
+the subnet, its gateway the slice's first usable address.
 """
 
 from __future__ import annotations
@@ -88,6 +92,20 @@ def virtual_network(
         vlan = int(allocator.claim(PoolId.VLAN, str(spec.vlan), spec.name).value)
     vni = int(allocator.allocate(PoolId.VNI, spec.name).value) if overlay == Overlay.EVPN else None
     subnet = ipaddress.IPv4Network(allocator.allocate(PoolId.VIRTUAL_NETWORK, spec.name).value)
+    if overlay == Overlay.EVPN:
+        anycast = f"{subnet.network_address + 1}/{subnet.prefixlen}"
+        gateways = tuple((rack, anycast) for rack in bound)
+    else:
+        gateways = _rack_slices(spec, subnet, bound)
+    return VirtualNetwork(
+        spec.name, vlan, str(subnet), spec.routing_zone, tuple(bound), vni, gateways
+    )
+
+
+def _rack_slices(
+    spec: VirtualNetworkSpec, subnet: ipaddress.IPv4Network, bound: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    """IP fabric: each bound rack's slice of the subnet, with its first address as gateway."""
     if spec.rack_prefix_len < subnet.prefixlen:
         raise ValidationError(
             f"virtual network {spec.name}: a /{spec.rack_prefix_len} rack slice does not fit "
@@ -103,10 +121,22 @@ def virtual_network(
         )
     size = 1 << (32 - spec.rack_prefix_len)
     base = int(subnet.network_address)
-    gateways = tuple(
+    return tuple(
         (rack, f"{ipaddress.IPv4Address(base + index * size + 1)}/{spec.rack_prefix_len}")
         for index, rack in enumerate(bound)
     )
-    return VirtualNetwork(
-        spec.name, vlan, str(subnet), spec.routing_zone, tuple(bound), vni, gateways
-    )
+
+
+def check_access_racks(racks: Sequence[Rack], networks: Sequence[VirtualNetwork]) -> None:
+    """An access port carries one untagged network: a rack whose servers are attached on
+    access ports may have at most one virtual network bound to it."""
+    for rack in racks:
+        if rack.server_attachment != "access":
+            continue
+        bound = sorted(network.id for network in networks if rack.id in network.racks)
+        if len(bound) > 1:
+            raise ValidationError(
+                f"rack {rack.id} attaches its servers on access ports (one untagged network) "
+                f"but virtual networks {', '.join(bound)} are bound to it",
+                allowed="one network per access rack, or a rack type with attachment trunk",
+            )

@@ -5,7 +5,10 @@ spine order), then its server ports; each spine takes one port per leaf in
 leaf order (rack by rack). Ports are taken in logical port order among the
 ports whose roles allow the peer. Every spine-leaf link is a /31 from
 ``ipv4-fabric`` (spine even, leaf odd) carrying one eBGP ipv4 session; every
-leaf-server link is a /31 from ``ipv4-server-link`` (leaf even, server odd).
+leaf-server link of a routed rack is a /31 from ``ipv4-server-link`` (leaf even, server
+odd) and its server has a host address from ``ipv4-server-host``; a rack whose servers are
+attached at layer 2 (``access``/``trunk``) has neither: its server links are layer-2
+(``Link.layer`` 2, no subnet) and the leaf port is in the rack's virtual networks.
 """
 
 from __future__ import annotations
@@ -85,12 +88,13 @@ def rack_demand(rack: RackType, spine_count: int) -> dict[str, int]:
     """Resources one rack of this type allocates, per pool id."""
     leafs, servers = rack.leaf_count, rack.servers.count
     homed = leafs if rack.servers.homing == "dual" else 1
+    routed = rack.servers.attachment == "routed"
     return {
         PoolId.ASN_LEAF: leafs,
         PoolId.LOOPBACK: leafs,
-        PoolId.SERVER_HOST: servers,
+        PoolId.SERVER_HOST: servers if routed else 0,
         PoolId.FABRIC: leafs * spine_count,
-        PoolId.SERVER_LINK: servers * homed * rack.servers.links_per_leaf,
+        PoolId.SERVER_LINK: servers * homed * rack.servers.links_per_leaf if routed else 0,
     }
 
 
@@ -156,10 +160,12 @@ class FabricBuilder:
             system.id, self._switch_ports(system.logical_device, system.device_profile), used
         )
 
-    def _link(self, a: _End, b: _End, role: LinkRole, pool: str, parts: DesignParts) -> Link:
+    def _link(self, a: _End, b: _End, role: LinkRole, pool: str | None, parts: DesignParts) -> Link:
+        """A link between ``a`` and ``b``: routed (a /31 of ``pool``) or, without a pool,
+        layer-2 (no addresses)."""
         link_id = f"{a.interface}--{b.interface}"
-        subnet = self.allocator.allocate(pool, link_id).value
-        a_ip, b_ip = _address(subnet)
+        subnet = self.allocator.allocate(pool, link_id).value if pool else None
+        a_ip, b_ip = _address(subnet) if subnet else (None, None)
         speed = min(a.port.speed_mbps, b.port.speed_mbps)
         for end, ip in ((a, a_ip), (b, b_ip)):
             parts.interfaces.append(
@@ -170,7 +176,7 @@ class FabricBuilder:
                 parts.transceivers.append(
                     Transceiver(f"{interface}:xcvr", interface, end.port.media)
                 )
-        link = Link(link_id, a.interface, b.interface, role, speed, subnet)
+        link = Link(link_id, a.interface, b.interface, role, speed, subnet, 3 if pool else 2)
         parts.links.append(link)
         return link
 
@@ -253,7 +259,9 @@ class FabricBuilder:
 
     def _server(self, rack_id: str, index: int, rack: RackType) -> System:
         server_id = f"{rack_id}-server{index}"
-        host = self.allocator.allocate(PoolId.SERVER_HOST, server_id).value
+        host = None
+        if rack.servers.attachment == "routed":
+            host = self.allocator.allocate(PoolId.SERVER_HOST, server_id).value
         logical = rack.servers.logical_device
         return System(server_id, server_id, Role.SERVER, rack_id, logical, None, None, host)
 
@@ -276,6 +284,7 @@ class FabricBuilder:
             parts.sessions += [
                 self._evpn_session(spine, leaf) for leaf in leafs for spine in self.spines
             ]
+        pool = PoolId.SERVER_LINK if rack.servers.attachment == "routed" else None
         for position, server in enumerate(servers):
             server_cursor = self._cursor(server, ())
             homed = leafs if rack.servers.homing == "dual" else [leafs[position % len(leafs)]]
@@ -283,8 +292,11 @@ class FabricBuilder:
                 for _ in range(rack.servers.links_per_leaf):
                     a = _End(leaf, leaf_cursors[leaf.id].take("server"))
                     b = _End(server, server_cursor.take("leaf"))
-                    self._link(a, b, LinkRole.LEAF_SERVER, PoolId.SERVER_LINK, parts)
+                    self._link(a, b, LinkRole.LEAF_SERVER, pool, parts)
         leaf_ids = tuple(leaf.id for leaf in leafs)
         server_ids = tuple(server.id for server in servers)
-        parts.racks.append(Rack(rack_id, rack.name, leaf_ids, server_ids, rack.leafs, pod))
+        attachment = rack.servers.attachment
+        parts.racks.append(
+            Rack(rack_id, rack.name, leaf_ids, server_ids, rack.leafs, pod, attachment)
+        )
         return parts

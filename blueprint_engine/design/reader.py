@@ -35,7 +35,8 @@ CABLING = Query(
     CALL (b) {
       MATCH (l:Link {blueprint: $bp})-[:ENDPOINT {side: 'a'}]->(a:Interface)
       MATCH (l)-[:ENDPOINT {side: 'b'}]->(z:Interface)
-      RETURN collect(l {.id, .role, .speed_mbps, .subnet, a: a.id, b: z.id}) AS links
+      RETURN collect(l {.id, .role, .speed_mbps, .subnet, layer: coalesce(l.layer, 3), a: a.id,
+                        b: z.id}) AS links
     }
     RETURN b.overlay AS overlay, b.template AS template, systems, interfaces, links
     """,
@@ -76,6 +77,7 @@ def read_cabling(graph: Graph, bp: str) -> BlueprintDesign:
             LinkRole(link["role"]),
             link["speed_mbps"],
             link.get("subnet"),
+            link["layer"],
         )
         for link in sorted(row["links"], key=lambda link: link["id"])
     ]

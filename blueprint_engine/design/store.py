@@ -51,7 +51,8 @@ CREATE_RACKS = Query(
     MATCH (b:Blueprint {name: $bp})
     UNWIND $rows AS r
     CREATE (k:Rack {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, rack_type: r.rack_type,
-                    redundancy: r.redundancy, pod: r.pod})
+                    redundancy: r.redundancy, pod: r.pod,
+                    server_attachment: r.server_attachment})
     CREATE (b)-[:HAS_RACK]->(k)
     WITH k, r WHERE r.pod IS NOT NULL
     MATCH (p:Pod {uid: $bp + '/' + r.pod})
@@ -111,7 +112,8 @@ CREATE_LINKS = Query(
     UNWIND $rows AS r
     MATCH (a:Interface {uid: $bp + '/' + r.a}), (z:Interface {uid: $bp + '/' + r.b})
     CREATE (l:Link {uid: $bp + '/' + r.id, blueprint: $bp, id: r.id, role: r.role,
-                    speed_mbps: r.speed_mbps, subnet: r.subnet, sort_key: r.sort_key})
+                    speed_mbps: r.speed_mbps, subnet: r.subnet, sort_key: r.sort_key,
+                    layer: r.layer})
     CREATE (l)-[:ENDPOINT {side: 'a'}]->(a), (l)-[:ENDPOINT {side: 'b'}]->(z)
     """,
 )

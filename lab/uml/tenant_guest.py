@@ -2,7 +2,7 @@
 the linuxfrr driver, attach the servers, wait for traffic, and collect the evidence.
 
 ``python -m lab.uml.tenant_guest JOB_DIR`` reads ``JOB_DIR/job.json`` (written by
-``lab.uml.tenants``, made by ``labharness.tenant_fabric.job``) and writes
+``lab.uml.tenants``, made by ``labharness.tenant_fabric.build`` from a blueprint) and writes
 ``JOB_DIR/result.json``. It runs as the guest's root, the namespace lab's own code
 unchanged (every switch a namespace of this kernel).
 """

@@ -5,7 +5,8 @@ no VRF, VLAN-aware bridge or 802.1Q; see lab/README.md, "The tenant lab").
 (``lab.uml.tenant_guest``) builds the namespace lab inside it, pushes each switch's
 document through the ``linuxfrr`` driver and runs the job's checks; the kernel powers
 off at the end and the guest's ``result.json`` is returned, with the kernel's run time.
-The job (topology, documents, pings, steps) is ``labharness.tenant_fabric.job()``.
+The job (topology, documents, pings, steps) is ``labharness.tenant_fabric.build(...).job``,
+built from a committed blueprint.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ The examples describe one small EVPN fabric, written for linux_frr::
     spine1 (AS 65000)        spine2 (AS 65000)
       swp1 \\    / swp2        swp1 \\   / swp2
     leaf1 (AS 65101)         leaf2 (AS 65102)
-      swp3, swp4: routed /31s  swp3, swp4: VLANs 100 (web), 200 (db, VRF blue)
-      to server1, server2      to server3, server4; VXLAN VNIs 10100, 10200
+      swp3, swp4: routed /31s  swp3: trunk of VLANs 100 (web), 200 (db, VRF blue);
+      to server1, server2      swp4: access port of VLAN 100 (untagged)
+                               to server3, server4; VXLAN VNIs 10100, 10200
 
 and a 5-stage EVPN fabric (``lab5-evpn``, scheme ``single``), contexts read from the
 engine on that blueprint::
