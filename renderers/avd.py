@@ -28,7 +28,9 @@ def _ethernet(port: dict[str, Any]) -> dict[str, Any]:
         out["description"] = port["description"]
     if port["mtu"]:
         out["mtu"] = port["mtu"]
-    if port["vlans"]:
+    if port.get("access_vlan"):
+        out["switchport"] = {"mode": "access", "access_vlan": port["access_vlan"]}
+    elif port["vlans"]:
         out["switchport"] = {"mode": "trunk", "trunk": {"allowed_vlan": vlan_list(port["vlans"])}}
     else:
         out["switchport"] = {"enabled": False}
