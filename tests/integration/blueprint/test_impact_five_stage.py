@@ -22,6 +22,7 @@ import pytest
 
 from blueprint_engine.errors import NotFoundError
 from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.impact import query
 from blueprint_engine.impact.query import impact, what_if
 
 pytestmark = pytest.mark.integration
@@ -139,6 +140,41 @@ def test_a_cut_superspine_link_of_a_spine_keeping_another_costs_no_server_anythi
             assert not result.servers_losing_redundancy, element
             assert not result.servers_losing_connectivity, element
             assert not result.virtual_networks
+
+
+SUPERSPINE_ELEMENTS = Query(
+    "test.impact5_superspine_elements",
+    """
+    MATCH (:Blueprint {name: $bp})-[:HAS_SYSTEM]->(s:System {role: 'superspine'})
+    RETURN collect(s.id) AS superspines,
+           collect(DISTINCT 'plane' + toString(s.plane)) AS planes,
+           COLLECT { MATCH (l:Link {blueprint: $bp, role: 'superspine_spine'})
+                     RETURN l.id } AS links
+    """,
+)
+
+
+@pytest.mark.parametrize("fabric", ["lab5", "medium5"])
+def test_leaving_out_the_servers_below_a_superspine_gives_the_answer_reading_them_gives(
+    graph: Graph, fabric: str, request: Any, monkeypatch: Any
+) -> None:
+    """Every superspine link, superspine and plane, failed and (switches) drained: the
+    same answer as when every server below is read and assessed."""
+    bp = request.getfixturevalue(fabric)
+    row = graph.read(SUPERSPINE_ELEMENTS, bp=bp)[0]
+    cases = [("link", x, None) for x in row["links"]]
+    cases += [("system", x, mode) for x in row["superspines"] for mode in (None, "drain")]
+    cases += [("plane", x, mode) for x in row["planes"] for mode in (None, "undeploy")]
+
+    def answers() -> list[Any]:
+        return [
+            impact(graph, bp, kind, x) if mode is None else what_if(graph, bp, x, mode)
+            for kind, x, mode in cases
+        ]
+
+    left_out = answers()
+    monkeypatch.setattr(query, "unlisted_servers_keep_their_state", lambda hood: False)
+    assert left_out == answers()
 
 
 def test_draining_a_plane_withdraws_its_sessions_and_costs_every_server_redundancy(
