@@ -162,7 +162,7 @@ def test_leaving_out_the_servers_below_a_superspine_gives_the_answer_reading_the
     same answer as when every server below is read and assessed."""
     bp = request.getfixturevalue(fabric)
     row = graph.read(SUPERSPINE_ELEMENTS, bp=bp)[0]
-    cases = [("link", x, None) for x in row["links"]]
+    cases: list[tuple[str, str, str | None]] = [("link", x, None) for x in row["links"]]
     cases += [("system", x, mode) for x in row["superspines"] for mode in (None, "drain")]
     cases += [("plane", x, mode) for x in row["planes"] for mode in (None, "undeploy")]
 
