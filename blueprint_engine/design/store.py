@@ -106,6 +106,17 @@ MERGE_TRANSCEIVERS = Query(
     MERGE (i)-[:HAS_TRANSCEIVER]->(x)
     """,
 )
+# the same for a blueprint being created (no port holds an optic yet): CREATE, no lookup
+# of an existing optic or relationship per row
+CREATE_TRANSCEIVERS = Query(
+    "blueprint.transceivers_new",
+    """
+    UNWIND $rows AS r
+    MATCH (i:Interface {uid: $bp + '/' + r.interface})
+    CREATE (i)-[:HAS_TRANSCEIVER]->(:Transceiver {uid: $bp + '/' + r.id, blueprint: $bp,
+                                                  id: r.id, media: r.media})
+    """,
+)
 CREATE_LINKS = Query(
     "blueprint.links",
     """
@@ -253,8 +264,11 @@ def _batched(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]
         yield rows[start : start + BATCH]
 
 
-def design_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any]]]]:
-    """The ordered (statement, rows) pairs that write a design; pure."""
+def design_rows(
+    design: BlueprintDesign, fresh: bool = False
+) -> list[tuple[Query, list[dict[str, Any]]]]:
+    """The ordered (statement, rows) pairs that write a design; pure. ``fresh``: the
+    design is a whole blueprint being created (nothing of it exists yet)."""
     return [
         (CREATE_PODS, _rows(design.pods, spines=lambda p: list(p.spines), racks=lambda p: [])),
         (CREATE_RACKS, _rows(design.racks)),
@@ -275,7 +289,7 @@ def design_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any
                 sort_key=lambda i: sort_key(i.name),
             ),
         ),
-        (MERGE_TRANSCEIVERS, _rows(design.transceivers)),
+        (CREATE_TRANSCEIVERS if fresh else MERGE_TRANSCEIVERS, _rows(design.transceivers)),
         (
             CREATE_LINKS,
             _rows(
@@ -410,13 +424,14 @@ def write_design(
         if chunked:
             graph.run(tx, MARK_BUILDING, bp=design.name)
         else:
-            write_parts(graph, tx, design.name, design)
+            write_parts(graph, tx, design.name, design, fresh=True)
 
     graph.write_tx(work)
     if not chunked:
         return
     try:
-        for batches in _transactions(design_rows(design), min(one_tx_nodes, TX_NODES)):
+        rows = design_rows(design, fresh=True)
+        for batches in _transactions(rows, min(one_tx_nodes, TX_NODES)):
 
             def chunk(tx: ManagedTransaction, batches: Batches = batches) -> None:
                 for query, batch in batches:
@@ -430,13 +445,19 @@ def write_design(
 
 
 def write_parts(
-    graph: Graph, tx: Tx, bp: str, design: BlueprintDesign, cabled: Sequence[Any] = ()
+    graph: Graph,
+    tx: Tx,
+    bp: str,
+    design: BlueprintDesign,
+    cabled: Sequence[Any] = (),
+    fresh: bool = False,
 ) -> None:
     """Write the nodes of ``design`` (possibly a fragment, e.g. one new rack) into ``bp``;
-    ``cabled`` are interfaces that exist already and get their link's address."""
+    ``cabled`` are interfaces that exist already and get their link's address; ``fresh``:
+    ``design`` is the whole of ``bp``, being created."""
     if cabled:
         graph.run(tx, CABLE_PORTS, bp=bp, rows=[{"id": i.id, "ipv4": i.ipv4} for i in cabled])
-    for query, rows in design_rows(design):
+    for query, rows in design_rows(design, fresh):
         for batch in _batched(rows):
             graph.run(tx, query, bp=bp, rows=list(batch))
 

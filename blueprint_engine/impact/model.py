@@ -337,6 +337,31 @@ def _states(hood: Neighbourhood) -> tuple[FabricState, FabricState]:
     return before, after
 
 
+def unlisted_servers_keep_their_state(hood: Neighbourhood) -> bool:
+    """5-stage: whether the servers of ``hood``'s leafs can be left out of it (below a
+    superspine, read without their servers) with the same answer.
+
+    A server changes only through its leafs. When every leaf of ``hood`` whose spines or
+    superspines change stays as connected as it was, its servers keep their connected
+    leafs (and the spines those reach): none loses connectivity. When, besides, each of
+    those leafs still reaches two spines and two superspines, so does each of its
+    servers, and a server that was redundant still is. Leafs not in ``hood`` are not
+    below anything that fails. Otherwise (a spine left without superspines, a leaf left
+    with one path up) the servers must be read and assessed one by one.
+    """
+    before, after = _states(hood)
+    for leaf in hood.leafs:
+        spines, superspines = after.spines(leaf), after.superspines(leaf)
+        if spines == before.spines(leaf) and superspines == before.superspines(leaf):
+            continue  # nothing its servers reach through it changes
+        if bool(spines) != bool(before.spines(leaf)):
+            return False
+        tiered = any(u.tiered for u in hood.leafs[leaf].uplinks)
+        if spines and (len(spines) < 2 or (tiered and len(superspines) < 2)):
+            return False
+    return True
+
+
 def session_effect(
     session: SessionNode, scenario: Scenario, taken: frozenset[str], down: frozenset[str]
 ) -> str | None:

@@ -7,8 +7,12 @@ that reads the element's neighbourhood (the links and switches it takes out, the
 sessions over or between them, the leafs and servers whose paths could change, the
 virtual networks bound to their racks); the pure rules in ``impact_model`` classify.
 5-stage, when a superspine is concerned: that statement again, in one read transaction
-with one statement per four spines below it (``BELOW``), whose leafs and servers are
-merged in, so no statement holds every server below a superspine.
+with one statement per four spines below it, whose leafs are merged in
+(``BELOW_LEAFS``); their servers are read (``BELOW``, page by page again) only when
+one of them could change (``unlisted_servers_keep_their_state``): a spine left without
+superspines, a leaf left with one spine or superspine. So no statement holds every
+server below a superspine, and a superspine link (a spine keeping others) reads no
+server at all.
 
 Semantics (the baseline is the intent: every element up, except switches whose
 deploy mode is ``drain`` or ``undeploy``, which already carry no traffic):
@@ -110,6 +114,7 @@ from blueprint_engine.impact.model import (
     SpineUplink,
     Uplink,
     assess,
+    unlisted_servers_keep_their_state,
 )
 from blueprint_engine.virtual import impact as virtual_impact
 
@@ -275,6 +280,19 @@ QUERIES = {
     ElementKind.VIRTUAL_NETWORK: Query("impact.virtual_network", _NETWORK + _PROJECT),
 }
 BELOW = Query("impact.below_spines", _BELOW + _REST + _PROJECT)
+# the same leafs without their servers, racks or sessions: enough when none of those
+# servers can change (``unlisted_servers_keep_their_state``), the usual case of a
+# superspine link or a superspine of a plane of several (xlarge: 64 leafs, 512 servers
+# below each spine)
+BELOW_LEAFS = Query(
+    "impact.below_spines_leafs",
+    _BELOW
+    + """
+WITH element, interfaces, links, systems, below, null AS network, near AS leafs,
+     [] AS servers, [] AS racks, [] AS sessions
+"""
+    + _PROJECT,
+)
 # spines per statement below a superspine: a pod's worth (xlarge: 64 leafs, 512 servers
 # each); all 36 of a superspine at once exceed a 1 GB Neo4j heap
 BELOW_PAGE = 4
@@ -352,27 +370,41 @@ def _read(graph: Graph, bp: str, kind: ElementKind, element_id: str) -> Neighbou
     rows = graph.read_once(QUERIES[kind], bp=bp, id=element_id)
     if not rows:
         raise _not_found(graph, bp, kind, element_id)
-    if rows[0]["below"]:  # 5-stage: a superspine is concerned; one transaction for all
-        rows = graph.read_tx(lambda tx: _paged(graph, tx, bp, kind, element_id))
-        if not rows:
-            raise _not_found(graph, bp, kind, element_id)
-    return neighbourhood(bp, kind, rows[0])
+    if not rows[0]["below"]:
+        return neighbourhood(bp, kind, rows[0])
+    # 5-stage: a superspine is concerned; one transaction for all
+    hood = graph.read_tx(lambda tx: _below(graph, tx, bp, kind, element_id))
+    if hood is None:
+        raise _not_found(graph, bp, kind, element_id)
+    return hood
 
 
-def _paged(graph: Graph, tx: Tx, bp: str, kind: ElementKind, element_id: str) -> list[Row]:
-    """The element's row with what lies below the spines it concerns merged in, those
-    read ``BELOW_PAGE`` spines at a time (as one statement would give them)."""
+def _below(
+    graph: Graph, tx: Tx, bp: str, kind: ElementKind, element_id: str
+) -> Neighbourhood | None:
+    """The element's neighbourhood with the leafs below the spines it concerns; their
+    servers too unless none of them can change."""
     rows = graph.run(tx, QUERIES[kind], bp=bp, id=element_id)
     if not rows:
-        return []
-    row = dict(rows[0])
+        return None
+    first = rows[0]
+    hood = neighbourhood(bp, kind, _paged(graph, tx, first, BELOW_LEAFS, bp, element_id))
+    if unlisted_servers_keep_their_state(hood):
+        return hood
+    return neighbourhood(bp, kind, _paged(graph, tx, first, BELOW, bp, element_id))
+
+
+def _paged(graph: Graph, tx: Tx, first: Row, page_query: Query, bp: str, element_id: str) -> Row:
+    """The element's row with what ``page_query`` reads below the spines it concerns
+    merged in, ``BELOW_PAGE`` spines at a time (as one statement would give them)."""
+    row = dict(first)
     below = list(row["below"])
     for start in range(0, len(below), BELOW_PAGE):
         spines = below[start : start + BELOW_PAGE]
-        page = graph.run(tx, BELOW, bp=bp, id=element_id, spines=spines)[0]
+        page = graph.run(tx, page_query, bp=bp, id=element_id, spines=spines)[0]
         for key, ident in MERGED:
             row[key] = _union(row[key], page[key], ident)
-    return [row]
+    return row
 
 
 def _union(first: list[Any], more: list[Any], key: str) -> list[Any]:

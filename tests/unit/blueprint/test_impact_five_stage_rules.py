@@ -11,15 +11,20 @@ leaf1          leaf2
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from blueprint_engine.impact.model import (
     Attachment,
     ElementKind,
     FabricState,
     LeafNode,
+    LinkNode,
     Neighbourhood,
     ServerNode,
     SpineUplink,
     Uplink,
+    assess,
+    unlisted_servers_keep_their_state,
 )
 
 
@@ -64,3 +69,48 @@ def test_every_superspine_lost_disconnects_the_server_from_the_other_pods() -> N
     hood = _hood()
     state = FabricState(hood, (), ("ssA", "ssB"))
     assert state.server_leafs(hood.servers[0]) == ()
+
+
+def _two_per_plane(ss_b_in_service: bool = True, down: tuple[str, ...] = ()) -> Neighbourhood:
+    """The pod above with two superspines per plane (uA1, uA2 from sp1; uB1, uB2 from
+    sp2), the links in ``down`` failing; the leafs only (their servers left out)."""
+    up1 = (SpineUplink("uA1", "ssA1"), SpineUplink("uA2", "ssA2"))
+    up2 = (SpineUplink("uB1", "ssB1", ss_b_in_service), SpineUplink("uB2", "ssB2", ss_b_in_service))
+    leafs = {
+        name: LeafNode(
+            name,
+            "rack1",
+            (Uplink(f"{name}-1", "sp1", True, up1), Uplink(f"{name}-2", "sp2", True, up2)),
+        )
+        for name in ("leaf1", "leaf2")
+    }
+    links = tuple(LinkNode(link, "superspine_spine", "x", "y", "ss", "sp") for link in down)
+    return Neighbourhood("bp", ElementKind.LINK, "x", links=links, leafs=leafs)
+
+
+def test_a_superspine_link_of_a_spine_keeping_another_changes_no_server_below() -> None:
+    assert unlisted_servers_keep_their_state(_two_per_plane(down=("uA1",)))
+
+
+def test_a_spine_left_without_superspines_needs_its_servers_read() -> None:
+    assert not unlisted_servers_keep_their_state(_two_per_plane(down=("uA1", "uA2")))
+
+
+def test_a_leaf_left_with_one_superspine_needs_its_servers_read() -> None:
+    """Plane 2 drained: the leafs reach ssA1 and ssA2 only; a cut uA1 leaves one."""
+    assert unlisted_servers_keep_their_state(_two_per_plane(ss_b_in_service=False))
+    assert not unlisted_servers_keep_their_state(
+        _two_per_plane(ss_b_in_service=False, down=("uA1",))
+    )
+
+
+def test_servers_left_out_give_the_same_answer_as_servers_read() -> None:
+    """What the rules say with the server of the drawing and without it."""
+    with_server = _two_per_plane(down=("uA1",))
+    server = ServerNode("server", "rack1", (Attachment("a1", "leaf1"), Attachment("a2", "leaf2")))
+    full = assess(replace(with_server, servers=(server,)))
+    assert full == assess(with_server)
+    assert not full.servers_losing_redundancy and not full.servers_losing_connectivity
+    assert [(s.id, s.effect, s.uplinks_before, s.uplinks_after) for s in full.systems] == [
+        ("sp1", "fewer_uplinks", 2, 1)
+    ]

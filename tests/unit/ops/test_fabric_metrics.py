@@ -54,6 +54,17 @@ def test_link_states_split_down_observed_and_unobserved() -> None:
     assert _value(samples, "links", state="unknown") == 5
 
 
+def test_link_states_of_a_large_blueprint_count_the_seen_links_named_only_when_down() -> None:
+    """Without per-link series the observed links are a count; the ids name the down ones."""
+    totals = [{"blueprint": "dc1", "role": "spine_leaf", "n": 8}]
+    down = [{"blueprint": "dc1", "role": "spine_leaf", "ids": ["l1", "l7"]}]
+    seen = [{"blueprint": "dc1", "role": "spine_leaf", "n": 6, "ids": ["l1"]}]
+    samples = fm.link_states(totals, down, seen)
+    assert _value(samples, "links", state="down") == 2
+    assert _value(samples, "links", state="up") == 5  # 6 seen, one of them (l1) down
+    assert _value(samples, "links", state="unknown") == 1  # l7 down but not seen: 8 - 2 - 5
+
+
 def test_element_samples_read_the_observation_values() -> None:
     rows = [
         {
