@@ -50,7 +50,6 @@ import redis
 
 from blueprint_engine.devices.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
 from blueprint_engine.devices.registry import Device, Devices, JudgeInputs, RoundFacts
-from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
 from blueprint_engine.events import EventKind, publish
 from blueprint_engine.graph.db import Graph, Query
@@ -294,13 +293,10 @@ def collect_round(
     other getters of the devices still open, and their observations.
     """
     started = time.perf_counter()
-    placed = WorkerPools(graph).serials_on(queue) if queue is not None else None
     intents = [
         i
-        for i in read_intents(graph, bp, systems)
-        if i.serial is not None
-        and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
-        and (placed is None or i.serial in placed)
+        for i in read_intents(graph, bp, systems, queue=queue)
+        if i.serial is not None and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
     ]
     devices = Devices(graph)
     if not intents:
