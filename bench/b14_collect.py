@@ -6,7 +6,7 @@ periodic tasks leave them alone), answered by one simulator process
 (``python -m simulator serve``) with ``FG_B14_LATENCY_MS`` (default 30) +/- 10 ms
 per getter call and 50 ms per connection open. A round is the collector's own
 ``workers.collect.collect_round``: open every device (16 threads per process),
-run the seven getters, map, record liveness and ingest the whole round
+run the eight getter calls, map, record liveness and ingest the whole round
 (write + change detection + evaluation) in Neo4j.
 
 - Throughput of one worker process: switches fully collected per second over
@@ -42,7 +42,7 @@ LATENCY_MS = float(os.environ.get("FG_B14_LATENCY_MS", "30"))
 PROCESSES = (1, 2, 4)
 ROUND_TARGET_S = 10.0
 THREADS_PER_PROCESS = 16  # workers.collect.MAX_THREADS
-CALLS_PER_SWITCH = 7  # the seven getters of workers.collect.run_getters
+CALLS_PER_SWITCH = 8  # the eight getter calls of workers.collect.run_getters (counters too)
 CPU_BUDGET = 0.7  # of a core per worker process, leaving headroom
 ROOT = Path(__file__).resolve().parent.parent
 

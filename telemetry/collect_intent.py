@@ -20,6 +20,8 @@ INTENTS = Query(
     MATCH (b:Blueprint {name: $bp})
     OPTIONAL MATCH (b)-[:HAS_SYSTEM]->(s:System)
     WHERE s.role <> 'server' AND ($systems IS NULL OR s.id IN $systems)
+      AND ($queue IS NULL OR EXISTS {
+            (:WorkerPool {queue: $queue})<-[:PLACED_ON]-(:Device)-[:ASSIGNED_TO]->(s) })
     CALL (s) {
       OPTIONAL MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
       OPTIONAL MATCH (i)-[:HAS_TRANSCEIVER]->(x:Transceiver)
@@ -71,11 +73,18 @@ def _intent(bp: str, row: dict[str, Any]) -> DeviceIntent:
 
 
 def read_intents(
-    graph: Graph, bp: str, systems: list[str] | None = None, *, golden: bool = True
+    graph: Graph,
+    bp: str,
+    systems: list[str] | None = None,
+    *,
+    golden: bool = True,
+    queue: str | None = None,
 ) -> list[DeviceIntent]:
-    """The collector's view of every switch of ``bp`` (or of ``systems``), by system id;
-    with ``golden`` the assigned devices' golden config texts too."""
-    rows = graph.read(INTENTS, bp=bp, systems=systems, golden=golden)
+    """The collector's view of every switch of ``bp`` (or of ``systems``; with ``queue``,
+    of those whose device is placed on that queue's pool), by system id; with
+    ``golden`` the assigned devices' golden config texts too. A pool reads only its own
+    share: a round never fetches the golden configs of another pool's devices."""
+    rows = graph.read(INTENTS, bp=bp, systems=systems, golden=golden, queue=queue)
     if not rows:
         raise NotFoundError(f"no blueprint named {bp!r}", allowed="an existing blueprint name")
     return [_intent(bp, row) for row in rows if row["system"] is not None]

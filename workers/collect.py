@@ -41,6 +41,7 @@ to do) changes nothing on the device and does not hide its config.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -48,8 +49,7 @@ from typing import Any
 import redis
 
 from blueprint_engine.devices.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
-from blueprint_engine.devices.registry import Devices, JudgeInputs, RoundFacts
-from blueprint_engine.devices.worker_pools import WorkerPools
+from blueprint_engine.devices.registry import Device, Devices, JudgeInputs, RoundFacts
 from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
 from blueprint_engine.events import EventKind, publish
 from blueprint_engine.graph.db import Graph, Query
@@ -193,15 +193,16 @@ def _only(names: tuple[str, ...], only: frozenset[str] | None) -> tuple[str, ...
 
 
 def collect_first(
-    devices: Devices, intent: DeviceIntent, only: frozenset[str] | None = None
+    known: Mapping[str, Device], intent: DeviceIntent, only: frozenset[str] | None = None
 ) -> Opened:
-    """Open the device assigned to ``intent``'s system; its liveness probe and running
-    config first (the round judges the config before the slower getters run). With
-    ``only``: of these getters just those named (``get_facts`` always)."""
+    """Open the device assigned to ``intent``'s system (``known``: the round's devices,
+    read in one query); its liveness probe and running config first (the round judges
+    the config before the slower getters run). With ``only``: of these getters just those
+    named (``get_facts`` always)."""
     assert intent.serial is not None
     started, at = time.perf_counter(), time.time()
     try:
-        driver = open_driver(devices.get(intent.serial))
+        driver = open_driver(_device_of(known, intent.serial))
     except FabricError as exc:
         return Opened(DeviceRound(intent, {UNREACHABLE: exc.message}, at, 0.0), None)
     try:
@@ -211,6 +212,14 @@ def collect_first(
         driver.close()
         raise
     return Opened(DeviceRound(intent, getters, at, time.perf_counter() - started), driver)
+
+
+def _device_of(known: Mapping[str, Device], serial: str) -> Device:
+    if serial not in known:
+        raise NotFoundError(
+            f"no device with serial {serial!r}", allowed="a serial registered by a device agent"
+        )
+    return known[serial]
 
 
 def collect_rest(opened: Opened, only: frozenset[str] | None = None) -> DeviceRound:
@@ -231,7 +240,8 @@ def collect_rest(opened: Opened, only: frozenset[str] | None = None) -> DeviceRo
 
 def collect_one(devices: Devices, intent: DeviceIntent) -> DeviceRound:
     """Open the device assigned to ``intent``'s system and run the getters."""
-    return collect_rest(collect_first(devices, intent))
+    assert intent.serial is not None
+    return collect_rest(collect_first(devices.get_many([intent.serial]), intent))
 
 
 def config_facts(r: DeviceRound, pushing: bool, golden_at: str | None) -> ConfigFacts | None:
@@ -293,19 +303,17 @@ def collect_round(
     other getters of the devices still open, and their observations.
     """
     started = time.perf_counter()
-    placed = WorkerPools(graph).serials_on(queue) if queue is not None else None
     intents = [
         i
-        for i in read_intents(graph, bp, systems)
-        if i.serial is not None
-        and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
-        and (placed is None or i.serial in placed)
+        for i in read_intents(graph, bp, systems, queue=queue)
+        if i.serial is not None and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
     ]
     devices = Devices(graph)
     if not intents:
         return _summary(bp, [], [], started, 0.0)
+    known = devices.get_many([str(i.serial) for i in intents])
     with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(intents))) as pool:
-        opened = list(pool.map(lambda i: collect_first(devices, i, only), intents))
+        opened = list(pool.map(lambda i: collect_first(known, i, only), intents))
         try:
             first = judge_round(devices, client, bp, [o.round for o in opened])
         except BaseException:

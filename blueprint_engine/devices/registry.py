@@ -86,6 +86,16 @@ GET = Query(
               last_seen: toString(d.last_seen), registered_at: toString(d.registered_at)} AS d
     """,
 )
+GET_MANY = Query(
+    "devices.get_many",
+    """
+    UNWIND $serials AS serial
+    MATCH (d:Device {serial: serial})
+    OPTIONAL MATCH (d)-[:ASSIGNED_TO]->(s:System)
+    RETURN d {.*, system: s.id, blueprint: s.blueprint, system_profile: s.device_profile,
+              last_seen: toString(d.last_seen), registered_at: toString(d.registered_at)} AS d
+    """,
+)
 LIST = Query(
     "devices.list",
     """
@@ -379,6 +389,12 @@ class Devices:
                 f"no device with serial {serial!r}", allowed="a serial registered by a device agent"
             )
         return _record(rows[0]["d"])
+
+    def get_many(self, serials: list[str]) -> dict[str, Device]:
+        """{serial: device} of those ``serials`` that are registered, in one query."""
+        return {
+            r["d"]["serial"]: _record(r["d"]) for r in self.graph.read(GET_MANY, serials=serials)
+        }
 
     def all(self) -> list[dict[str, Any]]:
         return [r["d"] for r in self.graph.read(LIST)]

@@ -33,11 +33,18 @@ if TYPE_CHECKING:
 SAMPLES = Query(
     "probes.samples",
     """
-    UNWIND $uids AS uid
-    MATCH (o:Observation {uid: uid})
-    RETURN uid, [(o)-[:HAD]->(s:Sample) | [s.at, s.value]] AS samples
+    UNWIND $rows AS r
+    MATCH (o:Observation {uid: r.uid})
+    RETURN r.uid AS uid, r.field AS field, r.since AS since,
+           [(o)-[:HAD]->(s:Sample) WHERE s.at > r.since | [s.at, s.value]] +
+           COLLECT { MATCH (o)-[:HAD]->(s:Sample)
+                     WHERE s.at <= r.since AND s.value CONTAINS r.key
+                     RETURN [s.at, s.value] AS held ORDER BY s.at DESC LIMIT 1 } AS samples
     """,
 )
+"""The samples a window starting at ``since`` needs, for one field of one observation:
+those after ``since`` and the last one at or before it that holds the field (its key
+``"field":`` in the canonical JSON text); older samples are never read or sent."""
 PROPERTIES = Query(
     "probes.properties",
     """
@@ -121,18 +128,35 @@ def _properties(graph: Graph, bp: str, observers: set[str]) -> dict[str, dict[st
     return {o: {**base, **own.get(o, {})} for o in observers}
 
 
+Window = tuple[str, str, float]  # (observation uid, field, window start)
+
+
+def windows(bp: str, todo: Sequence[Target], now: float) -> dict[Target, Window]:
+    """Pure: the samples each target's reducer needs: its observation's, for its field,
+    from its window's start (``current``: from ``now``, the last sample held)."""
+    return {
+        (p, o, s): (observation_uid(bp, p.kind.value, o, s), p.field, now - p.window_s)
+        for p, o, s in todo
+    }
+
+
 def readings(
     graph: Graph, bp: str, todo: Sequence[Target], now: float
 ) -> list[tuple[Target, Reading]]:
-    uids = sorted({observation_uid(bp, p.kind.value, o, s) for p, o, s in todo})
-    samples = {r["uid"]: r["samples"] for r in graph.read(SAMPLES, uids=uids)}
+    needed = windows(bp, todo, now)
+    rows = [
+        {"uid": uid, "field": field, "since": since, "key": json.dumps(field) + ":"}
+        for uid, field, since in sorted(set(needed.values()))
+    ]
+    samples = {
+        (r["uid"], r["field"], r["since"]): r["samples"] for r in graph.read(SAMPLES, rows=rows)
+    }
     uses_properties = any(c.type is Step.PROPERTY for p, _, _ in todo for c in p.comparisons)
     props = _properties(graph, bp, {o for _, o, _ in todo}) if uses_properties else {}
     out: list[tuple[Target, Reading]] = []
     for target in todo:
-        probe, observer, subject = target
-        uid = observation_uid(bp, probe.kind.value, observer, subject)
-        series = points(samples.get(uid) or [], probe.field)
+        probe, observer, _ = target
+        series = points(samples.get(needed[target]) or [], probe.field)
         out.append((target, run_chain(probe, series, now, props.get(observer, {}))))
     return out
 

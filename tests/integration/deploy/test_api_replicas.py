@@ -13,21 +13,15 @@ is used by A at once.
 
 from __future__ import annotations
 
-import json
-import os
 import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import redis
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
 from blueprint_engine.blueprints import Blueprints
@@ -37,13 +31,20 @@ from blueprint_engine.devices.lifecycle import Event
 from blueprint_engine.devices.registry import Devices
 from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
+from tests.integration.api_replicas import (
+    OPERATOR,
+    Replicas,
+    api_replicas,
+    gql,
+    next_anomaly,
+    subscribe_anomalies,
+    subscribers,
+    wait_for_subscriber,
+)
 from tests.integration.pools.helpers import DROP_POOLS, pool_worker
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[3]
-OPERATOR = {"Authorization": "Bearer dev-operator"}
-ANOMALIES = "fabricgraph.events.anomaly"
 DROP = Query(
     "test.replicas.drop",
     "MATCH (d:Device) WHERE d.serial STARTS WITH $prefix "
@@ -62,31 +63,11 @@ def _free_ports(n: int) -> list[int]:
     return ports
 
 
-@dataclass(frozen=True)
-class Replicas:
-    front: str
-    a: str
-    b: str
-
-
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
     front, a, b = _free_ports(3)
-    env = {
-        **os.environ,
-        "FG_STATE_DIR": str(tmp_path_factory.mktemp("replicas")),
-        "FG_API_PORT": str(front),
-        "FG_API_REPLICA_PORTS": f"{a} {b}",
-    }
-    script = str(ROOT / "deploy" / "replicas.sh")
-    started = subprocess.run(
-        [script, "start"], env=env, capture_output=True, text=True, timeout=180, check=False
-    )
-    try:
-        assert started.returncode == 0, started.stdout + started.stderr
-        yield Replicas(*(f"127.0.0.1:{p}" for p in (front, a, b)))
-    finally:
-        subprocess.run([script, "stop"], env=env, capture_output=True, timeout=60, check=False)
+    with api_replicas(front, a, b, tmp_path_factory.mktemp("replicas")) as started:
+        yield started
 
 
 @dataclass(frozen=True)
@@ -129,64 +110,32 @@ def fabric(graph: Graph) -> Iterator[Fabric]:
         blueprints.delete(bp)
 
 
-def _gql(address: str, query: str, headers: dict[str, str] | None = None, **variables: Any) -> Any:
-    response = httpx.post(
-        f"http://{address}/graphql",
-        json={"query": query, "variables": variables},
-        headers=headers or {},
-        timeout=300,
-    )
-    return response.json()
-
-
-SUBSCRIBE = """subscription($bp: String) { events(blueprint: $bp, kinds: ["anomaly"]) {
-  kind blueprint payload } }"""
 # a loaded machine's worker may have other work queued first: the round is waited for long
 COLLECT = """mutation($bp: String!) { collectTelemetry(blueprint: $bp, timeoutS: 240) {
   status unreachable anomaliesRaised } }"""
-
-
-def _subscribe(ws: ClientConnection, bp: str) -> None:
-    # subscribers need a token (a viewer's is enough), sent in connection_init
-    ws.send(json.dumps({"type": "connection_init", "payload": {"token": "dev-viewer"}}))
-    assert json.loads(ws.recv(timeout=30))["type"] == "connection_ack"
-    payload = {"query": SUBSCRIBE, "variables": {"bp": bp}}
-    ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-
-
-def _wait_for_subscriber(r: redis.Redis, before: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if dict(r.pubsub_numsub(ANOMALIES))[ANOMALIES.encode()] > before:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"no subscriber appeared on {ANOMALIES}")
 
 
 def test_a_subscription_on_one_replica_receives_anomalies_caused_through_the_other(
     replicas: Replicas, fabric: Fabric, settings: Settings
 ) -> None:
     r = redis.Redis.from_url(settings.redis_url)
-    before = dict(r.pubsub_numsub(ANOMALIES))[ANOMALIES.encode()]
+    before = subscribers(r)
     url = f"ws://{replicas.a}/graphql"
     protocols = [Subprotocol("graphql-transport-ws")]
     with connect(url, subprotocols=protocols, open_timeout=30) as ws:
-        _subscribe(ws, fabric.bp)
-        _wait_for_subscriber(r, before)
-        served = _gql(replicas.b, COLLECT, OPERATOR, bp=fabric.bp)
+        subscribe_anomalies(ws, fabric.bp)
+        wait_for_subscriber(r, before)
+        served = gql(replicas.b, COLLECT, OPERATOR, bp=fabric.bp)
         assert "errors" not in served, served
         round_ = served["data"]["collectTelemetry"]
         assert round_["status"] == "collected"
         assert sorted(round_["unreachable"]) == sorted(fabric.switches)
         got: set[str] = set()
         while got != set(fabric.switches):
-            message = json.loads(ws.recv(timeout=60))
-            assert message["type"] == "next", message
-            event = message["payload"]["data"]["events"]
-            assert (event["kind"], event["blueprint"]) == ("anomaly", fabric.bp)
-            if event["payload"]["type"] == "device_unavailable":
-                assert event["payload"]["state"] == "raised"
-                got.add(event["payload"]["subject"])
+            event = next_anomaly(ws, fabric.bp, 60)
+            if event["type"] == "device_unavailable":
+                assert event["state"] == "raised"
+                got.add(event["subject"])
         assert round_["anomaliesRaised"] >= len(fabric.switches)
     r.close()
 
@@ -213,14 +162,14 @@ def test_rest_and_graphql_answer_identically_through_either_replica_and_the_prox
         ]
         assert len({a.status_code for a in answers}) == 1, path
         assert answers[0].json() == answers[1].json() == answers[2].json(), path
-    read = [_gql(where, READ, bp=fabric.bp) for where in (replicas.a, replicas.b, replicas.front)]
+    read = [gql(where, READ, bp=fabric.bp) for where in (replicas.a, replicas.b, replicas.front)]
     assert "errors" not in read[0], read[0]
     assert read[0]["data"]["blueprint"]["leafs"] == 4
     assert read[0] == read[1] == read[2]
     # subscriptions through the proxy: the WebSocket is tunnelled to a replica
     protocols = [Subprotocol("graphql-transport-ws")]
     with connect(f"ws://{replicas.front}/graphql", subprotocols=protocols, open_timeout=30) as ws:
-        _subscribe(ws, fabric.bp)
+        subscribe_anomalies(ws, fabric.bp)
 
 
 def test_a_catalogue_entry_created_on_one_replica_is_used_by_the_other(
@@ -249,7 +198,7 @@ def test_a_catalogue_entry_created_on_one_replica_is_used_by_the_other(
         assert made.status_code == 201, made.text
         seen = httpx.get(f"http://{replicas.a}/api/catalogue/rack_types/{name}", timeout=30)
         assert seen.status_code == 200 and seen.json()["source"] == "created"
-        staged = _gql(
+        staged = gql(
             replicas.a,
             """mutation($bp: String!, $rt: String!) {
             addRack(blueprint: $bp, baseVersion: 0, rackType: $rt) { stagedVersion } }""",
@@ -258,14 +207,14 @@ def test_a_catalogue_entry_created_on_one_replica_is_used_by_the_other(
             rt=name,
         )
         assert staged["data"]["addRack"] == {"stagedVersion": 1}, staged
-        diff = _gql(
+        diff = gql(
             replicas.b,
             "query($bp: String!) { blueprint(name: $bp, view: STAGED) { leafs } }",
             bp=fabric.bp,
         )
         assert diff["data"]["blueprint"]["leafs"] == 5
     finally:
-        _gql(
+        gql(
             replicas.b,
             "mutation($bp: String!) { discardStaged(blueprint: $bp, baseVersion: 1) }",
             OPERATOR,

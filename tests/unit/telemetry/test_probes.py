@@ -11,7 +11,7 @@ import pytest
 from blueprint_engine.errors import ValidationError
 from telemetry.ingest import Change
 from telemetry.model import ObservationKind
-from telemetry.probes.evaluate import points, targets, verdict
+from telemetry.probes.evaluate import points, targets, verdict, windows
 from telemetry.probes.model import MAX_CHAIN, MAX_WINDOW_S, Probe, Processor, Step, parse
 from telemetry.probes.predefined import NAMES, PREDEFINED
 from telemetry.probes.processors import compare, property_value, reduce, run_chain
@@ -147,6 +147,9 @@ def test_comparisons_are_unknown_when_a_side_is() -> None:
     assert compare("gt", "a", 1) is None
 
 
+THRESHOLD = {"type": "threshold", "op": "gt", "value": 1}
+
+
 def _probe(name: str = "uplink-errors", **over: Any) -> Probe:
     return parse(_definition(name=name, **over))
 
@@ -210,6 +213,19 @@ def test_sample_values_are_read_for_the_probes_field() -> None:
     samples = [[20.0, json.dumps({"oper_up": True})], [10.0, json.dumps({"oper_up": False})]]
     assert points(samples, "oper_up") == [(10.0, False), (20.0, True)]
     assert points([[1.0, "{}"]], "oper_up") == []
+
+
+def test_a_probe_reads_its_samples_from_its_window_start_and_current_from_now() -> None:
+    """Only the samples a reducer needs are read: those after the window's start and the
+    one it starts with (for ``current``: the last one held at ``now``)."""
+    windowed = _probe(processors=[{"type": "max", "window_s": 60}, THRESHOLD])
+    current = _probe(name="now", processors=[{"type": "current"}, THRESHOLD])
+    todo = [(windowed, "leaf1", "leaf1:swp1"), (current, "leaf1", "leaf1:swp1")]
+    uid = f"bp/{windowed.kind.value}/leaf1/leaf1:swp1"
+    assert windows("bp", todo, 100.0) == {
+        todo[0]: (uid, windowed.field, 40.0),
+        todo[1]: (uid, current.field, 100.0),
+    }
 
 
 def test_every_kind_has_a_subject_check() -> None:
