@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,11 +17,13 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from api.admission import Admission
 from api.auth import parse_tokens
 from api.bodies import BodyLimit
 from api.cypher import Explorer, cypher_route
 from api.graphql.view import FabricGraphQL
 from api.health import ANSWER_S, HealthMonitor, liveness
+from api.loop_lag import LoopLag, watch
 from api.metrics import EventCounts, listen_events, make_registry, metrics_endpoint
 from api.rest import rest_routes
 from blueprint_engine.blueprints import Blueprints
@@ -29,6 +33,7 @@ from blueprint_engine.graph.migrate import migrate
 from blueprint_engine.settings import Settings, load_settings
 
 STATIC = Path(__file__).resolve().parent / "static"
+PROBES = frozenset({"/health", "/health/live"})  # answered however busy the API is
 
 
 def error_response(exc: FabricError) -> JSONResponse:
@@ -51,17 +56,26 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse(liveness())
 
     events = EventCounts()
+    lag = LoopLag()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # the blocking reads' threads (AnyIO's default is 40: that many threads holding
+        # and releasing the GIL make the event loop wait for it behind them)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        sys.setswitchinterval(settings.api_switch_interval_s)
         with contextlib.suppress(FabricError):  # served anyway: /health names what is down
             await run_in_threadpool(migrate, graph)
-        listener = asyncio.create_task(listen_events(settings, events))
+        tasks = [
+            asyncio.create_task(listen_events(settings, events)),
+            asyncio.create_task(watch(lag)),
+        ]
         monitor.start()
         yield
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         monitor.close()
         explorer.close()
         graph.close()
@@ -75,7 +89,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/health", readiness),
         Route("/health/live", live),
-        Route("/metrics", metrics_endpoint(make_registry(graph, settings, events))),
+        Route("/metrics", metrics_endpoint(make_registry(graph, settings, events, lag))),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Mount("/api", routes=api_routes),
@@ -85,6 +99,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_exception_handler(FabricError, lambda r, e: error_response(e))  # type: ignore[arg-type,unused-ignore]
     app.add_middleware(BodyLimit, max_bytes=settings.max_payload_bytes)
+    app.add_middleware(
+        Admission,
+        limit=settings.api_concurrency,
+        queue_max=settings.api_queue_max,
+        wait_s=settings.api_queue_wait_s,
+        exempt=PROBES,
+    )
     app.state.graph = graph
     app.state.settings = settings
     app.state.health = monitor

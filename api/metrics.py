@@ -31,6 +31,7 @@ from starlette.responses import Response
 
 from api import fabric_metrics
 from api.clients import listening_client
+from api.loop_lag import LoopLag
 from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.errors import FabricError
 from blueprint_engine.events import CHANNEL_PREFIX
@@ -135,8 +136,8 @@ def queue_depths(client: redis.Redis) -> tuple[dict[str, int], int]:
 class FabricCollector(Collector):
     """Computes every metric at scrape time; nothing is cached between scrapes."""
 
-    def __init__(self, graph: Graph, settings: Settings, events: EventCounts) -> None:
-        self.graph, self.settings, self.events = graph, settings, events
+    def __init__(self, graph: Graph, settings: Settings, events: EventCounts, lag: LoopLag) -> None:
+        self.graph, self.settings, self.events, self.lag = graph, settings, events, lag
 
     def collect(self) -> Iterator[Metric]:
         timings: dict[str, float] = {}
@@ -156,6 +157,7 @@ class FabricCollector(Collector):
         yield from self._broker_metrics()
         timings["broker"] = time.perf_counter() - started
         yield from self._event_metrics()
+        yield from self._loop_metrics()
         cost = GaugeMetricFamily(
             PREFIX + "scrape_seconds", "Time this scrape spent per source", labels=["part"]
         )
@@ -264,10 +266,25 @@ class FabricCollector(Collector):
         listening.add_metric([], 1.0 if self.events.listening else 0.0)
         yield from (events, ingest, listening)
 
+    def _loop_metrics(self) -> Iterator[Metric]:
+        lag = HistogramMetricFamily(
+            PREFIX + "event_loop_lag_seconds",
+            "How late this API process's event loop woke from a short sleep (every "
+            "request is served on that loop)",
+        )
+        lag.add_metric([], self.lag.cumulative(), self.lag.total_s)
+        worst = GaugeMetricFamily(
+            PREFIX + "event_loop_lag_max_seconds", "The worst event-loop lag since start"
+        )
+        worst.add_metric([], self.lag.max_s)
+        yield from (lag, worst)
 
-def make_registry(graph: Graph, settings: Settings, events: EventCounts) -> CollectorRegistry:
+
+def make_registry(
+    graph: Graph, settings: Settings, events: EventCounts, lag: LoopLag
+) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(FabricCollector(graph, settings, events))
+    registry.register(FabricCollector(graph, settings, events, lag))
     return registry
 
 

@@ -15,6 +15,7 @@ import time
 
 from prometheus_client import generate_latest
 
+from api.loop_lag import LoopLag
 from api.metrics import EventCounts, make_registry
 from bench.common import engine, ensure_blueprint, median, timed, write_result
 from blueprint_engine.graph.db import Graph, Query
@@ -88,7 +89,7 @@ CLEANUP = Query(
 
 
 def scrape_seconds(graph: Graph, runs: int = 8) -> tuple[float, int, int]:
-    registry = make_registry(graph, graph.settings, EventCounts())
+    registry = make_registry(graph, graph.settings, EventCounts(), LoopLag())
     samples, body = [], b""
     for _ in range(runs):
         elapsed, body = timed(lambda: generate_latest(registry))

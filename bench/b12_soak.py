@@ -17,6 +17,13 @@ Each client loops over a weighted mix of operations, one request at a time:
   an error. ``stage`` times the whole edit, ``stage_try`` each ``setProperty`` request
   (staged or refused). Every 25 staged versions the staged log is discarded.
 
+The targets for ``/health/live`` and ``/health`` are read by ``bench.b12_probe``, a
+process of its own probing one request at a time (as an orchestrator does; ``live``
+and ``health`` in ``B12.json``, the value is the probed ``/health/live`` p99); the
+clients' own ``live`` and ``health`` requests are part of the load, and their figures
+(``operations``) include the lag of the soak's event loop (``client_loop_lag``: 30
+clients parse their answers on one loop). The API's own loop lag is ``api_loop_lag``.
+
 Meanwhile the ``lab`` blueprint is deployed into the lab (the machine's lab lock) and
 the workers collect it every 2 s (Celery beat), so the graph takes telemetry writes
 throughout. An error is any failed request: a transport error or timeout, an HTTP
@@ -33,10 +40,12 @@ afterwards).
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import statistics
 import subprocess
+import sys
 import time
 import uuid
 from collections import defaultdict
@@ -64,6 +73,7 @@ WEIGHTS = {"nested": 3, "impact": 3, "health": 1, "live": 2, "stage": 1}
 DISCARD_EVERY = 25
 OPERATOR = {"Authorization": "Bearer dev-operator"}
 ERROR_SAMPLES = 20
+LAG_TICK_S = 0.01
 
 NESTED = """query($bp: String!) { blueprint(name: $bp) { leafs
   systems(role: "leaf", limit: 16) { id asn loopback
@@ -193,10 +203,10 @@ async def _one(
         raise RuntimeError(f"GraphQL: {body['errors']}")
 
 
-async def _client(n: int, t: Target, until: float, tally: Tally) -> None:
+async def _client(n: int, http: httpx.AsyncClient, t: Target, until: float, tally: Tally) -> None:
     rng = random.Random(n)
     ops, weights = list(WEIGHTS), list(WEIGHTS.values())
-    async with httpx.AsyncClient(timeout=TIMEOUT_S) as http:
+    async with http:
         while time.monotonic() < until:
             op = rng.choices(ops, weights)[0]
             started = time.perf_counter()
@@ -225,6 +235,30 @@ def figures(samples: list[float], seconds: float) -> dict[str, float]:
     }
 
 
+def server_loop_lag(http: httpx.Client, base: str) -> dict[str, float]:
+    """The API's own event-loop lag since it started, from its ``/metrics``: the worst,
+    and the share of 50 ms ticks that woke more than 10 / 50 ms late."""
+    text = http.get(f"{base}/metrics").text
+    values = {
+        name: float(value)
+        for line in text.splitlines()
+        if line.startswith("fabricgraph_event_loop_lag")
+        for name, _, value in [line.rpartition(" ")]
+    }
+    total = values.get('fabricgraph_event_loop_lag_seconds_bucket{le="+Inf"}', 0.0) or 1.0
+
+    def over(bound: str) -> float:
+        at_most = values.get(f'fabricgraph_event_loop_lag_seconds_bucket{{le="{bound}"}}', 0.0)
+        return round(100 * (1 - at_most / total), 2)
+
+    return {
+        "max_ms": round(1000 * values.get("fabricgraph_event_loop_lag_max_seconds", -1), 1),
+        "ticks": total,
+        "over_10ms_pct": over("0.01"),
+        "over_50ms_pct": over("0.05"),
+    }
+
+
 def _answers(base: str) -> bool:
     try:
         return httpx.get(f"{base}/health", timeout=5).status_code in (200, 503)
@@ -244,6 +278,23 @@ def api_running(base: str) -> Iterator[None]:
         yield
     finally:
         subprocess.run([services, "stop", "api"], check=False, timeout=60)
+
+
+@contextmanager
+def probing(base: str) -> Iterator[dict[str, Any]]:
+    """``bench.b12_probe`` in a process of its own for the soak's duration; its figures
+    (``live``, ``health``, ``failed``) fill the dict yielded once the block ends."""
+    prober = subprocess.Popen(
+        [sys.executable, "-m", "bench.b12_probe", base, str(DURATION_S)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    probed: dict[str, Any] = {}
+    try:
+        yield probed
+    finally:
+        out, _ = prober.communicate(timeout=TIMEOUT_S + 30)
+        probed.update(json.loads(out or b"{}"))
 
 
 @contextmanager
@@ -276,11 +327,28 @@ def _medium(bps: Blueprints) -> str:
     return name
 
 
+async def _loop_lag(until: float, tally: Tally) -> None:
+    """The soak's own event-loop lag (``client_loop_lag``): how late a 10 ms sleep wakes.
+    The clients share one loop in this process, so a latency figure includes this lag;
+    the API's own lag is ``fabricgraph_event_loop_lag_seconds`` in its ``/metrics``."""
+    while time.monotonic() < until:
+        asked = time.perf_counter()
+        await asyncio.sleep(LAG_TICK_S)
+        tally.latencies["client_loop_lag"].append(time.perf_counter() - asked - LAG_TICK_S)
+
+
 async def _soak(t: Target) -> tuple[Tally, float]:
     tally = Tally()
+    # the clients are made before the clock starts: each builds a TLS context (its CA
+    # bundle parsed on this loop), 30 of them a stall of seconds on a loaded machine
+    # that would be counted as the first requests' latency
+    clients = [httpx.AsyncClient(timeout=TIMEOUT_S) for _ in range(CLIENTS)]
     started = time.monotonic()
     until = started + DURATION_S
-    await asyncio.gather(*(_client(n, t, until, tally) for n in range(CLIENTS)))
+    await asyncio.gather(
+        _loop_lag(until, tally),
+        *(_client(n, http, t, until, tally) for n, http in enumerate(clients)),
+    )
     return tally, time.monotonic() - started
 
 
@@ -294,7 +362,8 @@ def run() -> None:
     with api_running(base), lab_collected(bps) as lab_bp:
         print(f"soak: {CLIENTS} clients for {DURATION_S:.0f} s on {bp}; lab {lab_bp} collected")
         load_before = os.getloadavg()
-        tally, seconds = asyncio.run(_soak(target))
+        with probing(base) as probed:
+            tally, seconds = asyncio.run(_soak(target))
         load_after = os.getloadavg()
         with httpx.Client(timeout=TIMEOUT_S) as http:  # leave the staged log empty
             version = http.post(
@@ -305,14 +374,21 @@ def run() -> None:
                 headers=OPERATOR,
                 json={"query": DISCARD, "variables": {"bp": bp, "v": version["stagedVersion"]}},
             )
+            server_lag = server_loop_lag(http, base)
     per_op = {op: figures(tally.latencies[op], seconds) for op in [*WEIGHTS, "stage_try"]}
-    total = sum(len(v) for op, v in tally.latencies.items() if op != "stage_try")
+    client_lag = figures(tally.latencies["client_loop_lag"], seconds)
+    total = sum(len(tally.latencies[op]) for op in WEIGHTS)
+    for failed in probed.get("failed", []):
+        tally.error("probe", failed)
     errors = sum(tally.errors.values())
-    live, health = per_op["live"], per_op["health"]
+    live, health = figures(probed["live"], seconds), figures(probed["health"], seconds)
     print(
         f"{total} requests in {seconds:.0f} s ({total / seconds:.1f}/s), {errors} errors, "
-        f"{tally.conflicts} staging conflicts; /health/live p99 {live.get('p99_ms')} ms, "
-        f"/health max {health.get('max_ms')} ms"
+        f"{tally.conflicts} staging conflicts; probed: /health/live p99 {live.get('p99_ms')} "
+        f"ms, /health max {health.get('max_ms')} ms; in the soak's mix: /health/live p99 "
+        f"{per_op['live'].get('p99_ms')} ms, /health max {per_op['health'].get('max_ms')} "
+        f"ms; the soak's own loop lag p99 "
+        f"{client_lag.get('p99_ms')} ms; the API's loop lag {server_lag}"
     )
     write_result(
         "B12",
@@ -332,6 +408,11 @@ def run() -> None:
         operations=per_op,
         health_live=live,
         health_max_ms=health.get("max_ms"),
+        probe_health=health,
+        mix_health_live_p99_ms=per_op["live"].get("p99_ms"),
+        mix_health_max_ms=per_op["health"].get("max_ms"),
+        client_loop_lag=client_lag,
+        api_loop_lag=server_lag,
         lab_blueprint_collected=lab_bp,
         load_average_before=[round(x, 2) for x in load_before],
         load_average_after=[round(x, 2) for x in load_after],

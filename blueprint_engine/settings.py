@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     # blueprint lists read in the client's selected shape (off: the general path only)
     graphql_shaped: bool = True
     max_payload_bytes: int = 1_000_000
+    # admission (api/admission.py): requests running at once in one API process, how
+    # many may wait for a turn and for how long (then 429), worker threads for the
+    # blocking reads, and the GIL's switch interval in the API process (seconds)
+    api_concurrency: int = Field(default=8, ge=1, le=256)
+    api_queue_max: int = Field(default=256, ge=0, le=100_000)
+    api_queue_wait_s: float = Field(default=30.0, gt=0, le=600)
+    api_threads: int = Field(default=8, ge=1, le=256)
+    api_switch_interval_s: float = Field(default=0.001, gt=0, le=1)
     # API tokens: "token:role:name,..." (roles: viewer, operator, admin)
     api_tokens: str = (
         "dev-admin:admin:admin,dev-operator:operator:operator,dev-viewer:viewer:viewer"

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -20,11 +21,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[str]:
-    """Base URL of the API in a uvicorn process on a free port (2 s exploration limit)."""
+@contextmanager
+def serving(settings: dict[str, str]) -> Iterator[str]:
+    """Base URL of the API in a uvicorn process on a free port, with these settings."""
     port = free_port()
-    env = {**os.environ, "FG_CYPHER_TIMEOUT_S": "2"}
+    env = {**os.environ, **settings}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -59,6 +60,13 @@ def served() -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[str]:
+    """Base URL of the API in a uvicorn process on a free port (2 s exploration limit)."""
+    with serving({"FG_CYPHER_TIMEOUT_S": "2"}) as url:
+        yield url
 
 
 @pytest.fixture

@@ -42,7 +42,11 @@ from tests.integration.chaos.stack import Fabric
 from tests.integration.lab.helpers import deployed_lab
 from workers.reconciler import reconcile_device
 
-pytestmark = [pytest.mark.lab, pytest.mark.integration]
+# Each wait of a scenario has its own bound (a service start SERVICE_TIMEOUT_S, the
+# convergence CONVERGE_TIMEOUT_S, ...); the suite's 300 s per test is less than their
+# sum (the module's fixture alone deploys the lab and converges), so the backstop here
+# is above it: a scenario fails on the bound of the wait that did not end, by name.
+pytestmark = [pytest.mark.lab, pytest.mark.integration, pytest.mark.timeout(1500)]
 
 LEAF = "rack1-leaf1"
 TOUCHED = (lab_serial("spine1"), lab_serial(LEAF))
