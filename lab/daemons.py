@@ -25,10 +25,9 @@ SSHD_PORT = 22
 WATCHFRR_MIN_RESTART_S = 5
 WATCHFRR_MAX_RESTART_S = 30
 # watchfrr's restart of a crashed daemon starts it this much later: a crash stays
-# observable for several collection rounds (2 s each, longer under load: a 10 s window
-# was missed once in three chaos rounds at load ~20), as on a switch whose bgpd takes
+# observable for a few collection rounds (2 s each), as on a switch whose bgpd takes
 # that long to come back with its tables
-WATCHFRR_RESTART_DELAY_S = 20
+WATCHFRR_RESTART_DELAY_S = 10
 
 
 def factory_frr_conf(hostname: str) -> str:
