@@ -26,7 +26,8 @@ WATCHFRR_MIN_RESTART_S = 5
 WATCHFRR_MAX_RESTART_S = 30
 # watchfrr's restart of a crashed daemon starts it this much later: a crash stays
 # observable for a few collection rounds (2 s each), as on a switch whose bgpd takes
-# that long to come back with its tables
+# that long to come back with its tables (it must stay well below watchfrr's restart
+# timeout, 20 s by default, after which watchfrr kills the restart command)
 WATCHFRR_RESTART_DELAY_S = 10
 
 
