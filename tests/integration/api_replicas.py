@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,6 +32,18 @@ class Replicas:
     front: str
     a: str
     b: str
+
+
+def free_ports(n: int) -> list[int]:
+    """``n`` loopback ports free now (the kernel's choice), for a proxy and its replicas
+    that must not meet another checkout's or test's API."""
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [int(s.getsockname()[1]) for s in socks]
+    for s in socks:
+        s.close()
+    return ports
 
 
 @contextmanager

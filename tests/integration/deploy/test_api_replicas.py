@@ -13,7 +13,6 @@ is used by A at once.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from tests.integration.api_replicas import (
     OPERATOR,
     Replicas,
     api_replicas,
+    free_ports,
     gql,
     next_anomaly,
     subscribe_anomalies,
@@ -53,19 +53,9 @@ DROP = Query(
 DROP_ENTRY = Query("test.replicas.drop_entry", "MATCH (r:RackType {name: $name}) DETACH DELETE r")
 
 
-def _free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    for s in socks:
-        s.bind(("127.0.0.1", 0))
-    ports = [int(s.getsockname()[1]) for s in socks]
-    for s in socks:
-        s.close()
-    return ports
-
-
 @pytest.fixture(scope="module")
 def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
-    front, a, b = _free_ports(3)
+    front, a, b = free_ports(3)
     with api_replicas(front, a, b, tmp_path_factory.mktemp("replicas")) as started:
         yield started
 

@@ -36,6 +36,7 @@ from tests.integration.api_replicas import (
     OPERATOR,
     Replicas,
     api_replicas,
+    free_ports,
     gql,
     next_anomaly,
     subscribe_anomalies,
@@ -128,9 +129,11 @@ def _speed_edits(f: Fabric) -> list[tuple[str, dict[str, Any]]]:
     return [(SET_PROPERTY, {"kind": k, "id": i, "value": speed}) for k, i in targets]
 
 
-def _replica_ports(settings: Settings) -> tuple[int, int, int]:
-    """This checkout's API port for haproxy, the next two for the replicas."""
-    return settings.api_port, settings.api_port + 1, settings.api_port + 2
+def _three_ports() -> tuple[int, int, int]:
+    """haproxy's and the two replicas' ports: free ones, not this checkout's API port
+    (another test's API may hold it)."""
+    front, a, b = free_ports(3)
+    return front, a, b
 
 
 def _fault_seen_across_replicas(
@@ -163,7 +166,7 @@ def test_two_pools_and_two_api_replicas_on_the_lab_each_switch_served_by_one_poo
 ) -> None:
     with (
         deployed_lab(graph, "t-pools") as (blueprints, _, bp),
-        api_replicas(*_replica_ports(settings), tmp_path) as replicas,
+        api_replicas(*_three_ports(), tmp_path) as replicas,
     ):
         f = Fabric(blueprints, bp, settings)
         serials = f.serials
