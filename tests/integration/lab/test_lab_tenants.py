@@ -39,7 +39,9 @@ from linuxfrr_document import parse_document
 from napalm_linuxfrr.candidate import canonical_interfaces
 from tests.integration.lab.helpers import exclusive_lab
 
-pytestmark = pytest.mark.lab
+# the whole run (one kernel, minutes) is in the first test's set-up: above the kernel's own
+# bound (lab.uml.tenants.BOOT_TIMEOUT_S), so a hung guest is reported with its console
+pytestmark = [pytest.mark.lab, pytest.mark.timeout(1500)]
 
 
 def uml_skip_reason() -> str | None:
