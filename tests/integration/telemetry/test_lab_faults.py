@@ -226,14 +226,25 @@ def counters(c: Cabling) -> int:
     return sum(1 for i in c.design.interfaces if i.system in switches)
 
 
+ROUND_WAIT_S = 90.0
+
+
 def test_an_on_demand_round_observes_everything_the_blueprint_implies(f: LabFabric) -> None:
+    """What is still converging (a route a session end has not installed yet) is not
+    observed: rounds are requested until one observes everything (bounded), and that round
+    is judged (once, 109 of 110 observations were seen right after the earlier tests)."""
+    implied = _implied_observations(f.cabling)
+    deadline = time.monotonic() + ROUND_WAIT_S
     result = request_round(f.graph, f.bp)
+    while result["observations"] != implied and time.monotonic() < deadline:
+        time.sleep(1.0)
+        result = request_round(f.graph, f.bp)
     assert (result["status"], result["devices"], result["unreachable"]) == (
         "collected",
         len(f.cabling.switches()),
         [],
     )
-    assert result["observations"] == _implied_observations(f.cabling)
+    assert result["observations"] == implied
     # a steady healthy fabric: nothing new to write but the counters of ports that moved
     assert result["changed"] <= counters(f.cabling)
 
