@@ -88,6 +88,11 @@ def apply_port(end: Endpoint, settings: PortSettings) -> None:
         shell.run([*ns, "link", "set", "dev", end.port, "up"])
 
 
+def set_admin(end: Endpoint, up: bool) -> None:
+    state = "up" if up else "down"
+    shell.run(["ip", "-n", netns_name(end.node), "link", "set", "dev", end.port, state])
+
+
 def remove_port(end: Endpoint) -> None:
     """Deleting one end of a veth deletes the pair, so the peer may already be gone."""
     shell.run(["ip", "-n", netns_name(end.node), "link", "del", "dev", end.port], check=False)

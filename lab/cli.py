@@ -91,6 +91,12 @@ def swap_cables(end1: str, end2: str, state_dir: StateDir = DEFAULT_LAB_STATE_DI
     _print(_guard(lambda: _lab(state_dir).swap_cables(end1, end2)))
 
 
+@fault_app.command("plug-unused")
+def plug_unused(end1: str, end2: str, state_dir: StateDir = DEFAULT_LAB_STATE_DIR) -> None:
+    """Cable two unused switch ports END1 and END2 (node:port each) and enable them."""
+    _print(_guard(lambda: _lab(state_dir).plug_unused(end1, end2)))
+
+
 @fault_app.command("server-down")
 def server_down(node: str, state_dir: StateDir = DEFAULT_LAB_STATE_DIR) -> None:
     """Take server NODE's interfaces down."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lab import builder, daemons, shell
-from lab.cabling import Cabler, recable
+from lab.cabling import Cabler, read_port, recable, set_admin
 from lab.errors import UnknownLabObjectError
 from lab.state import LabState
 from lab.topology import Endpoint, Topology, parse_endpoint, parse_topology
@@ -22,6 +22,7 @@ FAULT_KINDS = (
     "swap_cables",
     "server_down",
     "daemon_kill",
+    "plug_unused",
 )
 KILLABLE_DAEMONS = daemons.FRR_DAEMONS
 
@@ -111,6 +112,51 @@ def swap_cables(state: LabState, end1: Endpoint, end2: Endpoint) -> dict[str, An
     return {"kind": "swap_cables", "ends": [str(a1), str(b1), str(a2), str(b2)]}
 
 
+def unused_ports(topo: Topology, cabling: Sequence[Sequence[str | None]]) -> list[Endpoint]:
+    """Switch ports with no cable in the lab's current cabling (a cut cable's ends are
+    still cabled: they wait for their cable), in topology order. Pure."""
+    cabled = {end for pair in cabling for end in pair if end is not None}
+    return [
+        Endpoint(node.name, port)
+        for node in topo.switches()
+        for port in node.ports
+        if str(Endpoint(node.name, port)) not in cabled
+    ]
+
+
+def plug_unused(state: LabState, end1: Endpoint, end2: Endpoint) -> dict[str, Any]:
+    """A cable nobody planned between two unused switch ports, both enabled: a shut port
+    shows a plugged cable nothing (no carrier, no LLDP), on a real switch as here."""
+    free = unused_ports(parse_topology(state.topology), state.cabling)
+    if end1 == end2 or end1 not in free or end2 not in free:
+        raise UnknownLabObjectError(
+            f"cannot plug {end1} into {end2}",
+            allowed=f"two different unused switch ports: {', '.join(map(str, free)) or 'none'}",
+        )
+    ends = [end1, end2]
+    admin_up = [read_port(e).admin_up for e in ends]
+    cabler = Cabler(state.veth_index)
+    recable(cabler, [(end1, end2)])
+    state.veth_index = cabler.index
+    for end in ends:
+        set_admin(end, up=True)
+    state.cabling = [*state.cabling, [str(end1), str(end2)]]
+    _refresh_lldp(state, {e.node for e in ends})
+    return {"kind": "plug_unused", "ends": [str(e) for e in ends], "admin_up": admin_up}
+
+
+def _unplug(state: LabState, ends: Sequence[Endpoint], admin_up: Sequence[bool]) -> None:
+    """Back to unused: each port with a dead peer again, its admin state as before."""
+    cabler = Cabler(state.veth_index)
+    recable(cabler, [(end, None) for end in ends])
+    state.veth_index = cabler.index
+    for end, up in zip(ends, admin_up, strict=True):
+        set_admin(end, up=up)
+    names = {str(e) for e in ends}
+    state.cabling = [p for p in state.cabling if p[0] not in names and p[1] not in names]
+    _refresh_lldp(state, {e.node for e in ends})
+
+
 def device_offline(topo: Topology, node: str) -> dict[str, Any]:
     daemons.stop_netns_processes(topo.node(node).netns)
     return {"kind": "device_offline", "node": node}
@@ -174,6 +220,8 @@ def repair(state: LabState, topo: Topology, state_dir: str, fault: dict[str, Any
     elif kind == "swap_cables":
         a1, b1, a2, b2 = (parse_endpoint(e) for e in fault["ends"])
         _recable(state, [a1, b1, a2, b2], [(a1, b1), (a2, b2)])
+    elif kind == "plug_unused":
+        _unplug(state, [parse_endpoint(e) for e in fault["ends"]], fault["admin_up"])
     elif kind == "device_offline":
         builder.start_switch(state_dir, topo.node(fault["node"]))
     elif kind == "oob_change":

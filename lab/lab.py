@@ -182,6 +182,14 @@ class Lab:
         self._end(b.node, b.port)
         return self._record(state, faults.swap_cables(state, a, b))
 
+    def plug_unused(self, end1: str, end2: str) -> dict[str, Any]:
+        """A cable between two unused switch ports (``node:port`` each), both enabled."""
+        state = self.state()
+        a, b = parse_endpoint(end1), parse_endpoint(end2)
+        self._end(a.node, a.port)
+        self._end(b.node, b.port)
+        return self._record(state, faults.plug_unused(state, a, b))
+
     def daemon_kill(self, node: str, daemon: str = "bgpd") -> dict[str, Any]:
         fault = faults.daemon_kill(self.topology(), node, daemon)
         return self._record(self.state(), fault)

@@ -288,6 +288,7 @@ def evaluate_unused_port(f: UnusedPortFacts) -> list[Verdict]:
     iface, lldp = f.iface_obs, f.lldp_obs
     carrier = bool(iface and iface.get("oper_up"))
     neighbor = lldp.get("neighbor") if lldp else None
+    port = lldp.get("port") if lldp and neighbor else None
     broken: bool | None
     if not f.owner.deployed:
         broken = False
@@ -295,7 +296,7 @@ def evaluate_unused_port(f: UnusedPortFacts) -> list[Verdict]:
         broken = None
     else:
         broken = carrier or neighbor is not None
-    seen = f"{neighbor}:{lldp.get('port') if lldp else ''}" if neighbor else "nobody"
+    seen = f"{neighbor}:{port or ''}" if neighbor else "nobody"
     return [
         Verdict(
             AnomalyType.CABLING,
@@ -303,8 +304,8 @@ def evaluate_unused_port(f: UnusedPortFacts) -> list[Verdict]:
             "Interface",
             f.owner.system,
             broken,
-            {"neighbor": None, "oper_up": False},
-            {"neighbor": neighbor, "oper_up": carrier},
+            {"neighbor": None, "port": None, "oper_up": False},
+            {"neighbor": neighbor, "port": port, "oper_up": carrier},
             f"{f.interface} is unused in intent but has "
             + (f"an LLDP neighbour {seen}" if neighbor else "carrier" if carrier else "nothing"),
         )

@@ -407,13 +407,25 @@ def _components(nodes: Sequence[str], edges: Iterable[tuple[str, str]]) -> list[
     return sorted(sorted(g) for g in groups.values())
 
 
+def _heard(s: Symptom) -> str:
+    actual = s.actual or {}
+    return f"{actual.get('neighbor')}:{actual.get('port')}"
+
+
 def _cabling_mistakes(idx: _Index, topo: Topology) -> list[Cause]:
     seen = {s.subject: s for s in idx.of_type(T.CABLING) if s.actual and s.actual["neighbor"]}
     by_name = {(e.hostname, e.name): e.interface for lk in topo.links.values() for e in lk.ends}
+    # an unused port (no link: its id is ``<system>:<port>``) heard by another one: a
+    # cable nobody planned between them, one mistake
+    hostnames = {e.system: e.hostname for lk in topo.links.values() for e in lk.ends}
+    for iface, s in seen.items():
+        if topo.link_of(iface) is None and s.device in hostnames:
+            name = iface.removeprefix(f"{s.device}:")
+            by_name.setdefault((hostnames[s.device], name), iface)
     edges = []
     for iface, s in seen.items():
         assert s.actual is not None
-        target = by_name.get((s.actual["neighbor"], s.actual["port"]))
+        target = by_name.get((s.actual["neighbor"], s.actual.get("port") or ""))
         if target:
             edges.append((iface, target))
         link = topo.link_of(iface)
@@ -427,18 +439,19 @@ def _cabling_mistakes(idx: _Index, topo: Topology) -> list[Cause]:
             found += _session_symptoms(idx, topo.sessions_over(link_id))
         uids = idx.claim(found)
         subject = links[0] if links else comp[0]
+        unused = [i for i in comp if topo.link_of(i) is None]
+        summary = f"cabling mistake on {len(links)} link(s): LLDP neighbours contradict intent"
+        if not links:
+            summary = f"a cable nobody planned on unused port(s) {', '.join(unused)}"
         causes.append(
             Cause(
                 CauseKind.CABLING_MISTAKE,
                 subject,
-                tuple(("Link", lk) for lk in links),
+                tuple(("Link", lk) for lk in links) + tuple(("Interface", i) for i in unused),
                 uids,
                 {
                     "links": links,
-                    "seen": {
-                        i: f"{seen[i].actual['neighbor']}:{seen[i].actual['port']}"  # type: ignore[index]
-                        for i in comp
-                    },
+                    "seen": {i: _heard(seen[i]) for i in comp},
                     "intended": {
                         i: e.interface
                         for i in comp
@@ -447,7 +460,7 @@ def _cabling_mistakes(idx: _Index, topo: Topology) -> list[Cause]:
                         if e.interface != i
                     },
                 },
-                f"cabling mistake on {len(links)} link(s): LLDP neighbours contradict intent",
+                summary,
             )
         )
     return causes

@@ -21,6 +21,9 @@ What the lab's injector does (``lab/faults.py``), and so what must be raised:
 * ``server_down``: the leaf ports towards the server go down.
 * ``oob_change`` (a BGP neighbour shut down by hand): the config deviates, and the
   session to that neighbour fails at both ends with its routes.
+* ``plug_unused`` (a cable between two unused switch ports, both enabled: shut, they
+  would show nothing): each port has carrier and hears the other (cabling), and both
+  switches' configs deviate (their unused ports are intended shut).
 """
 
 from __future__ import annotations
@@ -71,6 +74,18 @@ class Cabling:
         ipv4 = next(i.ipv4 for i in self.design.interfaces if i.id == interface)
         assert ipv4 is not None
         return ipv4.split("/")[0]
+
+    def hostname(self, system: str) -> str:
+        return next(s.hostname for s in self.design.systems if s.id == system)
+
+    def name_of(self, interface: str) -> str:
+        return next(i.name for i in self.design.interfaces if i.id == interface)
+
+    def unused_ports(self) -> list[str]:
+        """Switch ports no link uses (intent: unused), in the design's order."""
+        cabled = {e for lk in self.design.links for e in (lk.a, lk.b)}
+        switches = set(self.switches())
+        return [i.id for i in self.design.interfaces if i.system in switches and i.id not in cabled]
 
     def asn(self, system: str) -> int:
         asn = next(s.asn for s in self.design.systems if s.id == system)
@@ -149,4 +164,13 @@ def routing_daemon_down(c: Cabling, system: str) -> set[Anomaly]:
     }
     for link in c.links_of(system):
         found |= _session_down(c, link)
+    return found
+
+
+def plug_unused(c: Cabling, one: str, two: str) -> set[Anomaly]:
+    """A cable between unused ports ``one`` and ``two``, both enabled."""
+    found: set[Anomaly] = set()
+    for port in (one, two):
+        system = c.system_of(port)
+        found |= {("cabling", port, system), ("config_deviation", system, system)}
     return found

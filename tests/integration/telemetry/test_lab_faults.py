@@ -13,6 +13,7 @@ engine), then repairs and waits until every anomaly and the cause are cleared.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ from blueprint_engine.design.model import Role
 from blueprint_engine.design.reader import read_cabling
 from blueprint_engine.graph.db import Graph, Query
 from lab import Lab, daemons
+from lab.cabling import read_port
+from lab.topology import parse_endpoint
 from labharness import rollout
 from tests.integration.lab.helpers import fabric_session_ends, lab_blueprint
 from tests.integration.telemetry import lab_expectations as expect
@@ -68,6 +71,14 @@ OBSERVED = Query(
     ORDER BY subject, kind
     """,
 )
+HEARD = Query(
+    "test.lab_faults.heard",
+    """
+    MATCH (a:Anomaly {blueprint: $bp, type: 'cabling', state: 'raised'})
+    WHERE a.subject IN $subjects
+    RETURN a.subject AS subject, a.actual_value AS actual
+    """,
+)
 COLLECTED = Query(
     "test.lab_faults.collected",
     """
@@ -104,6 +115,12 @@ class LabFabric:
 
     def observed(self, subjects: set[str]) -> list[dict[str, Any]]:
         return self.graph.read(OBSERVED, bp=self.bp, subjects=sorted(subjects))
+
+    def heard(self, ports: set[str]) -> dict[str, tuple[str | None, str | None]]:
+        """The (neighbour, port) each of ``ports`` hears, for its raised cabling anomaly."""
+        rows = self.graph.read(HEARD, bp=self.bp, subjects=sorted(ports))
+        actual = {r["subject"]: json.loads(r["actual"] or "{}") for r in rows}
+        return {p: (a.get("neighbor"), a.get("port")) for p, a in actual.items()}
 
     def collections(self) -> dict[str, Any]:
         return {r["serial"]: r for r in self.graph.read(COLLECTED, bp=self.bp)}
@@ -327,6 +344,58 @@ def test_swap_cables(f: LabFabric) -> None:
     f.lab.swap_cables(one.a, two.a)
     cause = _check_fault(f, "cabling_mistake", expect.swap_cables(f.cabling, one, two))
     _repaired(f, cause)
+
+
+def test_a_cable_plugged_into_unused_ports_is_a_cabling_mistake(f: LabFabric) -> None:
+    """Two unused ports (no link in the blueprint) of two switches cabled together and
+    enabled: each raises a cabling anomaly naming the other end, one cabling mistake
+    explains both, and each switch's deviating config is an out-of-band change; unplugged
+    (the ports back to unused and shut), everything clears."""
+    unused = f.cabling.unused_ports()
+    assert unused, "the blueprint cables every switch port: nothing to plug into"
+    one = unused[0]
+    two = next(p for p in unused if f.cabling.system_of(p) != f.cabling.system_of(one))
+    systems = (f.cabling.system_of(one), f.cabling.system_of(two))
+    expected = expect.plug_unused(f.cabling, one, two)
+    cabling = {a for a in expected if a[0] == "cabling"}
+    heard = {
+        one: (f.cabling.hostname(systems[1]), f.cabling.name_of(two)),
+        two: (f.cabling.hostname(systems[0]), f.cabling.name_of(one)),
+    }
+    causes_expected = {("cabling_mistake", min(one, two), frozenset(cabling))} | {
+        ("oob_change", s, frozenset({("config_deviation", s, s)})) for s in systems
+    }
+    f.lab.plug_unused(one, two)
+    try:
+        deadline = time.monotonic() + FAULT_TIMEOUT_S
+        while True:
+            raised, causes = f.raised(), f.causes()
+            got = {(c["kind"], c["subject"], frozenset(c["symptoms"])) for c in causes}
+            if raised == expected and f.heard({one, two}) == heard and got == causes_expected:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"plug_unused {one} -- {two}: after {FAULT_TIMEOUT_S:.0f} s\n"
+                    f"  missing: {sorted(expected - raised)}\n"
+                    f"  unexpected: {sorted(raised - expected)}\n"
+                    f"  heard: {f.heard({one, two})} (expected {heard})\n"
+                    f"  causes: {sorted(got)}\n"
+                    f"  observed: {f.observed({one, two})}"
+                )
+            time.sleep(0.5)
+    finally:
+        f.lab.repair()  # always: the later tests need the lab as it was
+    _wait_clear(f, "after unplugging the unused ports")
+    cleared = {c["uid"] for c in f.causes("cleared")}
+    assert {c["uid"] for c in causes} <= cleared
+    states = {
+        (r["type"], r["subject"], r["device"]): r["state"] for r in f.graph.read(ANOMALIES, bp=f.bp)
+    }
+    assert {states[a] for a in expected} == {"cleared"}
+    # back to unused: no cable in the lab's record, both ports shut again
+    plugged = {e for pair in f.lab.status()["cabling"] for e in pair}
+    assert not plugged & {one, two}
+    assert [read_port(parse_endpoint(p)).admin_up for p in (one, two)] == [False, False]
 
 
 def test_server_down(f: LabFabric) -> None:

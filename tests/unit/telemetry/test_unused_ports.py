@@ -38,6 +38,9 @@ def test_an_lldp_neighbour_on_an_unused_port_is_a_cabling_anomaly_naming_it() ->
     (only,) = evaluate_unused_port(f)
     assert only.broken is True
     assert "spine2:swp9" in only.summary
+    # the neighbour's port too: root-cause analysis pairs two unused ports hearing each other
+    assert only.actual_value == {"neighbor": "spine2", "port": "swp9", "oper_up": False}
+    assert only.expected_value == {"neighbor": None, "port": None, "oper_up": False}
 
 
 def test_unknown_while_unobserved_or_the_switch_unreachable_and_never_before_deploy() -> None:
