@@ -41,7 +41,8 @@ from ops import schema_check
 from ops.panels import DASHBOARDS, substitute
 from tests.integration.lab.helpers import deployed_lab, eventually
 
-pytestmark = [pytest.mark.integration, pytest.mark.lab]
+# the module fixture deploys the whole lab and starts Prometheus: minutes on a loaded machine
+pytestmark = [pytest.mark.integration, pytest.mark.lab, pytest.mark.timeout(900)]
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = "/usr/bin/chromium"
 NEEDS = {
