@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.events import EventKind, Publisher, publish
-from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query, Tx
 from telemetry.evaluate import Verdict
 
 ON_LABELS = ("System", "Interface", "BgpSession", "Transceiver")
@@ -133,20 +133,19 @@ def plan(bp: str, verdicts: Iterable[Verdict], current: Mapping[str, Mapping[str
     return out
 
 
-def current_states(graph: Graph, uids: Sequence[str]) -> dict[str, dict[str, Any]]:
+def current_states_in(graph: Graph, tx: Tx, uids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored state of the anomalies ``uids`` (those that exist), read in ``tx``."""
     if not uids:
         return {}
-    return {r["uid"]: r for r in graph.read(CURRENT, uids=list(uids))}
+    return {r["uid"]: r for r in graph.run(tx, CURRENT, uids=list(uids))}
 
 
-def write(graph: Graph, bp: str, todo: Plan, now: float) -> None:
-    def work(tx: Any) -> None:
-        if todo.upsert:
-            graph.run(tx, UPSERT, bp=bp, rows=todo.upsert, now=now)
-        if todo.clear:
-            graph.run(tx, CLEAR, uids=[r["uid"] for r in todo.clear], now=now)
-
-    graph.write_tx(work)
+def write_in(graph: Graph, tx: Tx, bp: str, todo: Plan, now: float) -> None:
+    """Write ``todo`` in the caller's transaction ``tx``."""
+    if todo.upsert:
+        graph.run(tx, UPSERT, bp=bp, rows=todo.upsert, now=now)
+    if todo.clear:
+        graph.run(tx, CLEAR, uids=[r["uid"] for r in todo.clear], now=now)
 
 
 def event(bp: str, row: Mapping[str, Any], state: str) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from blueprint_engine.events import EventKind, Publisher, publish
-from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query, Tx
 from blueprint_engine.virtual.impact import impacted_vms
-from blueprint_engine.virtual.reads import vms_on_servers
+from blueprint_engine.virtual.reads import vms_on_servers_in
 from telemetry.anomalies import node_by_label
 from telemetry.evaluate import AnomalyType
 from telemetry.rootcause import Cause, End, LinkTopo, SessionTopo, Symptom, Topology, group
@@ -123,7 +123,7 @@ def _json(text: str | None) -> Mapping[str, Any] | None:
     return None if text is None else dict(json.loads(text))
 
 
-def symptoms(graph: Graph, bp: str) -> list[Symptom]:
+def symptoms(graph: Graph, tx: Tx, bp: str) -> list[Symptom]:
     return [
         Symptom(
             r["uid"],
@@ -134,12 +134,12 @@ def symptoms(graph: Graph, bp: str) -> list[Symptom]:
             bool(r["expected"]),
             bool(r["suppressed"]),
         )
-        for r in graph.read(RAISED, bp=bp)
+        for r in graph.run(tx, RAISED, bp=bp)
     ]
 
 
-def _add_round(graph: Graph, bp: str, ids: Sequence[str], topo: Topology) -> None:
-    for r in graph.read(TOPOLOGY, bp=bp, ids=list(ids)):
+def _add_round(graph: Graph, tx: Tx, bp: str, ids: Sequence[str], topo: Topology) -> None:
+    for r in graph.run(tx, TOPOLOGY, bp=bp, ids=list(ids)):
         for link in r["links"]:
             ends = tuple(End(**e) for e in link["ends"])
             if len(ends) == 2:
@@ -150,7 +150,7 @@ def _add_round(graph: Graph, bp: str, ids: Sequence[str], topo: Topology) -> Non
             topo.roles.setdefault(ses["b"], ses["b_role"])
 
 
-def topology(graph: Graph, bp: str, found: Iterable[Symptom]) -> Topology:
+def topology(graph: Graph, tx: Tx, bp: str, found: Iterable[Symptom]) -> Topology:
     """Links and sessions of the symptoms' systems, then of the servers behind them
     and those servers' other leafs (for the servers' paths): at most three rounds."""
     topo = Topology()
@@ -162,7 +162,7 @@ def topology(graph: Graph, bp: str, found: Iterable[Symptom]) -> Topology:
         pending -= fetched
         if not pending:
             break
-        _add_round(graph, bp, sorted(pending), topo)
+        _add_round(graph, tx, bp, sorted(pending), topo)
         fetched |= pending
         servers = {s for s, role in topo.roles.items() if role == "server"}
         leafs_of_servers = {
@@ -226,23 +226,20 @@ def _row(bp: str, cause: Cause) -> dict[str, Any]:
     }
 
 
-def write(graph: Graph, bp: str, todo: CausePlan, now: float) -> None:
+def write(graph: Graph, tx: Tx, bp: str, todo: CausePlan, now: float) -> None:
+    """Write ``todo`` in the caller's transaction ``tx``."""
     rows = [_row(bp, c) for c in todo.upsert]
     at = [
         {"uid": c.uid(bp), "on_label": label, "subject": ident}
         for c in todo.upsert
         for label, ident in c.at
     ]
-
-    def work(tx: Any) -> None:
-        if rows:
-            graph.run(tx, UPSERT, bp=bp, rows=rows, now=now)
-        if at:
-            graph.run(tx, CAUSED_AT, bp=bp, rows=at)
-        if todo.clear:
-            graph.run(tx, CLEAR, uids=[r["uid"] for r in todo.clear], now=now)
-
-    graph.write_tx(work)
+    if rows:
+        graph.run(tx, UPSERT, bp=bp, rows=rows, now=now)
+    if at:
+        graph.run(tx, CAUSED_AT, bp=bp, rows=at)
+    if todo.clear:
+        graph.run(tx, CLEAR, uids=[r["uid"] for r in todo.clear], now=now)
 
 
 def publish_events(redis: Publisher, bp: str, todo: CausePlan) -> None:
@@ -275,11 +272,11 @@ def publish_events(redis: Publisher, bp: str, todo: CausePlan) -> None:
         )
 
 
-def with_vms(graph: Graph, bp: str, found: Sequence[Cause]) -> list[Cause]:
+def with_vms(graph: Graph, tx: Tx, bp: str, found: Sequence[Cause]) -> list[Cause]:
     """Each cause with the VMs of its impacted servers in evidence (``impacted_vms``), when
     it has any: one statement for every cause."""
     servers = [str(row["server"]) for c in found for row in c.evidence.get("impacted_servers", ())]
-    by_server = vms_on_servers(graph, bp, servers)
+    by_server = vms_on_servers_in(graph, tx, bp, servers)
     out = []
     for c in found:
         vms = impacted_vms(c.evidence.get("impacted_servers", ()), by_server)
@@ -296,13 +293,21 @@ class Regrouped:
     cleared: list[dict[str, Any]] = field(default_factory=list)
 
 
-def regroup(graph: Graph, redis: Publisher, bp: str, now: float) -> Regrouped:
-    """Recompute the blueprint's root causes from its raised anomalies."""
-    found = symptoms(graph, bp)
-    causes = with_vms(graph, bp, group(found, topology(graph, bp, found)) if found else [])
-    todo = plan(bp, causes, graph.read(OPEN, bp=bp))
+def regroup_in(graph: Graph, tx: Tx, bp: str, now: float) -> CausePlan:
+    """Recompute the blueprint's root causes from its raised anomalies, reading and
+    writing in the caller's transaction ``tx`` (which sees its own anomaly writes); the
+    plan written, whose events the caller publishes once ``tx`` is committed."""
+    found = symptoms(graph, tx, bp)
+    causes = with_vms(graph, tx, bp, group(found, topology(graph, tx, bp, found)) if found else [])
+    todo = plan(bp, causes, graph.run(tx, OPEN, bp=bp))
     if todo.upsert or todo.clear:
-        write(graph, bp, todo, now)
+        write(graph, tx, bp, todo, now)
+    return todo
+
+
+def published(redis: Publisher, bp: str, todo: CausePlan) -> Regrouped:
+    """Publish the events of a committed plan; what it opened and cleared."""
+    if todo.upsert or todo.clear:
         publish_events(redis, bp, todo)
     return Regrouped(
         opened=[
@@ -316,3 +321,9 @@ def regroup(graph: Graph, redis: Publisher, bp: str, now: float) -> Regrouped:
         ],
         cleared=[{"uid": r["uid"], "kind": r["kind"], "subject": r["subject"]} for r in todo.clear],
     )
+
+
+def regroup(graph: Graph, redis: Publisher, bp: str, now: float) -> Regrouped:
+    """Recompute the blueprint's root causes from its raised anomalies (one transaction)."""
+    todo = graph.write_tx(lambda tx: regroup_in(graph, tx, bp, now))
+    return published(redis, bp, todo)

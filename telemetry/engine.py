@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from blueprint_engine.events import Publisher
-from blueprint_engine.graph.db import Graph
+from blueprint_engine.graph.db import Graph, Tx
 from telemetry import anomalies, causes, expectations
 from telemetry.evaluate import (
     Verdict,
@@ -109,10 +109,17 @@ def evaluate_scope(
 def apply_verdicts(
     graph: Graph, redis: Publisher, bp: str, found: Sequence[Verdict], now: float
 ) -> Outcome:
-    """Raise, refresh and clear the anomalies ``found`` says (against what is stored)."""
+    """Raise, refresh and clear the anomalies ``found`` says (against what is stored,
+    read in the transaction that writes them)."""
     uids = sorted({v.uid(bp) for v in found})
-    return apply_plan(
-        graph, redis, bp, anomalies.plan(bp, found, anomalies.current_states(graph, uids)), now
+    if not uids:
+        return Outcome()
+    return _apply(
+        graph,
+        redis,
+        bp,
+        lambda tx: anomalies.plan(bp, found, anomalies.current_states_in(graph, tx, uids)),
+        now,
     )
 
 
@@ -121,16 +128,40 @@ def apply_plan(
 ) -> Outcome:
     """Write ``todo``, publish its events and regroup root causes when anomalies were
     raised or cleared."""
+    if not todo:
+        return Outcome()
+    return _apply(graph, redis, bp, lambda tx: todo, now)
+
+
+def _apply(
+    graph: Graph,
+    redis: Publisher,
+    bp: str,
+    planned: Callable[[Tx], anomalies.Plan],
+    now: float,
+) -> Outcome:
+    """The plan ``planned`` makes in the transaction, written there with the root causes
+    it implies (the regrouping reads the anomalies just written): one transaction; the
+    events once it is committed."""
+
+    def work(tx: Tx) -> tuple[anomalies.Plan, causes.CausePlan | None]:
+        todo = planned(tx)
+        if not todo:
+            return todo, None
+        anomalies.write_in(graph, tx, bp, todo, now)
+        regroup = todo.raised or todo.clear
+        return todo, causes.regroup_in(graph, tx, bp, now) if regroup else None
+
+    todo, regrouped = graph.write_tx(work)
     outcome = Outcome()
     if not todo:
         return outcome
-    anomalies.write(graph, bp, todo, now)
     anomalies.publish_events(redis, bp, todo)
     outcome.raised = [anomalies.event(bp, r, "raised") for r in todo.raised]
     outcome.cleared = [anomalies.event(bp, r, "cleared") for r in todo.clear]
-    if todo.raised or todo.clear:
-        regrouped = causes.regroup(graph, redis, bp, now)
-        outcome.causes_opened, outcome.causes_cleared = regrouped.opened, regrouped.cleared
+    if regrouped is not None:
+        published = causes.published(redis, bp, regrouped)
+        outcome.causes_opened, outcome.causes_cleared = published.opened, published.cleared
     return outcome
 
 

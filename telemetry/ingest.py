@@ -118,9 +118,11 @@ def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observa
     return grouped
 
 
-def _check_observers(graph: Graph, bp: str, observations: Sequence[Observation]) -> None:
+def _check_observers(
+    graph: Graph, tx: ManagedTransaction, bp: str, observations: Sequence[Observation]
+) -> None:
     ids = sorted({o.observer for o in observations})
-    rows = graph.read(q.BLUEPRINT_SYSTEMS, bp=bp, ids=ids)
+    rows = graph.run(tx, q.BLUEPRINT_SYSTEMS, bp=bp, ids=ids)
     if rows and not rows[0]["blueprint"]:
         raise NotFoundError(
             f"observations name blueprint {bp!r}, which does not exist",
@@ -192,12 +194,20 @@ def _link(graph: Graph, tx: ManagedTransaction, bp: str, new: list[Change]) -> N
 
 
 def _write_batch(
-    graph: Graph, bp: str, batch: Sequence[Observation], policy: RetentionPolicy
+    graph: Graph,
+    bp: str,
+    batch: Sequence[Observation],
+    policy: RetentionPolicy,
+    check: Sequence[Observation] = (),
 ) -> tuple[list[Change], int]:
+    """One batch in one transaction; ``check``: observations whose observers are checked
+    first, in that transaction (the first batch checks the whole call's)."""
     rows = _rows(batch)
     refresh_ms = int(policy.refresh_s * 1000)
 
     def work(tx: ManagedTransaction) -> tuple[list[Change], int]:
+        if check:
+            _check_observers(graph, tx, bp, check)
         every = [r for kind_rows in rows.values() for r in kind_rows]
         first = graph.run(
             tx,
@@ -271,14 +281,14 @@ def ingest(
     policy = policy or RetentionPolicy()
     result = IngestResult()
     for bp, items in _by_blueprint(observations).items():
-        _check_observers(graph, bp, items)
         # the facts' own time when it is ahead of this clock (collectors' clocks differ)
         latest = max(o.observed_at for o in items)
         changed = False
         for start in range(0, len(items), BATCH):
             started = time.perf_counter()
             batch = items[start : start + BATCH]
-            changes, dropped = _write_batch(graph, bp, batch, policy)
+            check = items if start == 0 else ()
+            changes, dropped = _write_batch(graph, bp, batch, policy, check)
             result.samples_dropped += dropped
             _telemetry_event(redis, bp, batch, changes)
             result.changes += changes

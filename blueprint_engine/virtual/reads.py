@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from blueprint_engine.errors import NotFoundError, ValidationError
-from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query, Tx
 from blueprint_engine.virtual.checks import NetworkFacts, VnicFacts
 from blueprint_engine.virtual.inventory import Inventory
 
@@ -150,10 +150,19 @@ def vms_on_servers(
     graph: Graph, bp: str, servers: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
     """The VMs of each server (through its hypervisor), with the networks of their vNICs."""
+    if not servers:
+        return {}
+    return graph.read_tx(lambda tx: vms_on_servers_in(graph, tx, bp, servers))
+
+
+def vms_on_servers_in(
+    graph: Graph, tx: Tx, bp: str, servers: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """``vms_on_servers`` in the caller's transaction ``tx``."""
     out: dict[str, list[dict[str, Any]]] = {}
     if not servers:
         return out
-    for r in graph.read(VMS_ON_SERVERS, bp=bp, servers=sorted(set(servers))):
+    for r in graph.run(tx, VMS_ON_SERVERS, bp=bp, servers=sorted(set(servers))):
         out.setdefault(r["server"], []).append(r)
     return out
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from blueprint_engine.events import Publisher
-from blueprint_engine.graph.db import Graph, Query
+from blueprint_engine.graph.db import Graph, Query, Row, Tx
 from telemetry import anomalies
 from telemetry.engine import Outcome, apply_plan, apply_verdicts
 from telemetry.evaluate import AnomalyType, Verdict
@@ -118,9 +118,9 @@ def verdict(probe: Probe, observer: str, subject: str, reading: Reading) -> Verd
     )
 
 
-def _properties(graph: Graph, bp: str, observers: set[str]) -> dict[str, dict[str, str]]:
+def _properties(graph: Graph, tx: Tx, bp: str, observers: set[str]) -> dict[str, dict[str, str]]:
     """Each observer's property set: its own keys over the blueprint's."""
-    rows = graph.read(PROPERTIES, bp=bp, uids=[f"{bp}/{o}" for o in sorted(observers)])
+    rows = graph.run(tx, PROPERTIES, bp=bp, uids=[f"{bp}/{o}" for o in sorted(observers)])
     if not rows:
         return {}
     base = json.loads(rows[0]["blueprint"] or "{}")
@@ -148,11 +148,15 @@ def readings(
         {"uid": uid, "field": field, "since": since, "key": json.dumps(field) + ":"}
         for uid, field, since in sorted(set(needed.values()))
     ]
-    samples = {
-        (r["uid"], r["field"], r["since"]): r["samples"] for r in graph.read(SAMPLES, rows=rows)
-    }
     uses_properties = any(c.type is Step.PROPERTY for p, _, _ in todo for c in p.comparisons)
-    props = _properties(graph, bp, {o for _, o, _ in todo}) if uses_properties else {}
+    observers = {o for _, o, _ in todo} if uses_properties else set()
+
+    def work(tx: Tx) -> tuple[list[Row], dict[str, dict[str, str]]]:
+        found = graph.run(tx, SAMPLES, rows=rows)
+        return found, _properties(graph, tx, bp, observers) if observers else {}
+
+    found, props = graph.read_tx(work)
+    samples = {(r["uid"], r["field"], r["since"]): r["samples"] for r in found}
     out: list[tuple[Target, Reading]] = []
     for target in todo:
         probe, observer, _ = target
