@@ -21,6 +21,7 @@ from api.rest_agents import agent_routes
 from api.rest_pools import worker_pool_routes
 from api.rest_probes import probe_routes
 from api.rest_virtual import virtual_routes
+from api.rest_ztp import ztp_routes
 from blueprint_engine import reads
 from blueprint_engine.blueprints import DEFAULT_CATALOGUE
 from blueprint_engine.catalogue.entries import load_catalogue
@@ -173,6 +174,7 @@ def rest_routes(
         *catalogue_routes,
         *worker_pool_routes(graph, caller, json_body, pinger),
         *agent_routes(graph, settings.celery_queue, caller, json_body),
+        *ztp_routes(graph, settings.celery_queue),
         *virtual_routes(graph, settings, caller, json_body),
         *probe_routes(graph, settings, caller, json_body),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),

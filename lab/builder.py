@@ -103,6 +103,18 @@ def leftover_namespaces() -> list[str]:
 
 def destroy_everything(state_dir: str, namespaces: Sequence[str]) -> dict[str, list[str]]:
     """Stop processes, delete namespaces and stray veths; safe to call any time."""
+    removed = destroy_everything_but_state(state_dir, namespaces)
+    remove_state(state_dir)
+    return removed
+
+
+def remove_state(state_dir: str) -> None:
+    if os.path.isdir(state_dir):
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def destroy_everything_but_state(state_dir: str, namespaces: Sequence[str]) -> dict[str, list[str]]:
+    """Stop processes, delete namespaces and stray veths (the state directory stays)."""
     targets = sorted(set(namespaces) | set(leftover_namespaces()))
     stopped: list[str] = []
     for netns in targets:
@@ -112,8 +124,6 @@ def destroy_everything(state_dir: str, namespaces: Sequence[str]) -> dict[str, l
     veths = [name for name in shell.list_links() if name.startswith(VETH_PREFIX)]
     for name in veths:
         shell.run(["ip", "link", "del", name], check=False)
-    if os.path.isdir(state_dir):
-        shutil.rmtree(state_dir, ignore_errors=True)
     return {"namespaces": targets, "veths": veths, "pids": stopped}
 
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab import builder, daemons, faults, shell
+from lab import builder, daemons, faults, mgmt, shell
 from lab.cabling import Cabler
 from lab.errors import (
     LabAlreadyRunningError,
@@ -36,14 +36,18 @@ class Lab:
         self.state_dir = state_dir
 
     # -- lifecycle -------------------------------------------------------------
-    def up(self, topology: Mapping[str, Any] | str) -> LabState:
-        """Build every namespace, cable and daemon; switches start factory-default."""
+    def up(self, topology: Mapping[str, Any] | str, ztp_api_port: int | None = None) -> LabState:
+        """Build every namespace, cable and daemon; switches start factory-default.
+
+        With ``ztp_api_port``, the switches also get a management network (``eth0``,
+        DHCP) and provision themselves from the API on that port (``lab/mgmt.py``)."""
         _require_root()
         topo = load_topology(topology)
         if load_state(self.state_dir) is not None:
             raise LabAlreadyRunningError(
                 f"a lab is already running in {self.state_dir}", allowed="`lab down` first"
             )
+        mgmt.teardown(self.state_dir)
         builder.destroy_everything(self.state_dir, [])
         raw = topology if not isinstance(topology, str) else _read_json(topology)
         state = LabState(
@@ -55,6 +59,8 @@ class Lab:
         save_state(self.state_dir, state)
         try:
             self._build(topo, state)
+            if ztp_api_port is not None:
+                self._build_mgmt(topo, ztp_api_port)
         except BaseException:
             self.down()
             raise
@@ -79,11 +85,28 @@ class Lab:
         state.pids = {ns: shell.netns_pids(ns) for ns in state.namespaces}
         save_state(self.state_dir, state)
 
+    def _build_mgmt(self, topo: Topology, api_port: int) -> None:
+        """The management bridge, an eth0 per switch, DHCP + ZTP (the switches' DHCP
+        clients start last: each provisions itself as soon as it has a lease)."""
+        mgmt.create_bridge(self.state_dir)
+        for index, node in enumerate(topo.switches()):
+            mgmt.attach_switch(index, node)
+            mgmt.write_identity(self.state_dir, node)
+        mgmt.start_relay(self.state_dir, api_port)
+        mgmt.start_dhcp_server(self.state_dir, api_port)
+        for node in topo.switches():
+            mgmt.start_dhcp_client(self.state_dir, node)
+
     def down(self) -> dict[str, list[str]]:
         """Remove everything of ours, even after a crash; idempotent."""
         _require_root()
         state = load_state(self.state_dir)
-        return builder.destroy_everything(self.state_dir, state.namespaces if state else [])
+        removed = builder.destroy_everything_but_state(
+            self.state_dir, state.namespaces if state else []
+        )
+        removed.update({f"mgmt_{k}": v for k, v in mgmt.teardown(self.state_dir).items()})
+        builder.remove_state(self.state_dir)
+        return removed
 
     def status(self) -> dict[str, Any]:
         state = load_state(self.state_dir)

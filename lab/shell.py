@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
+from typing import IO
 
 from lab.errors import LabCommandError
 
@@ -74,3 +75,11 @@ def list_links() -> list[str]:
         if len(parts) >= 2:
             names.append(parts[1].strip().split("@")[0])
     return names
+
+
+def detach(argv: Sequence[str], log: IO[bytes]) -> None:
+    """Start a long-running process in the root namespace, detached (``setsid -f``)."""
+    subprocess.run(
+        ["setsid", "-f", *argv], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        timeout=30, check=True,
+    )  # fmt: skip

@@ -42,7 +42,13 @@ FORGET_LAB_DEVICES = Query(
 FORGET_LAB_AGENTS = Query(
     "rollout.forget_lab_agents",
     "MATCH (a:Agent) WHERE a.name IN $names "
-    "OR ($all AND a.created_by = 'rollout' AND a.name STARTS WITH 'lab-') DETACH DELETE a",
+    "OR ($all AND a.created_by = 'rollout' AND a.name STARTS WITH 'lab-') "
+    "OR ($all AND a.created_by = 'ztp' AND a.name STARTS WITH 'ztp-lab-') DETACH DELETE a",
+)
+ZTP_AGENTS = Query(
+    "rollout.ztp_agents",
+    "MATCH (a:Agent) WHERE a.name IN $names RETURN a.name AS name, a.status AS status, "
+    "a.reason AS reason, a.detail AS detail, a.serial AS serial",
 )
 LAB_AGENT_WAIT_S = 120
 
@@ -101,6 +107,33 @@ def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
             allowed="a running lab and worker (make worker, python -m lab up)",
         )
     return [str(r["serial"]) for r in rows]
+
+
+def wait_ztp(blueprints: Blueprints, bp: str, timeout: float = LAB_AGENT_WAIT_S) -> float:
+    """Seconds until every switch of ``bp``, provisioning itself (DHCP, the ZTP script,
+    its call home), has an off-box agent that registered it under its serial."""
+    names = [f"ztp-{lab_serial(system).lower()}" for system, _ in switches(blueprints, bp)]
+    started = time.monotonic()
+    while True:
+        rows = {r["name"]: r for r in blueprints.graph.read(ZTP_AGENTS, names=names)}
+        failed = [r for r in rows.values() if r["status"] in ("unreachable", "refused")]
+        if failed:
+            raise FabricError(
+                "ZTP agents not registered: "
+                + "; ".join(
+                    f"{r['name']}: {r['status']} {r['reason']} {r['detail']}" for r in failed
+                ),
+                allowed="a running lab, API and worker",
+            )
+        if all(rows.get(n, {}).get("status") == AgentStatus.REGISTERED for n in names):
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            missing = sorted(n for n in names if rows.get(n, {}).get("status") != "registered")
+            raise ServiceUnavailableError(
+                f"switches not provisioned after {timeout:.0f} s: {', '.join(missing)}",
+                allowed="the switches' ztp.log under the lab's state directory",
+            )
+        time.sleep(0.2)
 
 
 def push_for(
