@@ -5,11 +5,11 @@ set -euo pipefail
 # browser); the dashboard schema check also needs Node.js with npm (present on this machine kind)
 # haproxy: one address in front of the API replicas (deploy/replicas.sh)
 # user-mode-linux, kmod, gcc, libc6-dev: the tenant lab in a full kernel (lab/README.md)
-# dnsmasq-base, isc-dhcp-client, curl: the lab's management network (DHCP server, the
-# switches' DHCP client, their ZTP agent's downloads; lab/mgmt.py)
+# dnsmasq-base, isc-dhcp-client, curl, ethtool: the lab's management network (DHCP server,
+# the switches' DHCP client, their ZTP agent's downloads, checksum offload off; lab/mgmt.py)
 pkgs=(redis-server frr frr-pythontools lldpd iproute2 iputils-ping openssh-server procps maven
       prometheus chromium haproxy user-mode-linux kmod gcc libc6-dev dnsmasq-base
-      isc-dhcp-client curl)
+      isc-dhcp-client curl ethtool)
 # UML's modprobe looks in /lib/modules/<release>; Debian ships them under /usr/lib/uml/modules
 uml_modules() {
   [ "$(id -u)" = 0 ] || return 0

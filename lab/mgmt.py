@@ -43,7 +43,7 @@ def mgmt_dir(state_dir: str) -> str:
 
 
 def ztp_url(api_port: int) -> str:
-    return f"http://{MGMT_GATEWAY}:{api_port}/ztp/script"
+    return f"http://{MGMT_GATEWAY}:{api_port}/api/ztp/script"
 
 
 def create_bridge(state_dir: str) -> None:
@@ -51,6 +51,9 @@ def create_bridge(state_dir: str) -> None:
     shell.run(["ip", "link", "add", MGMT_BRIDGE, "type", "bridge"])
     shell.run(["ip", "addr", "add", f"{MGMT_GATEWAY}/{MGMT_SUBNET.prefixlen}", "dev", MGMT_BRIDGE])
     shell.run(["ip", "link", "set", MGMT_BRIDGE, "up"])
+    # dnsmasq's replies leave with their UDP checksum to be filled in by the NIC; across
+    # a bridge and veths nothing fills it in and dhclient drops them as bad checksums
+    shell.run(["ethtool", "-K", MGMT_BRIDGE, "tx", "off"])
 
 
 def attach_switch(index: int, node: Node) -> str:
@@ -60,6 +63,7 @@ def attach_switch(index: int, node: Node) -> str:
     shell.run(["ip", "link", "set", peer, "netns", node.netns])
     shell.run(["ip", "-n", node.netns, "link", "set", peer, "name", MGMT_PORT])
     shell.run(["ip", "link", "set", host, "master", MGMT_BRIDGE, "up"])
+    shell.run(["ethtool", "-K", host, "tx", "off"])
     shell.run(["ip", "-n", node.netns, "link", "set", MGMT_PORT, "up"])
     return host
 
@@ -78,6 +82,8 @@ def start_dhcp_server(state_dir: str, api_port: int) -> None:
             "--except-interface=lo",
             f"--dhcp-range={net[DHCP_FIRST]},{net[DHCP_LAST]},{net.netmask},1h",
             "--dhcp-authoritative",
+            "--dhcp-broadcast",  # replies broadcast: the clients have no address yet
+            "--no-ping",  # no 3 s ICMP probe per offer (it serialises the six switches)
             "--dhcp-option=3",  # no router: nothing is routed out of the machine
             "--dhcp-option=6",  # no DNS server
             f"--dhcp-option={ZTP_OPTION},{ztp_url(api_port)}",

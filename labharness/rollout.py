@@ -48,7 +48,7 @@ FORGET_LAB_AGENTS = Query(
 ZTP_AGENTS = Query(
     "rollout.ztp_agents",
     "MATCH (a:Agent) WHERE a.name IN $names RETURN a.name AS name, a.status AS status, "
-    "a.reason AS reason, a.detail AS detail, a.serial AS serial",
+    "a.reason AS reason, a.detail AS detail",
 )
 LAB_AGENT_WAIT_S = 120
 
