@@ -207,14 +207,14 @@ def _stop_pidfile(path: str) -> int | None:
     except ProcessLookupError:
         return None
     deadline = time.monotonic() + STOP_GRACE_S
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and alive(pid):
         time.sleep(0.05)
-    if _alive(pid):
+    if alive(pid):
         os.kill(pid, signal.SIGKILL)
     return pid
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -60,4 +60,4 @@ def test_every_switch_arrives_by_dhcp_and_ztp_quarantined(graph: Graph) -> None:
         assert len(removed["mgmt_pids"]) == 2  # dnsmasq and the relay, by their pid files
         left = [n for n in shell.list_links() if n == mgmt.MGMT_BRIDGE or n.startswith("fgm")]
         assert left == []
-        assert all(not os.path.exists(f"/proc/{pid}") for pid in removed["mgmt_pids"])
+        assert not any(mgmt.alive(int(pid)) for pid in removed["mgmt_pids"])
