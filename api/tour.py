@@ -37,16 +37,23 @@ def deploy_demo(blueprints: Blueprints) -> None:
     from labharness import rollout
 
     lab = Lab()
-    step("virtual lab: one namespace per switch and server, veth cables, FRR + lldpd")
+    step(
+        "virtual lab: one namespace per switch and server, veth cables, FRR + lldpd, and a "
+        "management network (eth0 per switch, DHCP by dnsmasq with the ZTP URL)"
+    )
     with lab_lock():  # not while a test or benchmark uses the machine's one lab
         lab.down()
         rollout.forget_lab_devices(blueprints.graph)
-        lab.up(blueprint_lab_topology(blueprints.graph, DEMO))
+        lab.up(
+            blueprint_lab_topology(blueprints.graph, DEMO), ztp_api_port=load_settings().api_port
+        )
     step(
-        "off-box agents (linuxfrr, one per switch) connect on the workers and register "
-        "every switch under its serial, pristine config collected: OOS-QUARANTINED"
+        "zero-touch provisioning: each switch leases an address, runs the API's ZTP script "
+        "and calls home; its off-box agent (linuxfrr) registers it under its serial, "
+        "pristine config collected: OOS-QUARANTINED"
     )
-    rollout.register_lab_agents(blueprints, lab, DEMO)
+    ztp_s = rollout.wait_ztp(blueprints, DEMO)
+    step(f"every switch provisioned and registered {ztp_s:.1f} s after the lab was up")
     started = time.perf_counter()
     rollout.deploy_all(blueprints, DEMO, report=step)
     design = read_cabling(blueprints.graph, DEMO)
