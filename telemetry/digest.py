@@ -28,13 +28,8 @@ from typing import Any
 
 def fingerprint(rows: Iterable[Mapping[str, Any]]) -> str:
     """A hash of the rows' (uid, value) pairs, independent of their order."""
-    digest = hashlib.blake2b(digest_size=16)
-    for uid, value in sorted((r["uid"], r["value"]) for r in rows):
-        digest.update(uid.encode())
-        digest.update(b"\x00")
-        digest.update(value.encode())
-        digest.update(b"\x01")
-    return digest.hexdigest()
+    text = "\x01".join(sorted(f"{r['uid']}\x00{r['value']}" for r in rows))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)

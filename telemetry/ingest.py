@@ -57,7 +57,14 @@ from blueprint_engine.events import EventKind, Publisher, publish
 from blueprint_engine.graph.db import Graph
 from telemetry import digest
 from telemetry import observation_queries as q
-from telemetry.model import SUBJECT_LABEL, Observation, ObservationKind, check, observation_uid
+from telemetry.model import (
+    SUBJECT_LABEL,
+    Observation,
+    ObservationKind,
+    canonical_json,
+    check,
+    observation_uid,
+)
 
 BATCH = 5000
 SUBJECTS_IN_EVENT = 200
@@ -113,9 +120,6 @@ class IngestResult:
         return len(self.changes)
 
 
-Rows = dict[ObservationKind, list[dict[str, Any]]]
-
-
 def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
     grouped: dict[str, list[Observation]] = defaultdict(list)
     for observation in observations:
@@ -144,25 +148,25 @@ def _check_observers(
     return {r["id"]: digest.Held(r["fingerprint"], r["oldest_ms"]) for r in rows}
 
 
-def _rows(batch: Sequence[Observation]) -> Rows:
-    rows: Rows = defaultdict(list)
-    seen: dict[str, int] = {}
+def _rows(batch: Sequence[Observation]) -> dict[str, list[dict[str, Any]]]:
+    """The batch's rows by observer, one per fact (the same fact twice in one batch: the
+    later one wins)."""
+    by_uid: dict[str, dict[str, Any]] = {}
     for o in batch:
-        uid = o.uid
-        row = {
+        observer = o.observer
+        uid = f"{o.blueprint}/{o.kind.value}/{observer}/{o.subject}"
+        by_uid[uid] = {
             "uid": uid,
-            "observer": o.observer,
+            "kind": o.kind.value,
+            "observer": observer,
             "subject": o.subject,
-            "value": o.value_json(),
+            "value": canonical_json(o.value),
             "at": float(o.observed_at),
         }
-        kind_rows = rows[o.kind]
-        if uid in seen:  # the same fact twice in one batch: the later one wins
-            kind_rows[seen[uid]] = row
-        else:
-            seen[uid] = len(kind_rows)
-            kind_rows.append(row)
-    return rows
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in by_uid.values():
+        grouped[row["observer"]].append(row)
+    return grouped
 
 
 def triage(
@@ -180,14 +184,6 @@ def triage(
         elif changed is False:
             touch.append(row)
     return write, touch
-
-
-def _by_observer(rows: Rows) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for kind, kind_rows in rows.items():
-        for row in kind_rows:
-            grouped[row["observer"]].append({**row, "kind": kind.value})
-    return grouped
 
 
 def _digest_rows(
@@ -269,7 +265,7 @@ def _write_batch(
     first, in that transaction (the first batch checks the whole call's). An observer
     whose batch its digest settles (nothing changed, nothing due) costs nothing more;
     the others' facts are triaged one by one under their digests' locks."""
-    grouped = _by_observer(_rows(batch))
+    grouped = _rows(batch)
     refresh_ms = int(policy.refresh_s * 1000)
 
     def work(tx: ManagedTransaction) -> tuple[list[Change], int]:
@@ -321,6 +317,30 @@ def _write_changed(
     return changes, sum(int(r["dropped"]) for r in out), created
 
 
+def batches(items: Sequence[Observation], size: int = BATCH) -> list[list[Observation]]:
+    """Pure: ``items`` in batches of at most ``size``, each observer's facts together
+    (observers in the order they first appear; one with more than ``size`` facts is
+    split), so an observer's repeated round meets its digest in one batch."""
+    grouped: dict[str, list[Observation]] = defaultdict(list)
+    for o in items:
+        grouped[o.observer].append(o)
+    out: list[list[Observation]] = []
+    current: list[Observation] = []
+    for facts in grouped.values():
+        if current and len(current) + len(facts) > size:
+            out.append(current)
+            current = []
+        for start in range(0, len(facts), size):
+            chunk = facts[start : start + size]
+            if len(chunk) == size:
+                out.append(chunk)
+            else:
+                current += chunk
+    if current:
+        out.append(current)
+    return out
+
+
 def _telemetry_event(
     redis: Publisher, bp: str, batch: Sequence[Observation], changes: Sequence[Change]
 ) -> None:
@@ -370,10 +390,9 @@ def ingest(
         # the facts' own time when it is ahead of this clock (collectors' clocks differ)
         latest = max(o.observed_at for o in items)
         changed = False
-        for start in range(0, len(items), BATCH):
+        for n, batch in enumerate(batches(items)):
             started = time.perf_counter()
-            batch = items[start : start + BATCH]
-            check = items if start == 0 else ()
+            check = items if n == 0 else ()
             changes, dropped = _write_batch(graph, bp, batch, policy, check)
             result.samples_dropped += dropped
             _telemetry_event(redis, bp, batch, changes)
