@@ -317,30 +317,6 @@ def _write_changed(
     return changes, sum(int(r["dropped"]) for r in out), created
 
 
-def batches(items: Sequence[Observation], size: int = BATCH) -> list[list[Observation]]:
-    """Pure: ``items`` in batches of at most ``size``, each observer's facts together
-    (observers in the order they first appear; one with more than ``size`` facts is
-    split), so an observer's repeated round meets its digest in one batch."""
-    grouped: dict[str, list[Observation]] = defaultdict(list)
-    for o in items:
-        grouped[o.observer].append(o)
-    out: list[list[Observation]] = []
-    current: list[Observation] = []
-    for facts in grouped.values():
-        if current and len(current) + len(facts) > size:
-            out.append(current)
-            current = []
-        for start in range(0, len(facts), size):
-            chunk = facts[start : start + size]
-            if len(chunk) == size:
-                out.append(chunk)
-            else:
-                current += chunk
-    if current:
-        out.append(current)
-    return out
-
-
 def _telemetry_event(
     redis: Publisher, bp: str, batch: Sequence[Observation], changes: Sequence[Change]
 ) -> None:
@@ -390,9 +366,10 @@ def ingest(
         # the facts' own time when it is ahead of this clock (collectors' clocks differ)
         latest = max(o.observed_at for o in items)
         changed = False
-        for n, batch in enumerate(batches(items)):
+        for start in range(0, len(items), BATCH):
             started = time.perf_counter()
-            check = items if n == 0 else ()
+            batch = items[start : start + BATCH]
+            check = items if start == 0 else ()
             changes, dropped = _write_batch(graph, bp, batch, policy, check)
             result.samples_dropped += dropped
             _telemetry_event(redis, bp, batch, changes)

@@ -72,30 +72,3 @@ def test_counts_add_created_observations_and_keep_the_newest_time_per_kind() -> 
         [5_000, 7_000, 7_000],
     )
     assert Counts.of(None, None, None).lists() == ([], [], [])
-
-
-def test_batches_keep_each_observers_facts_together_and_stay_within_the_size() -> None:
-    from telemetry.ingest import batches
-    from telemetry.model import Observation, ObservationKind
-
-    def obs(observer: str, n: int) -> list[Observation]:
-        value = {"oper_up": True, "admin_up": True}
-        return [
-            Observation("bp", ObservationKind.INTERFACE, observer, f"{observer}:swp{i}", value, 1.0)
-            for i in range(n)
-        ]
-
-    # interleaved the way a whole fabric's round is (kind by kind)
-    a, b, c, big = obs("a", 2), obs("b", 4), obs("c", 2), obs("big", 12)
-    items = [*a[:1], *b[:1], *c[:1], *a[1:], *b[1:], *c[1:], *big]
-    out = batches(items, size=5)
-    assert [[o.observer for o in x] for x in out] == [
-        ["a", "a"],  # b does not fit beside a: it starts the next batch
-        ["b"] * 4,
-        ["c", "c"],
-        ["big"] * 5,
-        ["big"] * 5,
-        ["big"] * 2,
-    ]
-    assert sorted(o.subject for x in out for o in x) == sorted(o.subject for o in items)
-    assert batches([], size=5) == []
