@@ -5,41 +5,33 @@ without HTTP) twice: on the graph as it is (the `large` blueprint with no teleme
 then with contract-shaped telemetry for all of `large` (docs/telemetry-model.md): a
 `device` observation per switch, an `interface` observation per cabled switch port, a
 `bgp` observation per session end, an `optics` observation per transceiver, and one
-raised anomaly with its root cause. What it writes is tagged and deleted at the end.
+raised anomaly with its root cause. The observations go through ``ingest`` (without
+evaluation), which keeps the observation counts the scrape reads; the blueprint holds
+no telemetry before, and its telemetry (observations, samples, digests) and the tagged
+anomaly are deleted at the end.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from dataclasses import replace
+from typing import Any
 
+import redis
 from prometheus_client import generate_latest
 
 from api.loop_lag import LoopLag
 from api.metrics import EventCounts, make_registry
 from bench.common import engine, ensure_blueprint, median, timed, write_result
 from blueprint_engine.graph.db import Graph, Query
+from telemetry.ingest import ingest
+from telemetry.model import Observation
+from telemetry.model import ObservationKind as K
 
-TAG = "bench_b10"
-LABELS = {
-    "device": "System",
-    "interface": "Interface",
-    "optics": "Transceiver",
-    "bgp": "BgpSession",
-}
-SEED = {
-    kind: Query(
-        f"bench.b10_seed_{kind}",
-        f"""
-        UNWIND $rows AS r
-        MATCH (x:{label} {{uid: r.subject_uid}})
-        CREATE (o:Observation {{uid: r.uid, blueprint: r.bp, kind: r.kind,
-                observer: r.observer, subject: r.subject, value: r.value,
-                observed_at: r.at, changed_at: r.at, bench_b10: true}})-[:OBSERVES]->(x)
-        """,
-    )
-    for kind, label in LABELS.items()
-}
+HELD = Query(
+    "bench.b10_held",
+    "MATCH (o:Observation) WHERE o.blueprint = $bp RETURN count(o) AS n",
+)
 TARGETS = Query(
     "bench.b10_targets",
     """
@@ -75,9 +67,11 @@ CLEANUP = Query(
     "bench.b10_cleanup",
     """
     CALL {
-      MATCH (n:Observation) WHERE n.bench_b10 = true RETURN n
-      UNION MATCH (n:Anomaly) WHERE n.bench_b10 = true RETURN n
+      MATCH (n:Anomaly) WHERE n.bench_b10 = true RETURN n
       UNION MATCH (n:RootCause) WHERE n.bench_b10 = true RETURN n
+      UNION MATCH (n:Observation) WHERE n.blueprint = $bp RETURN n
+      UNION MATCH (n:Sample) WHERE n.blueprint = $bp RETURN n
+      UNION MATCH (n:ObservationDigest) WHERE n.blueprint = $bp RETURN n
     }
     WITH n LIMIT 10000
     CALL {
@@ -98,51 +92,45 @@ def scrape_seconds(graph: Graph, runs: int = 8) -> tuple[float, int, int]:
     return median(samples[1:]), len(body), series
 
 
-def _row(kind: str, observer: str, subject: str, uid: str, value: object) -> dict[str, object]:
-    return {
-        "kind": kind,
-        "observer": observer,
-        "subject": subject,
-        "subject_uid": uid,
-        "value": json.dumps(value),
-    }
-
-
 def seed(graph: Graph, bp: str) -> int:
+    if graph.read(HELD, bp=bp)[0]["n"]:
+        raise RuntimeError(f"{bp} already holds observations; B10 seeds (and deletes) its own")
     now = time.time()
-    rows = []
+    obs: list[Observation] = []
     for t in graph.read(TARGETS, bp=bp):
         system = t["system"]
-        rows.append(
-            _row("device", system, system, t["system_uid"], {"reachable": True, "hostname": system})
-        )
-        rows.extend(
-            _row("interface", system, iid, iuid, {"oper_up": True, "admin_up": True})
-            for iid, iuid in t["interfaces"]
+        obs.append(_obs(bp, K.DEVICE, system, system, {"reachable": True, "hostname": system}))
+        obs.extend(
+            _obs(bp, K.INTERFACE, system, iid, {"oper_up": True, "admin_up": True})
+            for iid, _ in t["interfaces"]
             if iid is not None
         )
-        rows.extend(
-            _row("optics", system, xid, xuid, {"present": True, "rx_power_dbm": -2.0})
-            for xid, xuid in t["transceivers"]
+        obs.extend(
+            _obs(bp, K.OPTICS, system, xid, {"present": True, "rx_power_dbm": -2.0})
+            for xid, _ in t["transceivers"]
             if xid is not None
         )
-    rows.extend(
-        _row("bgp", s["observer"], s["id"], s["uid"], {"established": True, "state": "Established"})
+    obs.extend(
+        _obs(bp, K.BGP, s["observer"], s["id"], {"established": True, "state": "Established"})
         for s in graph.read(SESSIONS, bp=bp)
     )
-    for r in rows:
-        r.update(bp=bp, at=now, uid=f"{bp}/{r['kind']}/{r['observer']}/{r['subject']}/{TAG}")
-    for kind in LABELS:
-        of_kind = [r for r in rows if r["kind"] == kind]
-        for i in range(0, len(of_kind), 5000):
-            graph.write(SEED[kind], rows=of_kind[i : i + 5000])
-    first = next(r for r in rows if r["kind"] == "interface")
-    graph.write(SEED_FAULT, uid=first["subject_uid"], bp=bp, device=first["observer"], at=now)
-    return len(rows)
+    obs = [replace(o, observed_at=now) for o in obs]
+    client = redis.Redis.from_url(graph.settings.redis_url)
+    try:
+        ingest(graph, client, obs, evaluate=False)
+    finally:
+        client.close()
+    first = next(o for o in obs if o.kind is K.INTERFACE)
+    graph.write(SEED_FAULT, uid=f"{bp}/{first.subject}", bp=bp, device=first.observer, at=now)
+    return len(obs)
 
 
-def cleanup(graph: Graph) -> None:
-    while graph.write(CLEANUP)[0]["deleted"]:
+def _obs(bp: str, kind: K, observer: str, subject: str, value: dict[str, Any]) -> Observation:
+    return Observation(bp, kind, observer, subject, value, 0.0)
+
+
+def cleanup(graph: Graph, bp: str) -> None:
+    while graph.write(CLEANUP, bp=bp)[0]["deleted"]:
         pass
 
 
@@ -150,7 +138,7 @@ def run(template: str = "large", bench_id: str = "B10") -> None:
     bps = engine()
     name = ensure_blueprint(bps, template)
     graph = bps.graph
-    cleanup(graph)
+    cleanup(graph, name)
     bare, bare_bytes, bare_series = scrape_seconds(graph)
     print(f"scrape, no telemetry: {bare * 1000:.0f} ms, {bare_series} series, {bare_bytes} bytes")
     try:
@@ -161,7 +149,7 @@ def run(template: str = "large", bench_id: str = "B10") -> None:
             f"scrape, telemetry for all of {template}: {full * 1000:.0f} ms, {full_series} series"
         )
     finally:
-        cleanup(graph)
+        cleanup(graph, name)
     write_result(
         bench_id,
         full,

@@ -44,6 +44,9 @@ class Label(StrEnum):
     AGENT = "Agent"  # an off-box device agent: address, platform, credential reference
     # operational state
     OBSERVATION = "Observation"
+    # one per (blueprint, observer): what the last ingest left, so an unchanged round of
+    # that observer costs one read; and its observation counts (telemetry.digest)
+    OBSERVATION_DIGEST = "ObservationDigest"
     SAMPLE = "Sample"
     ANOMALY = "Anomaly"
     ROOT_CAUSE = "RootCause"

@@ -167,6 +167,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             _backfill_sort_key(Label.INTERFACE, "name"),
         ),
     ),
+    Migration(
+        11,
+        "observation digests: one per blueprint and observer, with its observation counts",
+        (
+            _unique(Label.OBSERVATION_DIGEST, "uid"),
+            # the counts of the observations ingested before digests existed (no
+            # fingerprint: the next round of each observer is triaged fact by fact)
+            "MATCH (o:Observation) WHERE o.blueprint IS NOT NULL AND o.observer IS NOT NULL "
+            "WITH o.blueprint AS bp, o.observer AS observer, o.kind AS kind, count(*) AS n, "
+            "max(o.observed_at.epochMillis) AS newest "
+            "WITH bp, observer, collect([kind, n, newest]) AS c "
+            "MERGE (d:ObservationDigest {uid: bp + '/' + observer}) "
+            "WITH d, bp, observer, c WHERE d.counts IS NULL "
+            "SET d.counts = [x IN c | x[1]], d.kinds = [x IN c | x[0]], "
+            "d.newest_ms = [x IN c | x[2]], d.blueprint = bp, d.observer = observer",
+        ),
+    ),
 )
 
 GRAPH_VERSION: int = MIGRATIONS[-1].number

@@ -14,14 +14,19 @@ The one entry point collectors call::
     result.anomalies_raised # anomalies raised by those changes (dicts, see docs)
 
 What it does, per blueprint, per batch of at most ``BATCH`` observations, in one
-transaction: one ``UNWIND`` statement compares the batch with what the graph holds
+transaction: one statement checks the observers and reads their digests
+(``telemetry.digest``); an observer whose facts equal its digest's, none due for a
+refresh, costs nothing more (a repeated round is one read). For the other observers
+(their digests write-locked first, in one order), one ``UNWIND`` statement compares
+their facts with what the graph holds
 (``uid = <bp>/<kind>/<observer>/<subject>``) and returns only the facts that are new,
 changed or due for a refresh; the facts that are new or changed go
 to one ``UNWIND`` statement (all kinds), which upserts the ``Observation`` nodes,
 writes a ``Sample`` on change and keeps at most ``policy.max_samples`` samples per
 observation (new observations are tied to their intent node by one statement per
 kind); unchanged facts only get their ``observed_at`` refreshed, at most
-every ``policy.refresh_s`` (one statement for all). Then one ``telemetry`` event
+every ``policy.refresh_s`` (one statement for all); their digests are rewritten
+(fingerprint, oldest time, observation counts per kind). Then one ``telemetry`` event
 is published for the batch (never one per observation). Samples, cleared anomalies
 and cleared root causes older than ``policy.max_age_s`` are pruned by a call that
 changed something, at most once per ``policy.prune_every_s`` per blueprint (a
@@ -41,7 +46,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -50,8 +55,16 @@ from neo4j import ManagedTransaction
 from blueprint_engine.errors import NotFoundError, ValidationError
 from blueprint_engine.events import EventKind, Publisher, publish
 from blueprint_engine.graph.db import Graph
+from telemetry import digest
 from telemetry import observation_queries as q
-from telemetry.model import SUBJECT_LABEL, Observation, ObservationKind, check, observation_uid
+from telemetry.model import (
+    SUBJECT_LABEL,
+    Observation,
+    ObservationKind,
+    canonical_json,
+    check,
+    observation_uid,
+)
 
 BATCH = 5000
 SUBJECTS_IN_EVENT = 200
@@ -107,9 +120,6 @@ class IngestResult:
         return len(self.changes)
 
 
-Rows = dict[ObservationKind, list[dict[str, Any]]]
-
-
 def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
     grouped: dict[str, list[Observation]] = defaultdict(list)
     for observation in observations:
@@ -119,10 +129,10 @@ def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observa
 
 
 def _check_observers(
-    graph: Graph, tx: ManagedTransaction, bp: str, observations: Sequence[Observation]
-) -> None:
-    ids = sorted({o.observer for o in observations})
-    rows = graph.run(tx, q.BLUEPRINT_SYSTEMS, bp=bp, ids=ids)
+    graph: Graph, tx: ManagedTransaction, bp: str, observers: Iterable[str]
+) -> dict[str, digest.Held]:
+    """Raise unless every observer is a switch of ``bp``; their digests."""
+    rows = graph.run(tx, q.BLUEPRINT_SYSTEMS, bp=bp, ids=sorted(set(observers)))
     if rows and not rows[0]["blueprint"]:
         raise NotFoundError(
             f"observations name blueprint {bp!r}, which does not exist",
@@ -135,44 +145,78 @@ def _check_observers(
             f"observers {unknown + servers} are not switches of blueprint {bp!r}",
             allowed="system ids of the blueprint's spines and leafs",
         )
+    return {r["id"]: digest.Held(r["fingerprint"], r["oldest_ms"]) for r in rows}
 
 
-def _rows(batch: Sequence[Observation]) -> Rows:
-    rows: Rows = defaultdict(list)
-    seen: dict[str, int] = {}
+def _rows(batch: Sequence[Observation]) -> dict[str, list[dict[str, Any]]]:
+    """The batch's rows by observer, one per fact (the same fact twice in one batch: the
+    later one wins)."""
+    by_uid: dict[str, dict[str, Any]] = {}
     for o in batch:
-        uid = o.uid
-        row = {
+        observer = o.observer
+        uid = f"{o.blueprint}/{o.kind.value}/{observer}/{o.subject}"
+        by_uid[uid] = {
             "uid": uid,
-            "observer": o.observer,
+            "kind": o.kind.value,
+            "observer": observer,
             "subject": o.subject,
-            "value": o.value_json(),
+            "value": canonical_json(o.value),
             "at": float(o.observed_at),
         }
-        kind_rows = rows[o.kind]
-        if uid in seen:  # the same fact twice in one batch: the later one wins
-            kind_rows[seen[uid]] = row
-        else:
-            seen[uid] = len(kind_rows)
-            kind_rows.append(row)
-    return rows
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in by_uid.values():
+        grouped[row["observer"]].append(row)
+    return grouped
 
 
-def triage(rows: Rows, due: dict[str, bool]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Pure: split the rows the first pass returned (``due``: uid -> changed) into those
-    needing the write (new or changed) and those only needing a refresh of
-    ``observed_at``; every other row (unchanged and fresh, or older than what the
-    graph holds) costs nothing more."""
+def triage(
+    rows: Sequence[dict[str, Any]], due: Sequence[bool | None]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Pure: split the rows the first pass triaged (``due``: True new or changed, False
+    due for a refresh, None nothing) into those needing the write and those only
+    needing a refresh of ``observed_at``; every other row (unchanged and fresh, or
+    older than what the graph holds) costs nothing more."""
     write: list[dict[str, Any]] = []
     touch: list[dict[str, Any]] = []
-    for kind, kind_rows in rows.items():
-        for row in kind_rows:
-            changed = due.get(row["uid"])
-            if changed is True:
-                write.append({**row, "kind": kind.value})
-            elif changed is False:
-                touch.append(row)
+    for row, changed in zip(rows, due, strict=True):
+        if changed is True:
+            write.append(row)
+        elif changed is False:
+            touch.append(row)
     return write, touch
+
+
+def _digest_rows(
+    settled: Mapping[str, list[dict[str, Any]]],
+    triaged: Mapping[str, list[digest.Triaged]],
+    locked: Sequence[dict[str, Any]],
+    created: Mapping[str, int],
+) -> list[dict[str, Any]]:
+    """Pure: the new digest of each triaged observer (``created``: new observations by
+    uid's observer and kind, ``observer/kind``)."""
+    out = []
+    for r in locked:
+        observer = r["id"]
+        rows, results = settled[observer], triaged[observer]
+        held = digest.after(rows, results)
+        counts = digest.Counts.of(r["kinds"], r["counts"], r["newest_ms"])
+        for row, t in zip(rows, results, strict=True):
+            if t.due is not None:
+                counts.add(row["kind"], 0, int(row["at"] * 1000))
+        for kind in sorted({row["kind"] for row in rows}):
+            counts.add(kind, created.get(f"{observer}/{kind}", 0), 0)
+        kinds, n, newest = counts.lists()
+        out.append(
+            {
+                "id": observer,
+                "fingerprint": held.fingerprint,
+                "oldest_ms": held.oldest_ms,
+                "kinds": kinds,
+                "counts": n,
+                "newest_ms": newest,
+            }
+        )
+    return out
 
 
 def _link(graph: Graph, tx: ManagedTransaction, bp: str, new: list[Change]) -> None:
@@ -193,6 +237,23 @@ def _link(graph: Graph, tx: ManagedTransaction, bp: str, new: list[Change]) -> N
             )
 
 
+def _first_pass(
+    graph: Graph, tx: ManagedTransaction, rows: Sequence[dict[str, Any]], refresh_ms: int
+) -> list[digest.Triaged]:
+    out = graph.run(
+        tx,
+        q.TRIAGE,
+        uids=[r["uid"] for r in rows],
+        values=[r["value"] for r in rows],
+        at_ms=[int(r["at"] * 1000) for r in rows],
+        refresh_ms=refresh_ms,
+    )
+    found: list[digest.Triaged] = [digest.Triaged(None, None, False)] * len(rows)
+    for r in out:
+        found[r["i"]] = digest.Triaged(r["due"], r["last"], bool(r["same"]))
+    return found
+
+
 def _write_batch(
     graph: Graph,
     bp: str,
@@ -201,38 +262,59 @@ def _write_batch(
     check: Sequence[Observation] = (),
 ) -> tuple[list[Change], int]:
     """One batch in one transaction; ``check``: observations whose observers are checked
-    first, in that transaction (the first batch checks the whole call's)."""
-    rows = _rows(batch)
+    first, in that transaction (the first batch checks the whole call's). An observer
+    whose batch its digest settles (nothing changed, nothing due) costs nothing more;
+    the others' facts are triaged one by one under their digests' locks."""
+    grouped = _rows(batch)
     refresh_ms = int(policy.refresh_s * 1000)
 
     def work(tx: ManagedTransaction) -> tuple[list[Change], int]:
-        if check:
-            _check_observers(graph, tx, bp, check)
-        every = [r for kind_rows in rows.values() for r in kind_rows]
-        first = graph.run(
-            tx,
-            q.TRIAGE,
-            uids=[r["uid"] for r in every],
-            values=[r["value"] for r in every],
-            at_ms=[int(r["at"] * 1000) for r in every],
-            refresh_ms=refresh_ms,
+        held = _check_observers(graph, tx, bp, [o.observer for o in (check or batch)])
+        todo = sorted(
+            o for o, rows in grouped.items() if not digest.unchanged(rows, held[o], refresh_ms)
         )
-        write, touch = triage(rows, {every[r["i"]]["uid"]: r["changed"] for r in first})
+        if not todo:
+            return [], 0
+        locked = graph.run(tx, q.LOCK_DIGESTS, bp=bp, ids=todo)
+        rows = [r for o in todo for r in grouped[o]]
+        found = _first_pass(graph, tx, rows, refresh_ms)
+        write, touch = triage(rows, [t.due for t in found])
         if touch:
             graph.run(tx, q.TOUCH, rows=touch)
-        if not write:
-            return [], 0
-        out = graph.run(tx, q.WRITE, bp=bp, rows=write, keep=policy.max_samples)
-        changes = [
-            Change(
-                bp, ObservationKind(r["kind"]), r["observer"], r["subject"], r["old"], r["value"]
-            )
-            for r in out
-        ]
-        _link(graph, tx, bp, [c for c, r in zip(changes, out, strict=True) if r["new"]])
-        return changes, sum(int(r["dropped"]) for r in out)
+        changes, dropped, created = _write_changed(graph, tx, bp, write, policy)
+        triaged: dict[str, list[digest.Triaged]] = defaultdict(list)
+        for row, t in zip(rows, found, strict=True):
+            triaged[row["observer"]].append(t)
+        settled = {o: grouped[o] for o in todo}
+        digests = _digest_rows(settled, triaged, locked, created)
+        graph.run(tx, q.WRITE_DIGESTS, bp=bp, rows=digests)
+        return changes, dropped
 
     return graph.write_tx(work)
+
+
+def _write_changed(
+    graph: Graph,
+    tx: ManagedTransaction,
+    bp: str,
+    write: list[dict[str, Any]],
+    policy: RetentionPolicy,
+) -> tuple[list[Change], int, dict[str, int]]:
+    """The new and changed facts written; their changes, the samples dropped, and the
+    observations created by ``observer/kind``."""
+    if not write:
+        return [], 0, {}
+    out = graph.run(tx, q.WRITE, bp=bp, rows=write, keep=policy.max_samples)
+    changes = [
+        Change(bp, ObservationKind(r["kind"]), r["observer"], r["subject"], r["old"], r["value"])
+        for r in out
+    ]
+    _link(graph, tx, bp, [c for c, r in zip(changes, out, strict=True) if r["new"]])
+    created: dict[str, int] = defaultdict(int)
+    for r in out:
+        if r["new"]:
+            created[f"{r['observer']}/{r['kind']}"] += 1
+    return changes, sum(int(r["dropped"]) for r in out), created
 
 
 def _telemetry_event(

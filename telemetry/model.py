@@ -136,8 +136,14 @@ def observation_uid(blueprint: str, kind: str, observer: str, subject: str) -> s
     return f"{blueprint}/{kind}/{observer}/{subject}"
 
 
+# what json.dumps(value, sort_keys=True, separators=(",", ":")) builds on every call,
+# built once (its configuration never changes): the text of every observation goes
+# through it
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(value: Mapping[str, Any]) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(value)
 
 
 def parse_kind(kind: str) -> ObservationKind:

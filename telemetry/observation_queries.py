@@ -57,17 +57,20 @@ def _link_query(kind: ObservationKind) -> Query:
 
 LINK: dict[ObservationKind, Query] = {kind: _link_query(kind) for kind in ObservationKind}
 
-# the cheap first pass over a batch (all kinds at once): only the facts that are new,
-# changed, or unchanged but due for a refresh of observed_at come back
+# the first pass over the facts of the observers whose digest does not settle them (all
+# kinds at once): every fact's stored time, whether it is due (true: new or changed,
+# false: unchanged but due for a refresh of observed_at, null: nothing to do) and
+# whether the stored value is the batch's
 TRIAGE = Query(
     "telemetry.triage",
     """
     UNWIND range(0, size($uids) - 1) AS i
     OPTIONAL MATCH (o:Observation {uid: $uids[i]})
     WITH i, o.value AS old, o.observed_at.epochMillis AS last, $at_ms[i] AS at_ms
-    WHERE last IS NULL
-       OR (at_ms >= last AND (old <> $values[i] OR at_ms - last >= $refresh_ms))
-    RETURN i, old IS NULL OR old <> $values[i] AS changed
+    RETURN i, last, old = $values[i] AS same,
+           CASE WHEN last IS NULL
+                  OR (at_ms >= last AND (old <> $values[i] OR at_ms - last >= $refresh_ms))
+                THEN old IS NULL OR old <> $values[i] END AS due
     """,
 )
 """Parallel lists (uids, values, times) rather than maps: a smaller message to pack."""
@@ -90,7 +93,34 @@ BLUEPRINT_SYSTEMS = Query(
     WITH b
     UNWIND $ids AS id
     OPTIONAL MATCH (s:System {uid: $bp + '/' + id})
-    RETURN b IS NOT NULL AS blueprint, id, s IS NOT NULL AS known, s.role AS role
+    OPTIONAL MATCH (d:ObservationDigest {uid: $bp + '/' + id})
+    RETURN b IS NOT NULL AS blueprint, id, s IS NOT NULL AS known, s.role AS role,
+           d.fingerprint AS fingerprint, d.oldest_ms AS oldest_ms
+    """,
+)
+"""The observers (are they switches of the blueprint?) with their digests."""
+LOCK_DIGESTS = Query(
+    "telemetry.digests.lock",
+    """
+    UNWIND $ids AS id
+    MERGE (d:ObservationDigest {uid: $bp + '/' + id})
+    ON CREATE SET d.blueprint = $bp, d.observer = id
+    SET d._lock = true
+    WITH id, d
+    RETURN id, d.kinds AS kinds, d.counts AS counts, d.newest_ms AS newest_ms
+    """,
+)
+"""The digests of the observers to triage fact by fact, write-locked (``ids`` sorted:
+one order for every transaction) before their facts are read; their counts as held
+under the lock."""
+WRITE_DIGESTS = Query(
+    "telemetry.digests.write",
+    """
+    UNWIND $rows AS r
+    MATCH (d:ObservationDigest {uid: $bp + '/' + r.id})
+    SET d.fingerprint = r.fingerprint, d.oldest_ms = r.oldest_ms, d.kinds = r.kinds,
+        d.counts = r.counts, d.newest_ms = r.newest_ms
+    REMOVE d._lock
     """,
 )
 

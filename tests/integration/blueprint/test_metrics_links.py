@@ -32,8 +32,16 @@ OBSERVE = Query(
     CREATE (:Observation {uid: $bp + '/test/' + $kind + '/' + $subject, blueprint: $bp,
             kind: $kind, observer: 'x', subject: $subject, value: '{}', observed_at: $at,
             changed_at: $at})-[:OBSERVES]->(x)
+    WITH 1 AS one
+    MERGE (d:ObservationDigest {uid: $bp + '/x'})
+    ON CREATE SET d.blueprint = $bp, d.observer = 'x', d.kinds = [], d.counts = [],
+                  d.newest_ms = []
+    SET d.kinds = d.kinds + $kind, d.counts = d.counts + 1,
+        d.newest_ms = d.newest_ms + toInteger($at * 1000)
     """,
 )
+"""One observation of a kind not yet observed by ``x``, with the count ingest keeps on
+the observer's digest (which the scrape reads)."""
 RAISE = Query(
     "test.metrics_raise",
     """
