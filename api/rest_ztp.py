@@ -106,7 +106,8 @@ def ztp_routes(graph: Graph, queue: str) -> list[Route]:
         limit.check(source(request))
         fallback = f"http://{request.url.hostname or '127.0.0.1'}"
         base = ztp.base_url(request.headers.get("host"), request.url.scheme, fallback)
-        return PlainTextResponse(ztp.script(base))
+        policy = ztp.load_policy()
+        return PlainTextResponse(ztp.script(base, policy.authorized_keys if policy else ()))
 
     async def post_register(request: Request) -> JSONResponse:
         """

@@ -8,7 +8,9 @@ platforms it accepts, the credential set *name* (never a secret) and the connect
 options of the off-box agent it creates (``{hostname}`` in an option stands for the
 switch's hostname). ``FG_ZTP_POLICY`` is the path of a JSON policy; unset, the lab's
 policy applies (its management subnet, platform linuxfrr, the lab's netns transport, no
-credential); ``off`` refuses every registration.
+credential); ``off`` refuses every registration. A policy's ``authorized_keys`` (the
+off-box agent's SSH public keys) are the pre-install config the script applies: they are
+added to root's ``authorized_keys`` on the switch before it calls home.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ _HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _PLATFORM = re.compile(r"[a-z][a-z0-9_]{0,31}")
 # the Host header a switch used to reach us, reused in the script's call-home URL
 _HOST = re.compile(r"[A-Za-z0-9.-]{1,253}(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?")
+# an OpenSSH public key line: type, base64 body, optional comment (no quote, no newline)
+_PUBKEY = re.compile(
+    r"(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)"
+    r" [A-Za-z0-9+/]{16,8192}={0,3}( [A-Za-z0-9@._+-]{1,64})?"
+)
+PUBKEY_GRAMMAR = "'<type> <base64> [comment]', type ssh-ed25519, ssh-rsa or ecdsa-sha2-nistp*"
+MAX_KEYS = 16
 FIELDS = ("serial", "address", "platform", "hostname")
 LAB_MGMT_SUBNET = "10.253.0.0/24"  # lab/mgmt.py's MGMT_SUBNET
 LAB_STATE_DIR = "/var/run/fabricgraph-lab"
@@ -44,6 +53,7 @@ class ZtpPolicy:
     group: str | None = None
     profile: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    authorized_keys: tuple[str, ...] = ()
 
 
 LAB_POLICY = ZtpPolicy(
@@ -85,6 +95,17 @@ def parse_policy(raw: object) -> ZtpPolicy:
             "a ZTP policy needs subnets (non-empty), platforms (a list), options (an object)",
             allowed="e.g. {subnets: ['192.0.2.0/24'], platforms: ['eos'], credential: 'dc1'}",
         )
+    keys = raw.get("authorized_keys", [])
+    if not isinstance(keys, list) or len(keys) > MAX_KEYS:
+        raise ValidationError(
+            "ZTP policy authorized_keys must be a list", allowed=f"at most {MAX_KEYS} keys"
+        )
+    for key in keys:
+        if not _matches(_PUBKEY, key):
+            raise ValidationError(
+                f"ZTP policy authorized_keys: {_show(key)} is not an SSH public key",
+                allowed=PUBKEY_GRAMMAR,
+            )
     return ZtpPolicy(
         name=str(raw.get("name", "file")),
         subnets=subnets,
@@ -93,6 +114,7 @@ def parse_policy(raw: object) -> ZtpPolicy:
         group=raw.get("group"),
         profile=raw.get("profile"),
         options=dict(options),
+        authorized_keys=tuple(keys),
     )
 
 
@@ -170,18 +192,37 @@ def base_url(host_header: str | None, scheme: str, fallback: str) -> str:
     return fallback
 
 
-def script(base: str) -> str:
+def preinstall(authorized_keys: tuple[str, ...]) -> str:
+    """The script's pre-install config: the agent's SSH public keys added to root's
+    ``authorized_keys`` under ``$root`` (directory 0700, file 0600), each once however
+    often the script runs. Only keys of the policy's grammar are written (no quote, no
+    newline, so none can leave its single quotes); none: nothing."""
+    keys = [k for k in authorized_keys if _matches(_PUBKEY, k)]
+    if not keys:
+        return ""
+    lines = [
+        '(umask 077; mkdir -p "$root/root/.ssh"; touch "$root/root/.ssh/authorized_keys")',
+        'keys="$root/root/.ssh/authorized_keys"',
+        *(f"grep -qxF '{k}' \"$keys\" || printf '%s\\n' '{k}' >> \"$keys\"" for k in keys),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def script(base: str, authorized_keys: tuple[str, ...] = ()) -> str:
     """The provisioning script (POSIX sh, as Cumulus ZTP runs it): it carries no secret,
-    only the call-home URL. It reads the switch's serial (``product_serial`` under the
-    switch's root: ``/`` on a switch, ``$FG_SWITCH_ROOT`` on a lab switch), the address
-    of ``eth0`` and the hostname, and registers (bounded: 10 s per attempt, 5 attempts)."""
+    only the call-home URL and the agent's SSH public keys. It adds the keys to root's
+    ``authorized_keys`` (once each; under the switch's root: ``/`` on a switch,
+    ``$FG_SWITCH_ROOT`` on a lab switch), reads the switch's serial (``product_serial``),
+    the address of ``eth0`` and the hostname, and registers (bounded: 10 s per attempt,
+    5 attempts). The keys passed the policy's grammar: no quote can reach the shell."""
     return (
         "#!/bin/sh\n"
         "# CUMULUS-AUTOPROVISIONING\n"
         "# Fabricgraph zero-touch provisioning: call home, the off-box agent does the rest\n"
         "set -eu\n"
         'root="${FG_SWITCH_ROOT:-}"\n'
-        'serial=$(tr -d " \\n" < "$root/sys/class/dmi/id/product_serial")\n'
+        + preinstall(authorized_keys)
+        + 'serial=$(tr -d " \\n" < "$root/sys/class/dmi/id/product_serial")\n'
         'hostname=$(tr -d " \\n" < "$root/etc/hostname")\n'
         "address=$(ip -4 -o addr show dev eth0 | awk '{split($4, a, \"/\"); print a[1]; exit}')\n"
         'body=$(printf \'{"serial": "%s", "address": "%s", "platform": "linuxfrr", '

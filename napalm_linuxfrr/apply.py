@@ -17,10 +17,10 @@ def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> N
         apply_frr(device, doc.frr or frr.factory_frr(hostname))
     apply_hostname(device, hostname)
     ifaces = parse_interfaces(doc.interfaces or "")
-    kernel = device.kernel()
+    kernel = device.managed_kernel()
     created = plan_devices(ifaces, kernel)
     device.must_all(created)
-    device.must_all(plan_interface_changes(ifaces, device.kernel() if created else kernel))
+    device.must_all(plan_interface_changes(ifaces, device.managed_kernel() if created else kernel))
     if doc.interfaces is not None:
         device.write_file(device.layout.interfaces_file, doc.interfaces)
     apply_lldpd(device, doc.lldpd)

@@ -19,6 +19,7 @@ from napalm_linuxfrr.kernel import (
     parse_record,
     running_interfaces,
 )
+from napalm_linuxfrr.kstate import without_management
 from napalm_linuxfrr.layout import DeviceLayout
 from napalm_linuxfrr.transport import CommandResult, CommandRunner
 
@@ -60,6 +61,8 @@ def failed_batch_line(stderr: str, group: Sequence[Sequence[str]]) -> Sequence[s
 class Device:
     runner: CommandRunner
     layout: DeviceLayout
+    # interfaces (and VRFs) outside the configuration: the management port, ``eth0``
+    management: frozenset[str] = frozenset()
 
     # -- raw commands ------------------------------------------------------------
     def run(self, argv: Sequence[str], stdin: str | None = None) -> CommandResult:
@@ -156,6 +159,10 @@ class Device:
         members = parse_bridge_vlans(vlans.stdout) if vlans.ok else {}
         return parse_ip_addr(self.must(["ip", "-j", "-d", "addr", "show"]), members)
 
+    def managed_kernel(self) -> dict[str, KernelIface]:
+        """``kernel()`` without the management interfaces: what a configuration owns."""
+        return without_management(self.kernel(), self.management)
+
     def record(self) -> Record:
         return parse_record(self.read_file(self.layout.record_file) or "")
 
@@ -173,7 +180,7 @@ class Device:
                 lldpd_text = lldp.render_lldpd_conf(lldp.running_settings(shown.stdout))
         return Document(
             hostname=f"{hostname}\n" if hostname else None,
-            interfaces=render_interfaces(running_interfaces(self.kernel(), record)),
+            interfaces=render_interfaces(running_interfaces(self.managed_kernel(), record)),
             lldpd=lldpd_text,
             frr=self.frr_running(),
         )

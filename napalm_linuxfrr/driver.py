@@ -6,12 +6,16 @@ optional_args:
   lab_state_dir  the lab's state directory (default ``/var/run/fabricgraph-lab``)
   layout         "lab" (default for netns) or "host" (default for ssh): where files live
   port, key_filename, proxy_command, use_sudo   SSH settings
+  management     interfaces outside the configuration, comma-separated (default
+                 "eth0", the management port as on Cumulus/SONiC; a VRF named here
+                 takes its members along, e.g. "eth0,mgmt"; "" for none)
   runner         an object with ``run(argv, stdin)`` used instead of a transport
                  (the unit tests replay recorded command outputs through it)
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from napalm.base import NetworkDriver
@@ -45,6 +49,21 @@ from napalm_linuxfrr.transport import (
     TransportError,
 )
 
+_IFNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}")
+
+
+def management_interfaces(value: str) -> frozenset[str]:
+    """``"eth0,mgmt"`` → the names; each must be a Linux interface name (at most 15
+    characters of letters, digits, ``_.:-``)."""
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    bad = [n for n in names if not _IFNAME.fullmatch(n)]
+    if bad:
+        raise ValueError(
+            f"management: {bad[0]!r} is not an interface name "
+            "(allowed: 1-15 of letters, digits, '_', '.', ':', '-', comma-separated)"
+        )
+    return frozenset(names)
+
 
 class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
     """NAPALM driver; the configuration is the document of ``docs/linux-frr-config.md``."""
@@ -71,6 +90,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         state_dir = str(args.get("lab_state_dir", DEFAULT_LAB_STATE_DIR))
         self.layout = lab_layout(state_dir, self.netns) if layout_name == "lab" else host_layout()
         self.is_lab = layout_name == "lab"
+        self.management = management_interfaces(str(args.get("management", "eth0")))
         self._device: Device | None = None
         self._candidate: Candidate | None = None
 
@@ -101,7 +121,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
 
     def open(self) -> None:
         try:
-            device = Device(self._make_runner(), self.layout)
+            device = Device(self._make_runner(), self.layout, self.management)
         except TransportError as exc:
             raise ConnectionException(str(exc)) from exc
         probe = device.vtysh("show version")
@@ -150,7 +170,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         return config or ""
 
     def _validate(self, candidate: Candidate) -> None:
-        ports = device_ports(self.device.kernel())
+        ports = device_ports(self.device.managed_kernel())
         check_static_parts(candidate.document, ports)
         frr_text = candidate.merge_frr if candidate.is_merge else candidate.document.frr
         if frr_text:

@@ -141,5 +141,18 @@ def parse_bridge_vlans(text: str) -> dict[str, tuple[int | None, tuple[int, ...]
     return result
 
 
+def without_management(
+    kernel: Mapping[str, KernelIface], management: frozenset[str]
+) -> dict[str, KernelIface]:
+    """The kernel state a configuration owns: the management interfaces (e.g. ``eth0``,
+    and a management VRF with whatever is enslaved to it) are left out, so a push neither
+    shuts, readdresses nor deletes them and the running document does not show them."""
+    return {
+        name: k
+        for name, k in kernel.items()
+        if name not in management and (k.master is None or k.master not in management)
+    }
+
+
 def device_ports(kernel: Mapping[str, KernelIface]) -> list[str]:
     return sorted((k.name for k in kernel.values() if k.is_port), key=natural_key)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import stat
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from api import ztp
@@ -48,3 +52,28 @@ def test_policy_refuses_outside_its_bounds_and_when_off() -> None:
 def test_base_url_takes_only_a_well_formed_host() -> None:
     assert ztp.base_url("10.253.0.1:8500", "http", "http://x") == "http://10.253.0.1:8500"
     assert ztp.base_url("a b;$(x)", "http", "http://fallback") == "http://fallback"
+
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0c2tleWZvcnRlc3Rpbmdvbmx5MDEyMzQ1Njc4 fg@dc1"
+
+
+def test_a_policy_carries_the_agents_public_keys_of_a_grammar() -> None:
+    base = {"subnets": ["192.0.2.0/24"], "platforms": ["linuxfrr"]}
+    assert ztp.parse_policy({**base, "authorized_keys": [KEY]}).authorized_keys == (KEY,)
+    for bad in (KEY + "'; reboot; '", KEY + "\nssh-rsa AAAA", "-----BEGIN OPENSSH PRIVATE KEY"):
+        with pytest.raises(ValidationError, match=r"is not an SSH public key.*ssh-ed25519"):
+            ztp.parse_policy({**base, "authorized_keys": [bad]})
+    with pytest.raises(ValidationError, match="at most 16 keys"):
+        ztp.parse_policy({**base, "authorized_keys": [KEY] * 17})
+
+
+def test_the_script_installs_each_key_once_readable_by_root_only(tmp_path: Path) -> None:
+    snippet = ztp.preinstall((KEY,))
+    assert snippet in ztp.script("http://10.253.0.1:8000", (KEY,))
+    assert ztp.preinstall(()) == "" and "authorized_keys" not in ztp.script("http://x")
+    for _ in range(2):  # a switch re-running its script adds nothing twice
+        subprocess.run(["sh", "-euc", f'root="{tmp_path}"\n{snippet}'], check=True, timeout=10)
+    keys = tmp_path / "root" / ".ssh" / "authorized_keys"
+    assert keys.read_text() == KEY + "\n"
+    assert stat.S_IMODE(keys.stat().st_mode) == 0o600
+    assert stat.S_IMODE(keys.parent.stat().st_mode) == 0o700
