@@ -122,9 +122,12 @@ def diff(name: str) -> None:
         console.print(table)
         for problem in bps.staging.build_errors(name):
             console.print(f"[red]build error[/red] {problem}")
-        for system, delta in bps.incremental_preview(name).items():
+        for system, change in bps.incremental_changes(name).items():
             console.rule(f"incremental config: {system}")
-            console.print(delta or "(no change)", markup=False, highlight=False)
+            console.print(change["incremental"] or "(no change)", markup=False, highlight=False)
+            if change["rollback"]:
+                console.rule(f"rollback: {system}", style="dim")
+                console.print(change["rollback"], markup=False, highlight=False)
 
 
 @app.command()

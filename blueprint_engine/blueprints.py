@@ -86,6 +86,16 @@ class Blueprints:
             preview = self.configs.incremental_preview(tx, name, applied)
         return {system: cfg["incremental"] for system, cfg in preview.items()}
 
+    def incremental_changes(self, name: str) -> dict[str, dict[str, str]]:
+        """{switch: {"incremental": delta, "rollback": what undoes it}} for the staged
+        edits (on eos/nxos/junos hier_config's remediation and its rollback)."""
+        with self.staging.staged_view(name) as (tx, applied):
+            preview = self.configs.incremental_preview(tx, name, applied, rollback=True)
+        return {
+            system: {"incremental": cfg["incremental"], "rollback": cfg["rollback"]}
+            for system, cfg in preview.items()
+        }
+
     def config(self, name: str, system: str, stage: str) -> str | None:
         """A stored config stage of a switch (rendered, incremental...)."""
         return self.configs.stored(name, [system], stage).get(system)

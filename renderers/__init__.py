@@ -3,7 +3,8 @@
 Public API:
 
 - ``render(context, stage)``: a device's full configuration text at a lifecycle stage.
-- ``incremental(nos, old_config, new_config)``: the per-device delta a commit applies.
+- ``incremental(nos, old_config, new_config)``: the per-device delta a commit applies;
+  ``incremental_rollback`` what undoes it.
 - ``remediation(nos, running, intended)`` / ``rollback(...)``: hier_config's commands
   from one eos/nxos/junos config to the other and back.
 - ``render_configlet(configlet, context)``: one configlet, rendered in the sandbox;
@@ -15,7 +16,7 @@ Public API:
 from renderers.configlets import render_configlet, render_negation
 from renderers.configlets import syntax_problem as configlet_syntax_problem
 from renderers.errors import ConfigletError, RendererError, RenderError
-from renderers.incremental import incremental
+from renderers.incremental import incremental, incremental_rollback
 from renderers.remediation import remediation, rollback
 from renderers.render import render
 
@@ -25,6 +26,7 @@ __all__ = [
     "RendererError",
     "configlet_syntax_problem",
     "incremental",
+    "incremental_rollback",
     "remediation",
     "render",
     "render_configlet",

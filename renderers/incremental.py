@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from renderers import frr_document
 from renderers.context import Nos
 from renderers.errors import RenderError
-from renderers.remediation import remediation
+from renderers.remediation import remediation, rollback
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? ")
 CONTEXT_LINES = 2
@@ -94,6 +94,25 @@ def incremental(
         return "\n".join(lines) + "\n" if lines else ""
     if old_config == new_config:
         return ""
+    return _frr_diffs(old_config, new_config)
+
+
+def incremental_rollback(nos: Nos | str, old_config: str, new_config: str) -> str:
+    """What takes the device from ``new_config`` back to ``old_config`` after the
+    incremental push: on eos, nxos and junos hier_config's rollback of the remediation
+    (the commands that undo it, negations included), on linux_frr the reverse diffs."""
+    try:
+        checked = Nos(nos)
+    except ValueError:
+        raise RenderError(f"unknown NOS {nos!r}", allowed=[n.value for n in Nos]) from None
+    if old_config == new_config:
+        return ""
+    if checked != Nos.LINUX_FRR:
+        return rollback(checked, old_config, new_config)
+    return _frr_diffs(new_config, old_config)
+
+
+def _frr_diffs(old_config: str, new_config: str) -> str:
     old = frr_document.parse_document(old_config, what="old config")
     new = frr_document.parse_document(new_config, what="new config")
     lines = []

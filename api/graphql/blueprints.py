@@ -229,11 +229,16 @@ class Blueprint:
     async def build_errors(self, info: Info) -> list[str]:
         return await call(info.context.blueprints.staging.build_errors, self.name)
 
-    @strawberry.field(description="per-switch config delta a commit of staged would apply")
+    @strawberry.field(
+        description="per-switch config delta a commit of staged would apply, and its rollback"
+    )
     async def incremental_configs(self, info: Info) -> list[DeviceConfig]:
-        preview = await call(info.context.blueprints.incremental_preview, self.name)
+        preview = await call(info.context.blueprints.incremental_changes, self.name)
         return [
-            DeviceConfig(system=s, stage="incremental", text=t) for s, t in sorted(preview.items())
+            DeviceConfig(
+                system=s, stage="incremental", text=c["incremental"], rollback=c["rollback"]
+            )
+            for s, c in sorted(preview.items())
         ]
 
     @strawberry.field(description="a stored config stage of a switch: rendered or incremental")

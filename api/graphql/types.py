@@ -353,6 +353,11 @@ class DeviceConfig:
     system: str
     stage: str
     text: str
+    rollback: str | None = strawberry.field(
+        default=None,
+        description="incremental previews: what undoes `text` on the device (on eos, nxos"
+        " and junos hier_config's rollback commands, on linux_frr the reverse diffs)",
+    )
 
 
 @strawberry.type

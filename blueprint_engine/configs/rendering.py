@@ -43,6 +43,12 @@ def incremental(
         return renderers.incremental(nos, old_config, new_config, negations)
 
 
+def incremental_rollback(nos: Nos | str, old_config: str, new_config: str) -> str:
+    """``renderers.incremental_rollback``: what undoes the delta ``incremental`` gives."""
+    with renderer_errors():
+        return renderers.incremental_rollback(nos, old_config, new_config)
+
+
 def configlet_syntax_problem(source: str) -> str | None:
     """None when ``source`` parses as a configlet template; else its line and problem."""
     return renderers.configlet_syntax_problem(source)

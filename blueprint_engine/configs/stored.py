@@ -24,6 +24,7 @@ from blueprint_engine.configs.contexts import (
 )
 from blueprint_engine.configs.rendering import (
     incremental,
+    incremental_rollback,
     render,
     render_configlet,
     render_negation,
@@ -218,8 +219,11 @@ class Configs:
         rows = self.graph.run(tx, EXISTING_SWITCHES, bp=bp, ids=sorted(systems))
         return sorted(str(r["id"]) for r in rows)
 
-    def incremental_preview(self, tx: Tx, bp: str, applied: Applied) -> dict[str, dict[str, Any]]:
-        """For each touched switch: its new rendered config and the delta from the old one."""
+    def incremental_preview(
+        self, tx: Tx, bp: str, applied: Applied, *, rollback: bool = False
+    ) -> dict[str, dict[str, Any]]:
+        """For each touched switch: its new rendered config and the delta from the old one
+        (with ``rollback``, also what undoes that delta)."""
         systems = self.affected(tx, bp, applied.diff)
         contexts = self.contexts(bp, systems, tx)
         new = {sid: render(ctx, Stage.SERVICE) for sid, ctx in contexts.items()}
@@ -234,6 +238,9 @@ class Configs:
                 contexts[sid]["nos"], old.get(sid, ""), text, negations.get(sid, [])
             )
             result[sid] = {"rendered": text, "incremental": delta}
+            if rollback:
+                nos = contexts[sid]["nos"]
+                result[sid]["rollback"] = incremental_rollback(nos, old.get(sid, ""), text)
         return result
 
     def _negations(

@@ -252,9 +252,15 @@ def test_detaching_from_a_merge_nos_previews_the_negation(
     preview = blueprints.incremental_preview(bp)
     assert preview["spine1"].splitlines() == ["ntp server 192.0.2.7"]  # eos: the remediation
     assert "+log timestamp precision 3" in preview["rack1-leaf1"].splitlines()  # linux_frr
+    changes = blueprints.incremental_changes(bp)
+    assert {s: c["incremental"] for s, c in changes.items()} == preview
+    assert changes["spine1"]["rollback"].splitlines() == ["no ntp server 192.0.2.7"]
+    assert "-log timestamp precision 3" in changes["rack1-leaf1"]["rollback"].splitlines()
     commit(blueprints, bp)
     stage(blueprints, bp, "detach_configlet", configlet=name)
     preview = blueprints.incremental_preview(bp)
+    rollback = blueprints.incremental_changes(bp)["spine1"]["rollback"]
+    assert rollback.splitlines() == ["ntp server 192.0.2.7"]  # detaching undone: re-added
     # the configlet's negation first; hier_config's own `no ntp server ...` is not repeated
     assert preview["spine1"].splitlines() == [
         f"! negation of configlet {name!r}",

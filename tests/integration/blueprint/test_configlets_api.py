@@ -79,7 +79,7 @@ STAGED = """
 query($bp: String!) { blueprint(name: $bp, view: STAGED) {
   stagedVersion propertySet configlets { id configlet scope }
   stagedDiff { change kind id field after } buildErrors
-  incrementalConfigs { system text }
+  incrementalConfigs { system text rollback }
   systems(tag: "edge") { id tags propertySet interfaces(first: 1) { name tags }
     tagged: interfaces(tag: "edge-port") { name } }
   links(tag: "uplink") { id tags } } }
@@ -154,6 +154,8 @@ def test_graphql_attaches_a_configlet_with_properties_and_tags_and_commits_it(
     changed = {c["system"]: c["text"] for c in view["incrementalConfigs"] if c["text"]}
     assert sorted(changed) == _two()
     assert all("+log facility local3" in text.splitlines() for text in changed.values())
+    undone = {c["system"]: c["rollback"] for c in view["incrementalConfigs"] if c["text"]}
+    assert all("-log facility local3" in text.splitlines() for text in undone.values())
     assert [s["id"] for s in view["systems"]] == ["rack2-leaf1"]
     assert view["systems"][0]["tags"] == ["edge"]
     assert view["systems"][0]["interfaces"] == [{"name": "swp1", "tags": ["edge-port"]}]

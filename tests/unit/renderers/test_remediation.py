@@ -17,7 +17,7 @@ import pytest
 from remediation_model import applied, same_config
 from render_examples import DEVICES, load_example
 
-from renderers import RenderError, incremental, remediation, render, rollback
+from renderers import RenderError, incremental, incremental_rollback, remediation, render, rollback
 from renderers.context import Nos, Stage
 from renderers.remediation import parse
 
@@ -133,3 +133,25 @@ def test_remediation_refuses_linux_frr_and_unknown_noses() -> None:
     for nos in ("linux_frr", "ios"):
         with pytest.raises(RenderError, match="eos, nxos, junos"):
             remediation(nos, "a\n", "b\n")
+
+
+@pytest.mark.parametrize("nos", MERGING)
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_incremental_previews_rollback_undoes_the_incremental(nos: Nos, device: str) -> None:
+    """Deploy (discovery 2 -> service) as the preview shows it, then its rollback: the device
+    is back at discovery 2."""
+    running, intended = _config(device, nos, Stage.DISCOVERY2), _config(device, nos, Stage.SERVICE)
+    there = applied(nos, running, incremental(nos, running, intended))
+    assert same_config(nos, there, intended)
+    back = applied(nos, there, incremental_rollback(nos, running, intended))
+    assert same_config(nos, back, running)
+    assert incremental_rollback(nos, intended, intended) == ""
+
+
+def test_a_linux_frr_rollback_is_the_reverse_diff() -> None:
+    running = _config("leaf1", Nos.LINUX_FRR, Stage.DISCOVERY2)
+    intended = _config("leaf1", Nos.LINUX_FRR, Stage.SERVICE)
+    forward = incremental(Nos.LINUX_FRR, running, intended).splitlines()
+    back = incremental_rollback(Nos.LINUX_FRR, running, intended).splitlines()
+    added = [x[1:] for x in forward if x.startswith("+") and not x.startswith("+++")]
+    assert added and added == [x[1:] for x in back if x.startswith("-") and not x.startswith("---")]
