@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -66,6 +67,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sys.setswitchinterval(settings.api_switch_interval_s)
         with contextlib.suppress(FabricError):  # served anyway: /health names what is down
             await run_in_threadpool(migrate, graph)
+        # what start-up built (modules, the schema, the catalogue) lives as long as the
+        # process: out of the collector's sight, a full collection no longer walks it
+        # (one took 126-243 ms here, a pause every request in flight waited out)
+        gc.collect()
+        gc.freeze()
         tasks = [
             asyncio.create_task(listen_events(settings, events)),
             asyncio.create_task(watch(lag)),
