@@ -59,6 +59,7 @@ stop: ## stops exactly what the project started, by pid
 	@# the lab only when no run holds it (lab down removes every lab namespace on the machine)
 	@-flock -n $${FG_LAB_LOCK:-/tmp/fabricgraph-lab.lock} $(PY) -m lab down 2>/dev/null || true
 	@deploy/replicas.sh stop
+	@deploy/libvirt.sh stop
 	@$(SERVICES) stop
 
 test: deps venv services worker ## unit + integration tests against the real services

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # between level-triggered re-evaluations of everything they observe
     collect_interval_s: float = 2.0
     telemetry_sweep_interval_s: float = 10.0
+    # a JSON file listing libvirt hosts the virtual sweep re-syncs (workers/libvirt_source.py)
+    libvirt_sources: str = ""
     # event-driven collection (workers.listener): a switch's first event waits this long
     # for the rest of its burst before the round that answers them
     event_settle_s: float = 0.05

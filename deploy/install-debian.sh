@@ -7,9 +7,11 @@ set -euo pipefail
 # user-mode-linux, kmod, gcc, libc6-dev: the tenant lab in a full kernel (lab/README.md)
 # dnsmasq-base, isc-dhcp-client, curl, ethtool: the lab's management network (DHCP server,
 # the switches' DHCP client, their ZTP agent's downloads, checksum offload off; lab/mgmt.py)
+# libvirt-daemon, its LXC driver and libvirt-clients: the virtual layer's libvirt source
+# (a private daemon, deploy/libvirt.sh; virsh as its client)
 pkgs=(redis-server frr frr-pythontools lldpd iproute2 iputils-ping openssh-server procps maven
       prometheus chromium haproxy user-mode-linux kmod gcc libc6-dev dnsmasq-base
-      isc-dhcp-client curl ethtool)
+      isc-dhcp-client curl ethtool libvirt-daemon libvirt-daemon-driver-lxc libvirt-clients)
 # UML's modprobe looks in /lib/modules/<release>; Debian ships them under /usr/lib/uml/modules
 uml_modules() {
   [ "$(id -u)" = 0 ] || return 0
