@@ -338,16 +338,21 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         result.setdefault("global", {"router_id": "", "peers": {}})
         return result
 
-    def get_routing_daemons(self) -> dict[str, dict[str, bool]]:
-        """Beyond NAPALM's getters: the FRR daemons enabled on the device and whether
-        each is running, e.g. ``{"bgpd": {"enabled": True, "running": False}, "zebra":
-        {"enabled": True, "running": True}}`` (a crashed bgpd that watchfrr has not
-        restarted yet). Running = vtysh reaches it (``show daemons``)."""
+    def get_routing_daemons(self) -> dict[str, dict[str, Any]]:
+        """Beyond NAPALM's getters: the FRR daemons enabled on the device, whether each
+        is running, its pid and when its process started (epoch s, from
+        ``/proc/<pid>/stat`` and the boot time), e.g. ``{"bgpd": {"enabled": True,
+        "running": True, "pid": 4242, "started_at": 1733210000.5}, "watchfrr":
+        {"enabled": False, "running": True, "pid": 4100, "started_at": 1733200000.1},
+        ...}``: a bgpd that started after its supervisor did was restarted (it
+        crashed). Running = vtysh reaches it (``show daemons``)."""
         shown = self.device.vtysh("show daemons")
         if not shown.ok:
             raise ConnectionException(f"vtysh on {self.hostname} does not answer")
         enabled = self.device.read_file(f"{self.layout.frr_conf_dir}/daemons") or ""
-        return frr.routing_daemons(shown.stdout, enabled)
+        run_dir = self.layout.frr_run_dir or "/var/run/frr"
+        processes = self.device.run(["sh", "-c", frr.PROCESSES_SCRIPT, "sh", run_dir])
+        return frr.routing_daemons(shown.stdout, enabled, processes.stdout)
 
     def get_evpn_vnis(self) -> dict[str, dict[str, Any]]:
         """Beyond NAPALM's getters: the device's EVPN VNIs with their VRF, local and remote

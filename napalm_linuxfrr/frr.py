@@ -141,12 +141,64 @@ def enabled_daemons(daemons_file: str) -> list[str]:
     return sorted(enabled)
 
 
-def routing_daemons(show_daemons: str, daemons_file: str) -> dict[str, dict[str, bool]]:
-    """``show daemons`` (the daemons vtysh reaches) and ``/etc/frr/daemons`` →
-    ``{name: {"enabled": bool, "running": bool}}`` for every daemon either names."""
+def routing_daemons(
+    show_daemons: str, daemons_file: str, processes: str = ""
+) -> dict[str, dict[str, Any]]:
+    """``show daemons`` (the daemons vtysh reaches), ``/etc/frr/daemons`` and the
+    processes of the FRR run directory (``PROCESSES_SCRIPT``'s output) →
+    ``{name: {"enabled": bool, "running": bool, "pid": int|None, "started_at":
+    float|None}}`` for every daemon either of the first two names, and ``watchfrr``
+    (the supervisor: never enabled, running when its process is) when it runs. A
+    start time later than the supervisor's is a daemon the supervisor restarted."""
     running = set(show_daemons.split())
     enabled = set(enabled_daemons(daemons_file))
-    return {
-        name: {"enabled": name in enabled, "running": name in running}
+    started = daemon_processes(processes)
+    result: dict[str, dict[str, Any]] = {
+        name: {
+            "enabled": name in enabled,
+            "running": name in running,
+            **dict(zip(("pid", "started_at"), started.get(name, (None, None)), strict=True)),
+        }
         for name in sorted(running | enabled)
     }
+    if SUPERVISOR in started:
+        pid, at = started[SUPERVISOR]
+        result[SUPERVISOR] = {"enabled": False, "running": True, "pid": pid, "started_at": at}
+    return result
+
+
+SUPERVISOR = "watchfrr"
+# one line per pid file of the FRR run directory ($1): "NAME PID <its /proc/PID/stat>",
+# then the boot time and the clock ticks per second (start times in /proc are ticks
+# since boot); a stale pid file (no such process) gives no stat
+PROCESSES_SCRIPT = (
+    'cd "$1" 2>/dev/null || exit 0; '
+    'for f in *.pid; do [ -f "$f" ] || continue; p=$(head -c 16 "$f"); '
+    'case "$p" in *[!0-9]*|"") continue ;; esac; '
+    'printf "%s %s %s\\n" "${f%.pid}" "$p" "$(cat /proc/$p/stat 2>/dev/null)"; done; '
+    'grep "^btime " /proc/stat; echo "clk_tck $(getconf CLK_TCK)"'
+)
+_MAX_LINES = 64
+
+
+def daemon_processes(text: str) -> dict[str, tuple[int, float]]:
+    """``PROCESSES_SCRIPT``'s output → ``{name: (pid, started_at epoch s)}`` of the pid
+    files whose process runs under that name (a pid file left by a dead process, or
+    whose pid now belongs to another program, is not a running daemon)."""
+    lines = text.splitlines()[:_MAX_LINES]
+    facts = dict(line.split(" ", 1) for line in lines if line.startswith(("btime ", "clk_tck ")))
+    try:
+        boot, ticks = int(facts["btime"]), int(facts["clk_tck"])
+    except (KeyError, ValueError):
+        return {}
+    found: dict[str, tuple[int, float]] = {}
+    for line in lines:
+        name, _, rest = line.partition(" ")
+        pid, _, stat = rest.partition(" ")
+        comm, close, fields = stat.rpartition(") ")  # comm may hold ") "
+        if not pid.isdigit() or not close or comm.partition(" (")[2] != name[:15]:
+            continue
+        parts = fields.split()
+        if len(parts) > 19 and parts[19].isdigit() and ticks > 0:
+            found[name] = (int(pid), round(boot + int(parts[19]) / ticks, 2))
+    return found

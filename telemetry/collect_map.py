@@ -17,7 +17,10 @@ probe). Another getter that failed leaves its kind out for that round, except
 BGP when the device reports its BGP daemon not running (``get_routing_daemons``,
 a getter of the ``linuxfrr`` driver beyond NAPALM's): then every session of the
 switch is observed not established (state ``daemon_down``), which is what the
-daemon's peers see too.
+daemon's peers see too. A routing daemon that crashed and that the switch's supervisor
+(watchfrr) restarted is told by its start time (``daemons_restarted``): polling may
+never see it down, but a start later than its supervisor's is a restart, and it counts
+as down (``restarted``) for ``RESTART_HOLD_S`` after it, while its sessions come back.
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ UNREACHABLE = "unreachable"  # key of a getter result for a device that did not 
 DAEMONS_GETTER = "get_routing_daemons"
 ROUTING_DAEMON = "zebra"  # every switch needs it (the RIB and the kernel routes)
 BGP_DAEMON = "bgpd"  # a switch with BGP sessions in intent needs it
+SUPERVISOR = "watchfrr"  # FRR's: it restarts a routing daemon that crashed
+# a daemon started this long after its supervisor was restarted by it (watchfrr starts
+# the daemons within a second or two of its own start, or adopts running ones)
+RESTART_MARGIN_S = 5.0
+# a restarted daemon counts as down this long after its start: its BGP sessions come
+# back meanwhile (seconds with FRR's datacenter timers), so what they show while coming
+# back is explained by the restart, never taken for an out-of-band change
+RESTART_HOLD_S = 30.0
 LAST_DEPLOY_VALUES = frozenset({LastDeploy.SUCCEEDED, LastDeploy.FAILED})
 
 
@@ -264,19 +275,56 @@ def _config(b: _Builder, config: ConfigFacts) -> None:
     )
 
 
+def _needed(intent: DeviceIntent, daemons: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    needed = {ROUTING_DAEMON} | ({BGP_DAEMON} if intent.sessions else set())
+    return needed | {name for name, d in daemons.items() if d.get("enabled")}
+
+
 def daemons_down(intent: DeviceIntent, daemons: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """The routing daemons the switch needs (enabled on it, zebra, and bgpd when intent
     gives it sessions) that are not running."""
-    needed = {ROUTING_DAEMON} | ({BGP_DAEMON} if intent.sessions else set())
-    needed |= {name for name, d in daemons.items() if d.get("enabled")}
-    return sorted(n for n in needed if not (daemons.get(n) or {}).get("running"))
+    return sorted(n for n in _needed(intent, daemons) if not (daemons.get(n) or {}).get("running"))
 
 
-def _daemons(b: _Builder, down: Sequence[str]) -> None:
+def _started_at(daemon: Mapping[str, Any] | None) -> float | None:
+    at = (daemon or {}).get("started_at")
+    return float(at) if isinstance(at, int | float) and not isinstance(at, bool) else None
+
+
+def daemons_restarted(
+    intent: DeviceIntent, daemons: Mapping[str, Mapping[str, Any]], at: float
+) -> list[str]:
+    """The needed routing daemons that run again after a crash and are still coming
+    back: started more than ``RESTART_MARGIN_S`` after the switch's supervisor
+    (``watchfrr``, which starts or adopts the daemons when FRR starts and restarts
+    the one that crashes; our deployments reload the config and never restart a
+    daemon), and less than ``RESTART_HOLD_S`` before ``at`` (long enough for its
+    sessions to come back; the start time is a fact of the process, so every round
+    within that window says the same). Without a supervisor's start time (no
+    watchfrr, or a driver that does not report start times): none."""
+    supervisor = _started_at(daemons.get(SUPERVISOR))
+    if supervisor is None:
+        return []
+    restarted = []
+    for name in _needed(intent, daemons):
+        daemon = daemons.get(name) or {}
+        started = _started_at(daemon)
+        if not daemon.get("running") or started is None:
+            continue
+        if started > supervisor + RESTART_MARGIN_S and at - started < RESTART_HOLD_S:
+            restarted.append(name)
+    return sorted(restarted)
+
+
+def _daemons(b: _Builder, down: Sequence[str], restarted: Sequence[str]) -> None:
     b.add(
         ObservationKind.DAEMONS,
         b.intent.system,
-        {"running": not down, "down": ",".join(down) or None},
+        {
+            "running": not down,
+            "down": ",".join(down) or None,
+            "restarted": ",".join(restarted) or None,
+        },
     )
 
 
@@ -311,7 +359,7 @@ def observations(
         _lldp(b, ok["get_lldp_neighbors_detail"])
     down = daemons_down(intent, ok[DAEMONS_GETTER]) if DAEMONS_GETTER in ok else []
     if DAEMONS_GETTER in ok:
-        _daemons(b, down)
+        _daemons(b, down, daemons_restarted(intent, ok[DAEMONS_GETTER], at))
     if "get_bgp_neighbors" in ok:
         _bgp(b, ok["get_bgp_neighbors"])
         _bgp_prefixes(b, ok["get_bgp_neighbors"])

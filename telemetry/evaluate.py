@@ -6,7 +6,8 @@ whose observations changed) and apply only to *deployed* devices (assigned,
 deploy mode ``deploy`` or ``drain``):
 
 * every switch: reachable, hostname = its system's hostname, its routing daemons
-  running (zebra, and bgpd when it has sessions), running config not deviated from
+  running (zebra, and bgpd when it has sessions) and none of them just restarted
+  after a crash, running config not deviated from
   golden, last deployment not failed;
 * every linked interface of a switch: oper up; LLDP neighbour = the link's other
   end when that end is a switch with a device; its transceiver present with rx
@@ -217,18 +218,25 @@ def _nos_version(m: Managed) -> Verdict:
 
 
 def _daemons(m: Managed) -> Verdict:
+    """Down: a needed routing daemon not running, or one that crashed and was restarted
+    and is still coming back (``restarted``: polling may never see it stopped); an
+    observation stored before ``restarted`` existed has none."""
     obs = m.daemons_obs
-    broken = None if _unknown_unless(m) or obs is None else not obs["running"]
+    restarted = obs.get("restarted") if obs else None
+    broken = None if _unknown_unless(m) or obs is None else not obs["running"] or bool(restarted)
     down = obs["down"] if obs else None
+    summary = f"routing daemon(s) {down} of {m.system} not running"
+    if obs and not down and restarted:
+        summary = f"routing daemon(s) {restarted} of {m.system} crashed and restarted"
     return Verdict(
         AnomalyType.ROUTING_DAEMON_DOWN,
         m.system,
         "System",
         m.system,
         broken,
-        {"running": True, "down": None},
+        {"running": True, "down": None, "restarted": None},
         obs,
-        f"routing daemon(s) {down} of {m.system} not running",
+        summary,
     )
 
 

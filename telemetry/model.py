@@ -20,7 +20,9 @@ config      the observer's own System id    ``deviated`` bool, ``last_deploy``
                                             "succeeded"|"failed"|None
 daemons     the observer's own System id    ``running`` bool (every routing daemon the
                                             switch needs runs), ``down`` str|None (the
-                                            ones not running, comma-separated)
+                                            ones not running, comma-separated),
+                                            ``restarted`` str|None (those that crashed
+                                            and were restarted, still coming back)
 counters    Interface id                    the interface's counters (``rx_octets``,
                                             ``tx_octets``, ``rx_errors``, ``tx_errors``,
                                             ``rx_discards``, ``tx_discards``: int|None),
@@ -98,7 +100,7 @@ VALUE_KEYS: dict[ObservationKind, dict[str, tuple[type, ...]]] = {
     ObservationKind.OPTICS: {"present": _BOOL, "rx_power_dbm": _OPT_NUM},
     ObservationKind.ROUTE: {"present": _BOOL, "prefix": _OPT_STR},
     ObservationKind.CONFIG: {"deviated": _BOOL, "last_deploy": _OPT_STR},
-    ObservationKind.DAEMONS: {"running": _BOOL, "down": _OPT_STR},
+    ObservationKind.DAEMONS: {"running": _BOOL, "down": _OPT_STR, "restarted": _OPT_STR},
     ObservationKind.COUNTERS: {
         **{key: _OPT_INT for key in COUNTER_KEYS},
         "sampled_at": _NUM,

@@ -17,7 +17,8 @@ The rules, in the order they claim symptoms (a symptom belongs to one cause):
    mismatches that point at each other form one mistake (e.g. two swapped
    cables), with the BGP sessions over those links and their routes.
 6. ``routing_daemon_down``: a switch reports a routing daemon it needs (bgpd,
-   zebra) not running: it explains the switch's BGP session ends and those of its
+   zebra) not running, or crashed and restarted by its supervisor and still coming
+   back: it explains the switch's BGP session ends and those of its
    peers, the loopback routes those sessions carried, and the switch's config
    deviation (the running config lacks the daemon's section while it is down).
    Process facts, not config text, decide: a crash is not an out-of-band change.
@@ -474,7 +475,10 @@ def _routing_daemons_down(idx: _Index, topo: Topology) -> list[Cause]:
         found = [symptom, *_session_symptoms(idx, sessions)]
         found += idx.get(T.CONFIG_DEVIATION, system)
         uids = idx.claim(found)
-        down = (symptom.actual or {}).get("down") or "a routing daemon"
+        actual = symptom.actual or {}
+        restarted = actual.get("restarted") if not actual.get("down") else None
+        down = actual.get("down") or restarted or "a routing daemon"
+        what = "crashed and restarted" if restarted else "not running"
         causes.append(
             Cause(
                 CauseKind.ROUTING_DAEMON_DOWN,
@@ -484,10 +488,11 @@ def _routing_daemons_down(idx: _Index, topo: Topology) -> list[Cause]:
                 {
                     "device": system,
                     "daemons_down": down,
+                    "restarted": bool(restarted),
                     "sessions": sorted(s.id for s in sessions),
                     "observed": _actual(found),
                 },
-                f"{system}: {down} not running; {len(uids) - 1} dependent symptom(s)",
+                f"{system}: {down} {what}; {len(uids) - 1} dependent symptom(s)",
             )
         )
     return causes

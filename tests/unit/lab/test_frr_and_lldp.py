@@ -109,9 +109,50 @@ def test_routing_daemons_are_the_enabled_ones_and_those_vtysh_reaches() -> None:
     daemons_file = '# /etc/frr/daemons\nbgpd=yes\nospfd=no\nisisd="yes"\nvtysh_enable=yes\n'
     assert frr.enabled_daemons(daemons_file) == ["bgpd", "isisd", "staticd", "zebra"]
     got = frr.routing_daemons(" zebra staticd\n", daemons_file)
-    assert got["bgpd"] == {"enabled": True, "running": False}
-    assert got["zebra"] == {"enabled": True, "running": True}
+    assert got["bgpd"] == {"enabled": True, "running": False, "pid": None, "started_at": None}
+    assert got["zebra"] == {"enabled": True, "running": True, "pid": None, "started_at": None}
     assert frr.routing_daemons(" zebra bgpd staticd ldpd\n", "")["ldpd"] == {
         "enabled": False,
         "running": True,
+        "pid": None,
+        "started_at": None,
     }
+
+
+def _stat(pid: int, comm: str, start_ticks: int) -> str:
+    """A /proc/PID/stat line: field 22 is the start time in clock ticks since boot."""
+    after = ["S", *["0"] * 18, str(start_ticks), "0", "0"]  # fields 3..24
+    return f"{pid} ({comm}) {' '.join(after)}"
+
+
+def test_routing_daemons_carry_pid_and_start_time_from_proc() -> None:
+    processes = "\n".join(
+        [
+            f"bgpd 4242 {_stat(4242, 'bgpd', 150_000)}",
+            f"zebra 4200 {_stat(4200, 'zebra', 100_050)}",
+            f"watchfrr 4100 {_stat(4100, 'watchfrr', 100_000)}",
+            "staticd 999 ",  # a stale pid file: no such process
+            f"ospfd 4300 {_stat(4300, 'sleep', 100_000)}",  # its pid reused by another program
+            "btime 1700000000",
+            "clk_tck 100",
+        ]
+    )
+    got = frr.routing_daemons(" zebra bgpd staticd\n", "bgpd=yes\n", processes)
+    assert got["bgpd"] == {
+        "enabled": True,
+        "running": True,
+        "pid": 4242,
+        "started_at": 1700001500.0,
+    }
+    assert got["zebra"]["started_at"] == 1700001000.5
+    assert got["staticd"] == {"enabled": True, "running": True, "pid": None, "started_at": None}
+    assert "ospfd" not in got
+    assert got["watchfrr"] == {
+        "enabled": False,
+        "running": True,
+        "pid": 4100,
+        "started_at": 1700001000.0,
+    }
+    assert frr.daemon_processes("bgpd 1 x\nno boot time\n") == {}
+    odd = f"x) y 7 {_stat(7, 'x) y', 200)}\nbtime 10\nclk_tck 100\n"  # comm with ") "
+    assert frr.daemon_processes(odd) == {}  # the pid file's name is one word: "x)"

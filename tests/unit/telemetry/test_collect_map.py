@@ -34,12 +34,14 @@ from typing import Any
 import pytest
 
 from telemetry.collect_map import (
+    RESTART_HOLD_S,
     ConfigFacts,
     DeviceIntent,
     InterfaceIntent,
     SessionIntent,
     config_deviated,
     daemons_down,
+    daemons_restarted,
     observations,
 )
 from telemetry.model import Observation, ObservationKind, check
@@ -226,7 +228,8 @@ def test_observations_match_what_the_topology_and_fault_imply(case: str) -> None
             system: {"deviated": system in e.deviated, "last_deploy": "succeeded"}
         }
         down = e.daemons_down.get(system)
-        assert got[ObservationKind.DAEMONS] == {system: {"running": not down, "down": down}}
+        daemons = {"running": not down, "down": down, "restarted": None}
+        assert got[ObservationKind.DAEMONS] == {system: daemons}
 
 
 def test_an_unreachable_device_reports_only_that() -> None:
@@ -259,7 +262,8 @@ def test_a_daemon_getter_naming_bgpd_down_reports_every_session_down() -> None:
         "errors": {"get_bgp_neighbors": "ConnectionException: bgpd does not answer"},
     }
     got = _by_kind(observations(intent, getters, AT))
-    assert got[ObservationKind.DAEMONS] == {"rack1-leaf1": {"running": False, "down": "bgpd"}}
+    down = {"running": False, "down": "bgpd", "restarted": None}
+    assert got[ObservationKind.DAEMONS] == {"rack1-leaf1": down}
     assert got[ObservationKind.BGP] == {
         s.id: {"established": False, "state": "daemon_down"} for s in intent.sessions
     }
@@ -298,3 +302,43 @@ def test_config_deviation_ignores_blank_lines_and_needs_golden_or_a_failed_deplo
     assert config_deviated("a\nb\n", "a\nc\n", "succeeded") is True
     assert config_deviated(None, "anything", None) is False  # never deployed
     assert config_deviated(None, "anything", "failed") is True  # golden unset by a failure
+
+
+def _frr(bgpd_started: float, *, running: bool = True) -> dict[str, dict[str, Any]]:
+    """watchfrr started at 1000 s with zebra; bgpd at ``bgpd_started``."""
+    return {
+        "bgpd": {"enabled": True, "running": running, "pid": 12, "started_at": bgpd_started},
+        "zebra": {"enabled": True, "running": True, "pid": 11, "started_at": 999.5},
+        "watchfrr": {"enabled": False, "running": True, "pid": 10, "started_at": 1000.0},
+    }
+
+
+def test_a_daemon_its_supervisor_restarted_is_down_while_it_comes_back() -> None:
+    intent = INTENTS["rack1-leaf1"]
+    # started with its supervisor (a lab or FRR start): never a restart, however recent
+    assert daemons_restarted(intent, _frr(1001.0), at=1002.0) == []
+    assert daemons_restarted(intent, _frr(1000.0 - 3), at=1002.0) == []
+    # restarted at 2000 s: down for RESTART_HOLD_S after its start, then healed
+    restarted = _frr(2000.0)
+    assert daemons_restarted(intent, restarted, at=2001.0) == ["bgpd"]
+    assert daemons_restarted(intent, restarted, at=2000.0 + RESTART_HOLD_S - 0.1) == ["bgpd"]
+    assert daemons_restarted(intent, restarted, at=2000.0 + RESTART_HOLD_S) == []
+    # not running (yet): that is `down`, not `restarted`
+    assert daemons_restarted(intent, _frr(2000.0, running=False), at=2001.0) == []
+    assert daemons_down(intent, _frr(2000.0, running=False)) == ["bgpd"]
+    # no supervisor or no start times (another driver): nothing to tell a restart by
+    no_watchfrr = {k: v for k, v in restarted.items() if k != "watchfrr"}
+    assert daemons_restarted(intent, no_watchfrr, at=2001.0) == []
+    bare = {"bgpd": {"enabled": True, "running": True}, "zebra": {"enabled": True, "running": True}}
+    assert daemons_restarted(intent, bare, at=2001.0) == []
+
+
+def test_a_restarted_bgpd_gives_one_daemons_value_every_round_of_its_hold() -> None:
+    intent = INTENTS["rack1-leaf1"]
+    values = []
+    for at in (2001.0, 2003.0, 2010.0, 2000.0 + RESTART_HOLD_S + 1):
+        getters = {**_getters("healthy", "rack1-leaf1"), "get_routing_daemons": _frr(2000.0)}
+        values.append(_by_kind(observations(intent, getters, at))[ObservationKind.DAEMONS])
+    held = {"rack1-leaf1": {"running": True, "down": None, "restarted": "bgpd"}}
+    healed = {"rack1-leaf1": {"running": True, "down": None, "restarted": None}}
+    assert values == [held, held, held, healed]

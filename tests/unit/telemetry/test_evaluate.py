@@ -31,7 +31,7 @@ def leaf(**kw: Any) -> Managed:
         deviation="none",
         device_obs=REACHABLE,
         config_obs={"deviated": False, "last_deploy": "succeeded"},
-        daemons_obs={"running": True, "down": None},
+        daemons_obs={"running": True, "down": None, "restarted": None},
     )
     return replace(base, **kw)
 
@@ -70,6 +70,18 @@ def test_a_routing_daemon_not_running_is_broken_and_unknown_when_unreachable() -
     assert by_type(evaluate_system(gone))[AnomalyType.ROUTING_DAEMON_DOWN].broken is None
     unseen = by_type(evaluate_system(leaf(daemons_obs=None)))
     assert unseen[AnomalyType.ROUTING_DAEMON_DOWN].broken is None  # a driver without it
+
+
+def test_a_routing_daemon_restarted_after_a_crash_is_down_until_its_hold_ends() -> None:
+    restarted = {"running": True, "down": None, "restarted": "bgpd"}
+    v = by_type(evaluate_system(leaf(daemons_obs=restarted)))[AnomalyType.ROUTING_DAEMON_DOWN]
+    assert v.broken is True and "bgpd" in v.summary and "restarted" in v.summary
+    healed = {"running": True, "down": None, "restarted": None}
+    v = by_type(evaluate_system(leaf(daemons_obs=healed)))[AnomalyType.ROUTING_DAEMON_DOWN]
+    assert v.broken is False
+    stored_before = {"running": True, "down": None}  # stored before `restarted` existed
+    before = by_type(evaluate_system(leaf(daemons_obs=stored_before)))
+    assert before[AnomalyType.ROUTING_DAEMON_DOWN].broken is False
 
 
 def test_an_accepted_deviation_is_suppressed() -> None:

@@ -298,6 +298,23 @@ def test_a_crashed_bgpd_is_its_own_cause_not_an_out_of_band_change() -> None:
     assert impacted(cause) == {"v1": (2, 2, "redundancy_lost"), "v2": (2, 0, "isolated")}
 
 
+def test_a_restarted_bgpd_coming_back_is_its_own_cause_not_an_out_of_band_change() -> None:
+    """l1's bgpd crashed and watchfrr restarted it: it runs, its sessions are not back
+    yet and the round that saw it down left a config deviation."""
+    restarted = {"running": True, "down": None, "restarted": "bgpd"}
+    symptoms = [
+        sym(T.ROUTING_DAEMON_DOWN, "l1", "l1", restarted),
+        sym(T.CONFIG_DEVIATION, "l1", "l1", {"deviated": True, "last_deploy": "succeeded"}),
+        sym(T.BGP_SESSION_DOWN, "s1--l1", "s1"),
+        sym(T.ROUTE_MISSING, "s1", "l1"),
+    ]
+    [cause] = group(symptoms, topology())
+    assert (cause.kind, cause.subject) == (CauseKind.ROUTING_DAEMON_DOWN, "l1")
+    assert cause.symptoms == uids(symptoms)
+    assert cause.evidence["daemons_down"] == "bgpd" and cause.evidence["restarted"] is True
+    assert "crashed and restarted" in cause.summary
+
+
 def test_a_crashed_daemon_leaves_a_cut_cable_its_own_cause() -> None:
     symptoms = [
         sym(T.ROUTING_DAEMON_DOWN, "l1", "l1", {"running": False, "down": "bgpd"}),
