@@ -125,10 +125,9 @@ def test_domains_are_synced_as_vms_and_follow_the_host(graph: Graph, host: Host)
     assert checked.open == 0  # untagged vNICs ride the server's own link: nothing to check
     tag, src = int(host.tag[:2], 16), host.config.source
     assert vms(graph, host) == [
-        {"id": f"{src}/{running}", "name": f"fg-{host.tag}-vm1", "state": "running", "server": SERVER,
-         "vnics": [[f"52:54:00:{tag:02x}:00:01", host.bridge]]},
-        {"id": f"{src}/{defined}", "name": f"fg-{host.tag}-vm2", "state": "stopped", "server": SERVER,
-         "vnics": [[f"52:54:00:{tag:02x}:00:02", host.bridge]]},
+        {"id": f"{src}/{ident}", "name": f"fg-{host.tag}-vm{n}", "state": state,
+         "server": SERVER, "vnics": [[f"52:54:00:{tag:02x}:00:0{n}", host.bridge]]}
+        for n, ident, state in ((1, running, "running"), (2, defined, "stopped"))
     ]  # fmt: skip
     again, _ = libvirt_source.sync_host(graph, None, host.config)
     assert (again.created, again.updated, again.deleted) == (0, 0, 0)  # level-triggered
