@@ -18,7 +18,8 @@ def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> N
     apply_hostname(device, hostname)
     ifaces = parse_interfaces(doc.interfaces or "")
     kernel = device.kernel()
-    created = plan_devices(ifaces, kernel)
+    reserved = device.management_tables() if device.management else frozenset()
+    created = plan_devices(ifaces, kernel, reserved)
     device.must_all(created)
     device.must_all(plan_interface_changes(ifaces, device.kernel() if created else kernel))
     if doc.interfaces is not None:

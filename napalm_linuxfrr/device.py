@@ -56,10 +56,24 @@ def failed_batch_line(stderr: str, group: Sequence[Sequence[str]]) -> Sequence[s
     return group[index] if 0 <= index < len(group) else group[0]
 
 
+def management_names(option: object) -> frozenset[str]:
+    """The driver's ``management`` option (``"eth0,mgmt"``: a port and a VRF) as names."""
+    if isinstance(option, str):
+        words = option.split(",")
+    elif isinstance(option, list | tuple | frozenset | set):
+        words = [str(w) for w in option]
+    else:
+        words = []
+    return frozenset(w.strip() for w in words if w.strip())
+
+
 @dataclass
 class Device:
     runner: CommandRunner
     layout: DeviceLayout
+    # interfaces the driver never reads or changes (a management port, its VRF) and, with
+    # them, every device enslaved to one of them
+    management: frozenset[str] = frozenset()
 
     # -- raw commands ------------------------------------------------------------
     def run(self, argv: Sequence[str], stdin: str | None = None) -> CommandResult:
@@ -151,10 +165,23 @@ class Device:
 
     # -- kernel and records -------------------------------------------------------------
     def kernel(self) -> dict[str, KernelIface]:
-        """Interfaces with their addresses, and bridge members with their VLANs."""
+        """Interfaces with their addresses, and bridge members with their VLANs (without
+        the management interfaces)."""
+        every = self.kernel_with_management()
+        return {n: k for n, k in every.items() if not self.is_management(k)}
+
+    def kernel_with_management(self) -> dict[str, KernelIface]:
         vlans = self.run(["bridge", "-j", "vlan", "show"])
         members = parse_bridge_vlans(vlans.stdout) if vlans.ok else {}
         return parse_ip_addr(self.must(["ip", "-j", "-d", "addr", "show"]), members)
+
+    def is_management(self, k: KernelIface) -> bool:
+        return k.name in self.management or (k.master or "") in self.management
+
+    def management_tables(self) -> frozenset[int]:
+        """Routing tables of the management VRFs (never given to a tenant VRF)."""
+        every = self.kernel_with_management().values()
+        return frozenset(k.vrf_table for k in every if self.is_management(k) and k.vrf_table)
 
     def record(self) -> Record:
         return parse_record(self.read_file(self.layout.record_file) or "")

@@ -6,6 +6,10 @@ optional_args:
   lab_state_dir  the lab's state directory (default ``/var/run/fabricgraph-lab``)
   layout         "lab" (default for netns) or "host" (default for ssh): where files live
   port, key_filename, proxy_command, use_sudo   SSH settings
+  one_shell      over SSH, every command through one remote shell (default true)
+  management     interfaces the driver leaves alone, comma-separated: a management port
+                 and its VRF (``"eth0,mgmt"``); devices enslaved to them too. Never read
+                 as ports, never shut, never deleted, their VRF's table never reused
   runner         an object with ``run(argv, stdin)`` used instead of a transport
                  (the unit tests replay recorded command outputs through it)
 """
@@ -33,7 +37,7 @@ from napalm_linuxfrr.candidate import (
     merged_target,
     static_diff,
 )
-from napalm_linuxfrr.device import Device, DeviceCommandError
+from napalm_linuxfrr.device import Device, DeviceCommandError, management_names
 from napalm_linuxfrr.events import EventStream, stream_command
 from napalm_linuxfrr.kernel import device_ports
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR, host_layout, lab_layout
@@ -71,6 +75,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         state_dir = str(args.get("lab_state_dir", DEFAULT_LAB_STATE_DIR))
         self.layout = lab_layout(state_dir, self.netns) if layout_name == "lab" else host_layout()
         self.is_lab = layout_name == "lab"
+        self.management = management_names(args.get("management"))
         self._device: Device | None = None
         self._candidate: Candidate | None = None
 
@@ -92,6 +97,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
                     key_filename=args.get("key_filename"),
                     proxy_command=args.get("proxy_command"),
                     use_sudo=bool(args.get("use_sudo", False)),
+                    one_shell=str(args.get("one_shell", True)).lower() not in ("false", "0", "no"),
                     timeout=float(self.timeout),
                 )
             )
@@ -101,7 +107,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
 
     def open(self) -> None:
         try:
-            device = Device(self._make_runner(), self.layout)
+            device = Device(self._make_runner(), self.layout, self.management)
         except TransportError as exc:
             raise ConnectionException(str(exc)) from exc
         probe = device.vtysh("show version")
