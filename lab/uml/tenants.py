@@ -138,11 +138,13 @@ def served_tenant_lab(payload: dict[str, Any], switches: list[str]) -> Iterator[
     mgmt_net.ensure_keys(net)
     folder = Path(tempfile.mkdtemp(prefix="fg-uml-tenants-", dir="/var/tmp"))
     served: ServedLab | None = None
+    tap_created = False
     try:
         job = {**payload, "mgmt": net.guest_job(), "serve_timeout_s": BOOT_TIMEOUT_S}
         (folder / "job.json").write_text(json.dumps(job))
         shim = _shim(folder)
-        mgmt_net.create_tap(net)
+        mgmt_net.create_tap(net)  # refuses a TAP of that name that exists already
+        tap_created = True
         kernel = subprocess.Popen(
             _kernel_argv(folder, net.tap),
             stdin=subprocess.DEVNULL,
@@ -160,7 +162,8 @@ def served_tenant_lab(payload: dict[str, Any], switches: list[str]) -> Iterator[
         if served is not None and served.result is None:
             (folder / "stop").write_text("")
             served.result = served._finish(120)
-        mgmt_net.teardown(net.tap)
+        if tap_created:  # never another run's kernel or TAP
+            mgmt_net.teardown(net.tap)
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -12,6 +12,7 @@ no kernel and no namespace.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -57,6 +58,10 @@ def deployed(graph: Graph) -> Iterator[dict[str, Any]]:
                 f"--- the guest failed\n{result['error']}",
                 pytrace=False,
             )
+        # the phases, for the README's figures (pytest -s shows them)
+        shown = ("machine_phases_s", "phases_s", "kernel_s", "mgmt_after")
+        phases = {k: result.get(k) for k in shown}
+        print(f"\ntenant lab over SSH: {json.dumps(phases)}")
         yield {
             "base": base,
             "result": result,
