@@ -72,7 +72,7 @@ def measure_mode(served: ServedLab, switch: str, document: str, one_shell: bool)
         if one_shell:  # the first of the two: the switch is factory-default before it
             figures["first_push_s"] = timed(lambda: push(device, document))
         figures[f"{mode}_repush_s"] = timed(lambda: push(device, document))
-        runs = [timed(lambda: device.device.must(["true"])) for _ in range(TRUE_RUNS)]
+        runs = [timed(lambda: device.device.must(["/bin/true"])) for _ in range(TRUE_RUNS)]
         figures[f"{mode}_true_median_s"] = median(runs)
     finally:
         device.close()
