@@ -5,7 +5,8 @@ The tenant lab boots with its management network (``lab.uml.tenants.served_tenan
 from this machine, for each switch: a new SSH connection (the driver's ``open``), a full
 push of the engine's document for it (blueprint ``lab-tenants``), then the same document
 pushed again (the same commands, nothing changing) once through one shell
-(``one_shell``, the default) and once with a channel per command, and 20 ``true`` each way.
+(``one_shell``, the default) and once with a channel per command, and 20 ``/bin/true`` each way
+(a process start: ``true`` alone would be the shell's builtin).
 No worker is involved (the lab test ``test_lab_tenants_ssh.py`` deploys through them).
 """
 
