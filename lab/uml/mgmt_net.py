@@ -15,6 +15,7 @@ it. Names and subnet are settings (``FG_TENANT_MGMT_TAP``, ``FG_TENANT_MGMT_NET`
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import signal
@@ -126,6 +127,8 @@ def teardown(tap: str = TAP) -> dict[str, list[str]]:
         while time.monotonic() < deadline and _group_alive(pid):
             time.sleep(0.1)
     PID_FILE.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # empty once the pid file is gone
+        RUN_DIR.rmdir()
     links = [tap] if tap in shell.list_links() else []
     for name in links:
         shell.run(["ip", "link", "del", name], check=False)
