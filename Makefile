@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST := .venv/bin/pytest
 SERVICES := deploy/services.sh
-BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10 B12 B13 B14 B14P B1x B3x B4x B6x B9x B10x
+BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10 B12 B13 B13s B14 B14P B1x B3x B4x B6x B9x B10x
 
 .PHONY: run test stop services worker api deps venv neo4j-fetch lint typecheck \
         unit integration listener bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \

@@ -18,6 +18,7 @@ BENCHES = {
     "B10": "bench.b10_scrape",
     "B12": "bench.b12_soak",
     "B13": "bench.b13_tenant_network",
+    "B13s": "bench.b13s_tenant_ssh",
     "B14": "bench.b14_collect",
     "B15": "bench.b15_virtual",
     "B16": "bench.b16_agents",

@@ -18,6 +18,7 @@ from lab.errors import (
 )
 from lab.state import LabState, load_state, save_state
 from lab.topology import Endpoint, Topology, parse_endpoint, parse_topology
+from lab.uml import mgmt_net
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR, DeviceLayout, lab_layout
 
 
@@ -105,6 +106,8 @@ class Lab:
             self.state_dir, state.namespaces if state else []
         )
         removed.update({f"mgmt_{k}": v for k, v in mgmt.teardown(self.state_dir).items()})
+        # a tenant lab's UML kernel serving a management network, and its TAP
+        removed.update({f"tenant_mgmt_{k}": v for k, v in mgmt_net.teardown().items()})
         builder.remove_state(self.state_dir)
         return removed
 

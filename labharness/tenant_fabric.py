@@ -182,12 +182,12 @@ def build(blueprints: Blueprints, bp: str, wait_s: float = 120.0) -> TenantLab:
     remove = {"kind": "remove_virtual_network", "params": {"name": ADDED["name"]}}
     _commit(blueprints, bp, remove, f"{ADDED['name']} removed")
     after = read_fabric(blueprints, bp)
-    topology = _topology(bp, blueprints, base)
+    topology = topology_of(bp, blueprints, base)
     job = _job(topology, base, with_added, after, wait_s)
     return TenantLab(job, base, with_added, after, commit_s)
 
 
-def _topology(bp: str, blueprints: Blueprints, base: Fabric) -> dict[str, Any]:
+def topology_of(bp: str, blueprints: Blueprints, base: Fabric) -> dict[str, Any]:
     """The blueprint's cabling; servers get their first network's address to start with
     (the guest moves it onto the VLAN subinterfaces)."""
     topology = lab_topology(read_cabling(blueprints.graph, bp))
@@ -211,11 +211,8 @@ WEB, DB, GATEWAY = "web across racks (L2 VNI)", "web to db across racks (L3 VNI)
 ADDED_PING = "app across racks (new L2 VNI)"
 
 
-def _job(
-    topology: dict[str, Any], base: Fabric, with_added: Fabric, after: Fabric, wait_s: float
-) -> dict[str, Any]:
-    """What the guest does: build, push, attach the servers, ping, collect evidence, then
-    push the committed addition and removal (only the documents that changed)."""
+def checks_job(topology: dict[str, Any], base: Fabric, wait_s: float) -> dict[str, Any]:
+    """The lab, its servers and the checks on them: pings, VXLAN counters, EVPN evidence."""
     web, db = base.networks[STRETCHED], base.networks[LOCAL]
     first, other = web.leafs[0], web.leafs[-1]
     source, far = base.server_of(first), base.server_of(other)
@@ -223,7 +220,6 @@ def _job(
     vxlan = f"vni{web.vni}"
     return {
         "topology": topology,
-        "documents": base.documents,
         "servers": {server: base.vlans_of(server) for server in sorted(base.servers)},
         "pings": [
             {"name": WEB, "from": source, "to": _bare(base.address(far, STRETCHED))},
@@ -234,6 +230,19 @@ def _job(
         "vxlan_devices": {leaf: [vxlan] for leaf in web.leafs},
         "evidence_from": base.leafs,
         "wait_s": wait_s,
+    }
+
+
+def _job(
+    topology: dict[str, Any], base: Fabric, with_added: Fabric, after: Fabric, wait_s: float
+) -> dict[str, Any]:
+    """What the guest does: build, push, attach the servers, ping, collect evidence, then
+    push the committed addition and removal (only the documents that changed)."""
+    web = base.networks[STRETCHED]
+    source, far = base.server_of(web.leafs[0]), base.server_of(web.leafs[-1])
+    return {
+        **checks_job(topology, base, wait_s),
+        "documents": base.documents,
         "steps": [
             {
                 "name": "add app",

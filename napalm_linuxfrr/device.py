@@ -57,11 +57,35 @@ def failed_batch_line(stderr: str, group: Sequence[Sequence[str]]) -> Sequence[s
     return group[index] if 0 <= index < len(group) else group[0]
 
 
+_IFNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}")
+
+
+def management_names(option: object) -> frozenset[str]:
+    """The driver's ``management`` option (``"eth0,mgmt"``: a port and a VRF, or a list)
+    as names; each must be a Linux interface name (at most 15 characters of letters,
+    digits, ``_.:-``)."""
+    if isinstance(option, str):
+        words = option.split(",")
+    elif isinstance(option, list | tuple | frozenset | set):
+        words = [str(w) for w in option]
+    else:
+        words = []
+    names = [w.strip() for w in words if w.strip()]
+    bad = [n for n in names if not _IFNAME.fullmatch(n)]
+    if bad:
+        raise ValueError(
+            f"management: {bad[0]!r} is not an interface name "
+            "(allowed: 1-15 of letters, digits, '_', '.', ':', '-', comma-separated)"
+        )
+    return frozenset(names)
+
+
 @dataclass
 class Device:
     runner: CommandRunner
     layout: DeviceLayout
-    # interfaces (and VRFs) outside the configuration: the management port, ``eth0``
+    # interfaces the driver never reads or changes (a management port, its VRF) and, with
+    # them, every device enslaved to one of them
     management: frozenset[str] = frozenset()
 
     # -- raw commands ------------------------------------------------------------
@@ -154,14 +178,22 @@ class Device:
 
     # -- kernel and records -------------------------------------------------------------
     def kernel(self) -> dict[str, KernelIface]:
-        """Interfaces with their addresses, and bridge members with their VLANs."""
+        """Interfaces with their addresses, and bridge members with their VLANs (without
+        the management interfaces)."""
+        return without_management(self.kernel_with_management(), self.management)
+
+    def kernel_with_management(self) -> dict[str, KernelIface]:
         vlans = self.run(["bridge", "-j", "vlan", "show"])
         members = parse_bridge_vlans(vlans.stdout) if vlans.ok else {}
         return parse_ip_addr(self.must(["ip", "-j", "-d", "addr", "show"]), members)
 
-    def managed_kernel(self) -> dict[str, KernelIface]:
-        """``kernel()`` without the management interfaces: what a configuration owns."""
-        return without_management(self.kernel(), self.management)
+    def is_management(self, k: KernelIface) -> bool:
+        return k.name not in without_management({k.name: k}, self.management)
+
+    def management_tables(self) -> frozenset[int]:
+        """Routing tables of the management VRFs (never given to a tenant VRF)."""
+        every = self.kernel_with_management().values()
+        return frozenset(k.vrf_table for k in every if self.is_management(k) and k.vrf_table)
 
     def record(self) -> Record:
         return parse_record(self.read_file(self.layout.record_file) or "")
@@ -180,7 +212,7 @@ class Device:
                 lldpd_text = lldp.render_lldpd_conf(lldp.running_settings(shown.stdout))
         return Document(
             hostname=f"{hostname}\n" if hostname else None,
-            interfaces=render_interfaces(running_interfaces(self.managed_kernel(), record)),
+            interfaces=render_interfaces(running_interfaces(self.kernel(), record)),
             lldpd=lldpd_text,
             frr=self.frr_running(),
         )

@@ -6,16 +6,17 @@ optional_args:
   lab_state_dir  the lab's state directory (default ``/var/run/fabricgraph-lab``)
   layout         "lab" (default for netns) or "host" (default for ssh): where files live
   port, key_filename, proxy_command, use_sudo   SSH settings
-  management     interfaces outside the configuration, comma-separated (default
-                 "eth0", the management port as on Cumulus/SONiC; a VRF named here
-                 takes its members along, e.g. "eth0,mgmt"; "" for none)
+  one_shell      over SSH, every command through one remote shell (default true)
+  management     interfaces the driver leaves alone, comma-separated (default "eth0",
+                 the management port as on Cumulus/SONiC; "" for none): a management
+                 port and its VRF (``"eth0,mgmt"``); devices enslaved to them too. Never
+                 read as ports, never shut, never deleted, their VRF's table never reused
   runner         an object with ``run(argv, stdin)`` used instead of a transport
                  (the unit tests replay recorded command outputs through it)
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from napalm.base import NetworkDriver
@@ -37,7 +38,7 @@ from napalm_linuxfrr.candidate import (
     merged_target,
     static_diff,
 )
-from napalm_linuxfrr.device import Device, DeviceCommandError
+from napalm_linuxfrr.device import Device, DeviceCommandError, management_names
 from napalm_linuxfrr.events import EventStream, stream_command
 from napalm_linuxfrr.kernel import device_ports
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR, host_layout, lab_layout
@@ -48,21 +49,6 @@ from napalm_linuxfrr.transport import (
     SshTransport,
     TransportError,
 )
-
-_IFNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}")
-
-
-def management_interfaces(value: str) -> frozenset[str]:
-    """``"eth0,mgmt"`` → the names; each must be a Linux interface name (at most 15
-    characters of letters, digits, ``_.:-``)."""
-    names = [n.strip() for n in value.split(",") if n.strip()]
-    bad = [n for n in names if not _IFNAME.fullmatch(n)]
-    if bad:
-        raise ValueError(
-            f"management: {bad[0]!r} is not an interface name "
-            "(allowed: 1-15 of letters, digits, '_', '.', ':', '-', comma-separated)"
-        )
-    return frozenset(names)
 
 
 class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
@@ -90,7 +76,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         state_dir = str(args.get("lab_state_dir", DEFAULT_LAB_STATE_DIR))
         self.layout = lab_layout(state_dir, self.netns) if layout_name == "lab" else host_layout()
         self.is_lab = layout_name == "lab"
-        self.management = management_interfaces(str(args.get("management", "eth0")))
+        self.management = management_names(args.get("management", "eth0"))
         self._device: Device | None = None
         self._candidate: Candidate | None = None
 
@@ -112,6 +98,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
                     key_filename=args.get("key_filename"),
                     proxy_command=args.get("proxy_command"),
                     use_sudo=bool(args.get("use_sudo", False)),
+                    one_shell=str(args.get("one_shell", True)).lower() not in ("false", "0", "no"),
                     timeout=float(self.timeout),
                 )
             )
@@ -170,7 +157,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         return config or ""
 
     def _validate(self, candidate: Candidate) -> None:
-        ports = device_ports(self.device.managed_kernel())
+        ports = device_ports(self.device.kernel())
         check_static_parts(candidate.document, ports)
         frr_text = candidate.merge_frr if candidate.is_merge else candidate.document.frr
         if frr_text:
@@ -338,21 +325,16 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         result.setdefault("global", {"router_id": "", "peers": {}})
         return result
 
-    def get_routing_daemons(self) -> dict[str, dict[str, Any]]:
-        """Beyond NAPALM's getters: the FRR daemons enabled on the device, whether each
-        is running, its pid and when its process started (epoch s, from
-        ``/proc/<pid>/stat`` and the boot time), e.g. ``{"bgpd": {"enabled": True,
-        "running": True, "pid": 4242, "started_at": 1733210000.5}, "watchfrr":
-        {"enabled": False, "running": True, "pid": 4100, "started_at": 1733200000.1},
-        ...}``: a bgpd that started after its supervisor did was restarted (it
-        crashed). Running = vtysh reaches it (``show daemons``)."""
+    def get_routing_daemons(self) -> dict[str, dict[str, bool]]:
+        """Beyond NAPALM's getters: the FRR daemons enabled on the device and whether
+        each is running, e.g. ``{"bgpd": {"enabled": True, "running": False}, "zebra":
+        {"enabled": True, "running": True}}`` (a crashed bgpd that watchfrr has not
+        restarted yet). Running = vtysh reaches it (``show daemons``)."""
         shown = self.device.vtysh("show daemons")
         if not shown.ok:
             raise ConnectionException(f"vtysh on {self.hostname} does not answer")
         enabled = self.device.read_file(f"{self.layout.frr_conf_dir}/daemons") or ""
-        run_dir = self.layout.frr_run_dir or "/var/run/frr"
-        processes = self.device.run(["sh", "-c", frr.PROCESSES_SCRIPT, "sh", run_dir])
-        return frr.routing_daemons(shown.stdout, enabled, processes.stdout)
+        return frr.routing_daemons(shown.stdout, enabled)
 
     def get_evpn_vnis(self) -> dict[str, dict[str, Any]]:
         """Beyond NAPALM's getters: the device's EVPN VNIs with their VRF, local and remote

@@ -7,6 +7,7 @@ real switch reached by SSH and a lab switch reached with ``ip netns exec``.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import subprocess
 from collections.abc import Sequence
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import paramiko
+
+from napalm_linuxfrr.shell_session import SessionBroken, ShellSession
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,17 @@ class SshSettings:
     proxy_command: str | None = None
     use_sudo: bool = False
     timeout: float = 30.0
+    # every command through one remote ``sh`` (``shell_session``) instead of a channel each
+    one_shell: bool = True
 
 
 class SshTransport:
-    """Runs commands over one SSH connection (paramiko) to a Linux/FRR box."""
+    """Runs commands over one SSH connection (paramiko) to a Linux/FRR box: by default all
+    of them through one remote shell (a broken shell is replaced on the next command)."""
 
     def __init__(self, settings: SshSettings) -> None:
         self.settings = settings
+        self.session: ShellSession | None = None
         self.client = paramiko.SSHClient()
         self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         sock = paramiko.ProxyCommand(settings.proxy_command) if settings.proxy_command else None
@@ -114,6 +121,8 @@ class SshTransport:
     def run(
         self, argv: Sequence[str], stdin: str | None = None, timeout: float = 60.0
     ) -> CommandResult:
+        if self.settings.one_shell:
+            return self._run_in_shell(argv, stdin, timeout)
         words = ["sudo", "-n", *argv] if self.settings.use_sudo else list(argv)
         try:
             chan_in, chan_out, chan_err = self.client.exec_command(
@@ -129,9 +138,32 @@ class SshTransport:
             return CommandResult(255, "", f"ssh: {exc}")
         return CommandResult(status, out, err)
 
+    def _run_in_shell(
+        self, argv: Sequence[str], stdin: str | None, timeout: float
+    ) -> CommandResult:
+        try:
+            if self.session is None:
+                transport = self.client.get_transport()
+                if transport is None or not transport.is_active():
+                    return CommandResult(255, "", "ssh: the connection is closed")
+                prefix = ["sudo", "-n"] if self.settings.use_sudo else []
+                self.session = ShellSession(transport.open_session(timeout=timeout), prefix)
+            status, out, err = self.session.run(argv, stdin, timeout)
+        except (SessionBroken, paramiko.SSHException, OSError, EOFError) as exc:
+            self._drop_session()
+            return CommandResult(255, "", f"ssh: {exc}")
+        return CommandResult(status, out, err)
+
+    def _drop_session(self) -> None:
+        if self.session is not None:
+            with contextlib.suppress(paramiko.SSHException, OSError, EOFError):
+                self.session.close()
+        self.session = None
+
     def is_active(self) -> bool:
         transport = self.client.get_transport()
         return transport is not None and transport.is_active()
 
     def close(self) -> None:
+        self._drop_session()
         self.client.close()

@@ -63,12 +63,14 @@ def _create(cfg: IfaceConfig, table: int) -> list[str]:
 
 
 def plan_devices(
-    target: Mapping[str, IfaceConfig], kernel: Mapping[str, KernelIface]
+    target: Mapping[str, IfaceConfig],
+    kernel: Mapping[str, KernelIface],
+    reserved_tables: frozenset[int] = frozenset(),
 ) -> list[list[str]]:
     """Delete the virtual devices the target does not want as they are, create the missing.
 
     SVIs go first and VRFs last when deleting, the reverse when creating; a VRF gets the
-    lowest free routing table from 1001.
+    lowest free routing table from 1001 (``reserved_tables``: a management VRF's).
     """
     stale = [
         k
@@ -81,6 +83,7 @@ def plan_devices(
     gone = {k.name for k in stale}
     present = {name for name in kernel if name not in gone}
     used = {k.vrf_table for k in kernel.values() if k.vrf_table is not None and k.name not in gone}
+    used |= reserved_tables
     table = FIRST_VRF_TABLE
     wanted = [c for c in target.values() if c.kind != "port" and c.name not in present]
     for cfg in sorted(wanted, key=lambda c: (VIRTUAL_KINDS.index(c.kind), natural_key(c.name))):

@@ -6,10 +6,13 @@ needs no restart. Sources, tried in the order of ``FG_CREDENTIAL_SOURCES``
 (default ``env,file``):
 
 - ``env``: ``FG_CREDENTIAL_<NAME>_USERNAME`` and ``FG_CREDENTIAL_<NAME>_PASSWORD``
-  (the name upper-cased, ``-`` and ``.`` as ``_``);
+  (the name upper-cased, ``-`` and ``.`` as ``_``), optionally ``_KEY_FILE``;
 - ``file``: ``<FG_CREDENTIALS_DIR>/<name>.yaml`` (default ``$FG_STATE_DIR/credentials``)
-  holding ``username:`` and ``password:``; refused when group or others may read it
-  or when it belongs to neither root nor the worker's user.
+  holding ``username:`` and ``password:`` and/or ``key_file:``; refused when group or
+  others may read it or when it belongs to neither root nor the worker's user.
+
+``key_file`` is the absolute path of an SSH private key on the worker (the key itself
+stays in that file, held to the same rule), handed to the driver for key authentication.
 
 A secrets manager is one more ``CredentialSource``. No set named: the worker's
 ``FG_DEVICE_USERNAME``/``FG_DEVICE_PASSWORD`` (the lab's netns transport needs none).
@@ -47,9 +50,42 @@ class CredentialError(FabricError):
 class Credential:
     username: str
     password: str = field(repr=False)
+    key_file: str | None = None  # an SSH private key's path on the worker
 
     def __repr__(self) -> str:  # never the password, whatever prints it
-        return f"Credential(username={self.username!r}, password=<hidden>)"
+        key = f", key_file={self.key_file!r}" if self.key_file else ""
+        return f"Credential(username={self.username!r}, password=<hidden>{key})"
+
+
+def _unsafe(path: Path, what: str) -> CredentialError | None:
+    """A CredentialError when ``path`` may be read by others or has a foreign owner."""
+    info = path.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if mode & 0o077 or info.st_uid not in (0, os.geteuid()):
+        return CredentialError(
+            f"{what} {path} may be read by others (mode {mode:04o}, "
+            f"owner uid {info.st_uid}); it is not used",
+            reason="credential_unsafe",
+            allowed="a file of mode 0600 or 0400 owned by root or the worker's user",
+        )
+    return None
+
+
+def checked_key_file(value: object) -> str | None:
+    """``key_file`` of a credential set: an absolute path to a private file, or None."""
+    if value in (None, ""):
+        return None
+    path = Path(str(value))
+    if not path.is_absolute() or not path.is_file():
+        raise CredentialError(
+            f"SSH key file {str(value)[:200]!r} is not an absolute path to a file",
+            reason="credential_missing",
+            allowed="key_file: an absolute path on the worker (mode 0600)",
+        )
+    problem = _unsafe(path, "SSH key file")
+    if problem is not None:
+        raise problem
+    return str(path)
 
 
 class CredentialSource(Protocol):
@@ -72,9 +108,13 @@ class EnvSource:
     def lookup(self, credential: str) -> Credential | None:
         env = self.environ if self.environ is not None else os.environ
         key = _env_key(credential)
-        if f"{key}_PASSWORD" not in env and f"{key}_USERNAME" not in env:
+        if not any(f"{key}_{part}" in env for part in ("PASSWORD", "USERNAME", "KEY_FILE")):
             return None
-        return Credential(env.get(f"{key}_USERNAME", ""), env.get(f"{key}_PASSWORD", ""))
+        return Credential(
+            env.get(f"{key}_USERNAME", ""),
+            env.get(f"{key}_PASSWORD", ""),
+            checked_key_file(env.get(f"{key}_KEY_FILE")),
+        )
 
 
 class FileSource:
@@ -86,17 +126,11 @@ class FileSource:
     def lookup(self, credential: str) -> Credential | None:
         path = self.directory / f"{credential}.yaml"
         try:
-            info = path.stat()
+            problem = _unsafe(path, "credential file")
         except FileNotFoundError:
             return None
-        mode = stat.S_IMODE(info.st_mode)
-        if mode & 0o077 or info.st_uid not in (0, os.geteuid()):
-            raise CredentialError(
-                f"credential file {path} may be read by others (mode {mode:04o}, "
-                f"owner uid {info.st_uid}); it is not used",
-                reason="credential_unsafe",
-                allowed="a file of mode 0600 or 0400 owned by root or the worker's user",
-            )
+        if problem is not None:
+            raise problem
         try:
             doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeError, yaml.YAMLError):
@@ -107,7 +141,11 @@ class FileSource:
                 reason="credential_missing",
                 allowed="YAML: username: ..., password: ...",
             )
-        return Credential(str(doc.get("username", "")), str(doc.get("password", "")))
+        return Credential(
+            str(doc.get("username", "")),
+            str(doc.get("password", "")),
+            checked_key_file(doc.get("key_file")),
+        )
 
 
 def default_sources() -> list[CredentialSource]:

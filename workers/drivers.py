@@ -48,6 +48,8 @@ def build_driver(
         optional = {k: v for k, v in options.items() if k not in AGENT_OPTIONS}
         if bound and platform in ("nxos_ssh", "junos"):
             optional["conn_timeout"] = bound["timeout"]  # netmiko / junos-eznc connection
+        if credential.key_file:  # the option's name differs between NAPALM drivers
+            optional["key_filename" if platform == "linuxfrr" else "key_file"] = credential.key_file
     return driver_class(
         hostname=address,
         username=credential.username,

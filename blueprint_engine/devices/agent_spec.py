@@ -41,6 +41,9 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
 _PLATFORM = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _STATE_DIR = re.compile(r"/[A-Za-z0-9._/-]{1,200}")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+# Linux interface names (at most 15 characters), up to 4, comma-separated
+_MANAGEMENT = re.compile(r"[A-Za-z0-9_.-]{1,15}(?:,[A-Za-z0-9_.-]{1,15}){0,3}")
+LAYOUTS = ("lab", "host")
 
 NAME = grammar.Grammar("[a-z0-9][a-z0-9._-]{0,62}", lambda v: _fullmatch(_NAME, v))
 PLATFORM = grammar.Grammar(
@@ -89,6 +92,13 @@ OPTIONS: dict[str, grammar.Grammar] = {
     "lab_state_dir": grammar.Grammar(
         "an absolute path of [A-Za-z0-9._/-], no '..'",
         lambda v: _fullmatch(_STATE_DIR, v) and ".." not in str(v),
+    ),
+    # linuxfrr: where the switch keeps its files (a lab switch reached over SSH: "lab")
+    "layout": grammar.Grammar(", ".join(LAYOUTS), lambda v: isinstance(v, str) and v in LAYOUTS),
+    # linuxfrr: the management port and VRF the driver leaves alone ("eth0,mgmt")
+    "management": grammar.Grammar(
+        "up to 4 interface names ([A-Za-z0-9_.-]{1,15}), comma-separated",
+        lambda v: _fullmatch(_MANAGEMENT, v),
     ),
 }
 FIELDS = ("name", "address", "platform", "credential", "group", "profile", "options")

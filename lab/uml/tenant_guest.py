@@ -21,6 +21,7 @@ from typing import Any
 import napalm
 
 from lab import Lab
+from lab.uml import tenant_mgmt
 
 COMMAND_TIMEOUT_S = 60.0
 
@@ -270,12 +271,83 @@ def run(job: Mapping[str, Any], result: dict[str, Any]) -> None:
         result["down_error"] = traceback.format_exc()
 
 
+def wait_file(folder: Path, names: Sequence[str], timeout: float) -> str | None:
+    """The first of ``names`` to appear in ``folder`` (the machine writes it), or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for name in names:
+            if (folder / name).exists():
+                return name
+        time.sleep(0.5)
+    return None
+
+
+def serve(job: Mapping[str, Any], result: dict[str, Any], folder: Path) -> None:
+    """The lab with its management network: the machine's workers deploy every switch
+    over SSH (``deployed`` appears in the job folder); then the servers, pings, evidence."""
+    phases: dict[str, float] = {}
+    result["phases_s"] = phases
+    started = time.monotonic()
+    lab = Lab()
+    try:
+        lab.up(job["topology"])
+        phases["lab_up"] = round(time.monotonic() - started, 2)
+        mark = time.monotonic()
+        tenant_mgmt.serve(lab, job["mgmt"])
+        phases["mgmt_up"] = round(time.monotonic() - mark, 2)
+        (folder / "ready.json").write_text(json.dumps({"phases_s": phases}))
+        mark = time.monotonic()
+        got = wait_file(folder, ("deployed", "stop"), float(job["serve_timeout_s"]))
+        phases["deploy_wait"] = round(time.monotonic() - mark, 2)
+        if got != "deployed":
+            result["error"] = f"the machine did not deploy the switches ({got or 'timeout'})"
+            return
+        attach_servers(lab, job["servers"])
+        mark = time.monotonic()
+        result["pings"] = wait_pings(lab, job["pings"], float(job["wait_s"]))
+        phases["first_packets"] = round(time.monotonic() - mark, 2)
+        result["vxlan"] = vxlan_counters(lab, job["burst"], job["vxlan_devices"])
+        result["evpn"] = {node: evpn_evidence(lab, node) for node in job["evidence_from"]}
+        result["mgmt_after"] = {
+            node: mgmt_state(lab, node) for node in job["mgmt"]["switch_addresses"]
+        }
+    finally:
+        phases["total_in_guest"] = round(time.monotonic() - started, 2)
+        try:
+            lab.down()
+        except Exception:  # the kernel powers off next: a failed clean-up is reported
+            result["down_error"] = traceback.format_exc()
+
+
+def mgmt_state(lab: Lab, node: str) -> dict[str, Any]:
+    """The management port and VRF as the kernel has them after the deploys."""
+    links = json.loads(in_netns(lab.netns(node), "ip", "-j", "-d", "addr", "show").stdout)
+    found = {i["ifname"]: i for i in links if i["ifname"] in ("eth0", "mgmt")}
+    tables = {
+        i["ifname"]: i["linkinfo"]["info_data"].get("table")
+        for i in links
+        if i.get("linkinfo", {}).get("info_kind") == "vrf"
+    }
+    return {"vrf_tables": tables} | {
+        name: {
+            "up": "UP" in item.get("flags", []),
+            "master": item.get("master"),
+            "addresses": [a["local"] for a in item.get("addr_info", []) if a["family"] == "inet"],
+            "table": item.get("linkinfo", {}).get("info_data", {}).get("table"),
+        }
+        for name, item in found.items()
+    }
+
+
 def main(job_dir: str) -> None:
     folder = Path(job_dir)
     job = json.loads((folder / "job.json").read_text())
     result: dict[str, Any] = {}
     try:
-        run(job, result)
+        if "mgmt" in job:
+            serve(job, result, folder)
+        else:
+            run(job, result)
     except Exception:  # the machine's side reports it; nothing else reads the guest
         result["error"] = traceback.format_exc()
     (folder / "result.json").write_text(json.dumps(result, indent=1, sort_keys=True))

@@ -10,6 +10,11 @@ export HOME=/root PYTHONDONTWRITEBYTECODE=1
 mount -t proc proc /proc; mount -t sysfs sys /sys
 mount -t tmpfs -o mode=755 tmpfs /run; mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs -o mode=755 tmpfs /var/log
+# root's shell start-up files on the machine (toolchains' env scripts) would run at every
+# SSH session into a switch: inside the guest they read as empty
+for f in .bashrc .profile .bash_profile .bash_login; do
+  [ -f "/root/$f" ] && mount --bind /dev/null "/root/$f"
+done
 mkdir -p /run/netns /var/log/frr; chown frr:frr /var/log/frr
 modprobe -a vrf bridge vxlan 8021q veth
 ip link set lo up

@@ -18,8 +18,14 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from lab.uml import mgmt_net
+from lab.uml.mgmt_net import MgmtNet
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -33,7 +39,8 @@ BOOT_TIMEOUT_S = float(os.environ.get("FG_TENANT_LAB_TIMEOUT_S", "1200"))
 NICE = os.environ.get("FG_TENANT_LAB_NICE", "-10")
 
 
-def _kernel_argv(folder: Path) -> list[str]:
+def _kernel_argv(folder: Path, tap: str | None = None) -> list[str]:
+    network = [f"vec0:transport=tap,ifname={tap}"] if tap else []
     return [
         "nice",
         "-n",
@@ -49,6 +56,7 @@ def _kernel_argv(folder: Path) -> list[str]:
         f"init={HERE / 'tenant_init.sh'}",
         f"fg_job={folder}",
         f"fg_root={ROOT}",
+        *network,
         "con=null",
         "con0=null,fd:1",
     ]
@@ -63,24 +71,116 @@ def run_tenant_lab(payload: dict[str, Any]) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="fg-uml-tenants-", dir="/var/tmp"))
     try:
         (folder / "job.json").write_text(json.dumps(payload))
-        shim = folder / "shim.so"
-        source = str(HERE / "xstate_shim.c")
-        gcc = ["gcc", "-O2", "-shared", "-fPIC", "-o", str(shim), source, "-ldl"]
-        subprocess.run(gcc, check=True, timeout=120)
+        shim = _shim(folder)
         started = time.monotonic()
         console = _boot(folder, shim)
-        elapsed = time.monotonic() - started
-        result_file = folder / "result.json"
-        result: dict[str, Any] = (
-            json.loads(result_file.read_text()) if result_file.exists() else {"error": "no result"}
-        )
-        result["kernel_s"] = round(elapsed, 2)
-        log = folder / "guest.log"
-        result["guest_log_tail"] = log.read_text()[-3000:] if log.exists() else ""
-        result["console_tail"] = console[-2000:]
-        return result
+        return _result(folder, console, time.monotonic() - started)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _shim(folder: Path) -> Path:
+    shim = folder / "shim.so"
+    source = str(HERE / "xstate_shim.c")
+    gcc = ["gcc", "-O2", "-shared", "-fPIC", "-o", str(shim), source, "-ldl"]
+    subprocess.run(gcc, check=True, timeout=120)
+    return shim
+
+
+def _result(folder: Path, console: str, elapsed: float) -> dict[str, Any]:
+    result_file = folder / "result.json"
+    result: dict[str, Any] = (
+        json.loads(result_file.read_text()) if result_file.exists() else {"error": "no result"}
+    )
+    result["kernel_s"] = round(elapsed, 2)
+    log = folder / "guest.log"
+    result["guest_log_tail"] = log.read_text()[-3000:] if log.exists() else ""
+    result["console_tail"] = console[-2000:]
+    return result
+
+
+@dataclass
+class ServedLab:
+    """A running tenant lab whose switches the machine reaches over SSH."""
+
+    folder: Path
+    net: MgmtNet
+    ready: dict[str, Any]
+    kernel: subprocess.Popen[str]
+    result: dict[str, Any] | None = None
+
+    def deployed(self, wait_s: float = BOOT_TIMEOUT_S) -> dict[str, Any]:
+        """Tell the guest the switches are deployed; its checks' result once it is off."""
+        (self.folder / "deployed").write_text("")
+        self.result = self._finish(wait_s)
+        return self.result
+
+    def _finish(self, wait_s: float) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            out, _ = self.kernel.communicate(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.kernel.pid, signal.SIGKILL)
+            out, _ = self.kernel.communicate(timeout=30)
+            out += f"\n(killed after {wait_s:.0f} s)"
+        return _result(self.folder, out or "", time.monotonic() - started)
+
+
+READY_WAIT_S = float(os.environ.get("FG_TENANT_LAB_READY_S", "600"))
+
+
+@contextmanager
+def served_tenant_lab(payload: dict[str, Any], switches: list[str]) -> Iterator[ServedLab]:
+    """Boot the kernel with the management network; yield once every switch's sshd
+    listens (bounded). On exit the guest is told to stop, the kernel is waited for (then
+    killed) and the TAP deleted: nothing is left (``mgmt_net.teardown``)."""
+    net = mgmt_net.plan(switches)
+    mgmt_net.ensure_keys(net)
+    folder = Path(tempfile.mkdtemp(prefix="fg-uml-tenants-", dir="/var/tmp"))
+    served: ServedLab | None = None
+    tap_created = False
+    try:
+        job = {**payload, "mgmt": net.guest_job(), "serve_timeout_s": BOOT_TIMEOUT_S}
+        (folder / "job.json").write_text(json.dumps(job))
+        shim = _shim(folder)
+        mgmt_net.create_tap(net)  # refuses a TAP of that name that exists already
+        tap_created = True
+        kernel = subprocess.Popen(
+            _kernel_argv(folder, net.tap),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "LD_PRELOAD": str(shim)},
+            start_new_session=True,
+            text=True,
+        )
+        mgmt_net.record_kernel(kernel.pid)
+        served = ServedLab(folder, net, {}, kernel)
+        served.ready = _wait_ready(served)
+        yield served
+    finally:
+        if served is not None and served.result is None:
+            (folder / "stop").write_text("")
+            served.result = served._finish(120)
+        if tap_created:  # never another run's kernel or TAP
+            mgmt_net.teardown(net.tap)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_ready(served: ServedLab) -> dict[str, Any]:
+    ready = served.folder / "ready.json"
+    deadline = time.monotonic() + READY_WAIT_S
+    while not ready.exists():
+        if served.kernel.poll() is not None or time.monotonic() > deadline:
+            served.result = served._finish(30)
+            raise RuntimeError(
+                "the tenant lab did not come up: "
+                f"{served.result.get('error')}\n--- guest log\n{served.result['guest_log_tail']}"
+                f"\n--- console\n{served.result['console_tail']}"
+            )
+        time.sleep(0.5)
+    data: dict[str, Any] = json.loads(ready.read_text())
+    return data
 
 
 def _boot(folder: Path, shim: Path) -> str:

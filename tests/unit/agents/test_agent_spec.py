@@ -127,3 +127,11 @@ def test_os_version_ranges() -> None:
     assert version_in_range("22.4R2-S1.6", "21.4R1", "23.4R99")
     assert not version_in_range("10.5(1)", None, "10.4(99)")
     assert version_in_range("anything", None, None)
+
+
+def test_linuxfrr_options_name_a_layout_and_the_management_interfaces() -> None:
+    options = {"transport": "ssh", "layout": "lab", "management": "eth0,mgmt"}
+    assert parse_agent({**GOOD, "options": options}).options == options
+    for bad in ({"layout": "other"}, {"management": "eth0;reboot"}, {"management": "a" * 16}):
+        with pytest.raises(ValidationError):
+            parse_agent({**GOOD, "options": bad})

@@ -80,3 +80,25 @@ def test_reasons_are_distinct() -> None:
     wrapped.__cause__ = NetmikoAuthenticationException("Authentication to device failed.")
     assert classify(wrapped) is Reason.AUTH_FAILED
     assert classify(ValueError("odd")) is Reason.ERROR
+
+
+def test_a_set_may_name_an_ssh_key_file_held_to_the_same_rule(tmp_path: Path) -> None:
+    key = tmp_path / "id_ed25519"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
+    key.chmod(0o600)
+    path = tmp_path / "lab.yaml"
+    path.write_text(f"username: root\nkey_file: {key}\n")
+    path.chmod(0o600)
+    found = resolve("lab", [FileSource(tmp_path)])
+    assert (found.username, found.password, found.key_file) == ("root", "", str(key))
+    assert resolve("lab", [EnvSource({"FG_CREDENTIAL_LAB_KEY_FILE": str(key)})]).key_file == str(
+        key
+    )
+    key.chmod(0o644)
+    with pytest.raises(CredentialError) as err:
+        resolve("lab", [FileSource(tmp_path)])
+    assert err.value.reason == "credential_unsafe"
+    path.write_text("username: root\nkey_file: relative/key\n")
+    with pytest.raises(CredentialError) as err:
+        resolve("lab", [FileSource(tmp_path)])
+    assert err.value.reason == "credential_missing"

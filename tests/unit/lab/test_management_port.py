@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from napalm_linuxfrr.driver import management_interfaces
+from napalm_linuxfrr.device import management_names
 from napalm_linuxfrr.ifaces import InterfacesError, check_ports, parse_interfaces
 from napalm_linuxfrr.kernel import (
     KernelIface,
@@ -69,9 +69,9 @@ def test_an_intent_naming_the_management_port_is_refused() -> None:
 
 
 def test_the_management_option_has_a_grammar() -> None:
-    assert management_interfaces("eth0, mgmt") == frozenset({"eth0", "mgmt"})
-    assert management_interfaces("") == frozenset()
+    assert management_names("eth0, mgmt") == frozenset({"eth0", "mgmt"})
+    assert management_names("") == frozenset()
     with pytest.raises(ValueError, match=r"'eth 0' is not an interface name .*allowed"):
-        management_interfaces("eth 0")
+        management_names("eth 0")
     with pytest.raises(ValueError, match="not an interface name"):
-        management_interfaces("a" * 16)
+        management_names("a" * 16)
