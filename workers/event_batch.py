@@ -14,9 +14,9 @@ so it is bounded by the switches the listener streams from, whatever the event r
 
 What a round collects follows what was reported (``Scope``): the facts a link or
 session change names are the event's own (``telemetry.event_facts``, ingested by the
-listener without a round), so a link change needs no round before its follow-up, a
-session change has the running config judged (an out-of-band change takes a session
-down), anything else (a stream reopened, a follow-up) collects every getter.
+listener without a round, which also has a session change's switch judge its running
+config on its open driver), so a link or session change needs no round before its
+follow-up; anything else (a stream reopened, a follow-up) collects every getter.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Scope(IntEnum):
 # empty: no round (the event's facts were all), None: every getter
 SCOPE_GETTERS: dict[Scope, frozenset[str] | None] = {
     Scope.LINK: frozenset(),
-    Scope.BGP: frozenset({"running_config"}),
+    Scope.BGP: frozenset(),
     Scope.WHOLE: None,
 }
 

@@ -17,11 +17,13 @@ An event is handled in three steps, none waiting for a collection round:
    until it follows the session) become observations, ingested by the ``facts``
    thread with the same ``telemetry.ingest.ingest`` (write, evaluation, root causes)
    as a round; a round that is running meanwhile delays nothing;
-2. a session change also has the switch's running config judged against golden (the
-   ``collector`` thread: an out-of-band change takes a session down; the deviation
-   gate and ``config_deviation`` come from that comparison);
+2. a session change on a switch none of whose ports changed in the last
+   ``LINK_EXPLAINS_S`` also has the switch's running config judged against golden by
+   the watcher on its open driver (``workers.collect.judge_opened``, a round's first
+   pass: an out-of-band change takes a session down; the deviation gate and
+   ``config_deviation`` come from that comparison);
 3. every switch that reported is collected whole ``FG_EVENT_FOLLOW_UP_S`` later (the
-   ``rounds`` thread; ``workers.event_batch.Pending``): what settles after the event
+   ``collector`` thread; ``workers.event_batch.Pending``): what settles after the event
    (routes after a session comes up) and anything the event's facts missed.
 
 Bounded everywhere: a stream that fails or ends is reopened with exponential backoff
@@ -58,7 +60,7 @@ from telemetry.collect_intent import read_intents
 from telemetry.collect_map import DeviceIntent, route_present
 from telemetry.ingest import ingest
 from telemetry.model import Observation
-from workers.collect import collect_round
+from workers.collect import collect_round, judge_opened
 from workers.drivers import open_driver
 from workers.event_batch import SCOPE_GETTERS, Batch, Key, Pending, Scope, backoff_s
 
@@ -79,6 +81,9 @@ INTENT_REFRESH_S = 60.0  # how often a watcher re-reads its switch's intent
 FACTS_QUEUE = 1000  # batches of event facts waiting for the facts thread, at most
 ROUTE_SETTLE_S = 0.5  # how long a session's route is read again until it follows it
 ROUTE_RETRY_S = 0.02
+# a session change this soon after a port change of the switch is that port's doing: its
+# config is judged by the follow-up round, not at once
+LINK_EXPLAINS_S = 2.0
 
 
 def stream_key(serial: str) -> str:
@@ -119,8 +124,6 @@ class Listener:
         self.stop = threading.Event()
         self.watchers: dict[Streamed, tuple[threading.Event, threading.Thread]] = {}
         self.facts: queue.Queue[list[Observation]] = queue.Queue(maxsize=FACTS_QUEUE)
-        self.whole: dict[str, set[str]] = {}  # whole rounds waiting: {blueprint: systems}
-        self.whole_cond = threading.Condition()
 
     # -- events -> pending ------------------------------------------------------------
     def report(self, key: Key, why: str, scope: Scope = Scope.WHOLE) -> None:
@@ -198,10 +201,41 @@ class Listener:
             return
         device = watched.device
         why = ", ".join(f"{e.kind} {e.subject} {'up' if e.up else 'down'}" for e in events)
+        now = time.monotonic()
+        if any(str(e.kind) == LINK for e in events):
+            watched.link_at = now
         if watched.intent is not None:
             self._facts(watched, watched.intent, events)
-        links = all(str(e.kind) == LINK for e in events)
-        self.report(device.key, why, Scope.LINK if links else Scope.BGP)
+        sessions = [e for e in events if str(e.kind) == BGP]
+        if sessions and now - watched.link_at > LINK_EXPLAINS_S:
+            self._judge(watched)  # no port changed: the session may have been reconfigured
+        self.report(device.key, why, Scope.BGP if sessions else Scope.LINK)
+
+    def _judge(self, watched: Watched) -> None:
+        """The switch's running config judged against golden now, on its open driver (an
+        out-of-band change takes a session down): the deviation gate and
+        ``config_deviation`` as a round's first pass records them."""
+        bp, system = watched.device.key
+        started = time.perf_counter()
+        try:
+            found = read_intents(self.graph, bp, [system])
+            if not found:
+                return
+            out = judge_opened(Devices(self.graph), self.client, found[0], watched.driver)
+        except FabricError as exc:
+            log.warning("config of %s/%s not judged: %s", bp, system, exc.message)
+            return
+        except Exception:  # the watcher outlives any one judgement; the round follows
+            log.exception("config of %s/%s not judged", bp, system)
+            return
+        log.info(
+            "config of %s/%s judged after a session change: %.3f s, %d changed, %d raised",
+            bp,
+            system,
+            time.perf_counter() - started,
+            out.changed,
+            len(out.anomalies_raised),
+        )
 
     # -- events -> facts --------------------------------------------------------------
     def _facts(self, watched: Watched, intent: DeviceIntent, events: Sequence[Any]) -> None:
@@ -300,8 +334,8 @@ class Listener:
 
     # -- pending -> rounds ------------------------------------------------------------
     def collector(self) -> None:
-        """Rounds due: a session change's config judgement here, whole rounds (follow-ups,
-        reopened streams) on the rounds thread, so neither waits for the other."""
+        """Whole rounds due (follow-ups, reopened streams); nothing an event shows waits
+        for them (its facts and config are the watcher's and the facts thread's)."""
         while not self.stop.is_set():
             with self.cond:
                 wait = self.pending.wait_s(time.monotonic())
@@ -310,24 +344,8 @@ class Listener:
                     continue
                 due = self.pending.take(time.monotonic())
             for batch in due:
-                if batch.scope is Scope.WHOLE:
-                    with self.whole_cond:
-                        self.whole.setdefault(batch.blueprint, set()).update(batch.systems)
-                        self.whole_cond.notify()
-                elif SCOPE_GETTERS[batch.scope]:  # a link change: its facts were the event's
+                if SCOPE_GETTERS[batch.scope] != frozenset():  # empty: the event was all
                     self.collect(batch)
-
-    def rounds(self) -> None:
-        """The whole rounds waiting, one blueprint after the other; what is added while
-        they run is the next turn's (one entry per system)."""
-        while not self.stop.is_set():
-            with self.whole_cond:
-                if not self.whole:
-                    self.whole_cond.wait(timeout=READ_S)
-                    continue
-                todo, self.whole = self.whole, {}
-            for bp, systems in sorted(todo.items()):
-                self.collect(Batch(bp, tuple(sorted(systems)), Scope.WHOLE))
 
     def collect(self, batch: Batch) -> None:
         started = time.perf_counter()
@@ -377,11 +395,7 @@ class Listener:
             thread.start()
 
     def run(self) -> None:
-        for name, target in (
-            ("collector", self.collector),
-            ("facts", self.ingester),
-            ("rounds", self.rounds),
-        ):
+        for name, target in (("collector", self.collector), ("facts", self.ingester)):
             threading.Thread(target=target, name=name, daemon=True).start()
         log.info("listener of pool %s up", self.queue)
         while not self.stop.is_set():
@@ -391,8 +405,6 @@ class Listener:
             gone.set()
         with self.cond:
             self.cond.notify_all()
-        with self.whole_cond:
-            self.whole_cond.notify_all()
         deadline = time.monotonic() + JOIN_S
         for _, thread in self.watchers.values():
             thread.join(max(0.0, deadline - time.monotonic()))
@@ -408,6 +420,7 @@ class Watched:
     driver: Any
     stream: Any
     intent: DeviceIntent | None = None
+    link_at: float = float("-inf")  # when a port of it last changed (monotonic)
 
 
 def latest_facts(batches: Sequence[Sequence[Observation]]) -> list[Observation]:
