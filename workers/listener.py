@@ -18,10 +18,11 @@ An event is handled in three steps, none waiting for a collection round:
    thread with the same ``telemetry.ingest.ingest`` (write, evaluation, root causes)
    as a round; a round that is running meanwhile delays nothing;
 2. a session change on a switch none of whose ports changed in the last
-   ``LINK_EXPLAINS_S`` also has the switch's running config judged against golden by
-   the watcher on its open driver (``workers.collect.judge_opened``, a round's first
-   pass: an out-of-band change takes a session down; the deviation gate and
-   ``config_deviation`` come from that comparison);
+   ``LINK_EXPLAINS_S`` (nor in the ``JUDGE_SETTLE_S`` after it) also has the switch's
+   running config judged against golden by the watcher on its open driver
+   (``workers.collect.judge_opened``, a round's first pass: an out-of-band change
+   takes a session down; the deviation gate and ``config_deviation`` come from that
+   comparison);
 3. every switch that reported is collected whole ``FG_EVENT_FOLLOW_UP_S`` later (the
    ``collector`` thread; ``workers.event_batch.Pending``): what settles after the event
    (routes after a session comes up) and anything the event's facts missed.
@@ -84,6 +85,7 @@ ROUTE_RETRY_S = 0.02
 # a session change this soon after a port change of the switch is that port's doing: its
 # config is judged by the follow-up round, not at once
 LINK_EXPLAINS_S = 2.0
+JUDGE_SETTLE_S = 0.1  # a session change's judgement waits this long for a port change
 
 
 def stream_key(serial: str) -> str:
@@ -192,11 +194,15 @@ class Listener:
                 if watched.intent is None or now - read_at > INTENT_REFRESH_S:
                     watched.intent, read_at = self._intent(device), now
                 self._events(watched)
+                self._judge_due(watched)
         finally:
             self.client.delete(key)
 
     def _events(self, watched: Watched) -> None:
-        events = watched.stream.read(READ_S)
+        wait = READ_S
+        if watched.judge_at is not None:
+            wait = max(0.0, min(wait, watched.judge_at - time.monotonic()))
+        events = watched.stream.read(wait)
         if not events:
             return
         device = watched.device
@@ -208,8 +214,17 @@ class Listener:
             self._facts(watched, watched.intent, events)
         sessions = [e for e in events if str(e.kind) == BGP]
         if sessions and now - watched.link_at > LINK_EXPLAINS_S:
-            self._judge(watched)  # no port changed: the session may have been reconfigured
+            # no port changed: the session may have been reconfigured; judged once the
+            # burst is over (a port change just behind it explains the session instead)
+            watched.judge_at = now + JUDGE_SETTLE_S
         self.report(device.key, why, Scope.BGP if sessions else Scope.LINK)
+
+    def _judge_due(self, watched: Watched) -> None:
+        if watched.judge_at is None or time.monotonic() < watched.judge_at:
+            return
+        watched.judge_at = None
+        if time.monotonic() - watched.link_at > LINK_EXPLAINS_S:
+            self._judge(watched)
 
     def _judge(self, watched: Watched) -> None:
         """The switch's running config judged against golden now, on its open driver (an
@@ -421,6 +436,7 @@ class Watched:
     stream: Any
     intent: DeviceIntent | None = None
     link_at: float = float("-inf")  # when a port of it last changed (monotonic)
+    judge_at: float | None = None  # when its running config is to be judged (monotonic)
 
 
 def latest_facts(batches: Sequence[Sequence[Observation]]) -> list[Observation]:
