@@ -9,6 +9,7 @@ lose carrier, like a real fibre cut.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,10 +99,12 @@ def remove_port(end: Endpoint) -> None:
     shell.run(["ip", "-n", netns_name(end.node), "link", "del", "dev", end.port], check=False)
 
 
-def recable(cabler: Cabler, pairs: list[tuple[Endpoint, Endpoint | None]]) -> None:
-    """Re-create the cables so that each ``(a, b)`` is connected (``b=None``: dangling)."""
+def recable(cabler: Cabler, pairs: list[tuple[Endpoint, Endpoint | None]]) -> float:
+    """Re-create the cables so that each ``(a, b)`` is connected (``b=None``: dangling);
+    when the first old cable went away (epoch seconds: the switches see it then)."""
     ends = [e for pair in pairs for e in pair if e is not None]
     saved = {end: read_port(end) for end in ends}
+    unplugged = time.time()
     for end in ends:
         remove_port(end)
     for a, b in pairs:
@@ -111,3 +114,4 @@ def recable(cabler: Cabler, pairs: list[tuple[Endpoint, Endpoint | None]]) -> No
             cabler.connect(a, b)
     for end in ends:
         apply_port(end, saved[end])
+    return unplugged

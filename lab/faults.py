@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,12 +50,14 @@ def _set_cabling(
 
 def _recable(
     state: LabState, old: Sequence[Endpoint], new: list[tuple[Endpoint, Endpoint | None]]
-) -> None:
+) -> float:
+    """Re-cable; when the old cables went away (epoch seconds)."""
     cabler = Cabler(state.veth_index)
-    recable(cabler, new)
+    unplugged = recable(cabler, new)
     state.veth_index = cabler.index
     _set_cabling(state, old, new)
     _refresh_lldp(state, {e.node for e in old})
+    return unplugged
 
 
 def _refresh_lldp(state: LabState, nodes: set[str]) -> None:
@@ -72,8 +75,10 @@ def cable_cut(state: LabState, end: Endpoint) -> dict[str, Any]:
         raise UnknownLabObjectError(
             f"the cable at {end} is already cut", allowed="a connected port"
         )
-    _recable(state, [a, b], [(a, None), (b, None)])
-    return {"kind": "cable_cut", "ends": [str(a), str(b)]}
+    # effect_at: when the switches lost the cable (what follows, such as restarting
+    # lldpd on them, is the lab's mechanics)
+    effect_at = _recable(state, [a, b], [(a, None), (b, None)])
+    return {"kind": "cable_cut", "ends": [str(a), str(b)], "effect_at": effect_at}
 
 
 def reconnect(state: LabState, a: Endpoint, b: Endpoint) -> None:
@@ -87,9 +92,10 @@ def transceiver_fail(state: LabState, state_dir: str, end: Endpoint) -> dict[str
         raise UnknownLabObjectError(
             f"the cable at {end} is already cut", allowed="a connected port"
         )
+    effect_at = time.time()  # the module fails first
     _rewrite_optic(state_dir, end, failed=True)
     fault = cable_cut(state, end)
-    return {**fault, "kind": "transceiver_fail", "port": str(end)}
+    return {**fault, "kind": "transceiver_fail", "port": str(end), "effect_at": effect_at}
 
 
 def _rewrite_optic(state_dir: str, end: Endpoint, failed: bool) -> None:
@@ -169,8 +175,9 @@ def oob_change(topo: Topology, state_dir: str, node: str, lines: Sequence[str]) 
     words = ["-c", "configure terminal"]
     for line in lines:
         words += ["-c", line]
+    effect_at = time.time()  # before vtysh starts: no later than the change itself
     shell.in_netns(netns, [*argv, *words])
-    return {"kind": "oob_change", "node": node, "lines": list(lines)}
+    return {"kind": "oob_change", "node": node, "lines": list(lines), "effect_at": effect_at}
 
 
 def daemon_kill(topo: Topology, node: str, daemon: str) -> dict[str, Any]:

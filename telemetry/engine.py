@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from blueprint_engine.events import Publisher
-from blueprint_engine.graph.db import Graph, Tx
+from blueprint_engine.graph.db import Graph, Query, Tx
 from telemetry import anomalies, causes, expectations
 from telemetry.evaluate import (
     Verdict,
@@ -133,6 +133,16 @@ def apply_plan(
     return _apply(graph, redis, bp, lambda tx: todo, now)
 
 
+# evaluations of one blueprint write its anomalies and regroup its root causes from
+# what they read: two committing side by side (an event's facts and a round's) would
+# each regroup without the other's anomalies, so each takes the blueprint's write lock
+# first and the later one reads what the earlier one committed
+EVALUATION_LOCK = Query(
+    "telemetry.evaluation.lock",
+    "MATCH (b:Blueprint {name: $bp}) SET b._evaluating = true REMOVE b._evaluating",
+)
+
+
 def _apply(
     graph: Graph,
     redis: Publisher,
@@ -145,6 +155,7 @@ def _apply(
     events once it is committed."""
 
     def work(tx: Tx) -> tuple[anomalies.Plan, causes.CausePlan | None]:
+        graph.run(tx, EVALUATION_LOCK, bp=bp)
         todo = planned(tx)
         if not todo:
             return todo, None

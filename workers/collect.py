@@ -238,6 +238,19 @@ def collect_rest(opened: Opened, only: frozenset[str] | None = None) -> DeviceRo
     )
 
 
+def judge_opened(
+    devices: Devices, client: redis.Redis, intent: DeviceIntent, driver: Any
+) -> IngestResult:
+    """The first pass of a round on a device already open (an event listener's): its
+    liveness probe and running config, judged against golden and ingested
+    (``judge_round``: verdict and liveness recorded, then the device and config
+    observations)."""
+    started, at = time.perf_counter(), time.time()
+    getters = _run(driver, _only(FIRST, frozenset({"running_config"})))
+    done = DeviceRound(intent, getters, at, time.perf_counter() - started)
+    return judge_round(devices, client, intent.blueprint, [done])
+
+
 def collect_one(devices: Devices, intent: DeviceIntent) -> DeviceRound:
     """Open the device assigned to ``intent``'s system and run the getters."""
     assert intent.serial is not None

@@ -12,11 +12,11 @@ round took is collected once more, whole, ``follow_up_s`` later unless it report
 again before. What is pending is one entry per switch (plus at most one follow-up),
 so it is bounded by the switches the listener streams from, whatever the event rate.
 
-What a round collects follows what was reported (``Scope``): a link change needs the
-getters a port going down changes at once (interfaces, sessions, routes, optics), a
-session change those and the running config (an out-of-band change takes a session
-down), anything else (a stream reopened, a follow-up) every getter; the fault thus
-does not wait for the getters it cannot have changed.
+What a round collects follows what was reported (``Scope``): the facts a link or
+session change names are the event's own (``telemetry.event_facts``, ingested by the
+listener without a round, which also has a session change's switch judge its running
+config on its open driver), so a link or session change needs no round before its
+follow-up; anything else (a stream reopened, a follow-up) collects every getter.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ class Scope(IntEnum):
     WHOLE = 3
 
 
-# the getters of each scope (``get_facts``, the liveness probe, always runs); None: all
-LINK_GETTERS = frozenset({"get_interfaces", "get_bgp_neighbors", "get_route_to", "get_optics"})
+# the getters of each scope (``get_facts``, the liveness probe, always runs with any);
+# empty: no round (the event's facts were all), None: every getter
 SCOPE_GETTERS: dict[Scope, frozenset[str] | None] = {
-    Scope.LINK: LINK_GETTERS,
-    Scope.BGP: LINK_GETTERS | {"running_config"},
+    Scope.LINK: frozenset(),
+    Scope.BGP: frozenset(),
     Scope.WHOLE: None,
 }
 
