@@ -9,7 +9,7 @@ BENCHES := B1 B2 B3 B4 B5 B6 B7 B8 B9 B10 B12 B13 B13s B14 B14P B1x B3x B4x B6x 
         unit integration listener bench $(addprefix bench-,$(BENCHES)) lab-up lab-down demo status \
         dashboards dashboards-check replicas replicas-stop systemd-units graphiql
 
-run: deps venv services worker listener api demo ## services up (the event listener too), demo blueprint deployed, API served
+run: deps venv services worker api demo ## services up, demo blueprint deployed, API served
 
 deps: ## Debian packages (redis, FRR, lldpd...), installed when missing
 	@deploy/install-debian.sh
@@ -31,7 +31,7 @@ services: venv neo4j-fetch ## Neo4j and Redis
 worker: services ## Celery worker and its beat (reconciler, telemetry and running-config collection)
 	@$(SERVICES) start worker beat
 
-listener: worker ## the pool's event listener (event-driven detection beside polling; part of `make run`)
+listener: worker ## the pool's event listener (event-driven detection beside polling; not yet on by default)
 	@$(SERVICES) start listener
 
 api: services graphiql
