@@ -46,22 +46,21 @@ def complete_ports(
         if port is not None and port.breakouts:
             interface = replace(interface, breakouts=breakout_names(port.breakouts))
         result.append(interface)
+    # each profile's ports as (name, speed, breakout modes), computed once per profile
+    unused: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {
+        profile: [
+            (p.name, p.speed_mbps, breakout_names(p.breakouts))
+            for p in _profile_ports(catalogue, profile)
+        ]
+        for profile in ports
+    }
     for system in systems:
         if system.device_profile is None:
             continue
-        for port in _profile_ports(catalogue, system.device_profile):
-            ident = f"{system.id}:{port.name}"
+        for name, speed, breakouts in unused[system.device_profile]:
+            ident = f"{system.id}:{name}"
             if ident not in taken:
-                result.append(
-                    Interface(
-                        ident,
-                        system.id,
-                        port.name,
-                        port.speed_mbps,
-                        None,
-                        breakout_names(port.breakouts),
-                    )
-                )
+                result.append(Interface(ident, system.id, name, speed, None, breakouts))
     return result
 
 

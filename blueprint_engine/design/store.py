@@ -8,13 +8,21 @@ uniqueness constraint makes a double allocation impossible in the graph itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from neo4j import ManagedTransaction
 
-from blueprint_engine.design.model import BlueprintDesign
+from blueprint_engine.design.model import (
+    BgpSession,
+    BlueprintDesign,
+    Interface,
+    Link,
+    System,
+    Transceiver,
+)
 from blueprint_engine.errors import ConflictError, NotFoundError
 from blueprint_engine.graph.db import Graph, Query, Row, Tx
 from blueprint_engine.reads import sort_key
@@ -84,6 +92,38 @@ CREATE_INTERFACES = Query(
                          name: r.name, speed_mbps: r.speed_mbps, ipv4: r.ipv4,
                          breakouts: r.breakouts, sort_key: r.sort_key})
     CREATE (s)-[:HAS_INTERFACE]->(i)
+    """,
+)
+# the unused ports of systems, from one row per system naming its shape (an index into
+# $shapes, each a list of {name, speed_mbps, breakouts, sort_key}): one system lookup for
+# all its ports; ids are "<system>:<name>" (no address, no optic)
+CREATE_UNUSED_PORTS = Query(
+    "blueprint.unused_ports",
+    """
+    UNWIND $rows AS r
+    MATCH (s:System {uid: $bp + '/' + r.system})
+    UNWIND $shapes[r.shape] AS p
+    WITH s, r.system + ':' + p.name AS id, p
+    CREATE (i:Interface {uid: $bp + '/' + id, blueprint: $bp, id: id, system: s.id,
+                         name: p.name, speed_mbps: p.speed_mbps, breakouts: p.breakouts,
+                         sort_key: p.sort_key})
+    CREATE (s)-[:HAS_INTERFACE]->(i)
+    """,
+)
+# the ports of a blueprint being created, with their optics: one row per system
+CREATE_PORTS_NEW = Query(
+    "blueprint.ports_new",
+    """
+    UNWIND $rows AS r
+    MATCH (s:System {uid: $bp + '/' + r.system})
+    UNWIND r.ports AS p
+    CREATE (i:Interface {uid: $bp + '/' + p.id, blueprint: $bp, id: p.id, system: p.system,
+                         name: p.name, speed_mbps: p.speed_mbps, ipv4: p.ipv4,
+                         breakouts: p.breakouts, sort_key: p.sort_key})
+    CREATE (s)-[:HAS_INTERFACE]->(i)
+    WITH i, p UNWIND p.optics AS x
+    CREATE (i)-[:HAS_TRANSCEIVER]->(:Transceiver {uid: $bp + '/' + x.id, blueprint: $bp,
+                                                  id: x.id, media: x.media})
     """,
 )
 # a port that exists already (a spine's unused port an added rack cables): its address
@@ -249,69 +289,239 @@ DELETE_BLUEPRINT = Query(
 )
 
 
-def _rows(items: Iterable[Any], **extra: Callable[[Any], Any]) -> list[dict[str, Any]]:
-    rows = []
-    for item in items:
-        row = asdict(item)
-        for key, fn in extra.items():
-            row[key] = fn(item)
-        rows.append(row)
-    return rows
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a design's write with its rows; ``shared``: parameters every batch
+    of it carries besides ``bp`` and ``rows``; ``weights``: the nodes each row creates,
+    when a row creates more than one."""
+
+    query: Query
+    rows: list[dict[str, Any]]
+    shared: Mapping[str, Any] = field(default_factory=dict)
+    weights: list[int] | None = None
+
+    def batches(self) -> Iterator[tuple[list[dict[str, Any]], int]]:
+        """The rows in batches of at most ``BATCH`` nodes (at least one row each), with
+        the nodes of each."""
+        if self.weights is None:
+            for start in range(0, len(self.rows), BATCH):
+                batch = self.rows[start : start + BATCH]
+                yield batch, len(batch)
+            return
+        pending: list[dict[str, Any]] = []
+        size = 0
+        for row, weight in zip(self.rows, self.weights, strict=True):
+            if pending and size + weight > BATCH:
+                yield pending, size
+                pending, size = [], 0
+            pending.append(row)
+            size += weight
+        if pending:
+            yield pending, size
+
+    def run(self, graph: Graph, tx: Tx, bp: str, rows: list[dict[str, Any]]) -> None:
+        graph.run(tx, self.query, bp=bp, rows=rows, **self.shared)
 
 
-def _batched(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), BATCH):
-        yield rows[start : start + BATCH]
-
-
-def design_rows(
-    design: BlueprintDesign, fresh: bool = False
-) -> list[tuple[Query, list[dict[str, Any]]]]:
-    """The ordered (statement, rows) pairs that write a design; pure. ``fresh``: the
+def design_rows(design: BlueprintDesign, fresh: bool = False) -> list[Statement]:
+    """The ordered statements, with their rows, that write a design; pure. ``fresh``: the
     design is a whole blueprint being created (nothing of it exists yet)."""
+    ports, unused = _split_ports(design)
     return [
-        (CREATE_PODS, _rows(design.pods, spines=lambda p: list(p.spines), racks=lambda p: [])),
-        (CREATE_RACKS, _rows(design.racks)),
-        (
-            CREATE_SYSTEMS,
-            _rows(
-                design.systems,
-                role=lambda s: str(s.role),
-                ports=lambda s: list(s.ports),
-                sort_key=lambda s: sort_key(s.id),
-            ),
+        Statement(
+            CREATE_PODS, [{"id": p.id, "template": p.template, "asn": p.asn} for p in design.pods]
         ),
-        (
-            CREATE_INTERFACES,
-            _rows(
-                design.interfaces,
-                breakouts=lambda i: list(i.breakouts),
-                sort_key=lambda i: sort_key(i.name),
-            ),
+        Statement(
+            CREATE_RACKS,
+            [
+                {
+                    "id": k.id,
+                    "rack_type": k.rack_type,
+                    "redundancy": k.redundancy,
+                    "pod": k.pod,
+                    "server_attachment": k.server_attachment,
+                }
+                for k in design.racks
+            ],
         ),
-        (CREATE_TRANSCEIVERS if fresh else MERGE_TRANSCEIVERS, _rows(design.transceivers)),
-        (
-            CREATE_LINKS,
-            _rows(
-                design.links,
-                role=lambda link: str(link.role),
-                sort_key=lambda link: sort_key(link.id),
-            ),
+        Statement(CREATE_SYSTEMS, [_system_row(s) for s in design.systems]),
+        *(_new_ports(ports, design.transceivers) if fresh else _added_ports(ports, design)),
+        unused,
+        Statement(CREATE_LINKS, [_link_row(link) for link in design.links]),
+        Statement(CREATE_SESSIONS, [_session_row(s) for s in design.sessions]),
+        Statement(
+            CREATE_ZONES,
+            [{"id": z.id, "vrf": z.vrf, "vni": z.vni} for z in design.routing_zones],
         ),
-        (CREATE_SESSIONS, _rows(design.sessions)),
-        (CREATE_ZONES, _rows(design.routing_zones)),
-        (
+        Statement(
             CREATE_VNS,
-            _rows(
-                design.virtual_networks,
-                racks=lambda v: list(v.racks),
-                gateways=lambda v: json.dumps(dict(v.rack_gateways)),
-            ),
+            [
+                {
+                    "id": v.id,
+                    "vlan": v.vlan,
+                    "vni": v.vni,
+                    "subnet": v.subnet,
+                    "routing_zone": v.routing_zone,
+                    "racks": list(v.racks),
+                    "gateways": json.dumps(dict(v.rack_gateways)),
+                }
+                for v in design.virtual_networks
+            ],
         ),
-        (CREATE_POOLS, _rows(design.pools, ranges=lambda p: list(p.ranges))),
+        Statement(
+            CREATE_POOLS,
+            [
+                {
+                    "id": p.id,
+                    "kind": p.kind,
+                    "ranges": list(p.ranges),
+                    "prefix_len": p.prefix_len,
+                    "policy": p.policy,
+                }
+                for p in design.pools
+            ],
+        ),
         *_allocation_rows(design),
-        (SET_POOL_LAST, _last_rows(design)),
+        Statement(SET_POOL_LAST, _last_rows(design)),
     ]
+
+
+def _system_row(s: System) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "hostname": s.hostname,
+        "role": str(s.role),
+        "rack": s.rack,
+        "logical_device": s.logical_device,
+        "device_profile": s.device_profile,
+        "asn": s.asn,
+        "loopback": s.loopback,
+        "ports": list(s.ports),
+        "pod": s.pod,
+        "plane": s.plane,
+        "sort_key": sort_key(s.id),
+    }
+
+
+def _interface_row(i: Interface) -> dict[str, Any]:
+    return {
+        "id": i.id,
+        "system": i.system,
+        "name": i.name,
+        "speed_mbps": i.speed_mbps,
+        "ipv4": i.ipv4,
+        "breakouts": list(i.breakouts),
+        "sort_key": sort_key(i.name),
+    }
+
+
+def _added_ports(ports: list[Interface], design: BlueprintDesign) -> list[Statement]:
+    """Ports added to a blueprint (a fragment's): a row each, then their optics (a port
+    may hold one already)."""
+    return [
+        Statement(CREATE_INTERFACES, [_interface_row(i) for i in ports]),
+        Statement(
+            MERGE_TRANSCEIVERS,
+            [{"id": x.id, "interface": x.interface, "media": x.media} for x in design.transceivers],
+        ),
+    ]
+
+
+def _new_ports(ports: list[Interface], transceivers: list[Transceiver]) -> list[Statement]:
+    """The ports of a blueprint being created, with their optics: one row per system with
+    its ports, each with its optics (one lookup of the system for all its ports, none of
+    a port for its optic); optics of a port not among ``ports`` follow, a row each."""
+    optics: dict[str, list[dict[str, str]]] = {}
+    for x in transceivers:
+        optics.setdefault(x.interface, []).append({"id": x.id, "media": x.media})
+    by_system: dict[str, list[dict[str, Any]]] = {}
+    weights: dict[str, int] = {}
+    for i in ports:
+        row = _interface_row(i)
+        row["optics"] = optics.pop(i.id, [])
+        by_system.setdefault(i.system, []).append(row)
+        weights[i.system] = weights.get(i.system, 0) + 1 + len(row["optics"])
+    rows: list[dict[str, Any]] = [
+        {"system": system, "ports": system_ports} for system, system_ports in by_system.items()
+    ]
+    rest = [
+        {"id": x.id, "interface": x.interface, "media": x.media}
+        for x in transceivers
+        if x.interface in optics
+    ]
+    return [
+        Statement(CREATE_PORTS_NEW, rows, weights=[weights[r["system"]] for r in rows]),
+        Statement(CREATE_TRANSCEIVERS, rest),
+    ]
+
+
+def _link_row(link: Link) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "a": link.a,
+        "b": link.b,
+        "role": str(link.role),
+        "speed_mbps": link.speed_mbps,
+        "subnet": link.subnet,
+        "layer": link.layer,
+        "sort_key": sort_key(link.id),
+    }
+
+
+def _session_row(s: BgpSession) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "a": s.a,
+        "b": s.b,
+        "a_ip": s.a_ip,
+        "b_ip": s.b_ip,
+        "a_asn": s.a_asn,
+        "b_asn": s.b_asn,
+        "afi": s.afi,
+        "link": s.link,
+    }
+
+
+Shape = tuple[tuple[str, int, tuple[str, ...]], ...]  # (name, speed, breakouts) per port
+
+
+def _split_ports(design: BlueprintDesign) -> tuple[list[Interface], Statement]:
+    """The design's interfaces that get rows of their own (those cabled, addressed or
+    holding an optic), and a statement creating the others (unused ports) from one row
+    per system naming its *shape*: the names, speeds and breakouts of its unused ports,
+    which the switches of one device profile share. The server creates each system's
+    unused ports with one lookup of it, in the design's order."""
+    held = {link.a for link in design.links} | {link.b for link in design.links}
+    held.update(x.interface for x in design.transceivers)
+    ports: list[Interface] = []
+    by_system: dict[str, list[Interface]] = {}
+    for i in design.interfaces:
+        if i.ipv4 is None and i.id not in held and i.id == f"{i.system}:{i.name}":
+            by_system.setdefault(i.system, []).append(i)
+        else:
+            ports.append(i)
+    shapes: dict[Shape, int] = {}
+    rows: list[dict[str, Any]] = []
+    weights: list[int] = []
+    for system, unused in by_system.items():
+        shape = tuple((i.name, i.speed_mbps, i.breakouts) for i in unused)
+        rows.append({"system": system, "shape": shapes.setdefault(shape, len(shapes))})
+        weights.append(len(unused))
+    shared = {
+        "shapes": [
+            [
+                {
+                    "name": name,
+                    "speed_mbps": speed,
+                    "breakouts": list(breakouts),
+                    "sort_key": sort_key(name),
+                }
+                for name, speed, breakouts in shape
+            ]
+            for shape in shapes
+        ]
+    }
+    return ports, Statement(CREATE_UNUSED_PORTS, rows, shared, weights)
 
 
 def _last_rows(design: BlueprintDesign) -> list[dict[str, Any]]:
@@ -335,7 +545,7 @@ def _owner_labels(design: BlueprintDesign) -> dict[str, str]:
     return labels
 
 
-def _allocation_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str, Any]]]]:
+def _allocation_rows(design: BlueprintDesign) -> list[Statement]:
     """Allocations grouped by the label of their owner (so every MATCH uses an index)."""
     labels = _owner_labels(design)
     grouped: dict[str, list[dict[str, Any]]] = {label: [] for label in OWNER_LABELS}
@@ -343,8 +553,10 @@ def _allocation_rows(design: BlueprintDesign) -> list[tuple[Query, list[dict[str
         label = labels.get(allocation.owner)
         if label is None:
             raise ValueError(f"allocation {allocation} is held by no node of the design")
-        grouped[label].append(asdict(allocation))
-    return [(CREATE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
+        grouped[label].append(
+            {"pool": allocation.pool, "value": allocation.value, "owner": allocation.owner}
+        )
+    return [Statement(CREATE_ALLOCATIONS[label], rows) for label, rows in grouped.items() if rows]
 
 
 # Designs with more nodes than this are written in several transactions (each of at most
@@ -357,6 +569,7 @@ ONE_TX_NODES = 150_000
 # transaction exceed the 1 GB heap's transaction memory (716 MiB); 25k stay well inside
 TX_NODES = 25_000
 
+BUILD_COMMIT = "blueprint.build_commit"  # stats name of a chunked write's commits
 MARK_BUILT = Query(
     "blueprint.mark_built", "MATCH (b:Blueprint {name: $bp}) REMOVE b.building RETURN b.name"
 )
@@ -366,26 +579,42 @@ MARK_BUILDING = Query(
 
 
 def design_nodes(design: BlueprintDesign) -> int:
-    """Intent nodes a design writes (each allocation is a Resource node)."""
-    return sum(len(rows) for _, rows in design_rows(design))
+    """Intent nodes a design writes (each allocation is a Resource node), counted without
+    building its rows."""
+    return sum(
+        len(items)
+        for items in (
+            design.pods,
+            design.racks,
+            design.systems,
+            design.interfaces,
+            design.transceivers,
+            design.links,
+            design.sessions,
+            design.routing_zones,
+            design.virtual_networks,
+            design.pools,
+            design.allocations,
+        )
+    )
 
 
-Batches = list[tuple[Query, Sequence[dict[str, Any]]]]
+Batches = list[tuple[Statement, list[dict[str, Any]]]]
 
 
-def _transactions(rows: list[tuple[Query, list[dict[str, Any]]]], most: int) -> Iterator[Batches]:
+def _transactions(statements: list[Statement], most: int) -> Iterator[Batches]:
     """The batches of a chunked write grouped into transactions of at most ``most`` nodes
     (at least one batch each), in order: a commit applies its nodes to the store and
     every index, so fewer, larger commits cost less than one per batch."""
     pending: Batches = []
     size = 0
-    for query, all_rows in rows:
-        for batch in _batched(all_rows):
-            if pending and size + len(batch) > most:
+    for statement in statements:
+        for batch, nodes in statement.batches():
+            if pending and size + nodes > most:
                 yield pending
                 pending, size = [], 0
-            pending.append((query, batch))
-            size += len(batch)
+            pending.append((statement, batch))
+            size += nodes
     if pending:
         yield pending
 
@@ -433,11 +662,14 @@ def write_design(
         rows = design_rows(design, fresh=True)
         for batches in _transactions(rows, min(one_tx_nodes, TX_NODES)):
 
-            def chunk(tx: ManagedTransaction, batches: Batches = batches) -> None:
-                for query, batch in batches:
-                    graph.run(tx, query, bp=design.name, rows=list(batch))
+            def chunk(tx: ManagedTransaction, batches: Batches = batches) -> float:
+                for statement, batch in batches:
+                    statement.run(graph, tx, design.name, batch)
+                return time.perf_counter()
 
-            graph.write_tx(chunk)
+            # the commit's own time (applying the transaction), apart from its statements
+            done = graph.write_tx(chunk)
+            graph.stats.record(BUILD_COMMIT, time.perf_counter() - done)
         graph.write(MARK_BUILT, bp=design.name)
     except BaseException:
         delete_blueprint(graph, design.name)
@@ -457,9 +689,9 @@ def write_parts(
     ``design`` is the whole of ``bp``, being created."""
     if cabled:
         graph.run(tx, CABLE_PORTS, bp=bp, rows=[{"id": i.id, "ipv4": i.ipv4} for i in cabled])
-    for query, rows in design_rows(design, fresh):
-        for batch in _batched(rows):
-            graph.run(tx, query, bp=bp, rows=list(batch))
+    for statement in design_rows(design, fresh):
+        for batch, _ in statement.batches():
+            statement.run(graph, tx, bp, batch)
 
 
 def summary(graph: Graph, name: str, tx: Tx | None = None) -> Row:
