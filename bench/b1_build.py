@@ -12,27 +12,7 @@ from pathlib import Path
 
 from bench.common import engine, timed, write_result
 from blueprint_engine.design.build import build_design
-from blueprint_engine.design.model import BlueprintDesign
-from blueprint_engine.design.store import BUILD_COMMIT, write_design
-
-
-def node_count(design: BlueprintDesign) -> int:
-    """The graph nodes a design writes (every intent object and allocation)."""
-    return sum(
-        len(items)
-        for items in (
-            design.pods,
-            design.racks,
-            design.systems,
-            design.interfaces,
-            design.transceivers,
-            design.links,
-            design.sessions,
-            design.allocations,
-            design.pools,
-            design.virtual_networks,
-        )
-    )
+from blueprint_engine.design.store import BUILD_COMMIT, design_nodes, write_design
 
 
 def neo4j_cpu_seconds() -> float | None:
@@ -83,7 +63,7 @@ def measure(template: str, bench_id: str, target: str) -> None:
         # CPU seconds of the graph write: the Neo4j server's and this client's
         neo4j_cpu_s=None if server_cpu_s is None else round(server_cpu_s, 1),
         client_cpu_s=round(client_cpu_s, 1),
-        nodes=node_count(design),
+        nodes=design_nodes(design),
         systems=switches + summary["servers"],
         switches=switches,
         servers=summary["servers"],
