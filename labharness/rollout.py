@@ -94,19 +94,29 @@ def register_lab_agents(blueprints: Blueprints, lab: Any, bp: str) -> list[str]:
     """The lab's switches as off-box agents (platform linuxfrr), connected on the workers
     like any other: each device registers under the serial it reports, with its running
     config as pristine (re-created agents of known serials keep their devices' state)."""
-    pairs = switches(blueprints, bp)
-    specs = lab_agent_specs(lab, pairs)
+    specs = lab_agent_specs(lab, switches(blueprints, bp))
+    rows = register_specs(
+        blueprints, specs, LAB_AGENT_WAIT_S, "lab agents",
+        allowed="a running lab and worker (make worker, python -m lab up)",
+    )  # fmt: skip
+    return [str(r["serial"]) for r in rows]
+
+
+def register_specs(
+    blueprints: Blueprints, specs: list[AgentSpec], wait: float, what: str, allowed: str
+) -> list[dict[str, Any]]:
+    """Re-create ``specs`` as off-box agents and wait (``wait`` s) until a worker has
+    registered each; a failed one is an error naming every failure."""
     blueprints.graph.write(FORGET_LAB_AGENTS, names=[s.name for s in specs], all=False)
-    ops = AgentOps(blueprints.graph)
-    rows = ops.create_specs(specs, author="rollout", wait=LAB_AGENT_WAIT_S)
+    rows = AgentOps(blueprints.graph).create_specs(specs, author="rollout", wait=wait)
     failed = [r for r in rows if r["status"] != AgentStatus.REGISTERED]
     if failed:
         raise FabricError(
-            "lab agents not registered: "
+            f"{what} not registered: "
             + "; ".join(f"{r['name']}: {r['status']} {r['reason']} {r['detail']}" for r in failed),
-            allowed="a running lab and worker (make worker, python -m lab up)",
+            allowed=allowed,
         )
-    return [str(r["serial"]) for r in rows]
+    return rows
 
 
 def wait_ztp(blueprints: Blueprints, bp: str, timeout: float = LAB_AGENT_WAIT_S) -> float:

@@ -17,8 +17,6 @@ from typing import Any
 
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.devices.agent_spec import AgentSpec
-from blueprint_engine.devices.agents import AgentStatus
-from blueprint_engine.errors import FabricError
 from lab.uml import mgmt_net, tenant_mgmt
 from lab.uml.tenants import ServedLab
 from labharness import rollout, tenant_fabric
@@ -53,19 +51,12 @@ def agent_specs(served: ServedLab, pairs: list[tuple[str, str]]) -> list[AgentSp
 
 def register(blueprints: Blueprints, served: ServedLab, bp: str) -> float:
     """Every switch registered by a worker over SSH; the seconds it took."""
-    from workers.agent_ops import AgentOps  # the Celery app: imported where it is used
-
     started = time.monotonic()
     specs = agent_specs(served, rollout.switches(blueprints, bp))
-    blueprints.graph.write(rollout.FORGET_LAB_AGENTS, names=[s.name for s in specs], all=False)
-    rows = AgentOps(blueprints.graph).create_specs(specs, author="rollout", wait=REGISTER_WAIT_S)
-    failed = [r for r in rows if r["status"] != AgentStatus.REGISTERED]
-    if failed:
-        raise FabricError(
-            "tenant lab agents not registered: "
-            + "; ".join(f"{r['name']}: {r['status']} {r['reason']} {r['detail']}" for r in failed),
-            allowed="a running worker that reaches the management network",
-        )
+    rollout.register_specs(
+        blueprints, specs, REGISTER_WAIT_S, "tenant lab agents",
+        allowed="a running worker that reaches the management network",
+    )  # fmt: skip
     return time.monotonic() - started
 
 
