@@ -18,6 +18,7 @@ from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.design.model import LinkRole
 from blueprint_engine.design.reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.graph.db import Graph
+from blueprint_engine.settings import load_settings
 from lab import Lab
 from lab.errors import LabAlreadyRunningError
 from lab.lock import lab_lock
@@ -86,9 +87,30 @@ def exclusive_lab() -> Iterator[Lab]:
             stack.enter_context(lab_lock(LAB_LOCK_WAIT_S))
         except LabAlreadyRunningError as exc:
             pytest.skip(exc.message)
-        if Lab().status().get("running"):
-            pytest.skip("a lab is already running here; stop it with `python -m lab down`")
+        displace_running_lab(Lab())
         yield Lab()
+
+
+DISPLACED: list[str] = []
+"""The labs this session took down (``make run``'s demo is deployed again at its end)."""
+
+
+def displace_running_lab(lab: Lab) -> None:
+    """A lab found running while the tests hold the machine's lab lock (``make run``'s
+    demo, or one a stopped run left behind) is taken down, and the lab's devices are
+    forgotten so that no worker keeps collecting from or pushing to its switches: the
+    tests need the machine's one lab, and a newcomer's ``make run`` then ``make test``
+    runs them all."""
+    status = lab.status()
+    if not status.get("running"):
+        return
+    DISPLACED.append(str(status.get("name")))
+    lab.down()
+    graph = Graph(load_settings())
+    try:
+        rollout.forget_lab_devices(graph)
+    finally:
+        graph.close()
 
 
 @contextmanager
