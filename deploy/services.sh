@@ -38,6 +38,10 @@ start_redis() {
 
 # worker and beat of a pool: `worker` / `beat` serve FG_CELERY_QUEUE; `worker@QUEUE` /
 # `beat@QUEUE` serve another pool's queue (own pid file and log, FG_CELERY_QUEUE=QUEUE)
+# the background pools (worker, beat, listener) yield the CPU to the API: on a shared
+# machine their rounds must not make liveness probes wait (B12); 0 = same priority
+bg_nice="${FG_BACKGROUND_NICE:-10}"
+[[ "$bg_nice" =~ ^[0-9]$|^1[0-9]$ ]] || { echo "FG_BACKGROUND_NICE='$bg_nice' is not allowed (allowed: 0-19)" >&2; exit 2; }
 queue_of() { case "$1" in *@*) echo "${1#*@}" ;; *) echo "${FG_CELERY_QUEUE:-fabricgraph}" ;; esac; }
 pid_name() { case "$1" in *@*) echo "${1%%@*}-${1#*@}" ;; *) echo "$1" ;; esac; }
 check_queue() {
@@ -49,7 +53,7 @@ start_worker() {
   queue=$(queue_of "$1"); name=$(pid_name "$1"); pidfile="$state/$name.pid"
   check_queue "$queue"
   if alive "$pidfile"; then echo "$name: already running (pid $(cat "$pidfile"))"; return; fi
-  FG_CELERY_QUEUE="$queue" setsid "$py" -m celery -A workers.app worker --loglevel=INFO --concurrency="${FG_WORKER_CONCURRENCY:-2}" \
+  FG_CELERY_QUEUE="$queue" setsid nice -n "$bg_nice" "$py" -m celery -A workers.app worker --loglevel=INFO --concurrency="${FG_WORKER_CONCURRENCY:-2}" \
     --queues="$queue" --hostname="$queue@%h" > "$state/logs/$name.log" 2>&1 &
   echo $! > "$pidfile"
   local t0=$SECONDS
@@ -68,7 +72,7 @@ start_beat() {
   queue=$(queue_of "$1"); name=$(pid_name "$1"); pidfile="$state/$name.pid"
   check_queue "$queue"
   if alive "$pidfile"; then echo "$name: already running (pid $(cat "$pidfile"))"; return; fi
-  FG_CELERY_QUEUE="$queue" setsid "$py" -m celery -A workers.app beat --loglevel=INFO --pidfile= \
+  FG_CELERY_QUEUE="$queue" setsid nice -n "$bg_nice" "$py" -m celery -A workers.app beat --loglevel=INFO --pidfile= \
     --schedule="$state/celerybeat-schedule${1#beat}" > "$state/logs/$name.log" 2>&1 &
   echo $! > "$pidfile"
   sleep 0.5
@@ -82,7 +86,7 @@ start_listener() {
   queue=$(queue_of "$1"); name=$(pid_name "$1"); pidfile="$state/$name.pid"
   check_queue "$queue"
   if alive "$pidfile"; then echo "$name: already running (pid $(cat "$pidfile"))"; return; fi
-  FG_CELERY_QUEUE="$queue" setsid "$py" -m workers.listener > "$state/logs/$name.log" 2>&1 &
+  FG_CELERY_QUEUE="$queue" setsid nice -n "$bg_nice" "$py" -m workers.listener > "$state/logs/$name.log" 2>&1 &
   echo $! > "$pidfile"
   sleep 0.5
   alive "$pidfile" || { echo "$name: exited during start; see $state/logs/$name.log" >&2; tail -20 "$state/logs/$name.log" >&2; exit 1; }

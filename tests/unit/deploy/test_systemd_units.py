@@ -57,6 +57,15 @@ def test_each_role_gets_its_unit_reading_the_machine_file() -> None:
             assert "User=fabricgraph" in text
 
 
+def test_the_background_pools_yield_the_cpu_to_the_api() -> None:
+    made = units(parse_env(MACHINE))
+    for name in ("worker", "beat", "listener"):
+        assert "Nice=10" in made[f"fabricgraph-{name}.service"].splitlines()
+    assert "Nice=0" in made["fabricgraph-api@.service"].splitlines()
+    lower = units({**parse_env(MACHINE), "FG_BACKGROUND_NICE": "15"})
+    assert "Nice=15" in lower["fabricgraph-worker.service"].splitlines()
+
+
 def test_secrets_never_reach_a_unit() -> None:
     for text in units(parse_env(MACHINE)).values():
         assert "s3cret-pass" not in text and "dev1ce-pass" not in text
@@ -74,6 +83,8 @@ def test_a_worker_only_machine_gets_no_api_and_no_beat() -> None:
         ({"FG_CELERY_QUEUE": ""}, "lack FG_CELERY_QUEUE"),
         ({"FG_API_PORTS": "8001 http"}, "TCP ports"),
         ({"FG_WORKER_CONCURRENCY": "many"}, "a number of worker processes"),
+        ({"FG_BACKGROUND_NICE": "-5"}, "a CPU niceness 0-19"),
+        ({"FG_BACKGROUND_NICE": "20"}, "a CPU niceness 0-19"),
     ],
 )
 def test_wrong_settings_are_refused_naming_what_is_allowed(
