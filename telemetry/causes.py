@@ -98,7 +98,7 @@ UPSERT = Query(
 )
 
 
-AT_LABELS = ("System", "Interface", "Link", "Transceiver", "Vnic")
+AT_LABELS = ("System", "Interface", "Link", "Transceiver", "Vnic", "VirtualSwitch")
 CAUSED_AT = Query(
     "telemetry.causes.at",
     f"""

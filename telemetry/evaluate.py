@@ -57,6 +57,7 @@ class AnomalyType(StrEnum):
     # the virtual layer against intent (telemetry.virtual_anomalies)
     VM_NETWORK_MISSING = "vm_network_missing"  # a vNIC's VLAN not carried at its server
     VM_NETWORK_UNBOUND_RACK = "vm_network_unbound_rack"  # a network's VMs in a rack not bound
+    VM_UPLINK_MISSING = "vm_uplink_missing"  # a vNIC's virtual switch not on the trunk port
     # a user-defined or predefined probe's anomaly (telemetry.probes): the anomaly node
     # carries the probe's name, its anomaly type and severity
     PROBE = "probe"

@@ -57,6 +57,7 @@ class CauseKind(StrEnum):
     ROUTING_DAEMON_DOWN = "routing_daemon_down"
     POOL_DOWN = "pool_down"
     VNIC_VLAN_NOT_CARRIED = "vnic_vlan_not_carried"
+    VSWITCH_UPLINK_MISSING = "vswitch_uplink_missing"
 
 
 @dataclass(frozen=True)
@@ -565,6 +566,45 @@ def _vnic_vlans_not_carried(idx: _Index, topo: Topology) -> list[Cause]:
     return causes
 
 
+def _vswitch_uplinks_missing(idx: _Index, topo: Topology) -> list[Cause]:
+    """The virtual layer's own cause: a virtual switch bridged to server ports that do
+    not trunk its VMs' networks; one per switch, explaining each of its vNICs'
+    ``vm_uplink_missing``."""
+    by_switch: dict[str, list[Symptom]] = {}
+    for symptom in idx.of_type(T.VM_UPLINK_MISSING):
+        switch = str((symptom.actual or {}).get("switch", ""))
+        by_switch.setdefault(switch, []).append(symptom)
+    causes = []
+    for switch, symptoms in sorted(by_switch.items()):
+        seen = dict(symptoms[0].actual or {})
+        vlans = sorted({int(s.actual["vlan"]) for s in symptoms if s.actual})
+        carrying = ", ".join(seen.get("carrying") or ()) or "no port"
+        reach = "; ".join(seen.get("reach") or ()) or "no uplink"
+        summary = (
+            f"virtual switch {switch} on {symptoms[0].device} ({reach}) "
+            f"does not reach the trunk port of VLAN(s) {', '.join(map(str, vlans))} "
+            f"({carrying}); {len(symptoms)} vNIC(s)"
+        )
+        evidence = {
+            "server": symptoms[0].device,
+            "switch": switch,
+            "vlans": vlans,
+            "uplinks": seen.get("uplinks"),
+            "carrying": seen.get("carrying"),
+        }
+        causes.append(
+            Cause(
+                CauseKind.VSWITCH_UPLINK_MISSING,
+                switch,
+                (("VirtualSwitch", switch),),
+                idx.claim(symptoms),
+                evidence,
+                summary,
+            )
+        )
+    return causes
+
+
 RULES = (
     _pools_down,
     _device_offline,
@@ -575,6 +615,7 @@ RULES = (
     _routing_daemons_down,
     _config_causes,
     _vnic_vlans_not_carried,
+    _vswitch_uplinks_missing,
 )
 
 

@@ -7,6 +7,10 @@
 - ``vm_network_unbound_rack``: one per (virtual network, rack) with VMs of the network
   in a rack it is not bound to; ``uid = <bp>/vm_network_unbound_rack/<network>@<rack>``,
   ``subject`` the network, ``device`` ``rack:<rack>``, ``ON`` the network and the rack.
+- ``vm_uplink_missing``: one per tagged vNIC whose network is carried at its server but
+  whose virtual switch has no uplink on a server port that trunks it;
+  ``uid = <bp>/vm_uplink_missing/<vnic id>``, ``subject`` the vNIC id, ``device`` the
+  server, ``ON`` the vNIC, the server and the network.
 
 Level-triggered: every check recomputes both kinds for the whole blueprint from the
 graph (``blueprint_engine.virtual.checks``, pure), raises what is broken and clears
@@ -31,7 +35,11 @@ from blueprint_engine.virtual.inventory import Inventory
 from telemetry import anomalies, causes
 from telemetry.evaluate import AnomalyType
 
-TYPES = (AnomalyType.VM_NETWORK_MISSING.value, AnomalyType.VM_NETWORK_UNBOUND_RACK.value)
+TYPES = (
+    AnomalyType.VM_NETWORK_MISSING.value,
+    AnomalyType.VM_NETWORK_UNBOUND_RACK.value,
+    AnomalyType.VM_UPLINK_MISSING.value,
+)
 RAISED = Query(
     "telemetry.virtual.raised",
     """
@@ -118,6 +126,33 @@ def _rows(bp: str, found: Findings) -> list[dict[str, Any]]:
                 "suppressed": False,
             }
         )
+    for lack in found.uplinks:
+        actual = {
+            "vm": lack.vm,
+            "vlan": lack.vlan,
+            "network": lack.network,
+            "switch": lack.switch,
+            "uplinks": list(lack.uplinks),
+            "reach": list(lack.reach),
+            "carrying": list(lack.carrying),
+        }
+        out.append(
+            {
+                "uid": f"{bp}/{AnomalyType.VM_UPLINK_MISSING.value}/{lack.vnic}",
+                "type": AnomalyType.VM_UPLINK_MISSING.value,
+                "subject": lack.vnic,
+                "device": lack.server,
+                "vnic": lack.vnic,
+                "server": lack.server,
+                "network": lack.network,
+                "rack": None,
+                "expected_value": json.dumps({"uplink_trunks_the_network": True}),
+                "actual_value": json.dumps(actual, sort_keys=True),
+                "summary": lack.summary,
+                "expected": False,
+                "suppressed": False,
+            }
+        )
     return out
 
 
@@ -148,7 +183,7 @@ def check_blueprint(
     ``known``: a source's inventory just synced (its facts are not read back)."""
     now = time.time() if now is None else now
     facts = reads.check_facts(graph, bp, known)
-    found = checks.check(facts.vnics, facts.server_racks, facts.networks)
+    found = checks.check(facts.vnics, facts.server_racks, facts.networks, facts.server_ports)
     raised = graph.read(RAISED, bp=bp, types=list(TYPES))
     todo = plan(bp, found, raised)
     if todo:
@@ -168,5 +203,5 @@ def check_blueprint(
         len(found.checked),
         sorted(r["uid"] for r in todo.raised),
         sorted(r["uid"] for r in todo.clear),
-        len(found.missing) + len(found.unbound),
+        len(found.missing) + len(found.unbound) + len(found.uplinks),
     )

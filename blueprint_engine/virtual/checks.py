@@ -8,7 +8,13 @@ whose links go to leafs; so:
   bound to a rack of the leafs its server is cabled to (the network does not
   exist at all, or exists but is bound to other racks only);
 - ``unbound_racks``: per virtual network and rack, the VMs with a vNIC in the
-  network (its VLAN) on servers of that rack while the network is not bound to it.
+  network (its VLAN) on servers of that rack while the network is not bound to it;
+- ``uplinks_missing``: a tagged vNIC whose network the fabric does carry at its server,
+  but whose virtual switch has no uplink on a server port that carries it tagged: the
+  switch is bridged to a port that is not cabled to a leaf, or to one attached
+  ``access`` (its one network untagged) while the port that trunks the network is not
+  among the switch's uplinks. Checked on servers attached at layer 2 (``access`` or
+  ``trunk`` rack types) and for vNICs that name their virtual switch.
 
 Untagged vNICs (VLAN null) ride the server's own routed link and are not checked.
 """
@@ -27,6 +33,16 @@ class VnicFacts:
     vm_name: str
     server: str  # its hypervisor's server
     vlan: int | None
+    switch: str | None = None  # its virtual switch (id), when it names one
+    uplinks: tuple[str, ...] = ()  # that switch's uplinks: interface names of the server
+
+
+@dataclass(frozen=True)
+class PortEnd:
+    """A server port's far end: the leaf's rack and how the rack attaches servers."""
+
+    rack: str
+    attachment: str  # routed | access | trunk
 
 
 @dataclass(frozen=True)
@@ -81,19 +97,81 @@ class UnboundRack:
 
 
 @dataclass(frozen=True)
+class MissingUplink:
+    vnic: str
+    vm: str
+    vm_name: str
+    server: str
+    vlan: int
+    network: str
+    switch: str
+    uplinks: tuple[str, ...]  # the switch's uplinks
+    reach: tuple[str, ...]  # what each uplink reaches, e.g. "eth1: not cabled to a leaf"
+    carrying: tuple[str, ...]  # the server's ports that carry the network tagged
+
+    @property
+    def summary(self) -> str:
+        fix = (
+            f"the network is trunked on {', '.join(self.carrying)}"
+            if self.carrying
+            else "no port of the server trunks it"
+        )
+        return (
+            f"VM {self.vm_name} ({self.vm}) vNIC {self.vnic} on server {self.server}: virtual "
+            f"switch {self.switch} ({'; '.join(self.reach) or 'no uplink'}) does not carry "
+            f"VLAN {self.vlan} of {self.network} tagged; {fix}"
+        )
+
+
+@dataclass(frozen=True)
 class Findings:
     checked: tuple[str, ...]  # every tagged vNIC checked
     missing: tuple[MissingNetwork, ...]
     unbound: tuple[UnboundRack, ...]
+    uplinks: tuple[MissingUplink, ...] = ()
+
+
+ServerPorts = Mapping[str, Mapping[str, Sequence[PortEnd]]]  # server -> ifname -> far ends
+
+
+def _reach(ifname: str, ends: Sequence[PortEnd]) -> str:
+    if not ends:
+        return f"{ifname}: not cabled to a leaf"
+    return f"{ifname}: " + ", ".join(f"{e.attachment} to {e.rack}" for e in ends)
+
+
+def uplink_missing(
+    nic: VnicFacts, network: NetworkFacts, ports: Mapping[str, Sequence[PortEnd]]
+) -> MissingUplink | None:
+    """Whether ``nic`` (tagged, its network carried at its server) leaves its server on a
+    port that trunks ``network``; None when it does or when it cannot be told (no switch
+    named, the server attached routed)."""
+    if nic.switch is None or nic.vlan is None:
+        return None
+    if not any(e.attachment != "routed" for ends in ports.values() for e in ends):
+        return None
+    carrying = sorted(
+        ifname
+        for ifname, ends in ports.items()
+        if any(e.attachment == "trunk" and e.rack in network.racks for e in ends)
+    )
+    if set(nic.uplinks) & set(carrying):
+        return None
+    reach = tuple(_reach(u, ports.get(u, ())) for u in nic.uplinks)
+    return MissingUplink(
+        nic.vnic, nic.vm, nic.vm_name, nic.server, nic.vlan, network.id, nic.switch,
+        nic.uplinks, reach, tuple(carrying),
+    )  # fmt: skip
 
 
 def check(
     vnics: Iterable[VnicFacts],
     server_racks: Mapping[str, Sequence[str]],
     networks: Iterable[NetworkFacts],
+    server_ports: ServerPorts | None = None,
 ) -> Findings:
     by_vlan = {n.vlan: n for n in networks}
-    checked, missing = [], []
+    checked, missing, uplinks = [], [], []
     spread: dict[tuple[str, str], set[str]] = defaultdict(set)
     for nic in sorted(vnics, key=lambda n: n.vnic):
         if nic.vlan is None:
@@ -102,6 +180,9 @@ def check(
         racks = tuple(sorted(server_racks.get(nic.server, ())))
         network = by_vlan.get(nic.vlan)
         if network is not None and set(racks) & set(network.racks):
+            lacking = uplink_missing(nic, network, (server_ports or {}).get(nic.server, {}))
+            if lacking is not None:
+                uplinks.append(lacking)
             continue
         missing.append(
             MissingNetwork(
@@ -123,4 +204,4 @@ def check(
         for (net, rack), vms in sorted(spread.items())
         for by_id in [next(n for n in by_vlan.values() if n.id == net)]
     )
-    return Findings(tuple(checked), tuple(missing), unbound)
+    return Findings(tuple(checked), tuple(missing), unbound, tuple(uplinks))

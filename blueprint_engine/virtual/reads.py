@@ -13,7 +13,7 @@ from typing import Any
 
 from blueprint_engine.errors import NotFoundError, ValidationError
 from blueprint_engine.graph.db import Graph, Query, Tx
-from blueprint_engine.virtual.checks import NetworkFacts, VnicFacts
+from blueprint_engine.virtual.checks import NetworkFacts, PortEnd, VnicFacts
 from blueprint_engine.virtual.inventory import Inventory
 
 MAX_PAGE = 1000
@@ -24,7 +24,9 @@ VNIC_FACTS = Query(
     MATCH (v:Vm {blueprint: $bp}) WHERE $skip IS NULL OR v.source <> $skip
     MATCH (v)-[:HOSTED_ON]->(h:Hypervisor)
     MATCH (v)-[:HAS_VNIC]->(n:Vnic)
-    RETURN n.id AS vnic, v.id AS vm, v.name AS name, h.server AS server, n.vlan AS vlan
+    OPTIONAL MATCH (n)-[:ATTACHED_TO]->(w:VirtualSwitch)
+    RETURN n.id AS vnic, v.id AS vm, v.name AS name, h.server AS server, n.vlan AS vlan,
+           w.id AS switch, coalesce(w.uplinks, []) AS uplinks
     """,
 )
 SERVER_RACKS = Query(
@@ -36,6 +38,16 @@ SERVER_RACKS = Query(
                            -[:ENDPOINT]->(:Interface)<-[:HAS_INTERFACE]-
                            (:System {role: 'leaf'})-[:IN_RACK]->(k:Rack)
                      RETURN DISTINCT k.id } AS racks
+    """,
+)
+SERVER_PORTS = Query(
+    "virtual.check.server_ports",
+    """
+    MATCH (:Hypervisor {blueprint: $bp})-[:RUNS_ON]->(s:System)-[:HAS_INTERFACE]->(i:Interface)
+    RETURN s.id AS server, i.name AS ifname,
+           COLLECT { MATCH (i)<-[:ENDPOINT]-(:Link)-[:ENDPOINT]->(:Interface)
+                           <-[:HAS_INTERFACE]-(:System {role: 'leaf'})-[:IN_RACK]->(k:Rack)
+                     RETURN DISTINCT [k.id, coalesce(k.server_attachment, 'routed')] } AS ends
     """,
 )
 NETWORKS = Query(
@@ -114,13 +126,22 @@ class CheckFacts:
     vnics: list[VnicFacts]
     server_racks: dict[str, list[str]]
     networks: list[NetworkFacts]
+    server_ports: dict[str, dict[str, list[PortEnd]]]
 
 
 def check_facts(graph: Graph, bp: str, known: Inventory | None = None) -> CheckFacts:
     """What the checks read; the vNICs of ``known`` (a source's inventory just written)
     come from it rather than from the graph."""
     vnics = [
-        VnicFacts(r["vnic"], r["vm"], r["name"], r["server"], r["vlan"])
+        VnicFacts(
+            r["vnic"],
+            r["vm"],
+            r["name"],
+            r["server"],
+            r["vlan"],
+            r["switch"],
+            tuple(r["uplinks"]),
+        )
         for r in graph.read(VNIC_FACTS, bp=bp, skip=None if known is None else known.source)
     ]
     if known is not None:
@@ -131,15 +152,25 @@ def check_facts(graph: Graph, bp: str, known: Inventory | None = None) -> CheckF
         for r in graph.read(NETWORKS, bp=bp)
         if r["vlan"] is not None
     ]
-    return CheckFacts(vnics, racks, networks)
+    ports: dict[str, dict[str, list[PortEnd]]] = {}
+    for r in graph.read(SERVER_PORTS, bp=bp):
+        ports.setdefault(r["server"], {})[r["ifname"]] = [PortEnd(k, a) for k, a in r["ends"]]
+    return CheckFacts(vnics, racks, networks, ports)
 
 
 def vnic_facts(inventory: Inventory) -> list[VnicFacts]:
     src = inventory.source
     servers = {h.id: h.server for h in inventory.hypervisors}
+    uplinks = {(h.id, w.name): w.uplinks for h in inventory.hypervisors for w in h.switches}
     return [
         VnicFacts(
-            f"{src}/{vm.id}/{n.id}", f"{src}/{vm.id}", vm.name, servers[vm.hypervisor], n.vlan
+            f"{src}/{vm.id}/{n.id}",
+            f"{src}/{vm.id}",
+            vm.name,
+            servers[vm.hypervisor],
+            n.vlan,
+            None if n.switch is None else f"{src}/{vm.hypervisor}/{n.switch}",
+            uplinks.get((vm.hypervisor, n.switch or ""), ()),
         )
         for vm in inventory.vms
         for n in vm.vnics

@@ -11,7 +11,7 @@ from blueprint_engine.errors import ConflictError, NotFoundError, ValidationErro
 from blueprint_engine.impact.model import ElementKind, Impact, ImpactedServer, Scenario
 from blueprint_engine.virtual import changes, checks, inventory
 from blueprint_engine.virtual import impact as vimpact
-from blueprint_engine.virtual.checks import NetworkFacts, VnicFacts
+from blueprint_engine.virtual.checks import NetworkFacts, PortEnd, VnicFacts
 
 
 def snap() -> dict[str, Any]:
@@ -133,6 +133,50 @@ def test_checks_name_missing_networks_and_unbound_racks() -> None:
     assert "bound to rack3 only" in found.missing[0].summary
     assert "no virtual network has VLAN 999" in found.missing[1].summary
     assert [(u.network, u.rack, u.vms) for u in found.unbound] == [("db", "rack1", ("vm-b",))]
+
+
+TRUNKED = {"s1": {"eth0": [PortEnd("rack1", "trunk")], "eth1": []}}
+
+
+def _on(switch: str | None, uplinks: tuple[str, ...], vlan: int | None = 100) -> VnicFacts:
+    return VnicFacts("a", "vm-a", "A", "s1", vlan, switch, uplinks)
+
+
+def test_a_vnic_whose_switch_is_bridged_to_the_trunk_port_is_carried() -> None:
+    found = checks.check([_on("src/h1/br0", ("eth1", "eth0"))], RACKS, NETS, TRUNKED)
+    assert (found.missing, found.uplinks) == ((), ())
+
+
+def test_a_switch_bridged_to_a_port_without_a_leaf_misses_the_trunk() -> None:
+    found = checks.check([_on("src/h1/br1", ("eth1",))], RACKS, NETS, TRUNKED)
+    [lack] = found.uplinks
+    assert (lack.vnic, lack.network, lack.switch, lack.carrying) == (
+        "a", "web", "src/h1/br1", ("eth0",),
+    )  # fmt: skip
+    assert "eth1: not cabled to a leaf" in lack.summary
+    assert "the network is trunked on eth0" in lack.summary
+
+
+def test_a_tagged_vnic_on_an_access_port_misses_the_trunk() -> None:
+    access = {"s1": {"eth0": [PortEnd("rack1", "access")]}}
+    [lack] = checks.check([_on("src/h1/br0", ("eth0",))], RACKS, NETS, access).uplinks
+    assert lack.carrying == () and "eth0: access to rack1" in lack.summary
+    assert "no port of the server trunks it" in lack.summary
+
+
+@pytest.mark.parametrize(
+    ("nic", "ports"),
+    [
+        (_on(None, ()), TRUNKED),  # no switch named: cannot be told
+        (_on("src/h1/br1", ("eth1",), vlan=None), TRUNKED),  # untagged
+        (_on("src/h1/br1", ("eth1",)), {"s1": {"eth0": [PortEnd("rack1", "routed")]}}),
+        (_on("src/h1/br1", ("eth1",), vlan=101), TRUNKED),  # db not at rack1: network missing
+    ],
+)
+def test_the_uplink_check_leaves_what_it_cannot_tell_or_what_is_missing_anyway(
+    nic: VnicFacts, ports: checks.ServerPorts
+) -> None:
+    assert checks.check([nic], RACKS, NETS, ports).uplinks == ()
 
 
 def _impact(kind: ElementKind = ElementKind.SYSTEM, ident: str = "leaf1") -> Impact:
