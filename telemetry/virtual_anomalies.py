@@ -80,6 +80,31 @@ class CheckResult:
     open: int  # anomalies of these kinds raised after the check
 
 
+def _row(
+    bp: str,
+    kind: AnomalyType,
+    key: str,
+    on: Mapping[str, str | None],
+    expected: Mapping[str, Any],
+    actual: Mapping[str, Any],
+    summary: str,
+) -> dict[str, Any]:
+    """One anomaly row: ``on`` names its subject and device and the nodes it is ON
+    (``vnic``, ``server``, ``network``, ``rack``: ids or None)."""
+    return {
+        "uid": f"{bp}/{kind.value}/{key}",
+        "type": kind.value,
+        "subject": on["subject"],
+        "device": on["device"],
+        **{k: on.get(k) for k in ("vnic", "server", "network", "rack")},
+        "expected_value": json.dumps(expected),
+        "actual_value": json.dumps(actual, sort_keys=True),
+        "summary": summary,
+        "expected": False,
+        "suppressed": False,
+    }
+
+
 def _rows(bp: str, found: Findings) -> list[dict[str, Any]]:
     out = []
     for m in found.missing:
@@ -90,41 +115,23 @@ def _rows(bp: str, found: Findings) -> list[dict[str, Any]]:
             "network": m.network,
             "network_racks": list(m.network_racks),
         }
+        on = {"subject": m.vnic, "device": m.server, "vnic": m.vnic, "server": m.server}
+        expected = {"vlan_carried_at_server": True}
         out.append(
-            {
-                "uid": f"{bp}/{AnomalyType.VM_NETWORK_MISSING.value}/{m.vnic}",
-                "type": AnomalyType.VM_NETWORK_MISSING.value,
-                "subject": m.vnic,
-                "device": m.server,
-                "vnic": m.vnic,
-                "server": m.server,
-                "network": None,
-                "rack": None,
-                "expected_value": json.dumps({"vlan_carried_at_server": True}),
-                "actual_value": json.dumps(actual, sort_keys=True),
-                "summary": m.summary,
-                "expected": False,
-                "suppressed": False,
-            }
+            _row(bp, AnomalyType.VM_NETWORK_MISSING, m.vnic, on, expected, actual, m.summary)
         )
     for u in found.unbound:
         actual = {"vlan": u.vlan, "rack": u.rack, "bound": list(u.bound), "vms": list(u.vms)}
+        on = {
+            "subject": u.network,
+            "device": f"rack:{u.rack}",
+            "network": u.network,
+            "rack": u.rack,
+        }
+        key = f"{u.network}@{u.rack}"
+        expected = {"bound_to_rack": True}
         out.append(
-            {
-                "uid": f"{bp}/{AnomalyType.VM_NETWORK_UNBOUND_RACK.value}/{u.network}@{u.rack}",
-                "type": AnomalyType.VM_NETWORK_UNBOUND_RACK.value,
-                "subject": u.network,
-                "device": f"rack:{u.rack}",
-                "vnic": None,
-                "server": None,
-                "network": u.network,
-                "rack": u.rack,
-                "expected_value": json.dumps({"bound_to_rack": True}),
-                "actual_value": json.dumps(actual, sort_keys=True),
-                "summary": u.summary,
-                "expected": False,
-                "suppressed": False,
-            }
+            _row(bp, AnomalyType.VM_NETWORK_UNBOUND_RACK, key, on, expected, actual, u.summary)
         )
     for lack in found.uplinks:
         actual = {
@@ -136,23 +143,11 @@ def _rows(bp: str, found: Findings) -> list[dict[str, Any]]:
             "reach": list(lack.reach),
             "carrying": list(lack.carrying),
         }
-        out.append(
-            {
-                "uid": f"{bp}/{AnomalyType.VM_UPLINK_MISSING.value}/{lack.vnic}",
-                "type": AnomalyType.VM_UPLINK_MISSING.value,
-                "subject": lack.vnic,
-                "device": lack.server,
-                "vnic": lack.vnic,
-                "server": lack.server,
-                "network": lack.network,
-                "rack": None,
-                "expected_value": json.dumps({"uplink_trunks_the_network": True}),
-                "actual_value": json.dumps(actual, sort_keys=True),
-                "summary": lack.summary,
-                "expected": False,
-                "suppressed": False,
-            }
-        )
+        on = {"subject": lack.vnic, "device": lack.server, "vnic": lack.vnic,
+              "server": lack.server, "network": lack.network}  # fmt: skip
+        expected = {"uplink_trunks_the_network": True}
+        kind = AnomalyType.VM_UPLINK_MISSING
+        out.append(_row(bp, kind, lack.vnic, on, expected, actual, lack.summary))
     return out
 
 
