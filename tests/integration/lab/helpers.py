@@ -19,9 +19,10 @@ from blueprint_engine.design.model import LinkRole
 from blueprint_engine.design.reader import blueprint_lab_topology, read_cabling
 from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import load_settings
-from lab import Lab
+from lab import Lab, shell
 from lab.errors import LabAlreadyRunningError
 from lab.lock import lab_lock
+from lab.uml import mgmt_net
 from labharness import rollout
 
 FABRIC = Path(__file__).resolve().parents[3] / "fixtures" / "napalm_linuxfrr" / "lab_fabric"
@@ -96,16 +97,23 @@ DISPLACED: list[str] = []
 
 
 def displace_running_lab(lab: Lab) -> None:
-    """A lab found running while the tests hold the machine's lab lock (``make run``'s
-    demo, or one a stopped run left behind) is taken down, and the lab's devices are
-    forgotten so that no worker keeps collecting from or pushing to its switches: the
-    tests need the machine's one lab, and a newcomer's ``make run`` then ``make test``
-    runs them all."""
+    """What a lab left on the machine while the tests hold its lab lock is taken down:
+    ``make run``'s demo, a lab a stopped run left running, a crashed run's namespaces,
+    tenant kernel or TAP (nobody else can be using them while the lock is held). The
+    lab's devices are forgotten too, so that no worker keeps collecting from or pushing
+    to its switches: the tests need the machine's one lab, and a newcomer's ``make run``
+    then ``make test`` runs them all."""
     status = lab.status()
-    if not status.get("running"):
+    leftovers = (
+        bool(status.get("leftover_namespaces"))
+        or mgmt_net.PID_FILE.exists()
+        or mgmt_net.TAP in shell.list_links()
+    )
+    if not status.get("running") and not leftovers:
         return
-    DISPLACED.append(str(status.get("name")))
-    lab.down()
+    if status.get("running"):
+        DISPLACED.append(str(status.get("name")))
+    lab.down()  # a crashed run's namespaces or tenant kernel and TAP go too
     graph = Graph(load_settings())
     try:
         rollout.forget_lab_devices(graph)
