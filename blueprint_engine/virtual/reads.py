@@ -43,7 +43,9 @@ SERVER_RACKS = Query(
 SERVER_PORTS = Query(
     "virtual.check.server_ports",
     """
-    MATCH (:Hypervisor {blueprint: $bp})-[:RUNS_ON]->(s:System)-[:HAS_INTERFACE]->(i:Interface)
+    MATCH (:Hypervisor {blueprint: $bp})-[:RUNS_ON]->(s:System)-[:IN_RACK]->(r:Rack)
+    WHERE r.server_attachment IN ['access', 'trunk']  // a routed server's VMs are not checked
+    MATCH (s)-[:HAS_INTERFACE]->(i:Interface)
     RETURN s.id AS server, i.name AS ifname,
            COLLECT { MATCH (i)<-[:ENDPOINT]-(:Link)-[:ENDPOINT]->(:Interface)
                            <-[:HAS_INTERFACE]-(:System {role: 'leaf'})-[:IN_RACK]->(k:Rack)
