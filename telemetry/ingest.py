@@ -276,6 +276,24 @@ def unsettled(
     return out
 
 
+def confirmed(
+    pending: Pending,
+    held: Mapping[str, Mapping[str, digest.Held]],
+    locked: Mapping[str, Mapping[str, digest.Held]],
+) -> Pending:
+    """Pure: ``pending`` with only those refresh-only kinds whose digest, read again under
+    the lock (``locked``), is still the one they were judged by (``held``, read before
+    it): a kind another writer changed meanwhile is triaged fact by fact instead."""
+    still = {
+        key
+        for key in pending.refresh_only
+        for observer, kind in [key.split("/", 1)]
+        if locked.get(observer, {}).get(kind, digest.Held()).fingerprint
+        == held.get(observer, {}).get(kind, digest.Held()).fingerprint
+    }
+    return Pending(pending.rows, still)
+
+
 def _first_pass(
     graph: Graph, tx: ManagedTransaction, rows: Sequence[dict[str, Any]], refresh_ms: int
 ) -> list[digest.Triaged]:
@@ -339,6 +357,11 @@ def _write_batch(
         if not settled:
             return [], 0
         locked = graph.run(tx, q.LOCK_DIGESTS, bp=bp, ids=sorted(settled))
+        under_lock = {
+            r["id"]: digest.held_by_kind(r["fp_kinds"], r["fingerprints"], r["fp_oldest_ms"])
+            for r in locked
+        }
+        pending = confirmed(pending, held, under_lock)
         pairs = _triage_pending(graph, tx, pending, refresh_ms)
         write, touch = triage([r for r, _ in pairs], [t.due for _, t in pairs])
         triaged: dict[str, list[digest.Triaged]] = defaultdict(list)

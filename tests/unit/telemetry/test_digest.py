@@ -15,7 +15,7 @@ from telemetry.digest import (
     refreshed,
     unchanged,
 )
-from telemetry.ingest import Pending, unsettled
+from telemetry.ingest import Pending, confirmed, unsettled
 
 REFRESH_MS = 30_000
 
@@ -125,3 +125,14 @@ def test_facts_the_digest_holds_but_due_for_a_refresh_are_refreshed_without_a_re
     # a value that moved is triaged fact by fact, refresh or not
     changed = unsettled({"leaf1": {"interface": moved}}, held, REFRESH_MS)
     assert changed == Pending({"leaf1": {"interface": moved}})
+
+
+def test_a_refresh_is_triaged_after_all_when_another_writer_moved_the_digest_meanwhile() -> None:
+    later = [_row("swp1", UP, 45.0), _row("swp2", UP, 45.0)]
+    before = {"leaf1": {"interface": Held(fingerprint(later), 10_000)}}
+    due = unsettled({"leaf1": {"interface": later}}, before, REFRESH_MS)
+    # read again under the lock: unchanged, the refresh stands ...
+    assert confirmed(due, before, before).refresh_only == {"leaf1/interface"}
+    # ... another writer's facts: the rows are compared with the graph one by one
+    moved = {"leaf1": {"interface": Held("f" * 32, 20_000)}}
+    assert confirmed(due, before, moved) == Pending({"leaf1": {"interface": later}})
