@@ -56,8 +56,10 @@ DIGESTS = Query(
     """,
 )
 """The observers' digests by kind, to check what ``Sent`` remembers against the graph."""
-# observers a process remembers the counters of, at most (the oldest are forgotten)
-MAX_REMEMBERED = 20_000
+# observers a process remembers the counters of, at most (the oldest are forgotten):
+# about 20 KB each (24 counters values of ~0.8 KB), so at most ~60 MB per process; one
+# collecting process keeps about 250 switches in a 10 s round (README, B14)
+MAX_REMEMBERED = 3_000
 
 
 @dataclass
