@@ -16,17 +16,27 @@ An interface that is down has no rates (None): what the kernel drops on a port w
 carrier is the port being down, which is the interface's own anomaly, not an error
 rate; the sample still carries the raw counters, so the first rate after the port comes
 back covers only the time it was up.
+
+The previous samples are read from the graph, or taken from what this process sent last
+(``Sent``) for each observer whose counters digest (``telemetry.digest``) says the graph
+holds exactly those values: then one read of the observers' digests replaces the read
+of every counters observation (a collecting process sends the same observers' counters
+round after round). An observer whose digest differs (another writer, a failed ingest,
+a batch that split its counters) is read from the graph as before.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from blueprint_engine.graph.db import Graph, Query
-from telemetry.model import COUNTER_KEYS, RATE_KEYS, Observation, ObservationKind
+from telemetry import digest
+from telemetry.model import COUNTER_KEYS, RATE_KEYS, Observation, ObservationKind, canonical_json
 
 PREVIOUS = Query(
     "telemetry.counters.previous",
@@ -36,6 +46,67 @@ PREVIOUS = Query(
     RETURN uid, o.value AS value
     """,
 )
+DIGESTS = Query(
+    "telemetry.counters.digests",
+    """
+    UNWIND $ids AS id
+    MATCH (d:ObservationDigest {uid: $bp + '/' + id})
+    RETURN id, d.fp_kinds AS fp_kinds, d.fingerprints AS fingerprints,
+           d.fp_oldest_ms AS fp_oldest_ms
+    """,
+)
+"""The observers' digests by kind, to check what ``Sent`` remembers against the graph."""
+# observers a process remembers the counters of, at most (the oldest are forgotten):
+# about 20 KB each (24 counters values of ~0.8 KB), so at most ~60 MB per process; one
+# collecting process keeps about 250 switches in a 10 s round (README, B14)
+MAX_REMEMBERED = 3_000
+
+
+@dataclass
+class Sent:
+    """What one process sent last of each observer's counters, with its fingerprint as
+    the digest computes it (``<bp>/<observer>`` → (fingerprint, uid → value)). Pure: the
+    caller checks it against the graph's digests before trusting it."""
+
+    limit: int = MAX_REMEMBERED
+    held: dict[str, tuple[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def trusted(
+        self, bp: str, digests: Mapping[str, Mapping[str, digest.Held]]
+    ) -> dict[str, dict[str, Any]]:
+        """The remembered values (by uid) of the observers whose counters digest in the
+        graph (``digests``, by observer and kind) is the fingerprint of what was sent."""
+        out: dict[str, dict[str, Any]] = {}
+        kind = ObservationKind.COUNTERS.value
+        with self.lock:
+            for observer, kinds in digests.items():
+                known = self.held.get(f"{bp}/{observer}")
+                graph = kinds.get(kind)
+                if known is not None and graph is not None and graph.fingerprint == known[0]:
+                    out.update(known[1])
+        return out
+
+    def remember(self, bp: str, observations: Sequence[Observation]) -> None:
+        """The counters observations about to be ingested, by observer (each observer's
+        replace what was remembered of it)."""
+        by_observer: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for o in observations:
+            if o.kind is ObservationKind.COUNTERS:
+                by_observer[o.observer][o.uid] = dict(o.value)
+        prints = {
+            observer: digest.fingerprint(
+                [{"uid": uid, "value": canonical_json(v)} for uid, v in values.items()]
+            )
+            for observer, values in by_observer.items()
+        }
+        with self.lock:
+            for observer, values in by_observer.items():
+                key = f"{bp}/{observer}"
+                self.held.pop(key, None)  # re-inserted last: the oldest are forgotten first
+                self.held[key] = (prints[observer], values)
+            while len(self.held) > self.limit:
+                del self.held[next(iter(self.held))]
 
 
 def increase(before: int | None, now: int | None) -> int | None:
@@ -97,16 +168,34 @@ def next_value(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -
     )
 
 
-def with_rates(graph: Graph, bp: str, observations: Sequence[Observation]) -> list[Observation]:
+def with_rates(
+    graph: Graph, bp: str, observations: Sequence[Observation], sent: Sent | None = None
+) -> list[Observation]:
     """The observations, each ``counters`` one with its rates from the sample the graph
-    holds for it (one read for the whole batch)."""
-    uids = [o.uid for o in observations if o.kind is ObservationKind.COUNTERS]
-    if not uids:
+    holds for it (one read for the whole batch). With ``sent`` (what this process sent
+    before): the samples it remembers of the observers whose digest in the graph matches
+    it, the others read; it then remembers these."""
+    ours = [o for o in observations if o.kind is ObservationKind.COUNTERS]
+    if not ours:
         return list(observations)
-    stored = {r["uid"]: json.loads(r["value"]) for r in graph.read(PREVIOUS, uids=uids)}
-    return [
+    stored: dict[str, Any] = {}
+    if sent is not None:
+        rows = graph.read(DIGESTS, bp=bp, ids=sorted({o.observer for o in ours}))
+        digests = {
+            r["id"]: digest.held_by_kind(r["fp_kinds"], r["fingerprints"], r["fp_oldest_ms"])
+            for r in rows
+        }
+        stored = sent.trusted(bp, digests)
+    missing = [o.uid for o in ours if o.uid not in stored]
+    if missing:
+        found = graph.read(PREVIOUS, uids=missing)
+        stored.update({r["uid"]: json.loads(r["value"]) for r in found})
+    out = [
         replace(o, value=next_value(stored.get(o.uid), o.value))
         if o.kind is ObservationKind.COUNTERS
         else o
         for o in observations
     ]
+    if sent is not None:
+        sent.remember(bp, out)
+    return out

@@ -1,21 +1,28 @@
 """Observation digests (pure): what the last ingest left per (blueprint, observer).
 
-``(:ObservationDigest {uid: <bp>/<observer>, blueprint, observer, fingerprint,
-oldest_ms, kinds, counts, newest_ms})``, written only by ``telemetry.ingest`` in the
-transaction that writes that observer's observations:
+``(:ObservationDigest {uid: <bp>/<observer>, blueprint, observer, fp_kinds,
+fingerprints, fp_oldest_ms, kinds, counts, newest_ms})``, written only by
+``telemetry.ingest`` in the transaction that writes that observer's observations:
 
-- ``fingerprint``: a hash of the (uid, value) pairs of the facts the observer sent in
-  its last triaged batch, equal to what the graph then held for exactly those uids;
-  ``oldest_ms``: the oldest ``observed_at`` among them. A batch of the same facts with
-  the same fingerprint, whose newest time is less than the refresh interval past
-  ``oldest_ms``, changes nothing (no value differs, no ``observed_at`` is due): its
-  triage is that one read instead of one index seek per fact. Any other batch is
-  triaged fact by fact, as without digests. Null when unknown (an ignored older fact
+- ``fp_kinds`` / ``fingerprints`` / ``fp_oldest_ms`` (parallel lists, one entry per
+  kind): a hash of the (uid, value) pairs of the facts of that kind the observer sent
+  in its last triaged batch of that kind, equal to what the graph then held for
+  exactly those uids, and the oldest ``observed_at`` among them. A batch's facts of a
+  kind with the same fingerprint, whose newest time is less than the refresh interval
+  past that kind's ``oldest_ms``, change nothing (no value differs, no ``observed_at``
+  is due): their triage is that one read instead of one index seek per fact. Any other
+  kind's facts are triaged fact by fact, as without digests. Per kind, because a
+  collection round sends an observer's kinds in two calls (liveness and config first,
+  the rest after) and because some kinds change every round (interface counters)
+  while the others mostly do not. A kind is absent when unknown (an ignored older fact
   may differ from what the graph holds).
 - ``kinds`` / ``counts`` / ``newest_ms`` (parallel lists): how many observations of
   each kind the observer has in the graph and the newest ``observed_at`` among them,
   kept by ingest as it creates and refreshes them, so readers (``/metrics``) read
   them instead of counting observations.
+
+Digests written before fingerprints were kept per kind (one ``fingerprint`` for the
+observer) are read as unknown: the next batch of each kind is triaged fact by fact.
 """
 
 from __future__ import annotations
@@ -40,13 +47,58 @@ class Held:
     oldest_ms: int | None = None
 
 
-def unchanged(rows: Sequence[Mapping[str, Any]], held: Held, refresh_ms: int) -> bool:
-    """Whether ``rows`` (one observer's batch) can change nothing in the graph: the
-    same facts with the same values as its digest, none due for a refresh."""
+def same(rows: Sequence[Mapping[str, Any]], held: Held) -> bool:
+    """Whether ``rows`` (one observer's facts of one kind) are the facts, with the
+    values, that the graph holds by its digest ``held``."""
     if held.fingerprint is None or held.oldest_ms is None or not rows:
         return False
-    newest = max(int(r["at"] * 1000) for r in rows)
-    return newest - held.oldest_ms < refresh_ms and fingerprint(rows) == held.fingerprint
+    return fingerprint(rows) == held.fingerprint
+
+
+def due(rows: Sequence[Mapping[str, Any]], held: Held, refresh_ms: int) -> bool:
+    """Whether the newest of ``rows`` is a refresh interval or more past the oldest
+    ``observed_at`` that ``held`` says the graph holds (True when unknown)."""
+    if held.oldest_ms is None or not rows:
+        return True
+    return max(int(r["at"] * 1000) for r in rows) - held.oldest_ms >= refresh_ms
+
+
+def unchanged(rows: Sequence[Mapping[str, Any]], held: Held, refresh_ms: int) -> bool:
+    """Whether ``rows`` (one observer's facts of one kind) can change nothing in the
+    graph: the same facts with the same values as its digest, none due for a refresh."""
+    return same(rows, held) and not due(rows, held, refresh_ms)
+
+
+def refreshed(rows: Sequence[Mapping[str, Any]]) -> list[Triaged]:
+    """What triaging ``rows`` would find when they are the facts their digest holds and
+    due for a refresh: each one's ``observed_at`` refreshed, no value changed (so the
+    graph is not read for them, and they are only refreshed)."""
+    return [Triaged(False, None, True)] * len(rows)
+
+
+def held_by_kind(
+    kinds: Sequence[str] | None,
+    fingerprints: Sequence[str] | None,
+    oldest_ms: Sequence[int] | None,
+) -> dict[str, Held]:
+    """An observer's digests by kind, from the parallel lists the graph holds (none when
+    they are missing or do not line up: every kind is then triaged fact by fact)."""
+    kinds, fingerprints, oldest_ms = kinds or (), fingerprints or (), oldest_ms or ()
+    if not len(kinds) == len(fingerprints) == len(oldest_ms):
+        return {}
+    rows = zip(kinds, fingerprints, oldest_ms, strict=True)
+    return {str(kind): Held(str(fp), int(at)) for kind, fp, at in rows}
+
+
+def held_lists(held: Mapping[str, Held]) -> tuple[list[str], list[str], list[int]]:
+    """Pure: the parallel lists (kinds, fingerprints, oldest times) of the known digests,
+    by kind (graph lists hold no nulls: an unknown kind is left out)."""
+    known = sorted(
+        (k, h.fingerprint, h.oldest_ms)
+        for k, h in held.items()
+        if h.fingerprint is not None and h.oldest_ms is not None
+    )
+    return [k for k, _, _ in known], [f for _, f, _ in known], [at for _, _, at in known]
 
 
 @dataclass(frozen=True)
@@ -61,9 +113,9 @@ class Triaged:
 
 
 def after(rows: Sequence[Mapping[str, Any]], triaged: Sequence[Triaged]) -> Held:
-    """The digest of one observer's batch once its writes and touches are applied:
-    unknown (null fingerprint) when a fact was ignored as older than a different
-    stored value."""
+    """The digest of one observer's facts of one kind once its writes and touches are
+    applied: unknown (null fingerprint) when a fact was ignored as older than a
+    different stored value."""
     oldest: int | None = None
     for row, t in zip(rows, triaged, strict=True):
         at_ms = int(row["at"] * 1000)

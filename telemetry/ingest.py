@@ -15,10 +15,10 @@ The one entry point collectors call::
 
 What it does, per blueprint, per batch of at most ``BATCH`` observations, in one
 transaction: one statement checks the observers and reads their digests
-(``telemetry.digest``); an observer whose facts equal its digest's, none due for a
-refresh, costs nothing more (a repeated round is one read). For the other observers
-(their digests write-locked first, in one order), one ``UNWIND`` statement compares
-their facts with what the graph holds
+(``telemetry.digest``, one per observer and kind); an observer's facts of a kind that
+equal its digest's, none due for a refresh, cost nothing more (a repeated round is one
+read). For the other facts (their observers' digests write-locked first, in one
+order), one ``UNWIND`` statement compares them with what the graph holds
 (``uid = <bp>/<kind>/<observer>/<subject>``) and returns only the facts that are new,
 changed or due for a refresh; the facts that are new or changed go
 to one ``UNWIND`` statement (all kinds), which upserts the ``Observation`` nodes,
@@ -130,8 +130,8 @@ def _by_blueprint(observations: Iterable[Observation]) -> dict[str, list[Observa
 
 def _check_observers(
     graph: Graph, tx: ManagedTransaction, bp: str, observers: Iterable[str]
-) -> dict[str, digest.Held]:
-    """Raise unless every observer is a switch of ``bp``; their digests."""
+) -> dict[str, dict[str, digest.Held]]:
+    """Raise unless every observer is a switch of ``bp``; their digests by kind."""
     rows = graph.run(tx, q.BLUEPRINT_SYSTEMS, bp=bp, ids=sorted(set(observers)))
     if rows and not rows[0]["blueprint"]:
         raise NotFoundError(
@@ -145,12 +145,15 @@ def _check_observers(
             f"observers {unknown + servers} are not switches of blueprint {bp!r}",
             allowed="system ids of the blueprint's spines and leafs",
         )
-    return {r["id"]: digest.Held(r["fingerprint"], r["oldest_ms"]) for r in rows}
+    return {
+        r["id"]: digest.held_by_kind(r["fp_kinds"], r["fingerprints"], r["fp_oldest_ms"])
+        for r in rows
+    }
 
 
-def _rows(batch: Sequence[Observation]) -> dict[str, list[dict[str, Any]]]:
-    """The batch's rows by observer, one per fact (the same fact twice in one batch: the
-    later one wins)."""
+def _rows(batch: Sequence[Observation]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The batch's rows by observer and kind, one per fact (the same fact twice in one
+    batch: the later one wins)."""
     by_uid: dict[str, dict[str, Any]] = {}
     for o in batch:
         observer = o.observer
@@ -163,9 +166,9 @@ def _rows(batch: Sequence[Observation]) -> dict[str, list[dict[str, Any]]]:
             "value": canonical_json(o.value),
             "at": float(o.observed_at),
         }
-    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    grouped: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for row in by_uid.values():
-        grouped[row["observer"]].append(row)
+        grouped[row["observer"]][row["kind"]].append(row)
     return grouped
 
 
@@ -187,30 +190,36 @@ def triage(
 
 
 def _digest_rows(
-    settled: Mapping[str, list[dict[str, Any]]],
+    settled: Mapping[str, Mapping[str, list[dict[str, Any]]]],
     triaged: Mapping[str, list[digest.Triaged]],
     locked: Sequence[dict[str, Any]],
     created: Mapping[str, int],
 ) -> list[dict[str, Any]]:
-    """Pure: the new digest of each triaged observer (``created``: new observations by
-    uid's observer and kind, ``observer/kind``)."""
+    """Pure: the new digest of each triaged observer (``settled``: its triaged rows by
+    kind, ``triaged`` their results in that order; ``locked``: its digest as read under
+    the lock; ``created``: new observations by ``observer/kind``). The kinds it did not
+    triage keep the digests they had."""
     out = []
     for r in locked:
         observer = r["id"]
-        rows, results = settled[observer], triaged[observer]
-        held = digest.after(rows, results)
+        held = digest.held_by_kind(r["fp_kinds"], r["fingerprints"], r["fp_oldest_ms"])
         counts = digest.Counts.of(r["kinds"], r["counts"], r["newest_ms"])
-        for row, t in zip(rows, results, strict=True):
-            if t.due is not None:
-                counts.add(row["kind"], 0, int(row["at"] * 1000))
-        for kind in sorted({row["kind"] for row in rows}):
+        results = iter(triaged[observer])
+        for kind, rows in sorted(settled[observer].items()):
+            found = [next(results) for _ in rows]
+            held[kind] = digest.after(rows, found)
+            for row, t in zip(rows, found, strict=True):
+                if t.due is not None:
+                    counts.add(kind, 0, int(row["at"] * 1000))
             counts.add(kind, created.get(f"{observer}/{kind}", 0), 0)
         kinds, n, newest = counts.lists()
+        fp_kinds, fingerprints, fp_oldest = digest.held_lists(held)
         out.append(
             {
                 "id": observer,
-                "fingerprint": held.fingerprint,
-                "oldest_ms": held.oldest_ms,
+                "fp_kinds": fp_kinds,
+                "fingerprints": fingerprints,
+                "fp_oldest_ms": fp_oldest,
                 "kinds": kinds,
                 "counts": n,
                 "newest_ms": newest,
@@ -237,6 +246,54 @@ def _link(graph: Graph, tx: ManagedTransaction, bp: str, new: list[Change]) -> N
             )
 
 
+@dataclass
+class Pending:
+    """What a batch's digests leave to do: the rows (by observer and kind) they do not
+    settle, and of those the kinds (``observer/kind``) whose facts are exactly the ones
+    the graph holds, due only for a refresh of ``observed_at``."""
+
+    rows: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    refresh_only: set[str] = field(default_factory=set)
+
+
+def unsettled(
+    grouped: Mapping[str, Mapping[str, list[dict[str, Any]]]],
+    held: Mapping[str, Mapping[str, digest.Held]],
+    refresh_ms: int,
+) -> Pending:
+    """Pure: the rows (by observer and kind) that their digests do not settle."""
+    out = Pending()
+    for observer, kinds in grouped.items():
+        ours = held.get(observer, {})
+        for kind, rows in kinds.items():
+            known = ours.get(kind, digest.Held())
+            same = digest.same(rows, known)
+            if same and not digest.due(rows, known, refresh_ms):
+                continue
+            out.rows.setdefault(observer, {})[kind] = rows
+            if same:
+                out.refresh_only.add(f"{observer}/{kind}")
+    return out
+
+
+def confirmed(
+    pending: Pending,
+    held: Mapping[str, Mapping[str, digest.Held]],
+    locked: Mapping[str, Mapping[str, digest.Held]],
+) -> Pending:
+    """Pure: ``pending`` with only those refresh-only kinds whose digest, read again under
+    the lock (``locked``), is still the one they were judged by (``held``, read before
+    it): a kind another writer changed meanwhile is triaged fact by fact instead."""
+    still = {
+        key
+        for key in pending.refresh_only
+        for observer, kind in [key.split("/", 1)]
+        if locked.get(observer, {}).get(kind, digest.Held()).fingerprint
+        == held.get(observer, {}).get(kind, digest.Held()).fingerprint
+    }
+    return Pending(pending.rows, still)
+
+
 def _first_pass(
     graph: Graph, tx: ManagedTransaction, rows: Sequence[dict[str, Any]], refresh_ms: int
 ) -> list[digest.Triaged]:
@@ -254,6 +311,30 @@ def _first_pass(
     return found
 
 
+def _triage_pending(
+    graph: Graph, tx: ManagedTransaction, pending: Pending, refresh_ms: int
+) -> list[tuple[dict[str, Any], digest.Triaged]]:
+    """Every pending row with its triage, observer by observer and kind by kind (the
+    order ``_digest_rows`` reads them back in). The kinds due only for a refresh are not
+    read: each of their facts is refreshed."""
+    order = [(o, kind) for o in sorted(pending.rows) for kind in sorted(pending.rows[o])]
+    read = [
+        row
+        for o, kind in order
+        if f"{o}/{kind}" not in pending.refresh_only
+        for row in pending.rows[o][kind]
+    ]
+    found = iter(_first_pass(graph, tx, read, refresh_ms) if read else ())
+    out: list[tuple[dict[str, Any], digest.Triaged]] = []
+    for o, kind in order:
+        rows = pending.rows[o][kind]
+        if f"{o}/{kind}" in pending.refresh_only:
+            out += zip(rows, digest.refreshed(rows), strict=True)
+        else:
+            out += [(row, next(found)) for row in rows]
+    return out
+
+
 def _write_batch(
     graph: Graph,
     bp: str,
@@ -262,30 +343,38 @@ def _write_batch(
     check: Sequence[Observation] = (),
 ) -> tuple[list[Change], int]:
     """One batch in one transaction; ``check``: observations whose observers are checked
-    first, in that transaction (the first batch checks the whole call's). An observer
-    whose batch its digest settles (nothing changed, nothing due) costs nothing more;
-    the others' facts are triaged one by one under their digests' locks."""
+    first, in that transaction (the first batch checks the whole call's). An observer's
+    facts of a kind that its digest settles (nothing changed, nothing due) cost nothing
+    more, those it holds but are due for a refresh only get it; the other facts are
+    triaged one by one under their observers' digest locks."""
     grouped = _rows(batch)
     refresh_ms = int(policy.refresh_s * 1000)
 
     def work(tx: ManagedTransaction) -> tuple[list[Change], int]:
         held = _check_observers(graph, tx, bp, [o.observer for o in (check or batch)])
-        todo = sorted(
-            o for o, rows in grouped.items() if not digest.unchanged(rows, held[o], refresh_ms)
-        )
-        if not todo:
+        pending = unsettled(grouped, held, refresh_ms)
+        settled = pending.rows
+        if not settled:
             return [], 0
-        locked = graph.run(tx, q.LOCK_DIGESTS, bp=bp, ids=todo)
-        rows = [r for o in todo for r in grouped[o]]
-        found = _first_pass(graph, tx, rows, refresh_ms)
-        write, touch = triage(rows, [t.due for t in found])
-        if touch:
-            graph.run(tx, q.TOUCH, rows=touch)
-        changes, dropped, created = _write_changed(graph, tx, bp, write, policy)
+        locked = graph.run(tx, q.LOCK_DIGESTS, bp=bp, ids=sorted(settled))
+        under_lock = {
+            r["id"]: digest.held_by_kind(r["fp_kinds"], r["fingerprints"], r["fp_oldest_ms"])
+            for r in locked
+        }
+        pending = confirmed(pending, held, under_lock)
+        pairs = _triage_pending(graph, tx, pending, refresh_ms)
+        write, touch = triage([r for r, _ in pairs], [t.due for _, t in pairs])
         triaged: dict[str, list[digest.Triaged]] = defaultdict(list)
-        for row, t in zip(rows, found, strict=True):
+        for row, t in pairs:
             triaged[row["observer"]].append(t)
-        settled = {o: grouped[o] for o in todo}
+        if touch:
+            graph.run(
+                tx,
+                q.TOUCH,
+                uids=[r["uid"] for r in touch],
+                at_ms=[int(r["at"] * 1000) for r in touch],
+            )
+        changes, dropped, created = _write_changed(graph, tx, bp, write, policy)
         digests = _digest_rows(settled, triaged, locked, created)
         graph.run(tx, q.WRITE_DIGESTS, bp=bp, rows=digests)
         return changes, dropped

@@ -78,13 +78,14 @@ TRIAGE = Query(
 TOUCH = Query(
     "telemetry.touch",
     """
-    UNWIND $rows AS r
-    MATCH (o:Observation {uid: r.uid})
-    WITH o, toInteger(r.at * 1000) AS at_ms
+    UNWIND range(0, size($uids) - 1) AS i
+    MATCH (o:Observation {uid: $uids[i]})
+    WITH o, $at_ms[i] AS at_ms
     WHERE o.observed_at.epochMillis < at_ms
     SET o.observed_at = datetime({epochMillis: at_ms})
     """,
 )
+"""Parallel lists (uids, times), as the triage's."""
 
 BLUEPRINT_SYSTEMS = Query(
     "telemetry.observers",
@@ -95,10 +96,11 @@ BLUEPRINT_SYSTEMS = Query(
     OPTIONAL MATCH (s:System {uid: $bp + '/' + id})
     OPTIONAL MATCH (d:ObservationDigest {uid: $bp + '/' + id})
     RETURN b IS NOT NULL AS blueprint, id, s IS NOT NULL AS known, s.role AS role,
-           d.fingerprint AS fingerprint, d.oldest_ms AS oldest_ms
+           d.fp_kinds AS fp_kinds, d.fingerprints AS fingerprints,
+           d.fp_oldest_ms AS fp_oldest_ms
     """,
 )
-"""The observers (are they switches of the blueprint?) with their digests."""
+"""The observers (are they switches of the blueprint?) with their digests by kind."""
 LOCK_DIGESTS = Query(
     "telemetry.digests.lock",
     """
@@ -107,20 +109,23 @@ LOCK_DIGESTS = Query(
     ON CREATE SET d.blueprint = $bp, d.observer = id
     SET d._lock = true
     WITH id, d
-    RETURN id, d.kinds AS kinds, d.counts AS counts, d.newest_ms AS newest_ms
+    RETURN id, d.kinds AS kinds, d.counts AS counts, d.newest_ms AS newest_ms,
+           d.fp_kinds AS fp_kinds, d.fingerprints AS fingerprints,
+           d.fp_oldest_ms AS fp_oldest_ms
     """,
 )
 """The digests of the observers to triage fact by fact, write-locked (``ids`` sorted:
-one order for every transaction) before their facts are read; their counts as held
-under the lock."""
+one order for every transaction) before their facts are read; their counts and digests
+by kind as held under the lock."""
 WRITE_DIGESTS = Query(
     "telemetry.digests.write",
     """
     UNWIND $rows AS r
     MATCH (d:ObservationDigest {uid: $bp + '/' + r.id})
-    SET d.fingerprint = r.fingerprint, d.oldest_ms = r.oldest_ms, d.kinds = r.kinds,
-        d.counts = r.counts, d.newest_ms = r.newest_ms
-    REMOVE d._lock
+    SET d.fp_kinds = r.fp_kinds, d.fingerprints = r.fingerprints,
+        d.fp_oldest_ms = r.fp_oldest_ms, d.kinds = r.kinds, d.counts = r.counts,
+        d.newest_ms = r.newest_ms
+    REMOVE d._lock, d.fingerprint, d.oldest_ms
     """,
 )
 

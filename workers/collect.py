@@ -61,7 +61,7 @@ from telemetry.collect_map import (
     DeviceIntent,
     observations,
 )
-from telemetry.counters import with_rates
+from telemetry.counters import Sent, with_rates
 from telemetry.engine import reevaluate
 from telemetry.ingest import IngestResult, ingest
 from telemetry.model import Observation, ObservationKind
@@ -87,6 +87,9 @@ ROUND_LOCK_TTL_S = 10.0
 # interval); one task runs at most this many rounds back to back
 ROUNDS_BACK_TO_BACK = 5
 RUNNING_ROUND_LOCK = "fabricgraph:collect:running-config"
+# the counters this process sent last, so a round's rates need not read every previous
+# sample (trusted only where the graph's digest says it holds them)
+SENT_COUNTERS = Sent()
 
 BLUEPRINTS_TO_COLLECT = Query(
     "collect.blueprints",
@@ -341,7 +344,7 @@ def collect_round(
         if reachable(r.getters):
             obs = observations(r.intent, r.getters, r.at, None)
             rest += [o for o in obs if o.kind not in FIRST_KINDS]
-    rest = with_rates(graph, bp, rest)  # counters: rates from the previous sample
+    rest = with_rates(graph, bp, rest, SENT_COUNTERS)  # counters: rates from the previous sample
     return _summary(bp, rounds, [first, ingest(graph, client, rest)], started, collected_s)
 
 

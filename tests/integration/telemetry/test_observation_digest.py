@@ -1,6 +1,7 @@
 """Observation digests on the real Neo4j and Redis: a repeated round costs one read per
 observer and writes nothing, every other round is triaged fact by fact as before, and
-the observation counts ingest keeps are what counting the observations gives.
+the observation counts ingest keeps are what counting the observations gives; a
+process's counters rates come from what it sent where the digests vouch for it.
 
 A ``lab`` blueprint whose six switches have devices registered, assigned and deployed
 (lifecycle only, no lab needed)::
@@ -15,6 +16,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -23,7 +25,10 @@ from api import fabric_metrics as fm
 from api.metrics import VOCABULARY
 from blueprint_engine.graph.db import Graph, Query
 from blueprint_engine.settings import Settings
+from telemetry.counters import Sent, with_rates
 from telemetry.ingest import RetentionPolicy, ingest
+from telemetry.model import COUNTER_KEYS, RATE_KEYS, Observation
+from telemetry.model import ObservationKind as K
 from tests.integration.telemetry import fabric_state as fs
 
 pytestmark = pytest.mark.integration
@@ -111,3 +116,47 @@ def test_repeated_rounds_are_settled_by_the_digest_and_every_change_still_lands(
         part = ingest(graph, client, fs.observations(fabric, subset, at + 42), policy=policy)
         assert part.changed == 0
         assert _scraped_counts(graph, fabric.bp) == {k: float(n) for k, n in by_kind.items()}
+
+
+def _counters(bp: str, ports: list[tuple[str, str]], n: int, at: float) -> list[Observation]:
+    out = []
+    for i, (observer, subject) in enumerate(ports):
+        value: dict[str, Any] = {k: 0 for k in COUNTER_KEYS}
+        value.update(rx_octets=n * 1000 * (i + 1), sampled_at=at, oper_up=True)
+        value.update({k: None for k in RATE_KEYS})
+        out.append(Observation(bp, K.COUNTERS, observer, subject, value, at))
+    return out
+
+
+def _previous_reads(graph: Graph) -> int:
+    return graph.stats.calls.get("telemetry.counters.previous", 0)
+
+
+def test_rates_from_the_counters_a_process_sent_are_those_the_graph_gives(
+    graph: Graph, client: redis.Redis
+) -> None:
+    with fs.deployed_fabric(graph) as fabric:
+        ports = sorted((o, s) for k, o, s in fs.healthy(fabric) if k == "interface")[:6]
+        sent = Sent()
+        at = time.time() - 600
+        for n in range(1, 4):
+            raw = _counters(fabric.bp, ports, n, at + 10 * n)
+            before = _previous_reads(graph)
+            remembered = with_rates(graph, fabric.bp, raw, sent)
+            # from the second round on the graph's digests vouch for what was sent
+            assert (_previous_reads(graph) > before) == (n == 1)
+            assert [o.value for o in remembered] == [
+                o.value for o in with_rates(graph, fabric.bp, raw)
+            ]
+            assert all((o.value["rx_bps"] is None) == (n == 1) for o in remembered)
+            ingest(graph, client, remembered)
+
+        # another writer's counters for one observer: that observer is read again
+        observer = ports[0][0]
+        foreign = [o for o in _counters(fabric.bp, ports, 7, at + 35) if o.observer == observer]
+        ingest(graph, client, with_rates(graph, fabric.bp, foreign))
+        raw = _counters(fabric.bp, ports, 8, at + 40)
+        before = _previous_reads(graph)
+        remembered = with_rates(graph, fabric.bp, raw, sent)
+        assert _previous_reads(graph) == before + 1
+        assert [o.value for o in remembered] == [o.value for o in with_rates(graph, fabric.bp, raw)]

@@ -9,8 +9,16 @@ from typing import Any
 from napalm_linuxfrr.getters import interfaces_counters
 from simulator.model import counters_at
 from telemetry.collect_map import DeviceIntent, InterfaceIntent, SessionIntent, observations
-from telemetry.counters import increase, next_value, rates
-from telemetry.model import RATE_KEYS, ObservationKind, check
+from telemetry.counters import Sent, increase, next_value, rates
+from telemetry.digest import Held, fingerprint
+from telemetry.model import (
+    COUNTER_KEYS,
+    RATE_KEYS,
+    Observation,
+    ObservationKind,
+    canonical_json,
+    check,
+)
 
 # the shape of `ip -s -j link show` (iproute2 6.1, Debian 12) for a veth
 IP_STATS = [
@@ -183,3 +191,37 @@ def test_prefix_counts_are_known_only_on_an_established_session() -> None:
     assert found["s-up"] == {"received": 5, "accepted": 5}
     # a session that is down is its own anomaly: no prefix count to judge
     assert found["s-down"] == {"received": None, "accepted": None}
+
+
+def _sample(observer: str, subject: str, rx: int) -> Observation:
+    value = {
+        **{key: 0 for key in COUNTER_KEYS},
+        "rx_octets": rx,
+        "sampled_at": 100.0,
+        "oper_up": True,
+        **{key: None for key in RATE_KEYS},
+    }
+    return Observation("bp", ObservationKind.COUNTERS, observer, subject, value, 100.0)
+
+
+def test_counters_a_process_sent_are_trusted_only_where_the_graphs_digest_holds_them() -> None:
+    sent = Sent()
+    leaf1 = [_sample("leaf1", "leaf1:swp1", 10), _sample("leaf1", "leaf1:swp2", 20)]
+    leaf2 = [_sample("leaf2", "leaf2:swp1", 30)]
+    sent.remember("bp", leaf1 + leaf2)
+    # the digest ingest writes for what was sent: the same fingerprint
+    rows = [{"uid": o.uid, "value": canonical_json(o.value)} for o in leaf1]
+    in_graph = {
+        "leaf1": {"counters": Held(fingerprint(rows), 100_000)},
+        "leaf2": {"counters": Held("0" * 32, 100_000)},  # another writer's values
+    }
+    trusted = sent.trusted("bp", in_graph)
+    assert trusted == {o.uid: dict(o.value) for o in leaf1}  # leaf2 is read from the graph
+    assert sent.trusted("other-bp", in_graph) == {}
+
+
+def test_a_process_remembers_a_bounded_number_of_observers() -> None:
+    sent = Sent(limit=2)
+    for n in range(3):
+        sent.remember("bp", [_sample(f"leaf{n}", f"leaf{n}:swp1", n)])
+    assert list(sent.held) == ["bp/leaf1", "bp/leaf2"]

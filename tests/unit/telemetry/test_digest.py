@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from telemetry.digest import Counts, Held, Triaged, after, fingerprint, unchanged
+from telemetry.digest import (
+    Counts,
+    Held,
+    Triaged,
+    after,
+    fingerprint,
+    held_by_kind,
+    held_lists,
+    refreshed,
+    unchanged,
+)
+from telemetry.ingest import Pending, confirmed, unsettled
 
 REFRESH_MS = 30_000
 
@@ -72,3 +83,56 @@ def test_counts_add_created_observations_and_keep_the_newest_time_per_kind() -> 
         [5_000, 7_000, 7_000],
     )
     assert Counts.of(None, None, None).lists() == ([], [], [])
+
+
+def test_digests_by_kind_round_trip_through_the_graphs_parallel_lists() -> None:
+    held = {"interface": Held("a" * 32, 10_000), "bgp": Held("b" * 32, 9_000), "lldp": Held()}
+    lists = held_lists(held)
+    assert lists == (["bgp", "interface"], ["b" * 32, "a" * 32], [9_000, 10_000])
+    assert held_by_kind(*lists) == {"bgp": held["bgp"], "interface": held["interface"]}
+    # missing (a digest written before kinds had their own) or misaligned: none known
+    assert held_by_kind(None, None, None) == {}
+    assert held_by_kind(["bgp", "lldp"], ["b" * 32], [9_000]) == {}
+
+
+def test_only_the_kinds_whose_digest_does_not_settle_them_are_triaged() -> None:
+    ports = [_row("swp1", UP, 12.0), _row("swp2", UP, 12.0)]
+    counters = [
+        {"uid": "bp/counters/leaf1/swp1", "value": '{"rx_octets":2}', "at": 12.0, "kind": "c"}
+    ]
+    grouped = {"leaf1": {"interface": ports, "c": counters}, "leaf2": {"interface": ports}}
+    held = {
+        "leaf1": {"interface": Held(fingerprint(ports), 10_000), "c": Held("0" * 32, 10_000)},
+        "leaf2": {"interface": Held(fingerprint(ports), 10_000)},
+    }
+    # leaf1's counters moved on; its ports and all of leaf2 are settled by their digests
+    assert unsettled(grouped, held, REFRESH_MS) == Pending({"leaf1": {"c": counters}})
+    # an observer without digests (or a kind without one) is triaged whole
+    assert unsettled(grouped, {}, REFRESH_MS) == Pending(grouped)
+
+
+def test_facts_the_digest_holds_but_due_for_a_refresh_are_refreshed_without_a_read() -> None:
+    ports = [_row("swp1", UP, 12.0), _row("swp2", UP, 12.0)]
+    later = [_row("swp1", UP, 45.0), _row("swp2", UP, 45.0)]  # 35 s past the oldest
+    moved = [_row("swp1", UP, 45.0), _row("swp2", DOWN, 45.0)]
+    held = {"leaf1": {"interface": Held(fingerprint(ports), 10_000)}}
+    due = unsettled({"leaf1": {"interface": later}}, held, REFRESH_MS)
+    assert due == Pending({"leaf1": {"interface": later}}, {"leaf1/interface"})
+    # what the triage would have found: each refreshed, none changed; the digest's oldest
+    # time becomes the refresh's
+    assert [t.due for t in refreshed(later)] == [False, False]
+    assert after(later, refreshed(later)) == Held(fingerprint(later), 45_000)
+    # a value that moved is triaged fact by fact, refresh or not
+    changed = unsettled({"leaf1": {"interface": moved}}, held, REFRESH_MS)
+    assert changed == Pending({"leaf1": {"interface": moved}})
+
+
+def test_a_refresh_is_triaged_after_all_when_another_writer_moved_the_digest_meanwhile() -> None:
+    later = [_row("swp1", UP, 45.0), _row("swp2", UP, 45.0)]
+    before = {"leaf1": {"interface": Held(fingerprint(later), 10_000)}}
+    due = unsettled({"leaf1": {"interface": later}}, before, REFRESH_MS)
+    # read again under the lock: unchanged, the refresh stands ...
+    assert confirmed(due, before, before).refresh_only == {"leaf1/interface"}
+    # ... another writer's facts: the rows are compared with the graph one by one
+    moved = {"leaf1": {"interface": Held("f" * 32, 20_000)}}
+    assert confirmed(due, before, moved) == Pending({"leaf1": {"interface": later}})
