@@ -4,14 +4,17 @@ For every switch of a blueprint (or the ones named): its interfaces with their
 transceivers, its BGP sessions with the address it peers with and the peer's
 loopback, and the managed device assigned to it (serial, deploy mode, last
 deploy result, liveness, golden config). Servers are not collected from: they have no agent.
+On an EVPN blueprint, each leaf's VNIs (``telemetry.overlay_intent``, one more query).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from blueprint_engine.errors import NotFoundError
 from blueprint_engine.graph.db import Graph, Query
+from telemetry import overlay_intent
 from telemetry.collect_map import DeviceIntent, InterfaceIntent, SessionIntent
 
 INTENTS = Query(
@@ -87,4 +90,8 @@ def read_intents(
     rows = graph.read(INTENTS, bp=bp, systems=systems, golden=golden, queue=queue)
     if not rows:
         raise NotFoundError(f"no blueprint named {bp!r}", allowed="an existing blueprint name")
-    return [_intent(bp, row) for row in rows if row["system"] is not None]
+    intents = [_intent(bp, row) for row in rows if row["system"] is not None]
+    overlay = overlay_intent.leafs(graph, bp)  # nothing on a blueprint without EVPN
+    if not overlay:
+        return intents
+    return [replace(i, vnis=overlay[i.system].vnis) if i.system in overlay else i for i in intents]
