@@ -61,6 +61,7 @@ from enum import StrEnum
 from typing import Any
 
 from blueprint_engine.errors import ValidationError
+from telemetry.overlay_model import ALLOWED as EVPN_ALLOWED
 from telemetry.overlay_model import check_evpn_value
 
 
@@ -178,6 +179,8 @@ _EXACT: dict[ObservationKind, tuple[tuple[str, frozenset[type]], ...]] = {
 
 
 def _allowed(kind: ObservationKind) -> str:
+    if kind is ObservationKind.EVPN:  # nested: its own description
+        return EVPN_ALLOWED
     return ", ".join(
         f"{key}: {'|'.join('null' if t is type(None) else t.__name__ for t in types)}"
         for key, types in VALUE_KEYS[kind].items()
