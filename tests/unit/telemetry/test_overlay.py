@@ -15,7 +15,6 @@ import pytest
 
 from blueprint_engine.errors import ValidationError
 from telemetry.collect_map import DeviceIntent, observations
-from telemetry.evaluate import AnomalyType as T
 from telemetry.evaluate import Verdict
 from telemetry.model import Observation, ObservationKind, check
 from telemetry.overlay import evaluate, stale
