@@ -193,7 +193,7 @@ def test_a_vni_down_is_missing_and_a_vtep_without_route_says_so() -> None:
 def test_an_unreachable_leaf_is_unknown_and_a_leaf_not_deployed_clears() -> None:
     seen = healthy()
     seen["l1"]["vnis"] = []
-    devices = {**REACHABLE, "l1": {"reachable": False, "hostname": None}}
+    devices: dict[str, dict[str, Any]] = {**REACHABLE, "l1": {"reachable": False, "hostname": None}}
     found = by_uid(evaluate(derive(rows()), devices, seen))
     assert found["bp/vni_missing/web@l1"].broken is None
     assert found["bp/remote_vtep_missing/l2@l1"].broken is None
