@@ -141,3 +141,15 @@ def test_a_leaf_whose_bgp_daemon_is_down_explains_the_vteps_missing_to_and_from_
 def test_the_underlay_rules_alone_leave_the_overlay_symptoms_unexplained() -> None:
     found = [vni_missing("web", 10100, "l2"), vtep_missing("l2", "l1", [10100])]
     assert group(found, topology()) == []
+
+
+def test_an_out_of_band_change_explains_its_vtep_unrouted_on_the_others_not_unrelated_ones() -> (
+    None
+):
+    deviation = sym(T.CONFIG_DEVIATION, "l3", "l3", {"deviated": True, "last_deploy": None})
+    unrouted = vtep_missing("l3", "l2", [10200], routed=False)  # its loopback withdrawn
+    elsewhere = vtep_missing("l1", "l2", [10100])  # about another leaf: not its doing
+    assert causes([deviation, unrouted, elsewhere]) == [
+        ("oob_change", "l3", uids(deviation, unrouted)),
+        ("vtep_unreachable", "l1", uids(elsewhere)),
+    ]
