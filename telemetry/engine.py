@@ -182,13 +182,14 @@ def evaluate_changes(
     graph: Graph, redis: Publisher, bp: str, changes: Sequence[Change], now: float | None = None
 ) -> Outcome:
     """Evaluate the expectations that depend on ``changes`` (and nothing else); the
-    overlay's when an ``evpn`` or device fact changed (``telemetry.overlay_engine``)."""
+    overlay's of the leafs whose ``evpn`` or device fact changed (``telemetry.overlay_engine``)."""
     scope = scope_of(graph, bp, changes)
-    if not overlay_engine.touched(changes):
+    leafs = overlay_engine.touched(changes)
+    if not leafs:
         return evaluate_scope(graph, redis, bp, scope, now) if scope else Outcome()
     now = time.time() if now is None else now
     found = verdicts(graph, bp, scope, now) if scope else []
-    found += overlay_engine.verdicts(graph, bp)
+    found += overlay_engine.verdicts(graph, bp, leafs)
     return apply_verdicts(graph, redis, bp, found, now)
 
 

@@ -107,11 +107,15 @@ def evaluate(
     leafs: Mapping[str, LeafOverlay],
     device_obs: Mapping[str, Value],
     evpn_obs: Mapping[str, Value],
+    every: Mapping[str, LeafOverlay] | None = None,
 ) -> list[Verdict]:
-    """Every overlay verdict of a blueprint (observations by leaf)."""
+    """The overlay verdicts of ``leafs`` (observations by leaf; ``every``: all the
+    overlay's leafs, their peers among them, when ``leafs`` is only some of them)."""
     out: list[Verdict] = []
     for system in sorted(leafs):
-        out += evaluate_leaf(leafs[system], leafs, device_obs.get(system), evpn_obs.get(system))
+        out += evaluate_leaf(
+            leafs[system], every or leafs, device_obs.get(system), evpn_obs.get(system)
+        )
     return out
 
 

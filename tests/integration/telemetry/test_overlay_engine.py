@@ -231,3 +231,25 @@ def test_the_sweep_judges_the_overlay_without_a_change_to_trigger_it(
     engine.reevaluate(graph, client, f.bp)
     assert raised(graph, f.bp) == set()
     assert causes(graph, f.bp) == []
+
+
+def test_a_change_on_one_leaf_judges_that_leafs_overlay_and_no_other(
+    fabric: Fab, graph: Graph, client: redis.Redis
+) -> None:
+    f, healthy = fabric
+    first, second, _ = web_leafs(f)
+    faulty = without_web(healthy, f)
+
+    def only(leaf: str, facts: fs.Facts) -> fs.Facts:
+        return {("evpn", leaf, leaf): facts[("evpn", leaf, leaf)]}
+
+    # the second leaf's facts written without evaluation, then the first leaf's ingested
+    ingest(graph, client, fs.observations(f, only(second, faulty), 1_090.0), evaluate=False)
+    ingest(graph, client, fs.observations(f, only(first, faulty), 1_091.0))
+    assert raised(graph, f.bp) == {("remote_vtep_missing", second, first)}
+    engine.reevaluate(graph, client, f.bp)  # the sweep judges every leaf
+    assert ("vni_missing", "web", second) in raised(graph, f.bp)
+    ingest(graph, client, fs.observations(f, only(first, healthy), 1_092.0))
+    ingest(graph, client, fs.observations(f, only(second, healthy), 1_093.0))
+    assert raised(graph, f.bp) == set()
+    assert causes(graph, f.bp) == []

@@ -16,8 +16,10 @@ import pytest
 from blueprint_engine.errors import ValidationError
 from telemetry.collect_map import DeviceIntent, observations
 from telemetry.evaluate import Verdict
+from telemetry.ingest import Change
 from telemetry.model import Observation, ObservationKind, check
 from telemetry.overlay import evaluate, stale
+from telemetry.overlay_engine import touched
 from telemetry.overlay_intent import LeafOverlay, derive
 from telemetry.overlay_model import MAX_VNIS, VniIntent, evpn_value
 
@@ -233,3 +235,16 @@ def test_a_leaf_of_the_overlay_needs_its_vnis_intent() -> None:
     leaf = LeafOverlay("l9", "l9", "10.0.0.9", True, (VniIntent(7, "l2", "x"),))
     found = evaluate({"l9": leaf}, {}, {})
     assert [(v.uid("bp"), v.broken) for v in found] == [("bp/vni_missing/x@l9", None)]
+
+
+def test_a_change_judges_the_overlay_of_the_leafs_that_observed_it_only() -> None:
+    def change(kind: ObservationKind, observer: str) -> Change:
+        return Change("bp", kind, observer, observer, None, "{}")
+
+    changes = [
+        change(ObservationKind.EVPN, "l1"),
+        change(ObservationKind.DEVICE, "l3"),
+        change(ObservationKind.CONFIG, "l2"),  # says nothing about the overlay
+    ]
+    assert touched(changes) == {"l1", "l3"}
+    assert touched([change(ObservationKind.INTERFACE, "l2")]) == set()
