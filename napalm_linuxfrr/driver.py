@@ -338,11 +338,17 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
 
     def get_evpn_vnis(self) -> dict[str, dict[str, Any]]:
         """Beyond NAPALM's getters: the device's EVPN VNIs with their VRF, local and remote
-        VTEPs (see ``napalm_linuxfrr.evpn.parse_vnis``); ``{}`` without EVPN."""
+        VTEPs (see ``napalm_linuxfrr.evpn.parse_vnis``), an L2 VNI ``down`` while its VXLAN
+        device is (``evpn.with_links``); ``{}`` without EVPN."""
         shown = self.device.vtysh("show evpn vni detail json")
         if not shown.ok:
             raise ConnectionException(f"zebra on {self.hostname} does not answer")
-        return evpn.parse_vnis(shown.stdout)
+        vnis = evpn.parse_vnis(shown.stdout)
+        if not vnis:
+            return vnis
+        # an L2 VNI is "up" only while its VXLAN device is (zebra prints no state for it)
+        links = self.device.must(["ip", "-j", "link", "show", "type", "vxlan"])
+        return evpn.with_links(vnis, evpn.vxlan_up(links))
 
     def get_optics(self) -> dict[str, Any]:
         return getters.optics(self.device.read_file(self.layout.transceivers_file) or "{}")

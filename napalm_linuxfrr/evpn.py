@@ -49,3 +49,35 @@ def parse_vnis(text: str) -> dict[str, dict[str, Any]]:
             "state": str(item.get("state", "up")).lower(),
         }
     return result
+
+
+def vxlan_up(text: str) -> dict[str, bool]:
+    """``ip -j link show type vxlan`` → each VXLAN device's name and whether it is up
+    (administratively up with its lower layer up; a VXLAN device's operstate is often
+    ``UNKNOWN`` while it works, so the flags decide)."""
+    try:
+        links = json.loads(text) if text.strip() else []
+    except ValueError as exc:
+        raise EvpnOutputError(f"ip -j link show type vxlan is not JSON: {exc}") from None
+    if not isinstance(links, list):
+        raise EvpnOutputError("ip -j link show type vxlan: expected a list of links")
+    out: dict[str, bool] = {}
+    for link in links:
+        if isinstance(link, dict) and isinstance(link.get("ifname"), str):
+            flags = link.get("flags") or []
+            out[link["ifname"]] = "UP" in flags and "LOWER_UP" in flags
+    return out
+
+
+def with_links(
+    vnis: dict[str, dict[str, Any]], links: dict[str, bool]
+) -> dict[str, dict[str, Any]]:
+    """The VNIs with an L2 VNI whose VXLAN device is down (or gone from the kernel while
+    zebra still lists it) reported ``down``: zebra lists an L2 VNI without a state."""
+    out = {}
+    for number, vni in vnis.items():
+        device = vni["interface"]
+        if vni["type"] == "l2" and device and not links.get(device, False):
+            vni = {**vni, "state": "down"}
+        out[number] = vni
+    return out

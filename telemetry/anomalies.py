@@ -17,7 +17,7 @@ from blueprint_engine.events import EventKind, Publisher, publish
 from blueprint_engine.graph.db import Graph, Query, Tx
 from telemetry.evaluate import Verdict
 
-ON_LABELS = ("System", "Interface", "BgpSession", "Transceiver")
+ON_LABELS = ("System", "Interface", "BgpSession", "Transceiver", "VirtualNetwork", "RoutingZone")
 
 CURRENT = Query(
     "telemetry.anomalies.current",

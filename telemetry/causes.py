@@ -20,6 +20,7 @@ from blueprint_engine.virtual.impact import impacted_vms
 from blueprint_engine.virtual.reads import vms_on_servers_in
 from telemetry.anomalies import node_by_label
 from telemetry.evaluate import AnomalyType
+from telemetry.overlay_causes import RULES
 from telemetry.rootcause import Cause, End, LinkTopo, SessionTopo, Symptom, Topology, group
 
 RAISED = Query(
@@ -298,7 +299,8 @@ def regroup_in(graph: Graph, tx: Tx, bp: str, now: float) -> CausePlan:
     writing in the caller's transaction ``tx`` (which sees its own anomaly writes); the
     plan written, whose events the caller publishes once ``tx`` is committed."""
     found = symptoms(graph, tx, bp)
-    causes = with_vms(graph, tx, bp, group(found, topology(graph, tx, bp, found)) if found else [])
+    topo = topology(graph, tx, bp, found) if found else Topology()
+    causes = with_vms(graph, tx, bp, group(found, topo, RULES) if found else [])
     todo = plan(bp, causes, graph.run(tx, OPEN, bp=bp))
     if todo.upsert or todo.clear:
         write(graph, tx, bp, todo, now)

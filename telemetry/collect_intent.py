@@ -4,14 +4,19 @@ For every switch of a blueprint (or the ones named): its interfaces with their
 transceivers, its BGP sessions with the address it peers with and the peer's
 loopback, and the managed device assigned to it (serial, deploy mode, last
 deploy result, liveness, golden config). Servers are not collected from: they have no agent.
+On an EVPN blueprint, each leaf's VNIs (``telemetry.overlay_intent``, one more query; none
+on any other blueprint).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from blueprint_engine.design.model import Overlay
 from blueprint_engine.errors import NotFoundError
 from blueprint_engine.graph.db import Graph, Query
+from telemetry import overlay_intent
 from telemetry.collect_map import DeviceIntent, InterfaceIntent, SessionIntent
 
 INTENTS = Query(
@@ -41,7 +46,8 @@ INTENTS = Query(
     RETURN s.id AS system, s.hostname AS hostname, interfaces, sessions,
            d.serial AS serial, d.deploy_mode AS deploy_mode, d.last_deploy AS last_deploy,
            d.liveness AS liveness, CASE WHEN $golden THEN g.text END AS golden,
-           toString(g.updated_at) AS golden_at, d.deviation AS deviation
+           toString(g.updated_at) AS golden_at, d.deviation AS deviation,
+           b.overlay AS overlay
     ORDER BY system
     """,
 )
@@ -87,4 +93,10 @@ def read_intents(
     rows = graph.read(INTENTS, bp=bp, systems=systems, golden=golden, queue=queue)
     if not rows:
         raise NotFoundError(f"no blueprint named {bp!r}", allowed="an existing blueprint name")
-    return [_intent(bp, row) for row in rows if row["system"] is not None]
+    intents = [_intent(bp, row) for row in rows if row["system"] is not None]
+    if rows[0].get("overlay") != str(Overlay.EVPN):
+        return intents  # no overlay: no more to read
+    overlay = overlay_intent.leafs(graph, bp)
+    if not overlay:
+        return intents
+    return [replace(i, vnis=overlay[i.system].vnis) if i.system in overlay else i for i in intents]

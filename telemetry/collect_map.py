@@ -33,6 +33,7 @@ from blueprint_engine.devices.deviation import evaluate
 from blueprint_engine.devices.lifecycle import DeviationStatus
 from blueprint_engine.devices.records import LastDeploy
 from telemetry.model import COUNTER_KEYS, RATE_KEYS, Observation, ObservationKind
+from telemetry.overlay_model import EVPN_GETTER, VniIntent, evpn_value
 
 UNREACHABLE = "unreachable"  # key of a getter result for a device that did not open
 DAEMONS_GETTER = "get_routing_daemons"
@@ -81,6 +82,9 @@ class DeviceIntent:
     golden: str | None = field(default=None, repr=False)  # the golden config text
     golden_at: str | None = None  # when golden was stored (changes with every deploy)
     deviation: str | None = None  # the device's deviation status before this round
+    # the VNIs intent gives this leaf (empty without an EVPN overlay): its get_evpn_vnis
+    # is read and observed only then (telemetry.overlay_model)
+    vnis: tuple[VniIntent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -371,6 +375,10 @@ def observations(
         _routes(b, ok["get_route_to"])
     if "get_interfaces_counters" in ok:
         _counters(b, ok["get_interfaces_counters"], ok.get("get_interfaces") or {})
+    if intent.vnis and EVPN_GETTER in ok:
+        rib = ok.get("get_route_to")
+        value = evpn_value(intent.vnis, ok[EVPN_GETTER], rib if isinstance(rib, Mapping) else None)
+        b.add(ObservationKind.EVPN, intent.system, value)
     if config is not None:
         _config(b, config)
     return b.out

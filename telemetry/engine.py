@@ -3,7 +3,9 @@
 ``evaluate_changes`` is called by ``telemetry.ingest`` with the observations whose
 value changed; ``reevaluate`` is the level-triggered sweep (a whole blueprint, or
 some switches after a lifecycle change such as a drain or an accepted deviation).
-Both raise/clear anomalies and, when any anomaly changed, regroup root causes.
+Both raise/clear anomalies and, when any anomaly changed, regroup root causes. The EVPN
+overlay's verdicts (``telemetry.overlay_engine``) join both: on a change of an ``evpn`` or
+device fact, and in every sweep.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from blueprint_engine.events import Publisher
 from blueprint_engine.graph.db import Graph, Query, Tx
-from telemetry import anomalies, causes, expectations
+from telemetry import anomalies, causes, expectations, overlay_engine
 from telemetry.evaluate import (
     Verdict,
     evaluate_interface,
@@ -179,9 +181,16 @@ def _apply(
 def evaluate_changes(
     graph: Graph, redis: Publisher, bp: str, changes: Sequence[Change], now: float | None = None
 ) -> Outcome:
-    """Evaluate the expectations that depend on ``changes`` (and nothing else)."""
+    """Evaluate the expectations that depend on ``changes`` (and nothing else); the
+    overlay's of the leafs whose ``evpn`` or device fact changed (``telemetry.overlay_engine``)."""
     scope = scope_of(graph, bp, changes)
-    return evaluate_scope(graph, redis, bp, scope, now) if scope else Outcome()
+    leafs = overlay_engine.touched(changes)
+    if not leafs:
+        return evaluate_scope(graph, redis, bp, scope, now) if scope else Outcome()
+    now = time.time() if now is None else now
+    found = verdicts(graph, bp, scope, now) if scope else []
+    found += overlay_engine.verdicts(graph, bp, leafs)
+    return apply_verdicts(graph, redis, bp, found, now)
 
 
 def reevaluate(
@@ -198,4 +207,6 @@ def reevaluate(
     ids = set(systems) if systems is not None else expectations.all_switches(graph, bp)
     scope = expectations.system_scope(graph, bp, ids)
     scope.systems |= ids
-    return evaluate_scope(graph, redis, bp, scope, now)
+    now = time.time() if now is None else now
+    found = verdicts(graph, bp, scope, now) + overlay_engine.verdicts(graph, bp)
+    return apply_verdicts(graph, redis, bp, found, now)

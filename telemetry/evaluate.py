@@ -58,13 +58,24 @@ class AnomalyType(StrEnum):
     VM_NETWORK_MISSING = "vm_network_missing"  # a vNIC's VLAN not carried at its server
     VM_NETWORK_UNBOUND_RACK = "vm_network_unbound_rack"  # a network's VMs in a rack not bound
     VM_UPLINK_MISSING = "vm_uplink_missing"  # a vNIC's virtual switch not on the trunk port
+    # the EVPN overlay against intent (telemetry.overlay): a VNI a leaf should serve absent
+    # or down on it; a VTEP that should be a remote VTEP of a leaf's VNIs not listed
+    VNI_MISSING = "vni_missing"
+    REMOTE_VTEP_MISSING = "remote_vtep_missing"
     # a user-defined or predefined probe's anomaly (telemetry.probes): the anomaly node
     # carries the probe's name, its anomaly type and severity
     PROBE = "probe"
 
 
 # anomalies about one end of a two-ended subject carry the end in their uid
-PER_END = frozenset({AnomalyType.BGP_SESSION_DOWN, AnomalyType.ROUTE_MISSING})
+PER_END = frozenset(
+    {
+        AnomalyType.BGP_SESSION_DOWN,
+        AnomalyType.ROUTE_MISSING,
+        AnomalyType.VNI_MISSING,  # <network or zone>@<leaf>
+        AnomalyType.REMOTE_VTEP_MISSING,  # <remote leaf>@<leaf>
+    }
+)
 
 
 def anomaly_uid(bp: str, kind: AnomalyType, subject: str, device: str) -> str:

@@ -35,6 +35,13 @@ counters    Interface id                    the interface's counters (``rx_octet
 bgp_prefixes BgpSession id                  ``received``, ``accepted``: int|None (the
                                             prefixes the observer has from its peer;
                                             None while the session is not established)
+evpn        the observer's own System id    ``vnis``: one entry per VNI intent gives the
+            (a leaf whose intent has        leaf, ``{"vni": int, "present": bool, "up":
+            virtual networks)               bool, "remote_vteps": [str]}`` in VNI order;
+                                            ``unrouted_vteps``: [str]|None, the remote
+                                            VTEPs intent expects that the leaf's RIB has
+                                            no active route to (None: RIB not read)
+                                            (``telemetry.overlay_model``)
 ==========  ==============================  ==========================================
 
 A device that cannot be reached is reported with one ``device`` observation
@@ -54,6 +61,8 @@ from enum import StrEnum
 from typing import Any
 
 from blueprint_engine.errors import ValidationError
+from telemetry.overlay_model import ALLOWED as EVPN_ALLOWED
+from telemetry.overlay_model import check_evpn_value
 
 
 class ObservationKind(StrEnum):
@@ -67,6 +76,7 @@ class ObservationKind(StrEnum):
     DAEMONS = "daemons"
     COUNTERS = "counters"
     BGP_PREFIXES = "bgp_prefixes"
+    EVPN = "evpn"
 
 
 # the graph label of the intent node each kind observes
@@ -81,6 +91,7 @@ SUBJECT_LABEL: dict[ObservationKind, str] = {
     ObservationKind.DAEMONS: "System",
     ObservationKind.COUNTERS: "Interface",
     ObservationKind.BGP_PREFIXES: "BgpSession",
+    ObservationKind.EVPN: "System",
 }
 
 # required value keys and the types each accepts
@@ -108,9 +119,13 @@ VALUE_KEYS: dict[ObservationKind, dict[str, tuple[type, ...]]] = {
         **{key: _OPT_NUM for key in RATE_KEYS},
     },
     ObservationKind.BGP_PREFIXES: {"received": _OPT_INT, "accepted": _OPT_INT},
+    # the shape inside is checked by telemetry.overlay_model.check_evpn_value
+    ObservationKind.EVPN: {"vnis": (list,), "unrouted_vteps": (list, type(None))},
 }
 # kinds whose subject is the observer itself
-SELF_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.CONFIG, ObservationKind.DAEMONS})
+SELF_KINDS = frozenset(
+    {ObservationKind.DEVICE, ObservationKind.CONFIG, ObservationKind.DAEMONS, ObservationKind.EVPN}
+)
 LAST_DEPLOY_VALUES = ("succeeded", "failed", None)
 
 
@@ -164,6 +179,8 @@ _EXACT: dict[ObservationKind, tuple[tuple[str, frozenset[type]], ...]] = {
 
 
 def _allowed(kind: ObservationKind) -> str:
+    if kind is ObservationKind.EVPN:  # nested: its own description
+        return EVPN_ALLOWED
     return ", ".join(
         f"{key}: {'|'.join('null' if t is type(None) else t.__name__ for t in types)}"
         for key, types in VALUE_KEYS[kind].items()
@@ -194,6 +211,8 @@ def check_value(kind: ObservationKind, value: Mapping[str, Any]) -> None:
             f"config observation last_deploy={value['last_deploy']!r} is not a deploy result",
             allowed="succeeded, failed, null",
         )
+    if kind is ObservationKind.EVPN:
+        check_evpn_value(value)
 
 
 def check(observation: Observation) -> Observation:

@@ -38,7 +38,7 @@ left out. Each cause names the intent nodes at fault, its symptoms, evidence
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -58,6 +58,14 @@ class CauseKind(StrEnum):
     POOL_DOWN = "pool_down"
     VNIC_VLAN_NOT_CARRIED = "vnic_vlan_not_carried"
     VSWITCH_UPLINK_MISSING = "vswitch_uplink_missing"
+    # the EVPN overlay's own (telemetry.overlay_causes): VNIs absent or down on a leaf, and
+    # a leaf's VTEP its peers do not list (unreachable, or its routes not learnt)
+    VNI_MISSING = "vni_missing"
+    VTEP_UNREACHABLE = "vtep_unreachable"
+
+
+# the overlay's causes break no underlay path: no server impact is derived from them
+OVERLAY_KINDS = frozenset({CauseKind.VNI_MISSING, CauseKind.VTEP_UNREACHABLE})
 
 
 @dataclass(frozen=True)
@@ -605,7 +613,9 @@ def _vswitch_uplinks_missing(idx: _Index, topo: Topology) -> list[Cause]:
     return causes
 
 
-RULES = (
+Index = _Index  # what a rule reads and claims symptoms through
+Rule = Callable[[Index, Topology], list[Cause]]
+RULES: tuple[Rule, ...] = (
     _pools_down,
     _device_offline,
     _transceiver_faults,
@@ -619,10 +629,14 @@ RULES = (
 )
 
 
-def group(symptoms: Iterable[Symptom], topo: Topology) -> list[Cause]:
-    """Every root cause the raised symptoms imply, with impacted servers in evidence."""
+def group(
+    symptoms: Iterable[Symptom], topo: Topology, rules: Sequence[Rule] = RULES
+) -> list[Cause]:
+    """Every root cause the raised symptoms imply, with impacted servers in evidence
+    (``rules`` in the order they claim symptoms; ``telemetry.overlay_causes.RULES`` adds
+    the overlay's)."""
     idx = _Index(symptoms)
-    causes = [cause for rule in RULES for cause in rule(idx, topo)]
+    causes = [cause for rule in rules for cause in rule(idx, topo)]
     broken = [_broken_by(c, topo, idx) for c in causes]
     servers = {s: _paths(topo, s) for s, role in sorted(topo.roles.items()) if role == "server"}
     return [_with_impact(c, b, broken, servers, topo) for c, b in zip(causes, broken, strict=True)]
@@ -643,7 +657,7 @@ def _broken_by(cause: Cause, topo: Topology, idx: _Index) -> _Broken:
     for label, ident in cause.at:
         if label == "Link":
             links.add(ident)
-        if label == "System":
+        if label == "System" and cause.kind not in OVERLAY_KINDS:
             systems.add(ident)
     if cause.kind is CauseKind.SERVER_DOWN:
         links.update(lk.id for lk in topo.links_of_system(cause.subject))

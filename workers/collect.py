@@ -65,6 +65,7 @@ from telemetry.counters import Sent, with_rates
 from telemetry.engine import reevaluate
 from telemetry.ingest import IngestResult, ingest
 from telemetry.model import Observation, ObservationKind
+from telemetry.overlay_model import EVPN_GETTER
 from workers.app import GraphTask, app
 from workers.drivers import open_driver
 from workers.lease import Lease
@@ -121,8 +122,12 @@ FIRST = ("get_facts", DAEMONS_GETTER, "running_config")
 FIRST_KINDS = frozenset({ObservationKind.DEVICE, ObservationKind.DAEMONS})
 
 
-def _calls(driver: Any) -> dict[str, Any]:
+def _calls(driver: Any, evpn: bool = False) -> dict[str, Any]:
+    """The getters of a round; ``evpn``: the device is a leaf whose intent has VNIs (its
+    EVPN state is read only then: an underlay-only switch pays nothing for it)."""
     calls: dict[str, Any] = {name: getattr(driver, name) for name in GETTERS}
+    if evpn and callable(getattr(driver, EVPN_GETTER, None)):  # beyond NAPALM: linuxfrr
+        calls[EVPN_GETTER] = getattr(driver, EVPN_GETTER)
     calls["get_route_to"] = lambda: driver.get_route_to(destination="")
     if callable(getattr(driver, DAEMONS_GETTER, None)):  # beyond NAPALM: linuxfrr has it
         calls[DAEMONS_GETTER] = getattr(driver, DAEMONS_GETTER)
@@ -149,9 +154,9 @@ def settle_daemons(driver: Any, getters: dict[str, Any]) -> None:
         del getters[DAEMONS_GETTER], getters["running_config"]
 
 
-def _run(driver: Any, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+def _run(driver: Any, names: tuple[str, ...] | None = None, evpn: bool = False) -> dict[str, Any]:
     result: dict[str, Any] = {"errors": {}}
-    for name, call in _calls(driver).items():
+    for name, call in _calls(driver, evpn).items():
         if names is not None and name not in names:
             continue
         try:
@@ -232,7 +237,9 @@ def collect_rest(opened: Opened, only: frozenset[str] | None = None) -> DeviceRo
         return first
     started = time.perf_counter()
     try:
-        rest = _run(driver, _only(tuple(n for n in _calls(driver) if n not in FIRST), only))
+        evpn = bool(first.intent.vnis)
+        names = tuple(n for n in _calls(driver, evpn) if n not in FIRST)
+        rest = _run(driver, _only(names, only), evpn)
     finally:
         driver.close()
     getters = {**first.getters, **rest, "errors": {**first.getters["errors"], **rest["errors"]}}

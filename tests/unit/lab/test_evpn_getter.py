@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from napalm_linuxfrr.evpn import EvpnOutputError, parse_vnis
+from napalm_linuxfrr.evpn import EvpnOutputError, parse_vnis, vxlan_up, with_links
 
 RECORDED = Path(__file__).resolve().parents[3] / "fixtures" / "napalm_linuxfrr" / "tenants"
 
@@ -29,3 +29,22 @@ def test_no_evpn_is_empty_and_garbage_names_the_command() -> None:
     assert parse_vnis("{}") == {}
     with pytest.raises(EvpnOutputError, match="show evpn vni detail json"):
         parse_vnis("% Unknown command")
+
+
+LINKS = """[{"ifindex": 9, "ifname": "vni10100", "flags": ["BROADCAST","MULTICAST","UP","LOWER_UP"],
+  "operstate": "UNKNOWN"},
+ {"ifindex": 10, "ifname": "vni10200", "flags": ["BROADCAST","MULTICAST"], "operstate": "DOWN"},
+ {"ifindex": 11, "ifname": "vni10001", "flags": ["BROADCAST","MULTICAST","UP","LOWER_UP"],
+  "operstate": "UNKNOWN"}]"""
+
+
+def test_an_l2_vni_whose_vxlan_device_is_down_or_gone_is_down() -> None:
+    vnis = parse_vnis((RECORDED / "leaf2" / "show_evpn_vni_detail.json").read_text())
+    links = vxlan_up(LINKS)
+    assert links == {"vni10100": True, "vni10200": False, "vni10001": True}
+    states = {n: v["state"] for n, v in with_links(vnis, links).items()}
+    assert states == {"10100": "up", "10200": "down", "10001": "up"}
+    gone = with_links(vnis, {"vni10200": True, "vni10001": True})  # vni10100 deleted
+    assert gone["10100"]["state"] == "down"
+    with pytest.raises(EvpnOutputError, match="ip -j link show type vxlan"):
+        vxlan_up("Cannot find device")

@@ -164,3 +164,12 @@ def test_a_daemon_that_changed_around_the_running_config_leaves_the_config_out()
 def test_the_first_pass_reads_the_daemons_before_the_running_config() -> None:
     calls = [name for name in _calls(_driver("leaf2_deployed")) if name in FIRST]
     assert calls == ["get_facts", "get_routing_daemons", "running_config"]
+
+
+def test_the_evpn_getter_runs_only_on_a_leaf_whose_intent_has_vnis() -> None:
+    driver = _driver("leaf2_deployed")
+    assert "get_evpn_vnis" not in _calls(driver)  # an underlay-only switch pays nothing
+    assert "get_evpn_vnis" in _calls(driver, evpn=True)
+    underlay = DeviceIntent("bp", "leaf2", "leaf2", serial="S2")
+    plain = collect_rest(Opened(DeviceRound(underlay, {"errors": {}}, 0.0, 0.0), driver))
+    assert "get_evpn_vnis" not in plain.getters and "get_evpn_vnis" not in plain.getters["errors"]
