@@ -7,18 +7,38 @@ from napalm_linuxfrr import frr, lldp
 from napalm_linuxfrr.device import Device, DeviceCommandError
 from napalm_linuxfrr.ifaces import parse_interfaces
 from napalm_linuxfrr.kernel import Record, plan_interface_changes
+from napalm_linuxfrr.kstate import without_management
 from napalm_linuxfrr.virtual import plan_devices
 
 
-def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> None:
-    """Make the device's state equal ``doc`` (a full replace; FRR left alone for a merge)."""
+def apply_document(
+    device: Device,
+    doc: Document,
+    *,
+    with_frr: bool = True,
+    running: Document | None = None,
+) -> None:
+    """Make the device's state equal ``doc`` (a full replace; FRR left alone for a merge).
+
+    ``running`` is the device's running document as just read (the commit reads it for
+    its rollback point): with it, FRR is not reloaded when the last commit applied the
+    same FRR configuration and FRR still runs what that commit left
+    (``Record.frr_unchanged``): ``frr-reload.py`` (a Python start and some eight vtysh
+    runs) is skipped for a change of interfaces only, such as a new virtual network.
+    """
     hostname = (doc.hostname or "").strip() or device.hostname()
+    previous = device.record()
+    applied, after = previous.frr_applied, previous.frr_running
     if with_frr:
-        apply_frr(device, doc.frr or frr.factory_frr(hostname))
+        wanted = frr.daemon_config(doc.frr or frr.factory_frr(hostname))
+        if not previous.frr_unchanged(wanted, running.frr if running else None):
+            apply_frr(device, wanted)
+            applied, after = frr.fingerprint(wanted), frr.fingerprint(device.frr_running() or "")
     apply_hostname(device, hostname)
     ifaces = parse_interfaces(doc.interfaces or "")
-    kernel = device.kernel()
-    reserved = device.management_tables() if device.management else frozenset()
+    every = device.kernel_with_management()  # one read: the owned state and the reserved
+    kernel = without_management(every, device.management)
+    reserved = device.management_tables(every) if device.management else frozenset()
     created = plan_devices(ifaces, kernel, reserved)
     device.must_all(created)
     device.must_all(plan_interface_changes(ifaces, device.kernel() if created else kernel))
@@ -30,6 +50,8 @@ def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> N
         link_speed={n: c.link_speed for n, c in ifaces.items() if c.link_speed is not None},
         lldp_enabled=doc.lldpd is not None,
         hwaddress={n: c.hwaddress for n, c in ifaces.items() if c.hwaddress is not None},
+        frr_applied=applied if with_frr else "",
+        frr_running=after if with_frr else "",
     )
     device.write_file(device.layout.record_file, record.to_json())
 
@@ -37,7 +59,7 @@ def apply_document(device: Device, doc: Document, *, with_frr: bool = True) -> N
 def apply_frr(device: Device, text: str) -> None:
     """``frr-reload.py --reload``: only the difference is applied, then saved."""
     path = device.temp_path(".conf")
-    device.write_file(path, frr.daemon_config(text))
+    device.write_file(path, text)
     try:
         result = device.frr_reload(path, test=False)
     finally:

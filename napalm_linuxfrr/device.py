@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from linuxfrr_document import Document
@@ -31,6 +31,7 @@ class DeviceCommandError(Exception):
 
 
 _BATCHED = ("ip", "bridge")
+WRITE_FILE = 'mkdir -p "$1" && cat > "$2"'  # sh -c WRITE_FILE sh FOLDER PATH < text
 _FAILED_LINE = re.compile(r"Command failed -:(\d+)")
 
 
@@ -125,8 +126,9 @@ class Device:
         return result.stdout if result.ok else None
 
     def write_file(self, path: str, text: str) -> None:
-        self.must(["mkdir", "-p", posixpath.dirname(path)])
-        self.must(["sh", "-c", 'cat > "$1"', "sh", path], stdin=text)
+        """``text`` into ``path``, its folder made first: one command."""
+        folder = posixpath.dirname(path) or "."
+        self.must(["sh", "-c", WRITE_FILE, "sh", folder, path], stdin=text)
 
     def remove_file(self, path: str) -> None:
         self.must(["rm", "-f", path])
@@ -190,10 +192,11 @@ class Device:
     def is_management(self, k: KernelIface) -> bool:
         return k.name not in without_management({k.name: k}, self.management)
 
-    def management_tables(self) -> frozenset[int]:
-        """Routing tables of the management VRFs (never given to a tenant VRF)."""
-        every = self.kernel_with_management().values()
-        return frozenset(k.vrf_table for k in every if self.is_management(k) and k.vrf_table)
+    def management_tables(self, every: Mapping[str, KernelIface] | None = None) -> frozenset[int]:
+        """Routing tables of the management VRFs (never given to a tenant VRF), from
+        ``every`` (``kernel_with_management()``, read now when not given)."""
+        found = (every if every is not None else self.kernel_with_management()).values()
+        return frozenset(k.vrf_table for k in found if self.is_management(k) and k.vrf_table)
 
     def record(self) -> Record:
         return parse_record(self.read_file(self.layout.record_file) or "")
@@ -201,9 +204,10 @@ class Device:
     def hostname(self) -> str:
         return (self.read_file(self.layout.hostname_file) or "").strip()
 
-    def running_document(self) -> Document:
-        """The document built from the device's real state (see the format doc)."""
-        record = self.record()
+    def running_document(self, record: Record | None = None) -> Document:
+        """The document built from the device's real state (see the format doc);
+        ``record`` is the device's record when the caller has just read it."""
+        record = record if record is not None else self.record()
         hostname = self.hostname()
         lldpd_text: str | None = None
         if record.lldp_enabled:

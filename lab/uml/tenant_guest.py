@@ -311,12 +311,74 @@ def serve(job: Mapping[str, Any], result: dict[str, Any], folder: Path) -> None:
         result["mgmt_after"] = {
             node: mgmt_state(lab, node) for node in job["mgmt"]["switch_addresses"]
         }
+        if job.get("requests"):  # the machine's further checks, until it says stop
+            (folder / "checked.json.part").write_text(json.dumps(result))
+            (folder / "checked.json.part").rename(folder / "checked.json")
+            result["requests"] = serve_requests(lab, folder, float(job["serve_timeout_s"]))
     finally:
         phases["total_in_guest"] = round(time.monotonic() - started, 2)
         try:
             lab.down()
         except Exception:  # the kernel powers off next: a failed clean-up is reported
             result["down_error"] = traceback.format_exc()
+
+
+REQUEST_POLL_S = 0.05
+
+
+def serve_requests(lab: Lab, folder: Path, timeout: float) -> int:
+    """Answer ``request-N.json`` with ``response-N.json`` (N = 1, 2, ...) until ``stop``
+    appears or ``timeout`` passes without one; the number answered."""
+    deadline, number = time.monotonic() + timeout, 1
+    while time.monotonic() < deadline and not (folder / "stop").exists():
+        asked = folder / f"request-{number}.json"
+        if not asked.exists():
+            time.sleep(REQUEST_POLL_S)
+            continue
+        request = json.loads(asked.read_text())
+        received = time.time()
+        try:
+            answer = {"ok": True, **handle(lab, request)}
+        except Exception:  # the machine reports it with the request it made
+            answer = {"ok": False, "error": traceback.format_exc()}
+        answer["received_at"] = received
+        partial = folder / f"response-{number}.json.part"
+        partial.write_text(json.dumps(answer))
+        partial.rename(folder / f"response-{number}.json")
+        number, deadline = number + 1, time.monotonic() + timeout
+    return number - 1
+
+
+def handle(lab: Lab, request: Mapping[str, Any]) -> dict[str, Any]:
+    """One request of the machine: what it asks by ``action`` (see ``ACTIONS``)."""
+    action = request.get("action")
+    if action == "attach":
+        attach_servers(lab, request["servers"])
+        return {}
+    if action == "ping_until":
+        return ping_until(lab, request["from"], request["to"], float(request["wait_s"]))
+    if action == "untouched":
+        return {"state": untouched_state(lab, request["leafs"], request["devices"])}
+    if action == "links":
+        return {"links": {n: sorted(json_names(lab, n)) for n in request["nodes"]}}
+    raise ValueError(f"unknown request {action!r} (allowed: {', '.join(ACTIONS)})")
+
+
+ACTIONS = ("attach", "ping_until", "untouched", "links")
+
+
+def ping_until(lab: Lab, source: str, address: str, wait_s: float) -> dict[str, Any]:
+    """One ``ping`` process sending every 0.2 s until the first answer (or ``wait_s``):
+    the wall-clock time of that answer (the kernel's clock is the machine's)."""
+    started = time.time()
+    deadline = str(max(1, round(wait_s)))
+    argv = ["ip", "netns", "exec", lab.netns(source), "ping", "-n", "-c", "1", "-i", "0.2"]
+    done = sh([*argv, "-w", deadline, address], timeout=wait_s + COMMAND_TIMEOUT_S)
+    return {
+        "answered": done.returncode == 0,
+        "started_at": started,
+        "answered_at": time.time() if done.returncode == 0 else None,
+    }
 
 
 def mgmt_state(lab: Lab, node: str) -> dict[str, Any]:
