@@ -44,7 +44,8 @@ def apply_document(
     device.must_all(plan_interface_changes(ifaces, device.kernel() if created else kernel))
     if doc.interfaces is not None:
         device.write_file(device.layout.interfaces_file, doc.interfaces)
-    apply_lldpd(device, doc.lldpd)
+    lldpd_running = running.lldpd if running is not None and previous.lldp_enabled else None
+    apply_lldpd(device, doc.lldpd, lldpd_running)
     record = Record(
         mentioned=tuple(name for name in ifaces if name != "lo"),
         link_speed={n: c.link_speed for n, c in ifaces.items() if c.link_speed is not None},
@@ -96,14 +97,16 @@ def apply_hostname(device: Device, hostname: str) -> None:
         device.write_file(vtysh_conf, wanted)
 
 
-def apply_lldpd(device: Device, text: str | None) -> None:
-    """Set lldpd to exactly the file's settings; no file means LLDP paused."""
+def apply_lldpd(device: Device, text: str | None, running: str | None = None) -> None:
+    """Set lldpd to exactly the file's settings; no file means LLDP paused. ``running``:
+    lldpd's settings as the running document shows them, when just read (equal settings
+    are not set again)."""
     if text is None:
         device.remove_file(device.layout.lldpd_conf_file)
         device.lldpcli("pause")
         return
     device.write_file(device.layout.lldpd_conf_file, text)
-    for args in lldp.apply_commands(lldp.parse_lldpd_conf(text)):
+    for args in lldp.changed_commands(text, running):
         result = device.lldpcli(*args)
         if not result.ok:
             raise DeviceCommandError(f"lldpcli {' '.join(args)}: {result.stderr.strip()}")
