@@ -204,7 +204,7 @@ def phases(
     the whole: commit start -> first packet across the racks."""
     starts = [p["started_at"] for p in pushes.values() if "started_at" in p]
     ends = [p["finished_at"] for p in pushes.values() if "finished_at" in p]
-    answered = ping.get("answered_at")
+    answered = ping["answered_at"] if ping.get("answered") else None
     out: dict[str, Any] = {
         "stage": round(marks["stage_s"], 3),
         "commit": round(marks["commit_s"], 3),
@@ -218,7 +218,7 @@ def phases(
         "pushes_wall": round(max(ends) - min(starts), 3) if starts and ends else None,
         "first_packet_after_last_push": round(answered - max(ends), 3)
         if answered and ends else None,
-        "ping_started_after_commit": round(ping["started_at"] - marks["committed_at"], 3),
+        "ping_started_after_commit": round(ping["asked_at"] - marks["committed_at"], 3),
         "total": round(answered - marks["started_at"], 3) if answered else None,
     }  # fmt: skip
     return out

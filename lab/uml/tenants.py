@@ -127,12 +127,16 @@ class ServedLab:
         self, action: str, params: dict[str, Any] | None = None, wait_s: float = 120.0
     ) -> dict[str, Any]:
         """Ask the guest one thing (``lab.uml.tenant_guest.ACTIONS``) and wait for the
-        answer (bounded); a request the guest failed raises with its traceback."""
+        answer (bounded, polled every 20 ms), stamped with this machine's ``asked_at`` and
+        ``answered_at``; a request the guest failed raises with its traceback."""
         self.requests += 1
         name = f"request-{self.requests}.json"
         (self.folder / f"{name}.part").write_text(json.dumps({"action": action, **(params or {})}))
         (self.folder / f"{name}.part").rename(self.folder / name)
+        asked_at = time.time()
         answer = self._wait_file(f"response-{self.requests}.json", wait_s, f"request {action}")
+        # this machine's clock (the guest's runs slow): when it was asked and answered
+        answer.update(asked_at=asked_at, answered_at=time.time())
         if not answer.get("ok"):
             raise RuntimeError(f"the guest failed request {action}: {answer.get('error')}")
         return answer
