@@ -5,6 +5,7 @@ from __future__ import annotations
 from linuxfrr_document import Document
 from napalm_linuxfrr import frr, lldp
 from napalm_linuxfrr.device import Device, DeviceCommandError
+from napalm_linuxfrr.frr_delta import Delta, native_delta
 from napalm_linuxfrr.ifaces import parse_interfaces
 from napalm_linuxfrr.kernel import Record, plan_interface_changes
 from napalm_linuxfrr.kstate import without_management
@@ -24,15 +25,21 @@ def apply_document(
     its rollback point): with it, FRR is not reloaded when the last commit applied the
     same FRR configuration and FRR still runs what that commit left
     (``Record.frr_unchanged``): ``frr-reload.py`` (a Python start and some eight vtysh
-    runs) is skipped for a change of interfaces only, such as a new virtual network.
+    runs) is skipped for a change of interfaces only; and when only the lines
+    ``napalm_linuxfrr.frr_delta`` applies itself changed since (a tenant network's
+    announcement), they are applied as one vtysh script instead.
     """
     hostname = (doc.hostname or "").strip() or device.hostname()
     previous = device.record()
     applied, after = previous.frr_applied, previous.frr_running
     if with_frr:
         wanted = frr.daemon_config(doc.frr or frr.factory_frr(hostname))
-        if not previous.frr_unchanged(wanted, running.frr if running else None):
-            apply_frr(device, wanted)
+        running_frr = running.frr if running is not None else None
+        if not previous.frr_unchanged(wanted, running_frr):
+            last = device.applied_frr(previous, running_frr) if running is not None else None
+            delta = native_delta(last, wanted) if last is not None else None
+            if delta is None or not apply_frr_delta(device, delta):
+                apply_frr(device, wanted)
             applied, after = frr.fingerprint(wanted), frr.fingerprint(device.frr_running() or "")
     apply_hostname(device, hostname)
     ifaces = parse_interfaces(doc.interfaces or "")
@@ -55,6 +62,14 @@ def apply_document(
         frr_running=after if with_frr else "",
     )
     device.write_file(device.layout.record_file, record.to_json())
+
+
+def apply_frr_delta(device: Device, delta: Delta) -> bool:
+    """The delta as one vtysh script, then saved; False if vtysh refused a line (the
+    caller then reloads the whole configuration, which settles whatever was applied)."""
+    if not device.frr_apply_script(delta.script()).ok:
+        return False
+    return device.vtysh("write memory").ok
 
 
 def apply_frr(device: Device, text: str) -> None:

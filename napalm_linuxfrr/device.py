@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from linuxfrr_document import Document
+from linuxfrr_document import Document, DocumentError, parse_document
 from napalm_linuxfrr import frr, lldp
 from napalm_linuxfrr.ifaces import render_interfaces
 from napalm_linuxfrr.kernel import (
@@ -160,6 +160,24 @@ class Device:
         if self.layout.frr_run_dir:
             argv += ["--vty_socket", self.layout.frr_run_dir]
         return self.run([*argv, path])
+
+    def applied_frr(self, record: Record, running_frr: str | None) -> str | None:
+        """The FRR configuration the last commit applied (its startup document's), when
+        FRR still runs exactly what that commit left (``Record.frr_unchanged``); else
+        None (never committed, a merge since, or changed out of band)."""
+        if not record.frr_applied or running_frr is None:
+            return None
+        try:
+            committed = parse_document(self.read_file(self.layout.startup_file) or "")
+        except DocumentError:
+            return None
+        hostname = (committed.hostname or "").strip()
+        applied = frr.daemon_config(committed.frr or frr.factory_frr(hostname))
+        return applied if record.frr_unchanged(applied, running_frr) else None
+
+    def frr_apply_script(self, script: str) -> CommandResult:
+        """Run configuration lines through vtysh (from stdin), as ``vtysh -f`` does."""
+        return self.run([*self.vtysh_argv(), "-f", "/dev/stdin"], stdin=script)
 
     def frr_apply_lines(self, path: str) -> CommandResult:
         """Merge: run the file's lines in config mode (additive)."""

@@ -41,6 +41,7 @@ from napalm_linuxfrr.candidate import (
 )
 from napalm_linuxfrr.device import Device, DeviceCommandError, management_names
 from napalm_linuxfrr.events import EventStream, stream_command
+from napalm_linuxfrr.frr_delta import native_delta
 from napalm_linuxfrr.kernel import device_ports
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR, host_layout, lab_layout
 from napalm_linuxfrr.transport import (
@@ -227,7 +228,9 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
             hostname = (running.hostname or "").strip()
             wanted = frr.daemon_config(target.frr or frr.factory_frr(hostname))
             if not record.frr_unchanged(wanted, running.frr):  # else no FRR line differs
-                parts.append(self._frr_test(wanted))
+                last = self.device.applied_frr(record, running.frr)
+                delta = native_delta(last, wanted) if last is not None else None
+                parts.append(delta.preview() if delta is not None else self._frr_test(wanted))
         return "\n\n".join(p for p in parts if p)
 
     def _just_read_running(self) -> Document:
