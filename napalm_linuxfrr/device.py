@@ -176,8 +176,15 @@ class Device:
         return applied if record.frr_unchanged(applied, running_frr) else None
 
     def frr_apply_script(self, script: str) -> CommandResult:
-        """Run configuration lines through vtysh (from stdin), as ``vtysh -f`` does."""
-        return self.run([*self.vtysh_argv(), "-f", "/dev/stdin"], stdin=script)
+        """Configuration lines applied by ``vtysh -f`` from a file, as frr-reload.py does
+        (not from stdin: in the tenant lab, ``vtysh -f /dev/stdin`` failed, reason not
+        recorded, and frr-reload.py ran after it)."""
+        path = self.temp_path(".conf")
+        self.write_file(path, script)
+        try:
+            return self.run([*self.vtysh_argv(), "-f", path])
+        finally:
+            self.remove_file(path)
 
     def frr_apply_lines(self, path: str) -> CommandResult:
         """Merge: run the file's lines in config mode (additive)."""
