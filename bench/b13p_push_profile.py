@@ -47,15 +47,20 @@ class TimingRunner:
     def __init__(self, inner: SshTransport) -> None:
         self.inner = inner
         self.calls: list[tuple[str, float]] = []
+        self.failed: list[str] = []  # commands that failed, with what they said
 
     def run(
         self, argv: Sequence[str], stdin: str | None = None, timeout: float = 60.0
     ) -> CommandResult:
         started = time.monotonic()
         try:
-            return self.inner.run(argv, stdin, timeout)
+            result = self.inner.run(argv, stdin, timeout)
         finally:
             self.calls.append((_program(argv), time.monotonic() - started))
+        if not result.ok:
+            said = (result.stderr or result.stdout).strip()[-300:]
+            self.failed.append(f"{_program(argv)} ({result.returncode}): {said}")
+        return result
 
     def close(self) -> None:
         self.inner.close()
@@ -118,6 +123,7 @@ def push(served: ServedLab, switch: str, document: str) -> dict[str, Any]:
         "commands": len(runner.calls),
         "commands_s": round(sum(s for _, s in runner.calls), 3),
         "slowest": {p: [len(s), round(sum(s), 3)] for p, s in slowest},
+        "failed": runner.failed,
         "loadavg": loadavg(),
     }
 
