@@ -19,6 +19,7 @@ BENCHES = {
     "B12": "bench.b12_soak",
     "B13": "bench.b13_tenant_network",
     "B13s": "bench.b13s_tenant_ssh",
+    "B13p": "bench.b13p_push_profile",
     "B14": "bench.b14_collect",
     "B15": "bench.b15_virtual",
     "B16": "bench.b16_agents",

@@ -60,15 +60,18 @@ def register(blueprints: Blueprints, served: ServedLab, bp: str) -> float:
     return time.monotonic() - started
 
 
-def deploy(blueprints: Blueprints, served: ServedLab, bp: str) -> dict[str, Any]:
+def deploy(
+    blueprints: Blueprints, served: ServedLab, bp: str, *, keep: bool = False
+) -> dict[str, Any]:
     """Register, acknowledge, assign and deploy every switch through the workers; then the
-    guest's checks. Phases in seconds under ``machine_phases_s``."""
+    guest's checks. Phases in seconds under ``machine_phases_s``. With ``keep`` (a job
+    with ``requests``) the lab stays up after them, answering ``served.request``."""
     phases: dict[str, float] = {}
     phases["register"] = round(register(blueprints, served, bp), 2)
     started = time.monotonic()
     rollout.deploy_all(blueprints, bp, report=lambda _: None)
     phases["lifecycle_pushes"] = round(time.monotonic() - started, 2)
-    result = served.deployed()
+    result = served.checked() if keep else served.deployed()
     result["machine_phases_s"] = phases
     return result
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import posixpath
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from linuxfrr_document import Document
+from linuxfrr_document import Document, DocumentError, parse_document
 from napalm_linuxfrr import frr, lldp
 from napalm_linuxfrr.ifaces import render_interfaces
 from napalm_linuxfrr.kernel import (
@@ -31,6 +31,7 @@ class DeviceCommandError(Exception):
 
 
 _BATCHED = ("ip", "bridge")
+WRITE_FILE = 'mkdir -p "$1" && cat > "$2"'  # sh -c WRITE_FILE sh FOLDER PATH < text
 _FAILED_LINE = re.compile(r"Command failed -:(\d+)")
 
 
@@ -125,8 +126,9 @@ class Device:
         return result.stdout if result.ok else None
 
     def write_file(self, path: str, text: str) -> None:
-        self.must(["mkdir", "-p", posixpath.dirname(path)])
-        self.must(["sh", "-c", 'cat > "$1"', "sh", path], stdin=text)
+        """``text`` into ``path``, its folder made first: one command."""
+        folder = posixpath.dirname(path) or "."
+        self.must(["sh", "-c", WRITE_FILE, "sh", folder, path], stdin=text)
 
     def remove_file(self, path: str) -> None:
         self.must(["rm", "-f", path])
@@ -159,6 +161,31 @@ class Device:
             argv += ["--vty_socket", self.layout.frr_run_dir]
         return self.run([*argv, path])
 
+    def applied_frr(self, record: Record, running_frr: str | None) -> str | None:
+        """The FRR configuration the last commit applied (its startup document's), when
+        FRR still runs exactly what that commit left (``Record.frr_unchanged``); else
+        None (never committed, a merge since, or changed out of band)."""
+        if not record.frr_applied or running_frr is None:
+            return None
+        try:
+            committed = parse_document(self.read_file(self.layout.startup_file) or "")
+        except DocumentError:
+            return None
+        hostname = (committed.hostname or "").strip()
+        applied = frr.daemon_config(committed.frr or frr.factory_frr(hostname))
+        return applied if record.frr_unchanged(applied, running_frr) else None
+
+    def frr_apply_script(self, script: str) -> CommandResult:
+        """Configuration lines applied by ``vtysh -f`` from a file, as frr-reload.py does
+        (not from stdin: in the tenant lab, ``vtysh -f /dev/stdin`` failed, reason not
+        recorded, and frr-reload.py ran after it)."""
+        path = self.temp_path(".conf")
+        self.write_file(path, script)
+        try:
+            return self.run([*self.vtysh_argv(), "-f", path])
+        finally:
+            self.remove_file(path)
+
     def frr_apply_lines(self, path: str) -> CommandResult:
         """Merge: run the file's lines in config mode (additive)."""
         return self.run([*self.vtysh_argv(), "-f", path])
@@ -190,10 +217,11 @@ class Device:
     def is_management(self, k: KernelIface) -> bool:
         return k.name not in without_management({k.name: k}, self.management)
 
-    def management_tables(self) -> frozenset[int]:
-        """Routing tables of the management VRFs (never given to a tenant VRF)."""
-        every = self.kernel_with_management().values()
-        return frozenset(k.vrf_table for k in every if self.is_management(k) and k.vrf_table)
+    def management_tables(self, every: Mapping[str, KernelIface] | None = None) -> frozenset[int]:
+        """Routing tables of the management VRFs (never given to a tenant VRF), from
+        ``every`` (``kernel_with_management()``, read now when not given)."""
+        found = (every if every is not None else self.kernel_with_management()).values()
+        return frozenset(k.vrf_table for k in found if self.is_management(k) and k.vrf_table)
 
     def record(self) -> Record:
         return parse_record(self.read_file(self.layout.record_file) or "")
@@ -201,9 +229,10 @@ class Device:
     def hostname(self) -> str:
         return (self.read_file(self.layout.hostname_file) or "").strip()
 
-    def running_document(self) -> Document:
-        """The document built from the device's real state (see the format doc)."""
-        record = self.record()
+    def running_document(self, record: Record | None = None) -> Document:
+        """The document built from the device's real state (see the format doc);
+        ``record`` is the device's record when the caller has just read it."""
+        record = record if record is not None else self.record()
         hostname = self.hostname()
         lldpd_text: str | None = None
         if record.lldp_enabled:

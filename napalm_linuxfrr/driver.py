@@ -17,6 +17,7 @@ optional_args:
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from napalm.base import NetworkDriver
@@ -28,7 +29,7 @@ from napalm.base.exceptions import (
     ReplaceConfigException,
 )
 
-from linuxfrr_document import DocumentError, parse_document, render_document
+from linuxfrr_document import Document, DocumentError, parse_document, render_document
 from napalm_linuxfrr import evpn, frr, getters, lldp, routes
 from napalm_linuxfrr.apply import apply_document, apply_merge_frr
 from napalm_linuxfrr.candidate import (
@@ -40,6 +41,7 @@ from napalm_linuxfrr.candidate import (
 )
 from napalm_linuxfrr.device import Device, DeviceCommandError, management_names
 from napalm_linuxfrr.events import EventStream, stream_command
+from napalm_linuxfrr.frr_delta import native_delta
 from napalm_linuxfrr.kernel import device_ports
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR, host_layout, lab_layout
 from napalm_linuxfrr.transport import (
@@ -49,6 +51,10 @@ from napalm_linuxfrr.transport import (
     SshTransport,
     TransportError,
 )
+
+# how long compare_config's reading of the running state stands for commit_config's (the
+# caller holds the device between them, as the workers' lease does)
+RUNNING_REUSE_S = 30.0
 
 
 class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
@@ -79,6 +85,9 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         self.management = management_names(args.get("management", "eth0"))
         self._device: Device | None = None
         self._candidate: Candidate | None = None
+        # the running document compare_config read for the loaded candidate, and when:
+        # commit_config right after it reuses it (its rollback point, FRR's fingerprint)
+        self._running: tuple[float, Document] | None = None
 
     # -- connection ------------------------------------------------------------------
     def _make_runner(self) -> CommandRunner:
@@ -160,6 +169,12 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         ports = device_ports(self.device.kernel())
         check_static_parts(candidate.document, ports)
         frr_text = candidate.merge_frr if candidate.is_merge else candidate.document.frr
+        if (
+            frr_text
+            and not candidate.is_merge
+            and self.device.record().frr_applied == (frr.fingerprint(frr.daemon_config(frr_text)))
+        ):  # the configuration the last commit applied: FRR accepted it then
+            return
         if frr_text:
             path = self.device.temp_path(".conf")
             self.device.write_file(path, frr_text)
@@ -176,6 +191,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
     def load_replace_candidate(
         self, filename: str | None = None, config: str | None = None
     ) -> None:
+        self._running = None
         try:
             document = parse_document(self._read_source(filename, config))
             candidate = Candidate(document=document)
@@ -186,6 +202,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
         self._candidate = candidate
 
     def load_merge_candidate(self, filename: str | None = None, config: str | None = None) -> None:
+        self._running = None
         try:
             extra = parse_document(self._read_source(filename, config))
             candidate = merged_target(self.device.running_document(), extra)
@@ -198,7 +215,9 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
     def compare_config(self) -> str:
         if self._candidate is None:
             return ""
-        running = self.device.running_document()
+        record = self.device.record()
+        running = self.device.running_document(record)
+        self._running = (time.monotonic(), running)
         target = self._candidate.document
         parts = static_diff(running, target)
         if self._candidate.is_merge:
@@ -206,8 +225,20 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
             if lines:
                 parts.append("\n".join(["frr lines to merge:", *(f"+ {ln}" for ln in lines)]))
         else:
-            parts.append(self._frr_test(target.frr or frr.factory_frr(self.device.hostname())))
+            hostname = (running.hostname or "").strip()
+            wanted = frr.daemon_config(target.frr or frr.factory_frr(hostname))
+            if not record.frr_unchanged(wanted, running.frr):  # else no FRR line differs
+                last = self.device.applied_frr(record, running.frr)
+                delta = native_delta(last, wanted) if last is not None else None
+                parts.append(delta.preview() if delta is not None else self._frr_test(wanted))
         return "\n\n".join(p for p in parts if p)
+
+    def _just_read_running(self) -> Document:
+        """The running document compare_config read moments ago, else read now."""
+        cached, self._running = self._running, None
+        if cached is not None and time.monotonic() - cached[0] <= RUNNING_REUSE_S:
+            return cached[1]
+        return self.device.running_document()
 
     def _frr_test(self, text: str) -> str:
         path = self.device.temp_path(".conf")
@@ -223,13 +254,16 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
             raise NotImplementedError("commit confirm (revert_in) is not supported by linuxfrr")
         if self._candidate is None:
             raise CommitError("no candidate loaded (call load_replace/merge_candidate first)")
-        before = render_document(self.device.running_document())
+        running = self._just_read_running()
+        before = render_document(running)
         self.device.write_file(self.layout.rollback_file, before)
         candidate = self._candidate
         try:
             if candidate.is_merge:
                 apply_merge_frr(self.device, candidate.merge_frr or "")
-            apply_document(self.device, candidate.document, with_frr=not candidate.is_merge)
+                apply_document(self.device, candidate.document, with_frr=False)
+            else:
+                apply_document(self.device, candidate.document, running=running)
         except DeviceCommandError as exc:
             self._restore(before)
             raise CommitError(f"commit failed, previous config restored: {exc}") from exc
@@ -247,6 +281,7 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
 
     def discard_config(self) -> None:
         self._candidate = None
+        self._running = None
 
     def rollback(self) -> None:
         text = self.device.read_file(self.layout.rollback_file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -21,6 +22,13 @@ def normalise_running(text: str) -> str:
             continue
         lines.append(line)
     return "\n".join(lines) + "\n" if lines else ""
+
+
+def fingerprint(text: str) -> str:
+    """A configuration's identity (sha256 of its text, blank lines and trailing spaces
+    aside): equal fingerprints, the same configuration."""
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
 def daemon_config(candidate: str) -> str:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from napalm_linuxfrr.frr import fingerprint
 from napalm_linuxfrr.ifaces import DEFAULT_MTU, natural_key
 
 LOOPBACK_DEFAULT = "127.0.0.1/8"
@@ -48,9 +49,23 @@ class Record:
     link_speed: Mapping[str, int] | None = None
     lldp_enabled: bool = True
     hwaddress: Mapping[str, str] | None = None  # MACs the push set (anycast gateways)
+    # FRR as the last commit left it (``napalm_linuxfrr.frr.fingerprint``): of the daemon
+    # configuration it applied and of ``show running-config`` right after; '' = unknown
+    frr_applied: str = ""
+    frr_running: str = ""
 
     def speed(self, name: str) -> int | None:
         return (self.link_speed or {}).get(name)
+
+    def frr_unchanged(self, wanted: str, running: str | None) -> bool:
+        """Whether FRR already runs ``wanted`` (daemon configuration): the last commit
+        applied exactly it and the running configuration is still what it left."""
+        return bool(
+            self.frr_applied
+            and running is not None
+            and self.frr_applied == fingerprint(wanted)
+            and self.frr_running == fingerprint(running)
+        )
 
     def to_json(self) -> str:
         return json.dumps(
@@ -59,6 +74,8 @@ class Record:
                 "link_speed": dict(self.link_speed or {}),
                 "lldp_enabled": self.lldp_enabled,
                 "hwaddress": dict(self.hwaddress or {}),
+                "frr_applied": self.frr_applied,
+                "frr_running": self.frr_running,
             },
             indent=1,
             sort_keys=True,
@@ -74,6 +91,8 @@ def parse_record(text: str) -> Record:
         link_speed={str(k): int(v) for k, v in data.get("link_speed", {}).items()},
         lldp_enabled=bool(data.get("lldp_enabled", True)),
         hwaddress={str(k): str(v) for k, v in data.get("hwaddress", {}).items()},
+        frr_applied=str(data.get("frr_applied", "")),
+        frr_running=str(data.get("frr_running", "")),
     )
 
 

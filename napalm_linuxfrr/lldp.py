@@ -79,6 +79,15 @@ def apply_commands(settings: dict[str, str]) -> list[list[str]]:
     return commands
 
 
+def changed_commands(text: str, running: str | None) -> list[list[str]]:
+    """lldpcli arguments that bring lldpd from ``running`` (its settings rendered as a
+    file, None = unknown) to the file ``text``: only ``resume`` when they are the same."""
+    settings = parse_lldpd_conf(text)
+    if running is not None and render_lldpd_conf(settings) == running:
+        return [["resume"]]
+    return apply_commands(settings)
+
+
 def running_settings(config_json: str) -> dict[str, str]:
     """``lldpcli -f json show configuration`` → the supported settings."""
     config = json.loads(config_json)["configuration"]["config"]

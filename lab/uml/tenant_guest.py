@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -311,12 +312,92 @@ def serve(job: Mapping[str, Any], result: dict[str, Any], folder: Path) -> None:
         result["mgmt_after"] = {
             node: mgmt_state(lab, node) for node in job["mgmt"]["switch_addresses"]
         }
+        if job.get("requests"):  # the machine's further checks, until it says stop
+            (folder / "checked.json.part").write_text(json.dumps(result))
+            (folder / "checked.json.part").rename(folder / "checked.json")
+            result["requests"] = serve_requests(lab, folder, float(job["serve_timeout_s"]))
     finally:
         phases["total_in_guest"] = round(time.monotonic() - started, 2)
         try:
             lab.down()
         except Exception:  # the kernel powers off next: a failed clean-up is reported
             result["down_error"] = traceback.format_exc()
+
+
+REQUEST_POLL_S = 0.05
+
+
+def serve_requests(lab: Lab, folder: Path, timeout: float) -> int:
+    """Answer ``request-N.json`` with ``response-N.json`` (N = 1, 2, ...) until ``stop``
+    appears or ``timeout`` passes without one; the number answered."""
+    deadline, number = time.monotonic() + timeout, 1
+    while time.monotonic() < deadline and not (folder / "stop").exists():
+        asked = folder / f"request-{number}.json"
+        if not asked.exists():
+            time.sleep(REQUEST_POLL_S)
+            continue
+        request = json.loads(asked.read_text())
+        try:
+            answer = {"ok": True, **handle(lab, request)}
+        except Exception:  # the machine reports it with the request it made
+            answer = {"ok": False, "error": traceback.format_exc()}
+        partial = folder / f"response-{number}.json.part"
+        partial.write_text(json.dumps(answer))
+        partial.rename(folder / f"response-{number}.json")
+        number, deadline = number + 1, time.monotonic() + timeout
+    return number - 1
+
+
+def handle(lab: Lab, request: Mapping[str, Any]) -> dict[str, Any]:
+    """One request of the machine: what it asks by ``action`` (see ``ACTIONS``)."""
+    action = request.get("action")
+    if action == "attach":
+        attach_servers(lab, request["servers"])
+        return {}
+    if action == "ping_until":
+        return ping_until(lab, request["from"], request["to"], float(request["wait_s"]))
+    if action == "untouched":
+        return {"state": untouched_state(lab, request["leafs"], request["devices"])}
+    if action == "links":
+        return {"links": {n: sorted(json_names(lab, n)) for n in request["nodes"]}}
+    raise ValueError(f"unknown request {action!r} (allowed: {', '.join(ACTIONS)})")
+
+
+ACTIONS = ("attach", "ping_until", "untouched", "links")
+
+
+def ping_until(lab: Lab, source: str, address: str, wait_s: float) -> dict[str, Any]:
+    """A ``ping`` sending every 0.2 s (no deadline: with one, iputils' ping gives up at
+    the first "host unreachable" of a failed ARP; one that exits anyway is started
+    again), stopped at its first answer or after ``wait_s``. The kernel's clock is not
+    the machine's (UML's runs slow when the kernel waits for the host): the machine
+    times the answer's arrival."""
+    ping = ["stdbuf", "-oL", "ping", "-n", "-i", "0.2", address]  # a line per answer
+    argv = ["ip", "netns", "exec", lab.netns(source), *ping]
+    started = time.monotonic()
+    answered, runs = False, 0
+    while not answered and time.monotonic() - started < wait_s:
+        runs += 1
+        left = max(0.1, wait_s - (time.monotonic() - started))
+        answered = _first_answer(argv, left)
+        if not answered:
+            time.sleep(0.2)
+    return {"answered": answered, "runs": runs, "guest_s": round(time.monotonic() - started, 3)}
+
+
+def _first_answer(argv: Sequence[str], wait_s: float) -> bool:
+    """Whether ``argv`` (a ping) printed an answer before it exited or ``wait_s`` passed."""
+    with subprocess.Popen(
+        list(argv), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    ) as process:
+        assert process.stdout is not None
+        timer = threading.Timer(wait_s, process.kill)  # the read ends at EOF once killed
+        timer.start()
+        try:
+            return any(" bytes from " in line for line in process.stdout)
+        finally:
+            timer.cancel()
+            process.kill()
 
 
 def mgmt_state(lab: Lab, node: str) -> dict[str, Any]:

@@ -108,12 +108,52 @@ class ServedLab:
     ready: dict[str, Any]
     kernel: subprocess.Popen[str]
     result: dict[str, Any] | None = None
+    requests: int = 0  # requests made to the guest so far
 
     def deployed(self, wait_s: float = BOOT_TIMEOUT_S) -> dict[str, Any]:
         """Tell the guest the switches are deployed; its checks' result once it is off."""
         (self.folder / "deployed").write_text("")
         self.result = self._finish(wait_s)
         return self.result
+
+    def checked(self, wait_s: float = BOOT_TIMEOUT_S) -> dict[str, Any]:
+        """For a job with ``requests``: tell the guest the switches are deployed and wait
+        for its checks (``checked.json``); the guest then answers ``request`` until the
+        lab is left. A guest that powers off instead is reported with its logs."""
+        (self.folder / "deployed").write_text("")
+        return self._wait_file("checked.json", wait_s, "its checks")
+
+    def request(
+        self, action: str, params: dict[str, Any] | None = None, wait_s: float = 120.0
+    ) -> dict[str, Any]:
+        """Ask the guest one thing (``lab.uml.tenant_guest.ACTIONS``) and wait for the
+        answer (bounded, polled every 20 ms), stamped with this machine's ``asked_at`` and
+        ``answered_at``; a request the guest failed raises with its traceback."""
+        self.requests += 1
+        name = f"request-{self.requests}.json"
+        (self.folder / f"{name}.part").write_text(json.dumps({"action": action, **(params or {})}))
+        (self.folder / f"{name}.part").rename(self.folder / name)
+        asked_at = time.time()
+        answer = self._wait_file(f"response-{self.requests}.json", wait_s, f"request {action}")
+        # this machine's clock (the guest's runs slow): when it was asked and answered
+        answer.update(asked_at=asked_at, answered_at=time.time())
+        if not answer.get("ok"):
+            raise RuntimeError(f"the guest failed request {action}: {answer.get('error')}")
+        return answer
+
+    def _wait_file(self, name: str, wait_s: float, what: str) -> dict[str, Any]:
+        path, deadline = self.folder / name, time.monotonic() + wait_s
+        while not path.exists():
+            if self.kernel.poll() is not None or time.monotonic() > deadline:
+                self.result = self._finish(30)
+                raise RuntimeError(
+                    f"the tenant lab gave no answer to {what}: {self.result.get('error')}"
+                    f"\n--- guest log\n{self.result['guest_log_tail']}"
+                    f"\n--- console\n{self.result['console_tail']}"
+                )
+            time.sleep(0.02)
+        data: dict[str, Any] = json.loads(path.read_text())
+        return data
 
     def _finish(self, wait_s: float) -> dict[str, Any]:
         started = time.monotonic()

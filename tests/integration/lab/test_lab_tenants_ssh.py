@@ -26,8 +26,8 @@ from blueprint_engine.devices.registry import Devices
 from blueprint_engine.graph.db import Graph
 from lab import shell
 from lab.uml import mgmt_net, tenant_mgmt, tenants
-from labharness import rollout, tenant_fabric, tenant_ssh
-from labharness.tenant_fabric import DB, GATEWAY, WEB, Fabric
+from labharness import rollout, tenant_fabric, tenant_network, tenant_ssh
+from labharness.tenant_fabric import ADDED, DB, GATEWAY, WEB, Fabric
 from tests.integration.lab.helpers import exclusive_lab
 from tests.integration.lab.test_lab_tenants import uml_skip_reason
 
@@ -44,12 +44,16 @@ def deployed(graph: Graph) -> Iterator[dict[str, Any]]:
     try:
         base, job = tenant_ssh.job(blueprints, bp)
         switches = sorted(s for s, _ in rollout.switches(blueprints, bp))
+        steps: dict[str, Any] = {}
         with exclusive_lab():
             rollout.forget_lab_devices(graph)
-            with tenants.served_tenant_lab(job, switches) as served:
+            with tenants.served_tenant_lab({**job, "requests": True}, switches) as served:
                 ssh = ssh_check(served)
-                result = tenant_ssh.deploy(blueprints, served, bp)
+                result = tenant_ssh.deploy(blueprints, served, bp, keep=True)
                 devices = {s: Devices(graph).get(rollout.lab_serial(s)) for s in switches}
+                if "error" not in result:  # a new network through the engine and workers
+                    steps["add"] = tenant_network.add(blueprints, served, bp, base)
+                    steps["remove"] = tenant_network.remove(blueprints, served, bp, base)
             after = leftovers(served.net.tap)
         if "error" in result:
             pytest.fail(
@@ -62,7 +66,9 @@ def deployed(graph: Graph) -> Iterator[dict[str, Any]]:
         shown = ("machine_phases_s", "phases_s", "kernel_s", "mgmt_after")
         phases = {k: result.get(k) for k in shown}
         print(f"\ntenant lab over SSH: {json.dumps(phases)}")
+        print(f"new network through the workers: {json.dumps(steps['add']['phases_s'])}")
         yield {
+            "steps": steps,
             "base": base,
             "result": result,
             "ssh": ssh,
@@ -161,6 +167,54 @@ def test_the_deploys_left_the_management_port_and_vrf_alone(deployed: dict[str, 
         assert state["eth0"]["addresses"] == [str(ipaddress.ip_interface(
             net.switch_addresses[switch]).ip)]  # fmt: skip
         assert state[tenant_mgmt.VRF]["table"] == int(tenant_mgmt.VRF_TABLE), state
+
+
+def test_a_network_committed_through_the_engine_is_deployed_by_the_workers_to_its_leafs_only(
+    deployed: dict[str, Any],
+) -> None:
+    step, base = deployed["steps"]["add"], deployed["base"]
+    network = step["network"]
+    assert network["name"] == ADDED["name"] and network["leafs"] == base.leafs
+    for switch, rows in step["deployments"].items():
+        if switch in network["leafs"]:  # one incremental service push each, by a worker
+            assert [(d["stage"], d["push"], d["status"]) for d in rows] == [
+                ("service", "incremental", "succeeded")
+            ], (switch, rows)
+            assert f"vni{network['vni']}" in step["links_after"][switch]
+            assert f"vlan{network['vlan']}" in step["links_after"][switch]
+        else:  # the spine's intent did not change: no deployment at all
+            assert rows == [], (switch, rows)
+
+
+def test_servers_in_different_racks_talk_in_the_new_network(deployed: dict[str, Any]) -> None:
+    ping = deployed["steps"]["add"]["ping"]
+    assert ping["answered"] and ping["answered_at"] >= ping["asked_at"], ping
+
+
+def test_the_new_network_and_its_removal_disturb_no_session_or_existing_device(
+    deployed: dict[str, Any],
+) -> None:
+    for name in ("add", "remove"):
+        step = deployed["steps"][name]
+        before, after = step["untouched_before"], step["untouched_after"]
+        assert sorted(before) == sorted([*deployed["base"].leafs, *deployed["base"].spines])
+        for switch, state in before.items():
+            sessions = state["bgp_connections"]  # [established, dropped] per peer
+            assert sessions and all(None not in counts for counts in sessions.values()), state
+            assert after[switch]["bgp_connections"] == sessions, (name, switch)
+            assert after[switch]["ifindex"] == state["ifindex"], (name, switch)
+
+
+def test_removing_the_network_through_the_engine_clears_it_from_the_switches(
+    deployed: dict[str, Any],
+) -> None:
+    network = deployed["steps"]["add"]["network"]
+    step = deployed["steps"]["remove"]
+    for switch, rows in step["deployments"].items():
+        pushed = [(d["push"], d["status"]) for d in rows]
+        assert pushed == ([("incremental", "succeeded")] if switch in network["leafs"] else [])
+        gone = {f"vni{network['vni']}", f"vlan{network['vlan']}"}
+        assert not gone & set(step["links_after"][switch]), (switch, step["links_after"])
 
 
 def test_teardown_leaves_no_tap_kernel_or_namespace(deployed: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from napalm_linuxfrr.device import WRITE_FILE
 from napalm_linuxfrr.recording import command_key
 from napalm_linuxfrr.transport import CommandResult
 
@@ -36,7 +37,7 @@ class ReplayRunner:
         if words[:2] == ["mkdir", "-p"] or words[:2] == ["rm", "-f"]:
             self.files.pop(words[-1], None)
             return CommandResult(0, "", "")
-        if words[:2] == ["sh", "-c"] and words[2] == 'cat > "$1"':
+        if words[:2] == ["sh", "-c"] and words[2] in ('cat > "$1"', WRITE_FILE):
             self.files[words[-1]] = stdin or ""
             return CommandResult(0, "", "")
         if words[0] == "cat" and words[1] in self.files:

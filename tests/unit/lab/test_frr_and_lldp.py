@@ -156,3 +156,12 @@ def test_routing_daemons_carry_pid_and_start_time_from_proc() -> None:
     assert frr.daemon_processes("bgpd 1 x\nno boot time\n") == {}
     odd = f"x) y 7 {_stat(7, 'x) y', 200)}\nbtime 10\nclk_tck 100\n"  # comm with ") "
     assert frr.daemon_processes(odd) == {}  # the pid file's name is one word: "x)"
+
+
+def test_lldpd_settings_already_running_are_not_set_again() -> None:
+    text = "configure system hostname leaf1\nconfigure lldp tx-interval 5\n"
+    running = lldp.render_lldpd_conf(lldp.parse_lldpd_conf(text))
+    assert lldp.changed_commands(text, running) == [["resume"]]
+    changed = lldp.changed_commands(text.replace("5", "7"), running)
+    assert ["configure", "lldp", "tx-interval", "7"] in changed
+    assert lldp.changed_commands(text, None) == lldp.apply_commands(lldp.parse_lldpd_conf(text))
