@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import redis
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -17,6 +18,7 @@ from blueprint_engine.change.kinds import PUBLIC_KINDS
 from blueprint_engine.errors import FabricError
 from blueprint_engine.graph.db import Graph
 from blueprint_engine.settings import load_settings
+from workers.device_ops import DeviceOps
 
 app = typer.Typer(help="Blueprints: build from a template, stage edits, commit, roll back.")
 console = Console()
@@ -144,6 +146,10 @@ def commit(
         console.print(
             f"revision {revision.number} by {revision.author}: {len(revision.diff)} changes"
         )
+        client = redis.Redis.from_url(load_settings().redis_url, socket_timeout=5)
+        sent = DeviceOps(bps.graph, client, bps).reconcile_touched(name, revision.devices)
+        if sent:
+            console.print(f"reconciling {len(sent)} devices now: {', '.join(sorted(sent))}")
 
 
 @app.command()

@@ -5,9 +5,9 @@ The tenant lab (one User-Mode Linux kernel, lab/README.md) boots with its manage
 network; blueprint ``lab-tenants`` is deployed through the workers' lifecycle
 (``labharness.tenant_ssh``). Then the measured step (``labharness.tenant_network.add``):
 the stretched network ``app`` is staged and committed through the engine as an operator
-does, one reconcile task per switch is sent to the workers (what the beat's sweep sends;
-each decides for itself), the workers push the incremental config over SSH to the
-leafs whose intent changed, and a server of rack 1 pings its peer of rack 2 in ``app``
+does, a reconcile task for each switch the revision touched is sent to the workers at
+once (what the API's commit sends, ``DeviceOps.reconcile_touched``; the beat's sweep is
+the net), the workers push the incremental config over SSH to those leafs, and a server of rack 1 pings its peer of rack 2 in ``app``
 (one ``ping`` sending every 0.2 s) until it answers. The figure is commit start -> that
 answer, with its phases: stage, commit, dispatch -> first push start, each push (the
 workers' started -> succeeded events), last push end -> first packet. The removal is

@@ -2,7 +2,9 @@
 staged and committed on the blueprint as an operator does, then the workers' reconciler
 tasks (one per switch of the blueprint; each decides for itself) push the incremental
 config over SSH to the switches whose intent changed, and the lab's servers ping across
-the racks in the new network until one answers.
+the racks in the new network until one answers. The reconcile tasks are the ones the
+API's commit sends (``DeviceOps.reconcile_touched``: the switches the revision touched,
+at once, not at the next sweep).
 
 The lab is ``lab.uml.tenants.served_tenant_lab`` with a job asking for ``requests`` and
 already deployed (``labharness.tenant_ssh.deploy``). Timestamps are this machine's wall
@@ -21,18 +23,18 @@ from contextlib import contextmanager
 from typing import Any
 
 import redis
+from celery.result import AsyncResult
 
 from blueprint_engine.blueprints import Blueprints
 from blueprint_engine.devices.registry import Devices
-from blueprint_engine.devices.worker_pools import WorkerPools
 from blueprint_engine.events import EventKind, channel
 from blueprint_engine.settings import load_settings
 from lab.uml.tenants import ServedLab
 from labharness import rollout, tenant_fabric
 from labharness.tenant_fabric import ADDED, AUTHOR, Fabric
 from workers.app import app
+from workers.device_ops import DeviceOps
 from workers.outcome import Outcome
-from workers.reconciler import reconcile_device
 
 DISPATCH_WAIT_S = 300.0  # every reconcile task's bound (a push over SSH into UML: 3-15 s)
 PING_WAIT_S = 90.0
@@ -75,35 +77,34 @@ def deployment_events(bp: str) -> Iterator[DeploymentEvents]:
         events.close()
 
 
-def commit(blueprints: Blueprints, bp: str, edit: dict[str, Any], message: str) -> dict[str, float]:
-    """Stage ``edit`` and commit it as an operator does; wall-clock marks and seconds."""
+def commit(blueprints: Blueprints, bp: str, edit: dict[str, Any], message: str) -> dict[str, Any]:
+    """Stage ``edit`` and commit it as an operator does; wall-clock marks and seconds, and
+    the switches the revision touched."""
     started = time.time()
     version = blueprints.staging.version(bp)
     version = blueprints.staging.stage(bp, edit, base_version=version, author=AUTHOR)
     staged = time.time()
-    blueprints.commit(bp, base_version=version, author=AUTHOR, message=message)
+    revision = blueprints.commit(bp, base_version=version, author=AUTHOR, message=message)
     done = time.time()
     return {
         "started_at": started,
         "stage_s": staged - started,
         "commit_s": done - staged,
         "committed_at": done,
+        "touched": list(revision.devices),
     }
 
 
-def dispatch(blueprints: Blueprints, bp: str) -> list[Any]:
-    """One reconcile task per switch of ``bp`` on its pool's queue (what the beat's sweep
-    sends, without waiting for the next sweep); the tasks' handles."""
-    pools = WorkerPools(blueprints.graph)
-    serials = [rollout.lab_serial(system) for system, _ in rollout.switches(blueprints, bp)]
-    return [
-        reconcile_device.apply_async(
-            (serial,),
-            {"wait_s": DISPATCH_WAIT_S / 2},
-            queue=pools.queue_of(serial) or app.conf.task_default_queue,
-        )
-        for serial in serials
-    ]
+def dispatch(blueprints: Blueprints, bp: str, touched: list[str]) -> list[Any]:
+    """What the API's commit does next: a reconcile task for each device of a switch the
+    revision touched, on its pool's queue (``DeviceOps.reconcile_touched``); the tasks'
+    handles."""
+    client = redis.Redis.from_url(load_settings().redis_url)
+    try:
+        sent = DeviceOps(blueprints.graph, client, blueprints).reconcile_touched(bp, touched)
+    finally:
+        client.close()
+    return [AsyncResult(task, app=app) for task in sent.values()]
 
 
 def wait_outcomes(handles: list[Any]) -> list[dict[str, Any]]:
@@ -162,7 +163,7 @@ def add(blueprints: Blueprints, served: ServedLab, bp: str, base: Fabric) -> dic
     history_before = deployments(blueprints, bp)
     with deployment_events(bp) as events:
         marks = commit(blueprints, bp, edit, f"{ADDED['name']} stretched over {', '.join(racks)}")
-        handles = dispatch(blueprints, bp)
+        handles = dispatch(blueprints, bp, marks["touched"])
         dispatched_at = time.time()
         added = tenant_fabric.read_fabric(blueprints, bp)
         network = added.networks[str(ADDED["name"])]
@@ -231,7 +232,7 @@ def remove(blueprints: Blueprints, served: ServedLab, bp: str, base: Fabric) -> 
     edit = {"kind": "remove_virtual_network", "params": {"name": ADDED["name"]}}
     with deployment_events(bp) as events:
         marks = commit(blueprints, bp, edit, f"{ADDED['name']} removed")
-        outcomes = wait_outcomes(dispatch(blueprints, bp))
+        outcomes = wait_outcomes(dispatch(blueprints, bp, marks["touched"]))
         time.sleep(0.5)
         seen = list(events.seen)
     links = served.request("links", {"nodes": [*base.leafs, *base.spines]})["links"]

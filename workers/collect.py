@@ -36,6 +36,12 @@ in both cases that round leaves the device's ``config`` observation out (the
 graph refuses the verdict in the same transaction that would record it). A job
 that merely holds the device's lease (a reconcile sweep deciding there is nothing
 to do) changes nothing on the device and does not hide its config.
+
+A device being pushed (``last_deploy`` in progress and its deployment lease held) is
+left out of the round altogether: whatever the getters read would be judged by
+nothing, and on a switch's control-plane CPU (or the lab's one kernel) the round's
+commands would slow the push down. The round after the push collects it; a push whose
+worker died leaves the lease to expire (``workers.lease``), so no device stays out.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from typing import Any
 import redis
 
 from blueprint_engine.devices.lifecycle import DEPLOYED_MODES, DeviationStatus, Liveness
+from blueprint_engine.devices.records import LastDeploy
 from blueprint_engine.devices.registry import Device, Devices, JudgeInputs, RoundFacts
 from blueprint_engine.errors import FabricError, NotFoundError, ServiceUnavailableError
 from blueprint_engine.events import EventKind, publish
@@ -68,7 +75,7 @@ from telemetry.model import Observation, ObservationKind
 from telemetry.overlay_model import EVPN_GETTER
 from workers.app import GraphTask, app
 from workers.drivers import open_driver
-from workers.lease import Lease
+from workers.lease import Lease, lease_key
 from workers.outcome import Outcome, Status
 
 GETTERS = (
@@ -331,9 +338,11 @@ def collect_round(
         for i in read_intents(graph, bp, systems, queue=queue)
         if i.serial is not None and (not deployed_only or i.deploy_mode in DEPLOYED_MODES)
     ]
+    pushed = being_pushed(client, intents)
+    intents = [i for i in intents if i.serial not in pushed]
     devices = Devices(graph)
     if not intents:
-        return _summary(bp, [], [], started, 0.0)
+        return _summary(bp, [], [], started, 0.0, pushed)
     known = devices.get_many([str(i.serial) for i in intents])
     with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(intents))) as pool:
         opened = list(pool.map(lambda i: collect_first(known, i, only), intents))
@@ -352,7 +361,22 @@ def collect_round(
             obs = observations(r.intent, r.getters, r.at, None)
             rest += [o for o in obs if o.kind not in FIRST_KINDS]
     rest = with_rates(graph, bp, rest, SENT_COUNTERS)  # counters: rates from the previous sample
-    return _summary(bp, rounds, [first, ingest(graph, client, rest)], started, collected_s)
+    return _summary(bp, rounds, [first, ingest(graph, client, rest)], started, collected_s, pushed)
+
+
+def being_pushed(client: redis.Redis, intents: list[DeviceIntent]) -> dict[str, str]:
+    """{serial: system} of the devices a push is running on now: ``last_deploy`` in
+    progress in the graph and the deployment lease held in Redis (one round trip, only
+    for the devices the graph says are being pushed)."""
+    in_progress = str(LastDeploy.IN_PROGRESS)
+    candidates = [i for i in intents if i.serial is not None and i.last_deploy == in_progress]
+    if not candidates:
+        return {}
+    pipe = client.pipeline(transaction=False)
+    for i in candidates:
+        pipe.exists(lease_key(str(i.serial)))
+    held = pipe.execute()
+    return {str(i.serial): i.system for i, h in zip(candidates, held, strict=True) if h}
 
 
 def judge_round(
@@ -382,9 +406,11 @@ def _summary(
     results: list[IngestResult],
     started: float,
     collected_s: float,
+    pushed: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     summary = {
         "devices": len(rounds),
+        "skipped_pushing": sorted((pushed or {}).values()),
         "unreachable": sorted(r.intent.system for r in rounds if not reachable(r.getters)),
         "errors": {r.intent.system: r.error for r in rounds if r.error},
         "observations": sum(r.observations for r in results),

@@ -12,7 +12,7 @@ from strawberry.types.nodes import Selection
 
 from api.auth import Role
 from api.graphql import levels
-from api.graphql.common import call, require
+from api.graphql.common import call, device_ops, require
 from api.graphql.context import Info
 from api.graphql.custom import AttachedConfiglet, stage_edit
 from api.graphql.loaders import Reader, StagedRef
@@ -49,7 +49,7 @@ def _planned(info: Info, root: Kind) -> shaped.Level | None:
     return None if shape is None else shaped.plan(shape, root)
 
 
-def _revision(r: RevisionData) -> Revision:
+def _revision(r: RevisionData, reconciling: list[str] | None = None) -> Revision:
     return Revision(
         number=r.number,
         author=r.author,
@@ -57,6 +57,7 @@ def _revision(r: RevisionData) -> Revision:
         at=r.at,
         devices=r.devices,
         diff=[DiffEntry.of(e) for e in r.diff],
+        reconciling=reconciling or [],
     )
 
 
@@ -394,7 +395,9 @@ class BlueprintMutation:
             author=author,
             message=message,
         )
-        return _revision(revision)
+        # the touched switches' pushes start now; the reconciler's sweep stays the net
+        sent = await call(device_ops(info).reconcile_touched, blueprint, revision.devices)
+        return _revision(revision, sorted(sent))
 
     @strawberry.mutation(description="stage the inverse of every revision after to_revision")
     async def rollback(

@@ -9,8 +9,10 @@ from graphql import GraphQLError
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Role
+from api.clients import redis_client
 from api.graphql.context import Info
 from blueprint_engine.errors import FabricError
+from workers.device_ops import DeviceOps
 
 T = TypeVar("T")
 
@@ -30,3 +32,9 @@ def require(info: Info, role: Role, action: str) -> str:
     except FabricError as exc:
         raise GraphQLError(str(exc), extensions=exc.as_dict()) from exc
     return info.context.caller.name
+
+
+def device_ops(info: Info) -> DeviceOps:
+    """Operator actions on devices, with the API's long-lived blueprint service."""
+    client = redis_client(info.context.settings.redis_url)
+    return DeviceOps(info.context.graph, client, info.context.blueprints)

@@ -15,15 +15,14 @@ from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 from api.auth import Role
-from api.clients import listening_client, redis_client
-from api.graphql.common import call, require
+from api.clients import listening_client
+from api.graphql.common import call, device_ops, require
 from api.graphql.context import Info
 from blueprint_engine.configs.stored import INCREMENTAL, RENDERED
 from blueprint_engine.devices.lifecycle import DeployMode, Event
 from blueprint_engine.devices.registry import DEVICE_CONFIG_STAGES, Devices
 from blueprint_engine.errors import ValidationError
 from blueprint_engine.events import EventKind, channel
-from workers.device_ops import DeviceOps
 
 # stages kept on the device node, and the blueprint's per-system stages
 DEVICE_STAGES = DEVICE_CONFIG_STAGES
@@ -217,13 +216,8 @@ class DeviceAction:
     )
 
 
-def _ops(info: Info) -> DeviceOps:
-    client = redis_client(info.context.settings.redis_url)
-    return DeviceOps(info.context.graph, client, info.context.blueprints)
-
-
 async def _event(info: Info, serial: str, event: Event, wait: bool, **where: str) -> DeviceAction:
-    outcome, result = await call(_ops(info).event, serial, event, wait=wait, **where)
+    outcome, result = await call(device_ops(info).event, serial, event, wait=wait, **where)
     return DeviceAction(
         serial=serial,
         state=str(outcome.state) if outcome.state else None,
@@ -262,7 +256,7 @@ class DeviceMutation:
     @strawberry.mutation(description="suppress an open config deviation; golden and intent stay")
     async def accept_changes(self, info: Info, serial: str) -> ManagedDevice:
         require(info, Role.OPERATOR, "accept config changes")
-        await call(_ops(info).accept_changes, serial)
+        await call(device_ops(info).accept_changes, serial)
         rows = await call(Devices(info.context.graph).find, None, [serial])
         return _device(rows[0])
 
@@ -274,7 +268,7 @@ class DeviceMutation:
         self, info: Info, serial: str, confirm: bool = False, wait: bool = False
     ) -> JSON:
         require(info, Role.ADMIN, "run a manual full push")
-        result = await call(_ops(info).full_push, serial, confirm=confirm, wait=wait)
+        result = await call(device_ops(info).full_push, serial, confirm=confirm, wait=wait)
         return cast(JSON, result)
 
 

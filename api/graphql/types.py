@@ -336,6 +336,11 @@ class Revision:
     at: str
     devices: list[str]
     diff: list[DiffEntry]
+    reconciling: list[str] = strawberry.field(
+        default_factory=list,
+        description="serials of the devices whose reconcile this commit sent at once "
+        "(empty when read from history)",
+    )
 
 
 @strawberry.type

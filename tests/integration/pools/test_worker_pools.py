@@ -380,3 +380,33 @@ def test_a_tick_that_finds_its_round_running_gets_another_round_right_after_it(
             assert alone["rounds"] == 1, alone
     finally:
         silent.close()
+
+
+COMMIT = """mutation($bp: String!, $v: Int!) {
+  commit(blueprint: $bp, baseVersion: $v, message: "rename") { devices reconciling } }"""
+
+
+def test_a_commit_reconciles_the_devices_of_the_switches_it_touched_at_once(
+    graph: Graph, client: TestClient, prefix: str, bp: tuple[Blueprints, str]
+) -> None:
+    blueprints, name = bp
+    with made_pools(graph, "c") as made:
+        [queue] = made.values()
+        serials = _deployed_on(graph, blueprints, name, prefix, queue)
+        edit = {"kind": "System", "id": "rack1-leaf1", "key": "hostname", "value": "r1-leaf"}
+        version = blueprints.staging.stage(
+            name, {"kind": "set_property", "params": edit}, base_version=0, author="alice"
+        )
+        with pool_worker(queue):
+            body = gql(client, COMMIT, OPERATOR, bp=name, v=version)
+            committed = body["data"]["commit"]
+            assert "rack1-leaf1" in committed["devices"]
+            assert len(committed["devices"]) < len(serials)  # not every switch
+            assert committed["reconciling"] == sorted(serials[s] for s in committed["devices"])
+            # the push ran on the pool's worker (and failed: no switch answers here)
+            pushed = wait_for(
+                lambda: graph.read(DEPLOYMENTS, serial=serials["rack1-leaf1"]),
+                60,
+                "the touched leaf's push recorded",
+            )
+            assert [p["by"] for p in pushed] == [queue]

@@ -2,7 +2,8 @@
 collector's own round reaches simulated switches through the ``fgsim`` NAPALM driver
 (TCP to the simulator process) and finds the fabric healthy; a switch the simulator
 does not serve is unreachable like a dead device; a pushed config becomes the running
-config. Not a stand-in for the lab: this tests the simulator itself."""
+config; a device being pushed is left out of the collector's round. Not a stand-in for
+the lab: this tests the simulator itself and the collector's choice of devices."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from blueprint_engine.settings import Settings
 from simulator.devices import forget_devices, register_devices, serial_prefix
 from workers.collect import collect_round
 from workers.drivers import open_driver
+from workers.lease import Lease
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
@@ -134,3 +136,23 @@ def test_a_pushed_config_becomes_the_running_config(graph: Graph, simulated: Sim
         assert driver.compare_config() == ""
     finally:
         driver.close()
+
+
+def test_a_device_being_pushed_is_left_out_of_the_round_until_its_push_ends(
+    graph: Graph, settings: Settings, simulated: Simulated
+) -> None:
+    serial = serial_prefix(simulated.bp) + "rack2-leaf1"
+    devices = Devices(graph)
+    client = redis.Redis.from_url(settings.redis_url)
+    try:
+        with Lease(client, serial) as held:  # what a push holds, and what it records first
+            assert held
+            devices.push_started(serial)
+            during = collect_round(graph, client, simulated.bp)
+        # the lease gone while the graph still says "in progress": a push whose worker died
+        after = collect_round(graph, client, simulated.bp)
+    finally:
+        client.close()
+    assert during["skipped_pushing"] == ["rack2-leaf1"] and during["devices"] == 5
+    assert after["skipped_pushing"] == [] and after["devices"] == 6
+    assert after["unreachable"] == []
