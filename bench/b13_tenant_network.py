@@ -17,7 +17,6 @@ read before and after.
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -29,10 +28,17 @@ from blueprint_engine.settings import load_settings
 from lab.lock import lab_lock
 from lab.uml.tenants import served_tenant_lab
 from labharness import rollout, tenant_fabric, tenant_network, tenant_ssh
+from workers.app import app
 
 
 def loadavg() -> str:
     return Path("/proc/loadavg").read_text().strip()
+
+
+def worker_concurrency() -> dict[str, int]:
+    """{worker: its pool's process count}, as the running workers report it."""
+    stats = app.control.inspect(timeout=3.0).stats() or {}
+    return {name: int(s.get("pool", {}).get("max-concurrency", 0)) for name, s in stats.items()}
 
 
 def warm_up(blueprints: Blueprints) -> dict[str, float]:
@@ -98,7 +104,7 @@ def run() -> None:
         },
         warm_up_commit_s=figures["warm_up_s"],
         collect_interval_s=settings.collect_interval_s,
-        worker_concurrency=int(os.environ.get("FG_WORKER_CONCURRENCY", "2")),
+        worker_concurrency=worker_concurrency(),
         lab_phases_s=deployed.get("phases_s"),
         lifecycle_phases_s=deployed.get("machine_phases_s"),
     )
