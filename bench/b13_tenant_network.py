@@ -7,12 +7,13 @@ network; blueprint ``lab-tenants`` is deployed through the workers' lifecycle
 the stretched network ``app`` is staged and committed through the engine as an operator
 does, a reconcile task for each switch the revision touched is sent to the workers at
 once (what the API's commit sends, ``DeviceOps.reconcile_touched``; the beat's sweep is
-the net), the workers push the incremental config over SSH to those leafs, and a server of rack 1 pings its peer of rack 2 in ``app``
-(one ``ping`` sending every 0.2 s) until it answers. The figure is commit start -> that
-answer, with its phases: stage, commit, dispatch -> first push start, each push (the
-workers' started -> succeeded events), last push end -> first packet. The removal is
-committed and pushed after it (figures reported, not in the total). The load average is
-read before and after.
+the net), the workers push the incremental config over SSH to those leafs, and a server
+of rack 1 pings its peer of rack 2 in ``app`` (one ``ping`` sending every 0.2 s) until it
+answers. The figure is commit start -> that answer, with its phases: stage, commit,
+dispatch -> first push start, each push (the workers' started -> succeeded events), last
+push end -> first packet. The removal is committed and pushed after it (figures
+reported, not in the total). The load average is read before and after, and the running
+workers' process counts are reported.
 """
 
 from __future__ import annotations
