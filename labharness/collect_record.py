@@ -62,7 +62,7 @@ def record_switches(blueprints: Blueprints, bp: str, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for system, _ in rollout.switches(blueprints, bp):
         try:
-            driver = open_driver(devices.get(rollout.lab_serial(system)))
+            driver = open_driver(devices.get(rollout.lab_serial(system)), devices)
         except ServiceUnavailableError as exc:
             result: dict[str, Any] = {"unreachable": exc.message}
         else:

@@ -195,7 +195,7 @@ def bgp_state(blueprints: Blueprints, bp: str) -> dict[str, dict[str, bool]]:
     devices = Devices(blueprints.graph)
     state: dict[str, dict[str, bool]] = {}
     for system, _ in switches(blueprints, bp):
-        driver = open_driver(devices.get(lab_serial(system)))
+        driver = open_driver(devices.get(lab_serial(system)), devices)
         try:
             peers = driver.get_bgp_neighbors().get("global", {}).get("peers", {})
         finally:

@@ -3,7 +3,8 @@
 ``lab.uml.tenants.served_tenant_lab`` boots the kernel with its management network (each
 switch's ``eth0`` in VRF ``mgmt``, an sshd per switch); here every switch becomes an
 off-box ``linuxfrr`` agent at its management address with the ``ssh`` transport and the
-credential set ``tenant-lab`` (a key file on the workers), registered by a Celery worker,
+credential set ``tenant-lab`` (a key file on the workers) and the lab's host key pinned,
+registered by a Celery worker,
 then acknowledged, assigned and deployed (``labharness.rollout.deploy_all``: every push a
 Celery task through the driver, over SSH into the kernel). The guest then attaches the
 servers and runs the tenant checks of the committed blueprint.
@@ -43,6 +44,8 @@ def agent_specs(served: ServedLab, pairs: list[tuple[str, str]]) -> list[AgentSp
                 "netns": f"fg-{system}",
                 "lab_state_dir": DEFAULT_LAB_STATE_DIR,
                 "management": tenant_mgmt.MANAGEMENT_OPTION,
+                # the host key the lab generated: any other key is refused
+                "host_key": served.net.host_public_key,
             },
         )
         for system, profile in pairs

@@ -7,6 +7,10 @@ optional_args:
   layout         "lab" (default for netns) or "host" (default for ssh): where files live
   port, key_filename, proxy_command, use_sudo   SSH settings
   one_shell      over SSH, every command through one remote shell (default true)
+  host_key       over SSH, the device's pinned host key ("ssh-ed25519 AAAA..."): any other
+                 key offered is refused before credentials are sent (``host_keys``)
+  host_key_policy  over SSH without ``host_key``: "tofu" (default: accept the first key
+                 offered, ``host_key_seen`` names it for the caller to pin) or "strict"
   management     interfaces the driver leaves alone, comma-separated (default "eth0",
                  the management port as on Cumulus/SONiC; "" for none): a management
                  port and its VRF (``"eth0,mgmt"``); devices enslaved to them too. Never
@@ -42,6 +46,7 @@ from napalm_linuxfrr.candidate import (
 from napalm_linuxfrr.device import Device, DeviceCommandError, management_names
 from napalm_linuxfrr.events import EventStream, stream_command
 from napalm_linuxfrr.frr_delta import native_delta
+from napalm_linuxfrr.host_keys import HostKeyError, HostKeyPolicy
 from napalm_linuxfrr.kernel import device_ports
 from napalm_linuxfrr.layout import DEFAULT_LAB_STATE_DIR, host_layout, lab_layout
 from napalm_linuxfrr.transport import (
@@ -109,16 +114,25 @@ class LinuxFrrDriver(NetworkDriver):  # type: ignore[misc]
                     use_sudo=bool(args.get("use_sudo", False)),
                     one_shell=str(args.get("one_shell", True)).lower() not in ("false", "0", "no"),
                     timeout=float(self.timeout),
+                    host_key=args.get("host_key") or None,
+                    host_key_policy=HostKeyPolicy.of(args.get("host_key_policy")),
                 )
             )
         raise ConnectionException(
             f"unknown transport {self.transport_name!r} (allowed: netns, ssh)"
         )
 
+    @property
+    def host_key_seen(self) -> str | None:
+        """Beyond NAPALM: over SSH with nothing pinned, the host key the device offered and
+        the transport trusted on first use ("ssh-ed25519 AAAA..."); else None."""
+        runner = self._device.runner if self._device is not None else None
+        return runner.host_key_seen if isinstance(runner, SshTransport) else None
+
     def open(self) -> None:
         try:
             device = Device(self._make_runner(), self.layout, self.management)
-        except TransportError as exc:
+        except (TransportError, HostKeyError) as exc:
             raise ConnectionException(str(exc)) from exc
         probe = device.vtysh("show version")
         if not probe.ok:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 import paramiko
 
+from napalm_linuxfrr.host_keys import Decision, HostKeyPolicy, PublicKey, decide
 from napalm_linuxfrr.shell_session import SessionBroken, ShellSession
 
 
@@ -87,6 +88,34 @@ class SshSettings:
     timeout: float = 30.0
     # every command through one remote ``sh`` (``shell_session``) instead of a channel each
     one_shell: bool = True
+    # the device's pinned host key (``ssh-ed25519 AAAA...``; ``host_keys``), and what to do
+    # without one
+    host_key: str | None = None
+    host_key_policy: HostKeyPolicy = HostKeyPolicy.TOFU
+
+
+class HostKeyRefused(paramiko.SSHException):  # type: ignore[misc]
+    """The device offered a host key the pin refuses (raised inside paramiko's connect,
+    after the key exchange and before authentication: no credential is sent)."""
+
+
+class PinnedHostKey(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
+    """Paramiko's host-key check by ``host_keys.decide``: the client knows no keys, so
+    paramiko asks this policy about every key offered; the decision is kept."""
+
+    def __init__(self, host: str, pinned: PublicKey | None, policy: HostKeyPolicy) -> None:
+        self.host = host
+        self.pinned = pinned
+        self.policy = policy
+        self.decision: Decision | None = None
+
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
+        offered = PublicKey(key.get_name(), key.asbytes())
+        self.decision = decide(self.host, offered, self.pinned, self.policy)
+        if not self.decision.accepted:
+            raise HostKeyRefused(self.decision.reason)
 
 
 class SshTransport:
@@ -96,8 +125,12 @@ class SshTransport:
     def __init__(self, settings: SshSettings) -> None:
         self.settings = settings
         self.session: ShellSession | None = None
-        self.client = paramiko.SSHClient()
-        self.client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        self.client = paramiko.SSHClient()  # no known_hosts loaded: the pin decides
+        pinned = PublicKey.parse(settings.host_key) if settings.host_key else None
+        self.host_key_check = PinnedHostKey(
+            f"{settings.hostname}:{settings.port}", pinned, settings.host_key_policy
+        )
+        self.client.set_missing_host_key_policy(self.host_key_check)
         sock = paramiko.ProxyCommand(settings.proxy_command) if settings.proxy_command else None
         try:
             self.client.connect(
@@ -113,10 +146,23 @@ class SshTransport:
                 look_for_keys=settings.key_filename is None and not settings.password,
                 allow_agent=False,
             )
+        except HostKeyRefused as exc:
+            self.client.close()
+            raise TransportError(str(exc)) from exc
         except (paramiko.SSHException, OSError) as exc:
+            self.client.close()
             raise TransportError(
                 f"SSH to {settings.hostname}:{settings.port} failed: {exc}"
             ) from exc
+
+    @property
+    def host_key_seen(self) -> str | None:
+        """The host key accepted on first use (nothing was pinned): the caller records it
+        as the device's pin. None when a pinned key was verified."""
+        decision = self.host_key_check.decision
+        if decision is None or decision.pinned is not None:
+            return None
+        return decision.offered.openssh
 
     def run(
         self, argv: Sequence[str], stdin: str | None = None, timeout: float = 60.0

@@ -25,16 +25,22 @@ from blueprint_engine.devices.agent_spec import (
 )
 from blueprint_engine.devices.agents import Agents, AgentStatus, Reason
 from blueprint_engine.devices.registry import Devices
-from blueprint_engine.errors import FabricError, ValidationError
+from blueprint_engine.errors import FabricError, NotFoundError, ValidationError
 from blueprint_engine.graph.db import Graph
 from workers.app import GraphTask, app
 from workers.credentials import CredentialError, resolve, scrub
-from workers.drivers import build_driver
+from workers.drivers import build_driver, first_host_key
 
 MAX_DETAIL = 300
 # NOS version as the vendor's driver reports it; the device profile's range bounds it
 REFUSED_REASONS = frozenset(
-    {Reason.CREDENTIAL_MISSING, Reason.CREDENTIAL_UNSAFE, Reason.DRIVER_UNKNOWN, Reason.NO_PROFILE}
+    {
+        Reason.CREDENTIAL_MISSING,
+        Reason.CREDENTIAL_UNSAFE,
+        Reason.DRIVER_UNKNOWN,
+        Reason.NO_PROFILE,
+        Reason.HOST_KEY_MISMATCH,
+    }
 )
 
 
@@ -60,6 +66,8 @@ def classify(exc: BaseException) -> Reason:
         names = " ".join(t.__name__ for t in type(link).__mro__)
         if isinstance(link, socket.gaierror):
             return Reason.DNS
+        if "HostKeyRefused" in names:
+            return Reason.HOST_KEY_MISMATCH
         if isinstance(link, ConnectionRefusedError):
             return Reason.TCP_REFUSED
         if "Authentication" in names or "AuthError" in names:
@@ -69,6 +77,8 @@ def classify(exc: BaseException) -> Reason:
         if "ModuleImportError" in names:
             return Reason.DRIVER_UNKNOWN
     text = str(exc).lower()
+    if "ssh host key of" in text:  # napalm_linuxfrr.host_keys: a refused host key
+        return Reason.HOST_KEY_MISMATCH
     if "authentication" in text or "auth fail" in text:
         return Reason.AUTH_FAILED
     return Reason.ERROR
@@ -125,8 +135,15 @@ def profile_fits(blueprints: Blueprints) -> list[ProfileFit]:
     ]
 
 
-def _read_device(spec: AgentSpec, password_box: list[str]) -> tuple[dict[str, Any], str]:
-    """(facts, running config) read through the agent's driver."""
+def _read_device(
+    spec: AgentSpec, password_box: list[str], pinned: str | None = None
+) -> tuple[dict[str, Any], str, str | None]:
+    """(facts, running config, host key trusted on first use) read through the agent's
+    driver; ``pinned``: the host key recorded on the agent's device, verified unless the
+    agent names its own."""
+    options: dict[str, Any] = {**spec.options, "timeout": spec.timeout}
+    if pinned and not options.get("host_key"):
+        options["host_key"] = pinned
     try:
         credential = resolve(spec.credential_ref)
     except CredentialError as exc:
@@ -136,7 +153,7 @@ def _read_device(spec: AgentSpec, password_box: list[str]) -> tuple[dict[str, An
         driver = build_driver(
             spec.platform,
             spec.address,
-            {**spec.options, "timeout": spec.timeout},
+            options,
             credential,
         )
         driver.open()
@@ -145,11 +162,23 @@ def _read_device(spec: AgentSpec, password_box: list[str]) -> tuple[dict[str, An
     try:
         facts = driver.get_facts()
         running = driver.get_config(retrieve="running")["running"]
+        seen = first_host_key(driver)  # the driver forgets it on close
     except Exception as exc:
         raise AgentFailure(classify(exc), f"{type(exc).__name__}: {exc}") from None
     finally:
         driver.close()
-    return facts, str(running)
+    return facts, str(running), seen
+
+
+def _recorded_host_key(graph: Graph, name: str) -> str | None:
+    """The host key pinned on the device agent ``name`` registered before, if any."""
+    serial = Agents(graph).get(name).get("serial")
+    if not serial:
+        return None
+    try:
+        return Devices(graph).get(str(serial)).host_key
+    except NotFoundError:
+        return None
 
 
 def connect(graph: Graph, blueprints: Blueprints, name: str, queue: str) -> dict[str, Any]:
@@ -160,8 +189,8 @@ def connect(graph: Graph, blueprints: Blueprints, name: str, queue: str) -> dict
     try:
         if not spec.options.get("recording") and spec.options.get("transport") != "netns":
             probe(spec.address, spec.port, spec.timeout)
-        facts, running = _read_device(spec, secrets)
-        serial = _register(graph, blueprints, spec, facts, running, queue)
+        facts, running, seen = _read_device(spec, secrets, _recorded_host_key(graph, name))
+        serial = _register(graph, blueprints, spec, facts, running, queue, seen)
     except AgentFailure as failure:
         status = (
             AgentStatus.REFUSED if failure.reason in REFUSED_REASONS else AgentStatus.UNREACHABLE
@@ -182,6 +211,7 @@ def _register(
     facts: dict[str, Any],
     running: str,
     queue: str,
+    host_key: str | None = None,
 ) -> str:
     serial = str(facts.get("serial_number") or "").strip()
     if not serial:
@@ -203,6 +233,7 @@ def _register(
             worker_queue=queue,
             inventory=_inventory(facts, model, profile),
             credential=spec.credential_ref,
+            host_key=host_key,
         )
     except FabricError as exc:
         raise AgentFailure(Reason.ERROR, str(exc)) from None

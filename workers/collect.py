@@ -573,7 +573,7 @@ def _running_of(devices: Devices, serial: str) -> tuple[str | None, str | None, 
     """(running config, None) or (None, why the device did not answer), and when."""
     at = time.time()
     try:
-        driver = open_driver(devices.get(serial))
+        driver = open_driver(devices.get(serial), devices)
     except FabricError as exc:
         return None, exc.message, at
     try:

@@ -86,7 +86,7 @@ def execute(devices: Devices, client: redis.Redis, push: Push) -> Outcome:
     golden = devices.push_started(push.serial).previous_golden
     started = time.perf_counter()
     try:
-        driver = open_driver(device)
+        driver = open_driver(device, devices)
     except Exception as exc:
         return _failed(devices, client, push, system, bp, exc, started)
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from blueprint_engine.devices.registry import Device
+from blueprint_engine.devices.registry import Device, Devices
 from blueprint_engine.errors import NotFoundError, ServiceUnavailableError
 from workers.credentials import Credential, resolve, scrub
 
@@ -59,10 +59,26 @@ def build_driver(
     )
 
 
-def open_driver(device: Device) -> Any:
-    """An opened NAPALM driver for ``device``; ServiceUnavailableError when unreachable."""
-    credential = resolve(device.credential)
+def pinned_args(device: Device) -> dict[str, Any]:
+    """The device's driver arguments with its SSH host key pinned: the key its agent
+    names (``host_key`` option) or else the one recorded on first use."""
     args = dict(device.driver_args)
+    if not args.get("host_key") and device.host_key:
+        args["host_key"] = device.host_key
+    return args
+
+
+def first_host_key(driver: Any) -> str | None:
+    """The SSH host key a driver trusted on first use (``linuxfrr`` over SSH), or None."""
+    seen = getattr(driver, "host_key_seen", None)
+    return seen if isinstance(seen, str) and seen else None
+
+
+def open_driver(device: Device, devices: Devices | None = None) -> Any:
+    """An opened NAPALM driver for ``device``; ServiceUnavailableError when unreachable.
+    A host key trusted on first use is pinned on the device record through ``devices``."""
+    credential = resolve(device.credential)
+    args = pinned_args(device)
     address = str(args.pop("hostname", device.hostname))
     platform = str(args.pop("platform", device.driver))
     driver = build_driver(platform, address, args, credential)
@@ -74,4 +90,7 @@ def open_driver(device: Device) -> Any:
             + scrub(str(exc), credential.password),
             allowed="a running device agent (check the lab or the management network)",
         ) from None
+    seen = first_host_key(driver)
+    if seen is not None and devices is not None:
+        devices.host_key_seen(device.record.device_id, seen)
     return driver

@@ -140,7 +140,7 @@ class Listener:
         devices = Devices(self.graph)
         while not (gone.is_set() or self.stop.is_set()):
             try:
-                driver = open_driver(devices.get(device.serial))
+                driver = open_driver(devices.get(device.serial), devices)
             except FabricError as exc:
                 failures += 1
                 log.warning("%s: no event stream (%s)", device.serial, exc.message)

@@ -84,7 +84,7 @@ def _placed_elsewhere(graph: Graph, serial: str, queue: str) -> Outcome | None:
 
 
 def _collect_golden(devices: Devices, serial: str) -> Outcome:
-    driver = open_driver(devices.get(serial))
+    driver = open_driver(devices.get(serial), devices)
     try:
         running = driver.get_config(retrieve="running")["running"]
     finally:

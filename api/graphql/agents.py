@@ -31,7 +31,7 @@ class Agent:
     )
     reason: str | None = strawberry.field(
         description="dns, tcp_refused, auth_failed, timeout, credential_missing, "
-        "credential_unsafe, driver_unknown, no_profile or error"
+        "credential_unsafe, driver_unknown, no_profile, host_key_mismatch or error"
     )
     detail: str | None
     serial: str | None = strawberry.field(description="the device it registered")

@@ -53,6 +53,7 @@ class Reason(StrEnum):
     CREDENTIAL_UNSAFE = "credential_unsafe"  # its file is readable by others
     DRIVER_UNKNOWN = "driver_unknown"  # no NAPALM driver or plugin of that name
     NO_PROFILE = "no_profile"  # no device profile fits the reported model
+    HOST_KEY_MISMATCH = "host_key_mismatch"  # its SSH host key is not the pinned one
     ERROR = "error"  # anything else the driver raised (its type and message)
 
 

@@ -73,8 +73,32 @@ REGISTER = Query(
         d.driver = $driver, d.driver_args = $driver_args, d.liveness = $connected,
         d.last_seen = datetime(), d.vendor = $vendor, d.model = $model,
         d.os_version = $os_version, d.credential = $credential, d.agent_stopped = false,
-        d.nos_version_ok = $nos_ok, d.nos_version_allowed = $nos_allowed
+        d.nos_version_ok = $nos_ok, d.nos_version_allowed = $nos_allowed,
+        d.host_key = coalesce(d.host_key, $host_key)
     RETURN d.serial AS serial
+    """,
+)
+# the SSH host key first seen (trust on first use): recorded once, never overwritten
+HOST_KEY_SEEN = Query(
+    "devices.host_key_seen",
+    """
+    MATCH (d:Device {serial: $serial})
+    SET d.host_key = coalesce(d.host_key, $host_key)
+    RETURN d.host_key AS host_key
+    """,
+)
+# an operator forgets the pinned host key (the device's key was changed on purpose): the
+# next connection trusts the key it is offered and pins it
+HOST_KEY_FORGOTTEN = Query(
+    "devices.host_key_forgotten",
+    """
+    MATCH (d:Device {serial: $serial})
+    WITH d, d.host_key AS previous
+    CREATE (d)-[:HAD_EVENT]->(:DeviceEvent {device: $serial, event: 'forget_host_key',
+            from_state: d.state, from_mode: d.deploy_mode, state: d.state,
+            deploy_mode: d.deploy_mode, reason: $reason, at: datetime()})
+    SET d.host_key = null
+    RETURN previous
     """,
 )
 GET = Query(
@@ -355,6 +379,7 @@ class Device:
     driver_args: dict[str, Any]
     blueprint: str | None
     credential: str | None = None  # the credential set's name (resolved on the workers)
+    host_key: str | None = None  # the SSH host key pinned on first use ("ssh-ed25519 AAAA")
 
 
 def _record(row: dict[str, Any]) -> Device:
@@ -375,6 +400,7 @@ def _record(row: dict[str, Any]) -> Device:
         json.loads(row.get("driver_args") or "{}"),
         row.get("blueprint"),
         row.get("credential"),
+        row.get("host_key"),
     )
 
 
@@ -412,10 +438,13 @@ class Devices:
         worker_queue: str | None = None,
         inventory: dict[str, Any] | None = None,
         credential: str | None = None,
+        host_key: str | None = None,
     ) -> Transition:
         """The agent connects: the device appears OOS-QUARANTINED with its pristine config.
         ``inventory``: vendor, model and os_version as the device reported them, and
-        ``nos_ok``/``nos_allowed``: its profile's OS version range and the verdict."""
+        ``nos_ok``/``nos_allowed``: its profile's OS version range and the verdict.
+        ``host_key``: the SSH host key the driver trusted on first use, pinned unless the
+        device has one already."""
         facts = inventory or {}
         self.graph.write(
             REGISTER,
@@ -434,6 +463,7 @@ class Devices:
             nos_ok=facts.get("nos_ok"),
             nos_allowed=facts.get("nos_allowed"),
             credential=credential,
+            host_key=host_key,
         )
         WorkerPools(self.graph).place_new(serial, worker_queue)
         device = self.get(serial)
@@ -732,6 +762,25 @@ class Devices:
     def reconcile_decided(self, serial: str, kind: str, reason: str) -> None:
         """What the reconciler decided for the device, and why (shown to operators)."""
         self.graph.write(RECONCILE_DECIDED, serial=serial, action=kind, reason=reason)
+
+    def host_key_seen(self, serial: str, host_key: str) -> str:
+        """A driver trusted ``host_key`` on first use: pinned unless the device has a
+        key already; returns the device's pinned key."""
+        rows = self.graph.write(HOST_KEY_SEEN, serial=serial, host_key=host_key)
+        if not rows:
+            raise NotFoundError(f"no device with serial {serial!r}")
+        return str(rows[0]["host_key"])
+
+    def forget_host_key(self, serial: str, by: str) -> str | None:
+        """An operator unpins the device's SSH host key (the next connection pins the key
+        it is offered); the forgotten key, recorded as a device event."""
+        rows = self.graph.write(
+            HOST_KEY_FORGOTTEN, serial=serial, reason=f"host key forgotten by {by}"
+        )
+        if not rows:
+            raise NotFoundError(f"no device with serial {serial!r}")
+        previous = rows[0]["previous"]
+        return str(previous) if previous is not None else None
 
     def accept_changes(self, serial: str) -> DeviceRecord:
         """Suppress the open deviation of ``serial``: golden config and intent are untouched."""

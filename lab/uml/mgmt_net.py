@@ -51,6 +51,13 @@ class MgmtNet:
     def host_key(self) -> str:
         return f"{self.key_dir}/ssh_host_ed25519_key"
 
+    @property
+    def host_public_key(self) -> str:
+        """The switches' host key as the workers pin it: ``ssh-ed25519 AAAA...`` (public;
+        the agents' ``host_key`` option, so every push and collect verifies it)."""
+        words = Path(f"{self.host_key}.pub").read_text().split()
+        return f"{words[0]} {words[1]}"
+
     def guest_job(self) -> dict[str, object]:
         """What the guest needs (no secret: the public key and the host key's path)."""
         return {

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import napalm
+import paramiko
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
@@ -67,6 +68,16 @@ def push(lab: Lab, node: str, text: str | None = None) -> Any:
     device.load_replace_candidate(config=source)
     device.commit_config()
     return device
+
+
+def pinned_ssh_client(net: mgmt_net.MgmtNet, host: str) -> paramiko.SSHClient:
+    """An SSH client to a tenant-lab switch that accepts only the lab's host key."""
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    key = paramiko.hostkeys.HostKeyEntry.from_line(f"{host} {net.host_public_key}")
+    assert key is not None and key.key is not None
+    client.get_host_keys().add(host, key.key.get_name(), key.key)
+    return client
 
 
 def sessions_up(device: Any) -> bool:

@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import paramiko
 import pytest
 import redis
 
@@ -39,7 +38,7 @@ from blueprint_engine.graph.db import Graph, Query
 from lab.uml import tenants
 from labharness import rollout, tenant_fabric, tenant_ssh
 from labharness.tenant_fabric import Fabric
-from tests.integration.lab.helpers import exclusive_lab
+from tests.integration.lab.helpers import exclusive_lab, pinned_ssh_client
 from tests.integration.lab.test_lab_tenants import uml_skip_reason
 from workers.device_ops import DeviceOps
 
@@ -113,9 +112,8 @@ class Overlay:
 
     def ssh(self, switch: str, command: str) -> str:
         """Run ``command`` on ``switch`` over its management network (out of band)."""
-        client = paramiko.SSHClient()
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         host = str(ipaddress.ip_interface(self.served.net.switch_addresses[switch]).ip)
+        client = pinned_ssh_client(self.served.net, host)
         client.connect(
             host, username="root", key_filename=self.served.net.client_key, timeout=60,
             banner_timeout=60, auth_timeout=60, look_for_keys=False, allow_agent=False,

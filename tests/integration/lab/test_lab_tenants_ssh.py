@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import paramiko
 import pytest
 
 from blueprint_engine.blueprints import Blueprints
@@ -28,7 +27,7 @@ from lab import shell
 from lab.uml import mgmt_net, tenant_mgmt, tenants
 from labharness import rollout, tenant_fabric, tenant_network, tenant_ssh
 from labharness.tenant_fabric import ADDED, DB, GATEWAY, WEB, Fabric
-from tests.integration.lab.helpers import exclusive_lab
+from tests.integration.lab.helpers import exclusive_lab, pinned_ssh_client
 from tests.integration.lab.test_lab_tenants import uml_skip_reason
 
 pytestmark = [pytest.mark.lab, pytest.mark.timeout(2400)]
@@ -85,9 +84,8 @@ def ssh_check(served: tenants.ServedLab) -> dict[str, str]:
     """Each switch's VRF of its SSH session's socket, over the management network."""
     seen: dict[str, str] = {}
     for switch, address in served.net.switch_addresses.items():
-        client = paramiko.SSHClient()
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         host = str(ipaddress.ip_interface(address).ip)
+        client = pinned_ssh_client(served.net, host)
         client.connect(
             host, username="root", key_filename=served.net.client_key, timeout=60,
             banner_timeout=60, auth_timeout=60, look_for_keys=False, allow_agent=False,
