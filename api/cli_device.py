@@ -11,6 +11,7 @@ from rich.table import Table
 
 from api.cli_blueprint import engine
 from blueprint_engine.blueprints import Blueprints
+from blueprint_engine.devices.host_key import fingerprint
 from blueprint_engine.devices.lifecycle import Event
 from blueprint_engine.devices.registry import Devices
 from blueprint_engine.settings import load_settings
@@ -120,6 +121,27 @@ def accept(serial: str) -> None:
     with engine() as bps:
         record = _ops(bps).accept_changes(serial)
         console.print(f"{serial}: deviation {record.deviation.value}")
+
+
+@app.command("host-key")
+def host_key(serial: str) -> None:
+    """The device's pinned SSH host key and its SHA256 fingerprint."""
+    with engine() as bps:
+        pinned = Devices(bps.graph).get(serial).host_key
+        shown = f"{fingerprint(pinned)}  {pinned}" if pinned else "none pinned (trust on first use)"
+        console.print(f"{serial}: {shown}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("forget-host-key")
+def forget_host_key(serial: str) -> None:
+    """Forget the pinned SSH host key (the device's key was changed on purpose): the
+    next connection pins the key it is offered."""
+    with engine() as bps:
+        previous = Devices(bps.graph).forget_host_key(serial, "the CLI")
+        console.print(
+            f"{serial}: forgot {fingerprint(previous) or 'no pinned key'}",
+            markup=False, highlight=False,
+        )  # fmt: skip
 
 
 @app.command("full-push")

@@ -208,16 +208,20 @@ def _only(names: tuple[str, ...], only: frozenset[str] | None) -> tuple[str, ...
 
 
 def collect_first(
-    known: Mapping[str, Device], intent: DeviceIntent, only: frozenset[str] | None = None
+    known: Mapping[str, Device],
+    intent: DeviceIntent,
+    only: frozenset[str] | None = None,
+    devices: Devices | None = None,
 ) -> Opened:
     """Open the device assigned to ``intent``'s system (``known``: the round's devices,
     read in one query); its liveness probe and running config first (the round judges
     the config before the slower getters run). With ``only``: of these getters just those
-    named (``get_facts`` always)."""
+    named (``get_facts`` always). A host key trusted on first use is pinned through
+    ``devices``."""
     assert intent.serial is not None
     started, at = time.perf_counter(), time.time()
     try:
-        driver = open_driver(_device_of(known, intent.serial))
+        driver = open_driver(_device_of(known, intent.serial), devices)
     except FabricError as exc:
         return Opened(DeviceRound(intent, {UNREACHABLE: exc.message}, at, 0.0), None)
     try:
@@ -271,7 +275,7 @@ def judge_opened(
 def collect_one(devices: Devices, intent: DeviceIntent) -> DeviceRound:
     """Open the device assigned to ``intent``'s system and run the getters."""
     assert intent.serial is not None
-    return collect_rest(collect_first(devices.get_many([intent.serial]), intent))
+    return collect_rest(collect_first(devices.get_many([intent.serial]), intent, None, devices))
 
 
 def config_facts(r: DeviceRound, pushing: bool, golden_at: str | None) -> ConfigFacts | None:
@@ -345,7 +349,7 @@ def collect_round(
         return _summary(bp, [], [], started, 0.0, pushed)
     known = devices.get_many([str(i.serial) for i in intents])
     with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(intents))) as pool:
-        opened = list(pool.map(lambda i: collect_first(known, i, only), intents))
+        opened = list(pool.map(lambda i: collect_first(known, i, only, devices), intents))
         try:
             first = judge_round(devices, client, bp, [o.round for o in opened])
         except BaseException:

@@ -19,6 +19,7 @@ from api.clients import listening_client
 from api.graphql.common import call, device_ops, require
 from api.graphql.context import Info
 from blueprint_engine.configs.stored import INCREMENTAL, RENDERED
+from blueprint_engine.devices.host_key import fingerprint
 from blueprint_engine.devices.lifecycle import DeployMode, Event
 from blueprint_engine.devices.registry import DEVICE_CONFIG_STAGES, Devices
 from blueprint_engine.errors import ValidationError
@@ -100,6 +101,16 @@ class ManagedDevice:
     nos_version_allowed: str | None = strawberry.field(
         default=None, description="its device profile's OS version range, min..max"
     )
+    host_key: str | None = strawberry.field(
+        default=None,
+        description="the SSH host key pinned when the driver first connected "
+        "('ssh-ed25519 AAAA...'; an agent's host_key option pins one itself); "
+        "any other key is refused before credentials are sent",
+    )
+
+    @strawberry.field(description="the pinned SSH host key's SHA256 fingerprint, as OpenSSH")
+    def host_key_fingerprint(self) -> str | None:
+        return fingerprint(self.host_key)
 
     @strawberry.field(
         description=f"config stages: {', '.join(DEVICE_STAGES)} (running: last collected), "
@@ -257,6 +268,16 @@ class DeviceMutation:
     async def accept_changes(self, info: Info, serial: str) -> ManagedDevice:
         require(info, Role.OPERATOR, "accept config changes")
         await call(device_ops(info).accept_changes, serial)
+        rows = await call(Devices(info.context.graph).find, None, [serial])
+        return _device(rows[0])
+
+    @strawberry.mutation(
+        description="forget the device's pinned SSH host key (its key was changed on "
+        "purpose): the next connection pins the key it is offered"
+    )
+    async def forget_host_key(self, info: Info, serial: str) -> ManagedDevice:
+        by = require(info, Role.ADMIN, "forget a device's SSH host key")
+        await call(Devices(info.context.graph).forget_host_key, serial, by)
         rows = await call(Devices(info.context.graph).find, None, [serial])
         return _device(rows[0])
 

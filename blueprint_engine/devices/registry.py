@@ -306,7 +306,7 @@ LIST_MANY = Query(
     RETURN d {.serial, .hostname, .device_profile, .nos, .state, .deploy_mode, .liveness,
               .deviation, .deviation_reason, .last_deploy, .last_error, .reconcile_action,
               .reconcile_reason, .vendor, .model, .os_version, .agent, .nos_version_ok,
-              .nos_version_allowed,
+              .nos_version_allowed, .host_key,
               system: s.id, blueprint: s.blueprint} AS d
     ORDER BY d.serial
     """,
