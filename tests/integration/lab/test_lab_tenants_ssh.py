@@ -27,6 +27,8 @@ from lab import shell
 from lab.uml import mgmt_net, tenant_mgmt, tenants
 from labharness import rollout, tenant_fabric, tenant_network, tenant_ssh
 from labharness.tenant_fabric import ADDED, DB, GATEWAY, WEB, Fabric
+from napalm_linuxfrr.host_keys import PublicKey
+from napalm_linuxfrr.transport import SshSettings, SshTransport, TransportError
 from tests.integration.lab.helpers import exclusive_lab, pinned_ssh_client
 from tests.integration.lab.test_lab_tenants import uml_skip_reason
 
@@ -48,6 +50,7 @@ def deployed(graph: Graph) -> Iterator[dict[str, Any]]:
             rollout.forget_lab_devices(graph)
             with tenants.served_tenant_lab({**job, "requests": True}, switches) as served:
                 ssh = ssh_check(served)
+                host_keys = host_key_check(served, switches[0])
                 result = tenant_ssh.deploy(blueprints, served, bp, keep=True)
                 devices = {s: Devices(graph).get(rollout.lab_serial(s)) for s in switches}
                 if "error" not in result:  # a new network through the engine and workers
@@ -71,6 +74,7 @@ def deployed(graph: Graph) -> Iterator[dict[str, Any]]:
             "base": base,
             "result": result,
             "ssh": ssh,
+            "host_keys": host_keys,
             "devices": devices,
             "leftovers": after,
             "net": served.net,
@@ -78,6 +82,33 @@ def deployed(graph: Graph) -> Iterator[dict[str, Any]]:
     finally:
         rollout.forget_lab_devices(graph)
         blueprints.delete(bp)
+
+
+def host_key_check(served: tenants.ServedLab, switch: str) -> dict[str, str | None]:
+    """The driver's SSH transport to ``switch`` pinned to another key (its refusal) and
+    with nothing pinned (the key it trusts on first use)."""
+    host = str(ipaddress.ip_interface(served.net.switch_addresses[switch]).ip)
+    impostor = PublicKey("ssh-ed25519", b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x20" + bytes(32))
+
+    def settings(pin: str | None) -> SshSettings:
+        return SshSettings(
+            host, "root", "", key_filename=served.net.client_key, timeout=60.0, host_key=pin
+        )
+
+    refused: str | None = None
+    try:
+        SshTransport(settings(impostor.openssh)).close()
+    except TransportError as exc:
+        refused = str(exc)
+    first = SshTransport(settings(None))
+    try:
+        return {
+            "refused": refused,
+            "first_use": first.host_key_seen,
+            "impostor": impostor.fingerprint,
+        }
+    finally:
+        first.close()
 
 
 def ssh_check(served: tenants.ServedLab) -> dict[str, str]:
@@ -126,12 +157,24 @@ def test_every_switch_answers_ssh_on_its_management_port_in_vrf_mgmt(
         assert f"master {tenant_mgmt.VRF}" in shown, (switch, shown)
 
 
+def test_a_switch_offering_another_host_key_than_the_pinned_one_is_refused(
+    deployed: dict[str, Any],
+) -> None:
+    net, seen = deployed["net"], deployed["host_keys"]
+    lab_key = PublicKey.parse(net.host_public_key)
+    assert seen["refused"] is not None
+    assert f"expected ssh-ed25519 {seen['impostor']}" in seen["refused"]
+    assert f"offered ssh-ed25519 {lab_key.fingerprint}" in seen["refused"]
+    assert seen["first_use"] == net.host_public_key  # nothing pinned: the lab's own key
+
+
 def test_a_worker_registered_and_deployed_every_switch_over_ssh(
     deployed: dict[str, Any],
 ) -> None:
     net = deployed["net"]
     for switch, device in deployed["devices"].items():
         assert device.driver_args["transport"] == "ssh"
+        assert device.driver_args["host_key"] == net.host_public_key  # every push verified it
         assert device.driver_args["hostname"] == str(
             ipaddress.ip_interface(net.switch_addresses[switch]).ip
         )
