@@ -81,7 +81,14 @@ def driver(served: ServedLab, switch: str) -> tuple[Any, TimingRunner]:
     address = str(ipaddress.ip_interface(served.net.switch_addresses[switch]).ip)
     runner = TimingRunner(
         SshTransport(
-            SshSettings(address, "root", "", key_filename=served.net.client_key, timeout=60)
+            SshSettings(
+                address,
+                "root",
+                "",
+                key_filename=served.net.client_key,
+                timeout=60,
+                host_key=served.net.host_public_key,
+            )
         )
     )
     options = {

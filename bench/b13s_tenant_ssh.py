@@ -42,6 +42,7 @@ def driver(served: ServedLab, switch: str, one_shell: bool) -> Any:
         "lab_state_dir": DEFAULT_LAB_STATE_DIR,
         "management": tenant_mgmt.MANAGEMENT_OPTION,
         "key_filename": served.net.client_key,
+        "host_key": served.net.host_public_key,
         "one_shell": one_shell,
     }
     return napalm.get_network_driver("linuxfrr")(address, "root", "", 60, optional_args=options)
