@@ -44,6 +44,9 @@ _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 # Linux interface names (at most 15 characters), up to 4, comma-separated
 _MANAGEMENT = re.compile(r"[A-Za-z0-9_.-]{1,15}(?:,[A-Za-z0-9_.-]{1,15}){0,3}")
 LAYOUTS = ("lab", "host")
+# an SSH public key as OpenSSH writes it: its type and its base64 (no comment)
+_HOST_KEY = re.compile(r"[a-z][a-z0-9@.-]{2,60} [A-Za-z0-9+/]{16,8192}={0,2}")
+HOST_KEY_POLICIES = ("tofu", "strict")
 
 NAME = grammar.Grammar("[a-z0-9][a-z0-9._-]{0,62}", lambda v: _fullmatch(_NAME, v))
 PLATFORM = grammar.Grammar(
@@ -99,6 +102,15 @@ OPTIONS: dict[str, grammar.Grammar] = {
     "management": grammar.Grammar(
         "up to 4 interface names ([A-Za-z0-9_.-]{1,15}), comma-separated",
         lambda v: _fullmatch(_MANAGEMENT, v),
+    ),
+    # linuxfrr over SSH: the device's pinned host key (any other is refused), and what to
+    # do without one (tofu: pin the first key offered; strict: refuse)
+    "host_key": grammar.Grammar(
+        "an SSH public key '<type> <base64>' (e.g. 'ssh-ed25519 AAAA...')",
+        lambda v: _fullmatch(_HOST_KEY, v),
+    ),
+    "host_key_policy": grammar.Grammar(
+        ", ".join(HOST_KEY_POLICIES), lambda v: isinstance(v, str) and v in HOST_KEY_POLICIES
     ),
 }
 FIELDS = ("name", "address", "platform", "credential", "group", "profile", "options")

@@ -135,3 +135,17 @@ def test_linuxfrr_options_name_a_layout_and_the_management_interfaces() -> None:
     for bad in ({"layout": "other"}, {"management": "eth0;reboot"}, {"management": "a" * 16}):
         with pytest.raises(ValidationError):
             parse_agent({**GOOD, "options": bad})
+
+
+def test_a_linuxfrr_agent_pins_the_devices_ssh_host_key() -> None:
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOffSIdTWIJgiOr1w1+JGMZFpUFy0YSQAUPEIUkTycMF"
+    options = {"transport": "ssh", "host_key": key, "host_key_policy": "strict"}
+    assert parse_agent({**GOOD, "options": options}).options == options
+    for bad in (
+        {"host_key": "AAAAC3NzaC1lZDI1NTE5"},  # no type
+        {"host_key": f"{key} comment"},  # the key alone, as the device record holds it
+        {"host_key": "ssh-ed25519 not;base64"},
+        {"host_key_policy": "accept-any"},
+    ):
+        with pytest.raises(ValidationError, match="host_key"):
+            parse_agent({**GOOD, "options": bad})
